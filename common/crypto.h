@@ -102,13 +102,13 @@ enum class DropReason : uint8_t {
   kTruncated,        // shorter than header (+ MAC)
   kBadMagic,         // byte 0 is not 'Q'
   kBadVersion,       // unknown format version
-  kAlgMismatch,      // frame's hash/cipher ids differ from ours (config or key mismatch)
+  kAlgMismatch,      // frame's hash/cipher ids differ from ours (crypto_* config mismatch)
   kBadMac,           // MAC did not verify: wrong key, corruption or forgery
   kReplayed,         // counter already seen, or older than the replay window
   kOldIncarnation,   // sender incarnation lower than one already accepted
 };
 inline constexpr size_t kDropReasonCount = 7;
-const char* to_string(DropReason r);  // "truncated", "bad-magic", ... (metric labels)
+const char* to_string(DropReason r);  // "truncated", "bad_magic", ... (metric labels)
 
 // Opens frames from any sender, keeping one replay window per sender nodeid.
 // A window only moves after the frame's MAC verified, so forged frames cannot
