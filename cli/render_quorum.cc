@@ -164,7 +164,9 @@ std::string render_quorum_status(const ipc::QuorumStatus& status, const QuorumRe
 
 nlohmann::json quorum_status_json(const ipc::QuorumStatus& status) {
   nlohmann::json members = nlohmann::json::array();
-  for (const auto& m : status.members()) {
+  QuorumRenderOptions by_nodeid;
+  by_nodeid.order = MemberOrder::kNodeid;
+  for (const auto& m : ordered_members(status, by_nodeid)) {
     members.push_back({{"nodeid", m.nodeid()},
                        {"name", m.name()},
                        {"address", m.address()},
