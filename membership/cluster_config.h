@@ -94,7 +94,9 @@ struct LoggingConfig {
   bool to_syslog = true;
   std::string logfile;
   bool debug = false;        // debug: on | off (trace is accepted as on)
+  bool debug_trace = false;  // debug: trace
   bool timestamp = true;     // Corosync 3 default: hires/on
+  bool timestamp_hires = true;  // timestamp: hires (milliseconds); "on" = seconds
   bool fileline = false;
   bool function_name = false;
   std::string syslog_facility = "daemon";
@@ -116,6 +118,9 @@ struct ClusterConfig {
   std::vector<NodeEntry> nodes;
   QuorumConfig quorum;
   LoggingConfig logging;
+  // Debug-level remarks from loading: keys accepted for compatibility and
+  // ignored (bindnetaddr, mcastaddr, ttl ...), nodeids derived from addresses.
+  std::vector<std::string> notes;
 
   const NodeEntry* find_node(uint32_t nodeid) const;
   const NodeEntry* find_node_by_name(const std::string& name_or_addr) const;
