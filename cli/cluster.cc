@@ -195,11 +195,12 @@ nlohmann::json views_json(const LocalClusterLayout& layout, const std::vector<No
 int print_status(ToolEnv& env, const LocalClusterLayout& layout, const std::vector<int>& nodes,
                  bool json) {
   std::vector<NodeView> views;
-  const ipc::QuorumStatus* quorum = nullptr;
+  std::optional<ipc::QuorumStatus> first_quorum;  // from the first node that answers
   for (int i : nodes) {
-    views.push_back(inspect(env, layout, i, quorum == nullptr));
-    if (quorum == nullptr && views.back().quorum) quorum = &*views.back().quorum;
+    views.push_back(inspect(env, layout, i, !first_quorum));
+    if (!first_quorum && views.back().quorum) first_quorum = views.back().quorum;
   }
+  const ipc::QuorumStatus* quorum = first_quorum ? &*first_quorum : nullptr;
   bool all_up = !views.empty();
   for (const auto& v : views) all_up = all_up && v.running && v.answering;
   const int rc = all_up && quorum != nullptr && quorum->quorate() ? kExitOk : kExitFailure;
