@@ -24,6 +24,8 @@
 // called from it (one request at a time per connection). quorated runs that
 // io_context on one thread, so the handler may touch daemon state without
 // locks. The handler must not block for long: it delays every other client.
+// (The group lookup at accept goes through NSS on this thread as well; with
+// files/systemd NSS that is a local read.)
 //
 // Lifetime: start() binds and begins accepting. stop() (also run by the
 // destructor) stops accepting, closes idle connections, lets a response being
