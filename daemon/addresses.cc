@@ -1,0 +1,170 @@
+// Nodelist address resolution and this node's selection. See addresses.h.
+#include "daemon/addresses.h"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace quorate::daemon {
+
+namespace {
+
+// Addresses for one ring0_addr: the literal itself, or getaddrinfo's answers.
+Result<std::vector<address>> resolve_one(const std::string& host) {
+  boost::system::error_code ec;
+  const address literal = boost::asio::ip::make_address(host, ec);
+  if (!ec) return std::vector<address>{literal};
+
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* list = nullptr;
+  const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &list);
+  if (rc != 0) return Error{gai_strerror(rc)};
+  std::vector<address> out;
+  for (const addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
+    address a;
+    if (ai->ai_family == AF_INET) {
+      const auto* sin = reinterpret_cast<const sockaddr_in*>(ai->ai_addr);
+      boost::asio::ip::address_v4::bytes_type b;
+      std::memcpy(b.data(), &sin->sin_addr, b.size());
+      a = boost::asio::ip::address_v4(b);
+    } else if (ai->ai_family == AF_INET6) {
+      const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(ai->ai_addr);
+      boost::asio::ip::address_v6::bytes_type b;
+      std::memcpy(b.data(), &sin6->sin6_addr, b.size());
+      a = boost::asio::ip::address_v6(b, sin6->sin6_scope_id);
+    } else {
+      continue;
+    }
+    if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
+  }
+  ::freeaddrinfo(list);
+  if (out.empty()) return Error{"no IPv4 or IPv6 address"};
+  return out;
+}
+
+bool parse_nodeid(const std::string& s, uint32_t* out) {
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return !s.empty() && ec == std::errc{} && end == s.data() + s.size();
+}
+
+std::string join_addresses(const std::vector<address>& list) {
+  std::string out;
+  for (const auto& a : list) {
+    if (!out.empty()) out += ", ";
+    out += a.to_string();
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::map<uint32_t, std::vector<address>>> resolve_nodelist(
+    const membership::ClusterConfig& config) {
+  std::map<uint32_t, std::vector<address>> out;
+  for (const auto& n : config.nodes) {
+    auto r = resolve_one(n.ring0_addr);
+    if (!r.ok()) {
+      return Error{fmt::format("{}: cannot resolve ring0_addr '{}' of node {}: {}", n.origin,
+                               n.ring0_addr, n.nodeid, r.error().message)};
+    }
+    out[n.nodeid] = std::move(r).value();
+  }
+  return out;
+}
+
+Result<std::vector<address>> local_addresses() {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) {
+    return Error{fmt::format("getifaddrs: {}", std::strerror(errno))};
+  }
+  std::vector<address> out;
+  for (const ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr) continue;
+    if (i->ifa_addr->sa_family == AF_INET) {
+      const auto* sin = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+      boost::asio::ip::address_v4::bytes_type b;
+      std::memcpy(b.data(), &sin->sin_addr, b.size());
+      out.emplace_back(boost::asio::ip::address_v4(b));
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
+      boost::asio::ip::address_v6::bytes_type b;
+      std::memcpy(b.data(), &sin6->sin6_addr, b.size());
+      out.emplace_back(boost::asio::ip::address_v6(b, sin6->sin6_scope_id));
+    }
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
+Result<uint32_t> pick_self(const membership::ClusterConfig& config,
+                           const std::optional<std::string>& node_arg,
+                           const std::map<uint32_t, std::vector<address>>& resolved,
+                           const std::vector<address>& local) {
+  if (config.nodes.empty()) {
+    return Error{fmt::format("{}: the nodelist is empty", config.source)};
+  }
+  if (node_arg) {
+    uint32_t id = 0;
+    if (parse_nodeid(*node_arg, &id) && config.find_node(id) != nullptr) return id;
+    if (const auto* n = config.find_node_by_name(*node_arg)) return n->nodeid;
+    return Error{fmt::format("--node {}: no node of that nodeid, name or ring0_addr in the "
+                             "nodelist of {}", *node_arg, config.source)};
+  }
+  std::vector<uint32_t> matches;
+  for (const auto& n : config.nodes) {
+    const auto it = resolved.find(n.nodeid);
+    if (it == resolved.end()) continue;
+    const bool is_local = std::any_of(it->second.begin(), it->second.end(), [&](const address& a) {
+      return std::find(local.begin(), local.end(), a) != local.end();
+    });
+    if (is_local) matches.push_back(n.nodeid);
+  }
+  if (matches.size() == 1) return matches.front();
+  if (matches.empty()) {
+    return Error{fmt::format("no nodelist entry of {} has an address of this machine ({}); "
+                             "name this node with --node NAME|NODEID",
+                             config.source, join_addresses(local))};
+  }
+  std::string ids;
+  for (uint32_t id : matches) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+  return Error{fmt::format("several nodelist entries of {} are addresses of this machine "
+                           "(nodeids {}); name this node with --node NAME|NODEID",
+                           config.source, ids)};
+}
+
+Result<std::map<uint32_t, udp::endpoint>> choose_endpoints(
+    const membership::ClusterConfig& config, uint32_t self,
+    const std::map<uint32_t, std::vector<address>>& resolved) {
+  const auto self_it = resolved.find(self);
+  if (self_it == resolved.end() || self_it->second.empty()) {
+    return Error{fmt::format("node {} has no resolved address", self)};
+  }
+  const bool v4 = self_it->second.front().is_v4();
+  std::map<uint32_t, udp::endpoint> out;
+  for (const auto& n : config.nodes) {
+    const auto it = resolved.find(n.nodeid);
+    if (it == resolved.end()) return Error{fmt::format("node {} was not resolved", n.nodeid)};
+    const auto a = std::find_if(it->second.begin(), it->second.end(),
+                                [&](const address& x) { return x.is_v4() == v4; });
+    if (a == it->second.end()) {
+      return Error{fmt::format("{}: ring0_addr '{}' of node {} has no {} address, but this node "
+                               "(nodeid {}) uses {}", n.origin, n.ring0_addr, n.nodeid,
+                               v4 ? "IPv4" : "IPv6", self, v4 ? "IPv4" : "IPv6")};
+    }
+    out[n.nodeid] = udp::endpoint(*a, config.port);
+  }
+  return out;
+}
+
+}  // namespace quorate::daemon
