@@ -49,6 +49,14 @@ Totem::Totem(NodeId self, std::vector<NodeId> nodelist, TotemParams params, uint
 
 Totem::~Totem() = default;
 
+std::string Totem::debug_string() const {
+  return std::string(to_string(state_)) + " ring " + ring_.str() + " aru " +
+         std::to_string(my_aru_) + " high " + std::to_string(high_seq_received_) + " delivered " +
+         std::to_string(delivered_upto_) + " safe " + std::to_string(safe_upto_) + " stored " +
+         std::to_string(store_.size()) + " pending " + std::to_string(pending()) + " last_token " +
+         std::to_string(last_token_seq_) + " fcc " + std::to_string(my_last_fcc_);
+}
+
 Status Totem::step(const Input& in, Time now) {
   if (now > now_) now_ = now;
   if (left_) {
@@ -183,7 +191,7 @@ void Totem::on_tick() {
     if (join_resend_at_ && now_ >= *join_resend_at_) {
       send_join();
       join_resend_at_ = now_ + ms(p_.join_ms);
-      if (consensus_reached() && gather_members().front() == self_) create_commit_token();
+      maybe_commit();
     }
   }
   if (merge_at_ && now_ >= *merge_at_) {
@@ -271,7 +279,7 @@ void Totem::handle_token(NodeId from, const totem::Token& t) {
     return;
   }
   if (state_ == TotemState::kOperational && ring_.rep == self_ && tok->fcc() == 0 &&
-      tok->rtr_size() == 0 && tok->aru() == tok->seq() && pending_head_ == pending_.size()) {
+      tok->backlog() == 0 && tok->rtr_size() == 0 && tok->aru() == tok->seq() && pending_head_ == pending_.size()) {
     // Idle ring: the representative pauses the rotation for `hold`.
     held_token_ = std::move(tok);
     hold_until_ = now_ + ms(p_.hold_ms);
@@ -318,14 +326,25 @@ void Totem::process_token(totem::Token& t) {
 
   // Flow control: at most window_size messages per rotation for the whole
   // ring, at most max_messages per visit for this node.
+  // When the members' backlogs together exceed the window, each gets a
+  // share in proportion to its own backlog, so that early members of the
+  // ring cannot starve later ones.
   uint32_t others = t.fcc() >= my_last_fcc_ ? t.fcc() - my_last_fcc_ : 0;
   uint32_t allowance = others >= p_.window_size ? 0 : p_.window_size - others;
   allowance = std::min(allowance, p_.max_messages);
+  uint64_t my_backlog = pending();
+  uint64_t others_backlog = t.backlog() >= my_last_backlog_ ? t.backlog() - my_last_backlog_ : 0;
+  if (my_backlog > 0 && my_backlog + others_backlog > p_.window_size) {
+    uint64_t share = p_.window_size * my_backlog / (my_backlog + others_backlog);
+    allowance = std::min<uint32_t>(allowance, static_cast<uint32_t>(std::max<uint64_t>(share, 1)));
+  }
   allowance = allowance > sent ? allowance - sent : 0;
   uint32_t new_sent = state_ == TotemState::kRecovery ? send_recovery_messages(t, allowance)
                                                         : send_new_messages(t, allowance);
   t.set_fcc(others + sent + new_sent);
   my_last_fcc_ = sent + new_sent;
+  my_last_backlog_ = static_cast<uint32_t>(std::min<size_t>(pending(), UINT32_MAX / 64));
+  t.set_backlog(static_cast<uint32_t>(std::min<uint64_t>(others_backlog + my_last_backlog_, UINT32_MAX / 2)));
 
   // All-received-up-to.
   update_aru();
@@ -494,10 +513,11 @@ void Totem::deliver_message(const totem::Mcast& m, const RingId& ring,
   }
   auto& a = assembly[m.origin()];
   if (m.frag_index() == 0) a = std::make_unique<Assembly>();
-  if (!a || a->next_index != m.frag_index()) {  // lost its beginning: cannot be delivered
-    a.reset();
+  if (!a || a->next_index != m.frag_index() || (m.frag_index() > 0 && a->last_seq + 1 != m.seq())) {
+    a.reset();  // a fragment is missing (a gap at install): the message cannot be delivered
     return;
   }
+  a->last_seq = m.seq();
   a->payload += m.payload();
   a->next_index++;
   if (a->next_index == m.frag_count()) {

@@ -144,8 +144,9 @@ class Totem {
   const std::vector<NodeId>& members() const { return installed_.members; }
   uint64_t high_ring_seq() const { return high_ring_seq_; }
   const TotemCounters& counters() const { return counters_; }
-  size_t pending() const { return pending_.size(); }
+  size_t pending() const { return pending_.size() - pending_head_; }
   bool left() const { return left_; }
+  std::string debug_string() const;  // internal sequence state, for traces
 
  private:
   struct Stored;        // an mcast we hold, by seq
@@ -181,6 +182,7 @@ class Totem {
   void enter_gather(std::string why, NodeId add = 0);
   void send_join();
   bool consensus_reached() const;
+  void maybe_commit();
   void on_consensus_timeout();
   void create_commit_token();
   void forward_commit(totem::CommitToken& c);
@@ -220,6 +222,7 @@ class Totem {
   uint64_t prev_token_aru_ = 0;
   uint64_t last_token_seq_ = 0;       // hop counter of the last token taken
   uint32_t my_last_fcc_ = 0;
+  uint32_t my_last_backlog_ = 0;
   uint64_t aru_stuck_rotations_ = 0;
   uint64_t last_my_aru_at_token_ = 0;
   std::map<NodeId, std::unique_ptr<Assembly>> assembly_;
@@ -254,6 +257,7 @@ class Totem {
   std::map<NodeId, std::pair<std::set<NodeId>, std::set<NodeId>>> joins_;  // latest per node
   std::optional<Time> join_resend_at_;
   std::optional<Time> consensus_at_;
+  Time view_changed_at_{0};
 
   // Merge detection.
   std::optional<Time> merge_at_;

@@ -25,6 +25,7 @@ struct Totem::Pending {
 
 struct Totem::Assembly {
   uint32_t next_index = 0;
+  uint64_t last_seq = 0;  // fragments of one message hold consecutive seqs
   std::string payload;
 };
 

@@ -54,6 +54,7 @@ void Totem::enter_gather(std::string why, NodeId add) {
   joins_.clear();
   joins_[self_] = {proc_set_, fail_set_};
   note(TotemNote::Kind::kEnterGather, 0, std::move(why));
+  view_changed_at_ = now_;
   send_join();
   join_resend_at_ = now_ + ms(p_.join_ms);
   consensus_at_ = now_ + ms(p_.consensus_ms);
@@ -67,6 +68,16 @@ void Totem::send_join() {
   for (NodeId n : fail_set_) j->add_fail_set(n);
   j->set_high_ring_seq(high_ring_seq_);
   broadcast(p, nodelist_);
+}
+
+void Totem::maybe_commit() {
+  // Consensus alone is not enough: the view must also have been quiet for
+  // `join` ms, so that the joins of nodes that just heard of us arrive
+  // before a ring forms without them (else large clusters churn through
+  // small rings that must merge again at once).
+  if (state_ == TotemState::kGather && now_ >= view_changed_at_ + ms(p_.join_ms) &&
+      consensus_reached() && gather_members().front() == self_)
+    create_commit_token();
 }
 
 bool Totem::consensus_reached() const {
@@ -140,7 +151,7 @@ void Totem::handle_join(NodeId from, uint64_t incarnation, const totem::Join& j)
     if (!(P == proc_set_ && F == fail_set_)) return;
   }
   joins_[from] = {P, F};
-  if (consensus_reached() && gather_members().front() == self_) create_commit_token();
+  maybe_commit();
 }
 
 void Totem::on_consensus_timeout() {
@@ -156,7 +167,6 @@ void Totem::on_consensus_timeout() {
   fail_set_.insert(failed.begin(), failed.end());
   enter_gather(failed.empty() ? "no commit token after consensus"
                               : "consensus timeout, failed: " + join_ids(failed));
-  if (gather_members().size() == 1) create_commit_token();
 }
 
 void Totem::create_commit_token() {
@@ -215,9 +225,13 @@ void Totem::forward_commit(totem::CommitToken& c) {
     handle_commit(self_, c);
     return;
   }
-  totem::Packet p = packet();
-  *p.mutable_commit() = c;
-  send_to(next, p);
+  // The commit token is retransmitted like the token until the next member
+  // shows it has it; duplicates are dropped by state.
+  last_sent_token_ = std::make_unique<totem::Packet>(packet());
+  *last_sent_token_->mutable_commit() = c;
+  last_sent_token_to_ = next;
+  send_to(next, *last_sent_token_);
+  token_retransmit_at_ = now_ + ms(p_.token_retransmit_ms);
 }
 
 void Totem::handle_commit(NodeId from, const totem::CommitToken& in) {
@@ -234,6 +248,10 @@ void Totem::handle_commit(NodeId from, const totem::CommitToken& in) {
   }
   totem::CommitToken c = in;
   RingId r = ring_of(c.ring());
+  if (last_sent_token_ && last_sent_token_->has_commit() && ring_ == r) {
+    last_sent_token_.reset();
+    token_retransmit_at_.reset();
+  }
   bool at_rep = r.rep == self_;
   if (c.rotation() == 1 && !at_rep) {
     std::vector<NodeId> members(mem.begin(), mem.end());
@@ -268,8 +286,9 @@ void Totem::handle_commit(NodeId from, const totem::CommitToken& in) {
     forward_commit(c);
     return;
   }
-  // Rotation 2 is back at the representative: start the new ring's token.
-  if (state_ != TotemState::kRecovery || ring_ != r) {
+  // Rotation 2 is back at the representative: start the new ring's token
+  // (once: a duplicated commit token must not start a second one).
+  if (state_ != TotemState::kRecovery || ring_ != r || last_token_seq_ != 0) {
     ++counters_.stale;
     return;
   }
@@ -306,6 +325,7 @@ void Totem::enter_recovery(const totem::CommitToken& c) {
   prev_token_aru_ = 0;
   last_token_seq_ = 0;
   my_last_fcc_ = 0;
+  my_last_backlog_ = 0;
   aru_stuck_rotations_ = 0;
   last_my_aru_at_token_ = 0;
   rep_clean_rotations_ = 0;
@@ -342,19 +362,21 @@ void Totem::install(totem::Token& t) {
   if (!had_ring) recovery_group_.clear();
   Configuration trans{ring_, true, recovery_group_, {}, {}};
   if (had_ring) {
-    // The old ring's messages every member of our old ring now holds, in
-    // order, up to the first gap. Agreed ones belong to the old regular
-    // configuration; from the first safe one on (its safety across the old
-    // ring is unknown) they are delivered in the transitional one.
+    // Every member of our old ring now holds the same old-ring messages.
+    // Agreed ones up to the first gap belong to the old regular
+    // configuration. From the first gap (messages of members that failed and
+    // that no survivor holds) or the first safe message (its safety across
+    // the old ring is unknown) on, they are delivered in the transitional
+    // configuration, as Extended Virtual Synchrony allows.
     bool trans_sent = false;
-    for (uint64_t s = old_delivered_upto_ + 1;; ++s) {
-      auto it = old_store_.find(s);
-      if (it == old_store_.end()) break;
-      if (it->second->m.safe() && !trans_sent) {
+    uint64_t expect = old_delivered_upto_ + 1;
+    for (auto it = old_store_.upper_bound(old_delivered_upto_); it != old_store_.end(); ++it) {
+      if (!trans_sent && (it->first != expect || it->second->m.safe())) {
         ready_.events.emplace_back(trans);
         trans_sent = true;
       }
       deliver_message(it->second->m, installed_.ring, old_assembly_);
+      expect = it->first + 1;
     }
     if (!trans_sent) ready_.events.emplace_back(trans);
   }
