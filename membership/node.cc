@@ -26,13 +26,20 @@ TotemParams totem_params(const ClusterConfig& config) {
 Result<std::unique_ptr<MembershipNode>> MembershipNode::create(const ClusterConfig& config,
                                                                NodeId self, uint64_t incarnation,
                                                                uint64_t ring_seq, Time now) {
+  return create(config, totem_params(config), self, incarnation, ring_seq, now);
+}
+
+Result<std::unique_ptr<MembershipNode>> MembershipNode::create(const ClusterConfig& config,
+                                                               const TotemParams& params,
+                                                               NodeId self, uint64_t incarnation,
+                                                               uint64_t ring_seq, Time now) {
   if (!config.find_node(self))
     return Error{"node " + std::to_string(self) + " is not in the nodelist of " + config.source};
   auto vq = Votequorum::create(config.quorum, config.nodes, self, now);
   if (!vq.ok()) return vq.error();
   std::vector<NodeId> ids;
   for (const auto& n : config.nodes) ids.push_back(n.nodeid);
-  auto t = std::make_unique<Totem>(self, ids, totem_params(config), incarnation, ring_seq, now);
+  auto t = std::make_unique<Totem>(self, ids, params, incarnation, ring_seq, now);
   std::unique_ptr<MembershipNode> node(new MembershipNode(std::move(t), std::move(vq).value()));
   node->pump(now);
   return node;

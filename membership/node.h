@@ -39,6 +39,11 @@ class MembershipNode {
   static Result<std::unique_ptr<MembershipNode>> create(const ClusterConfig& config, NodeId self,
                                                         uint64_t incarnation, uint64_t ring_seq,
                                                         Time now);
+  // The same with Totem parameters given (the simulator's).
+  static Result<std::unique_ptr<MembershipNode>> create(const ClusterConfig& config,
+                                                        const TotemParams& params, NodeId self,
+                                                        uint64_t incarnation, uint64_t ring_seq,
+                                                        Time now);
   MembershipNode(const MembershipNode&) = delete;
   MembershipNode& operator=(const MembershipNode&) = delete;
 

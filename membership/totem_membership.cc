@@ -118,6 +118,13 @@ void Totem::handle_join(NodeId from, uint64_t incarnation, const totem::Join& j)
         ++counters_.stale;
         return;
       }
+      // A join that has already given up on us (often a late copy from the
+      // sender's previous round) would only make us fail it and churn
+      // through singleton rings. Merge detection brings us together later.
+      if (std::find(j.fail_set().begin(), j.fail_set().end(), self_) != j.fail_set().end()) {
+        ++counters_.stale;
+        return;
+      }
       enter_gather("join from node " + std::to_string(from), from);
       break;
     }

@@ -2,6 +2,7 @@
 #include "tests/sim/totem_sim.h"
 
 #include "membership/cluster_config.h"
+#include "membership/node.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -34,7 +35,8 @@ struct Packet {
 
 struct Node {
   NodeId id = 0;
-  std::unique_ptr<Totem> totem;
+  std::unique_ptr<membership::MembershipNode> node;
+  const Totem* totem = nullptr;
   bool alive = false;
   uint64_t incarnation = 0;
   uint64_t ring_seq_disk = 0;   // what the daemon would persist
@@ -48,6 +50,8 @@ struct Node {
   std::set<std::string> submitted_alive;        // submitted in this life, not yet delivered
   uint64_t next_msg = 0;
   bool crashed_ever = false;
+  bool quorate = false;                 // as last announced, for quorum_members' ring
+  std::vector<NodeId> quorum_members;
 };
 
 class Cluster {
@@ -57,6 +61,14 @@ class Cluster {
     if (n <= 0) n = opt.large ? static_cast<int>(pick(9, 32)) : static_cast<int>(pick(2, 8));
     result_.nodes = n;
     for (int i = 1; i <= n; ++i) nodelist_.push_back(static_cast<NodeId>(i));
+    config_.source = "sim";
+    config_.quorum.provider = "corosync_votequorum";
+    for (NodeId id : nodelist_) {
+      membership::NodeEntry e;
+      e.nodeid = id;
+      e.ring0_addr = "sim-" + std::to_string(id);
+      config_.nodes.push_back(e);
+    }
     // Corosync's timers for this many nodes (token_coefficient applied), from
     // a base token of 1000 ms.
     membership::TotemTimers timers;
@@ -185,8 +197,13 @@ class Cluster {
     n.last_regular.reset();
     n.last_pos = {0, 0};
     n.submitted_alive.clear();
-    n.totem = std::make_unique<Totem>(id, nodelist_, params_, n.incarnation, n.ring_seq_disk,
-                                      local(n));
+    n.quorate = false;
+    n.quorum_members.clear();
+    auto created = membership::MembershipNode::create(config_, params_, id, n.incarnation,
+                                                      n.ring_seq_disk, local(n));
+    if (!created.ok()) return fail("cannot start node: " + created.error().message);
+    n.node = std::move(created).value();
+    n.totem = &n.node->totem();
     log("start node " + std::to_string(id));
     drain(n);
   }
@@ -196,18 +213,20 @@ class Cluster {
     if (!n.alive) return;
     n.alive = false;
     n.crashed_ever = true;
-    n.totem.reset();
+    n.node.reset();
+    n.totem = nullptr;
     log("crash node " + std::to_string(id));
   }
 
   void leave(NodeId id) {
     Node& n = nodes_.at(id);
     if (!n.alive) return;
-    (void)n.totem->step(membership::input::Leave{}, local(n));
+    (void)n.node->step(membership::input::Leave{}, local(n));
     drain(n);
     n.alive = false;
     n.crashed_ever = true;
-    n.totem.reset();
+    n.node.reset();
+    n.totem = nullptr;
     log("leave node " + std::to_string(id));
   }
 
@@ -216,7 +235,7 @@ class Cluster {
     if (!packets_.empty()) t = std::min(t, packets_.top().at);
     if (!actions_.empty()) t = std::min(t, actions_.begin()->first);
     for (const auto& [id, n] : nodes_)
-      if (n.alive) t = std::min(t, global_of(n, n.totem->next_deadline()));
+      if (n.alive) t = std::min(t, global_of(n, n.node->next_deadline()));
     t = std::min(t, next_submit_);
     return std::max(t, now_);
   }
@@ -232,7 +251,7 @@ class Cluster {
       packets_.pop();
       Node& to = nodes_.at(p.to);
       if (!to.alive) continue;
-      (void)to.totem->step(membership::input::Receive{p.from, *p.bytes}, local(to));
+      (void)to.node->step(membership::input::Receive{p.from, *p.bytes}, local(to));
       drain(to);
     }
     if (now_ >= next_submit_) {
@@ -240,8 +259,8 @@ class Cluster {
       next_submit_ = now_ + Time(static_cast<int64_t>(pick(1000, 40000)));
     }
     for (auto& [id, n] : nodes_) {
-      if (n.alive && local(n) >= n.totem->next_deadline()) {
-        (void)n.totem->step(membership::input::Tick{}, local(n));
+      if (n.alive && local(n) >= n.node->next_deadline()) {
+        (void)n.node->step(membership::input::Tick{}, local(n));
         drain(n);
       }
     }
@@ -256,7 +275,7 @@ class Cluster {
                          std::to_string(n.next_msg++);
     std::string payload = msg_id + "|" + std::string(pick(0, 300), 'x');
     auto g = chance(0.3) ? membership::Guarantee::kSafe : membership::Guarantee::kAgreed;
-    if (n.totem->step(membership::input::Submit{payload, g}, local(n)).ok()) {
+    if (n.node->step(membership::input::Submit{payload, g}, local(n)).ok()) {
       n.submitted_alive.insert(msg_id);
       ++result_.submitted;
     }
@@ -264,9 +283,21 @@ class Cluster {
   }
 
   void drain(Node& n) {
-    auto r = n.totem->take_ready();
+    auto r = n.node->take_ready();
     for (auto& m : r.messages) send(n, m.to, m.bytes);
-    for (auto& e : r.events) observe(n, e);
+    for (auto& e : r.events) {
+      if (auto* q = std::get_if<membership::QuorumEvent>(&e)) {
+        n.quorate = q->quorate;
+        n.quorum_members = q->members;
+        check_quorum();
+      } else if (auto* c = std::get_if<Configuration>(&e)) {
+        observe(n, TotemEvent(*c));
+      } else if (auto* d = std::get_if<Delivery>(&e)) {
+        observe(n, TotemEvent(*d));
+      } else {
+        observe(n, TotemEvent(std::get<TotemNote>(e)));
+      }
+    }
     n.ring_seq_disk = std::max(n.ring_seq_disk, n.totem->high_ring_seq());
   }
 
@@ -349,6 +380,25 @@ class Cluster {
     }
   }
 
+  // At most one partition is quorate: the memberships that quorate nodes
+  // believe in pairwise share a node (majority votes, fixed expected votes).
+  void check_quorum() {
+    std::vector<std::pair<NodeId, std::vector<NodeId>>> quorate;
+    for (const auto& [id, n] : nodes_)
+      if (n.alive && n.quorate) quorate.emplace_back(id, n.quorum_members);
+    for (size_t i = 0; i < quorate.size(); ++i)
+      for (size_t j = i + 1; j < quorate.size(); ++j) {
+        const auto& a = quorate[i].second;
+        const auto& b = quorate[j].second;
+        std::vector<NodeId> both;
+        std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(both));
+        if (both.empty())
+          return fail("two quorate partitions: node " + std::to_string(quorate[i].first) +
+                      " with " + std::to_string(a.size()) + " members and node " +
+                      std::to_string(quorate[j].first) + " with " + std::to_string(b.size()));
+      }
+  }
+
   bool settled() const {
     std::optional<RingId> ring;
     std::vector<NodeId> alive;
@@ -361,6 +411,9 @@ class Cluster {
     }
     for (const auto& [id, n] : nodes_)
       if (n.alive && n.totem->members() != alive) return false;
+    // ...votequorum finished its sync step everywhere...
+    for (const auto& [id, n] : nodes_)
+      if (n.alive && (n.node->quorum().sync_in_progress || n.quorum_members != alive)) return false;
     // ...and every node has delivered what it sent.
     for (const auto& [id, n] : nodes_)
       if (n.alive && (!n.submitted_alive.empty() || n.totem->pending() > 0)) return false;
@@ -368,10 +421,14 @@ class Cluster {
   }
 
   void check_self_delivery() {
-    for (const auto& [id, n] : nodes_)
+    for (const auto& [id, n] : nodes_) {
       if (n.alive && !n.submitted_alive.empty())
         return fail("node " + std::to_string(id) + " never delivered its own " +
                     *n.submitted_alive.begin());
+      // With every node up and in one ring, majority quorum holds everywhere.
+      if (n.alive && !n.quorate)
+        return fail("node " + std::to_string(id) + " not quorate in the healed cluster");
+    }
   }
 
   std::string describe() const {
@@ -412,6 +469,7 @@ class Cluster {
   SimResult result_;
   std::vector<NodeId> nodelist_;
   TotemParams params_;
+  membership::ClusterConfig config_;
   std::map<NodeId, Node> nodes_;
   std::priority_queue<Packet, std::vector<Packet>, std::greater<>> packets_;
   std::multimap<Time, std::function<void()>> actions_;
