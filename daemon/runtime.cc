@@ -540,8 +540,10 @@ void Runtime::Impl::on_quorum(const membership::QuorumEvent& q) {
     }
     announced_quorate_ = q.quorate;
   }
-  log_.info("[QUORUM] Members[{}]: {}", q.members.size(), join_ids(q.members));
-  log_.info("[MAIN  ] Completed service synchronization, ready to provide service.");
+  if (!q.members.empty()) {  // empty: quorate by own votes before any ring formed
+    log_.info("[QUORUM] Members[{}]: {}", q.members.size(), join_ids(q.members));
+    log_.info("[MAIN  ] Completed service synchronization, ready to provide service.");
+  }
   notify_systemd(fmt::format("STATUS={}, ring {}, {} member{}: {}",
                              q.quorate ? "Quorate" : "Not quorate", q.ring.str(),
                              q.members.size(), q.members.size() == 1 ? "" : "s",

@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "cli/ipc_client.h"
 #include "tests/integration/harness.h"
 
 namespace quorate::itest {
@@ -33,11 +34,36 @@ uint64_t counter(const ipc::RingStatus& r, const std::string& name) {
   return it == r.counters().end() ? 0 : it->second;
 }
 
+// True while `pid` runs (a zombie no longer counts: a daemon that went to the
+// background is reaped by whoever adopted it, maybe late).
+bool alive(pid_t pid) {
+  if (::kill(pid, 0) != 0) return false;
+  std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+  std::string line;
+  std::getline(stat, line);
+  const auto paren = line.rfind(')');
+  return paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] != 'Z';
+}
+
 std::optional<uint64_t> number_file(const std::string& path) {
   std::ifstream f(path);
   uint64_t v = 0;
   if (!(f >> v)) return std::nullopt;
   return v;
+}
+
+// Raw Unix-socket connection for malformed IPC input.
+int connect_unix(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 class ClusterTest : public ::testing::Test {
@@ -274,6 +300,88 @@ TEST_F(CheckTest, UnknownNodeIsRefused) {
   EXPECT_NE(r.err.find("--node nine"), std::string::npos) << r.err;
 }
 
+// Start-up outside a test cluster: node selection, IPv6, background mode.
+class StandaloneTest : public CheckTest {};
+
+TEST_F(StandaloneTest, NodeIsNotGuessedWithoutALocalAddress) {
+  // 127.0.0.2 and .3 route to lo but are not interface addresses.
+  const std::string path = write("guess.conf",
+                                 "totem {\n  version: 2\n}\n"
+                                 "nodelist {\n"
+                                 "  node {\n    ring0_addr: 127.0.0.2\n    nodeid: 2\n  }\n"
+                                 "  node {\n    ring0_addr: 127.0.0.3\n    nodeid: 3\n  }\n"
+                                 "}\n");
+  const auto r = run_command({bin("quorated"), "--config", path, "--state-dir", dir_ + "/state",
+                              "--run-dir", dir_ + "/run", "--foreground"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("--node"), std::string::npos) << r.err;
+}
+
+// A one-node cluster on ::1: IPv6, the node found by its interface address
+// (no --node), a ring of one (the token goes to itself), quorate by its
+// own vote; it also starts in the background and stops on SIGTERM.
+TEST_F(StandaloneTest, SingleNodeOnIpv6FindsItselfAndIsQuorate) {
+  const int probe = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in6 any{};
+  any.sin6_family = AF_INET6;
+  any.sin6_addr = in6addr_loopback;
+  const bool have_v6 =
+      probe >= 0 && ::bind(probe, reinterpret_cast<sockaddr*>(&any), sizeof any) == 0;
+  if (probe >= 0) ::close(probe);
+  if (!have_v6) GTEST_SKIP() << "no IPv6 loopback (::1) on this machine";
+
+  const uint16_t port = static_cast<uint16_t>(20000 + (::getpid() % 10000) * 4 + 3);
+  const std::string path = write("v6.conf", fmt::format(
+      "totem {{\n  version: 2\n  token: 300\n  interface {{\n    mcastport: {}\n  }}\n}}\n"
+      "nodelist {{\n  node {{\n    ring0_addr: ::1\n    nodeid: 6\n    name: six\n  }}\n}}\n"
+      "quorum {{\n  provider: corosync_votequorum\n}}\n"
+      "logging {{\n  to_stderr: no\n  to_logfile: yes\n  logfile: {}/v6.log\n"
+      "  to_syslog: no\n}}\n", port, dir_));
+  const std::string sock = dir_ + "/run/quorated.sock";
+  // Without --foreground the command returns once the daemon serves.
+  const auto started = run_command({bin("quorated"), "--config", path, "--state-dir",
+                                    dir_ + "/state", "--run-dir", dir_ + "/run"});
+  ASSERT_EQ(started.exit_code, 0) << started.out << started.err;
+  // The daemon is not our child: its pid comes from the socket's peer
+  // credentials, and a guard ends it on every way out of this test.
+  const int fd = connect_unix(sock);
+  ASSERT_GE(fd, 0);
+  ucred cred{};
+  socklen_t len = sizeof cred;
+  const int rc = ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
+  ::close(fd);
+  ASSERT_EQ(rc, 0);
+  ASSERT_GT(cred.pid, 1);
+  struct Guard {
+    pid_t pid;
+    ~Guard() {
+      if (!alive(pid)) return;
+      ::kill(pid, SIGTERM);
+      if (!wait_until([&] { return !alive(pid); }, 5000ms)) ::kill(pid, SIGKILL);
+    }
+  } guard{cred.pid};
+
+  std::optional<ipc::QuorumStatus> q;
+  const bool formed = wait_until(
+      [&] {
+        ipc::Request req;
+        req.mutable_quorum_status();
+        auto resp = cli::ipc_call(sock, req, 2000ms);
+        if (!resp.ok() || !resp->has_quorum_status()) return false;
+        q = resp->quorum_status();
+        return q->quorate() && q->members_size() == 1;
+      },
+      10000ms);
+  ASSERT_TRUE(formed) << "no quorate ring of one on ::1";
+  EXPECT_EQ(q->local_nodeid(), 6u);
+  EXPECT_EQ(q->members(0).name(), "six");
+  EXPECT_EQ(q->members(0).address(), "::1");
+
+  ASSERT_EQ(::kill(cred.pid, SIGTERM), 0);
+  EXPECT_TRUE(wait_until([&] { return !alive(cred.pid); }, 5000ms));
+  EXPECT_FALSE(fs::exists(sock));
+}
+
 // ------------------------------------------------------------ robustness
 
 TEST_F(ClusterTest, GarbageDatagramsAreCountedAndIgnored) {
@@ -330,20 +438,6 @@ TEST_F(ClusterTest, GarbageDatagramsAreCountedAndIgnored) {
   EXPECT_GT(counter(*after, "frames_dropped_bad_mac"), counter(*before, "frames_dropped_bad_mac"));
   EXPECT_TRUE(cluster_->running(1));
   ASSERT_TRUE(cluster_->wait_ring({1, 2, 3}, true));
-}
-
-// Raw Unix-socket connection for malformed IPC input.
-int connect_unix(const std::string& path) {
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 // True when the server closes the connection within the timeout.
