@@ -160,6 +160,7 @@ void Totem::on_packet(NodeId from, std::string_view bytes) {
     case totem::Packet::kJoin: handle_join(from, p.incarnation(), p.join()); break;
     case totem::Packet::kCommit: handle_commit(from, p.commit()); break;
     case totem::Packet::kMerge: handle_merge(from, p.merge()); break;
+    case totem::Packet::kWake: handle_wake(from, p.wake()); break;
     case totem::Packet::BODY_NOT_SET: break;
   }
 }
@@ -230,8 +231,16 @@ Status Totem::on_submit(std::string payload, Guarantee g) {
     f->msg_id = id;
     pending_.push_back(std::move(f));
   }
-  // The representative holds an idle token; new work releases it at once.
+  // The representative holds an idle token; new work releases it at once,
+  // here or, once per rotation, at the representative through a Wake.
   if (held_token_ && hold_until_) hold_until_ = now_;
+  if (state_ == TotemState::kOperational && ring_.rep != self_ &&
+      woke_at_token_seq_ != last_token_seq_) {
+    woke_at_token_seq_ = last_token_seq_;
+    totem::Packet p = packet();
+    set_ring(p.mutable_wake()->mutable_ring(), ring_);
+    send_to(ring_.rep, p);
+  }
   return Status::Ok();
 }
 
@@ -288,9 +297,20 @@ void Totem::handle_token(NodeId from, const totem::Token& t) {
   process_token(*tok);
 }
 
+void Totem::handle_wake(NodeId from, const totem::Wake& w) {
+  if (state_ != TotemState::kOperational || ring_of(w.ring()) != ring_ || !held_token_ ||
+      !std::binary_search(ring_members_.begin(), ring_members_.end(), from))
+    return;
+  auto t = std::move(held_token_);
+  hold_until_.reset();
+  process_token(*t);
+}
+
 void Totem::process_token(totem::Token& t) {
   ++counters_.tokens;
-  last_token_at_ = now_;
+  // Token loss is timed from the token's arrival (handle_token), not from
+  // the end of a hold; only in a ring of one does holding mean receiving.
+  if (ring_members_.size() == 1) last_token_at_ = now_;
   const bool recovery = state_ == TotemState::kRecovery;
 
   if (recovery && ring_.rep == self_ && t.token_seq() > 1) {

@@ -41,6 +41,7 @@ class Mcast;
 class Join;
 class CommitToken;
 class MergeDetect;
+class Wake;
 }  // namespace quorate::totem
 
 namespace quorate::membership {
@@ -165,6 +166,7 @@ class Totem {
   void handle_join(NodeId from, uint64_t incarnation, const totem::Join& j);
   void handle_commit(NodeId from, const totem::CommitToken& c);
   void handle_merge(NodeId from, const totem::MergeDetect& m);
+  void handle_wake(NodeId from, const totem::Wake& w);
 
   // operational ring
   void process_token(totem::Token& t);
@@ -221,6 +223,7 @@ class Totem {
   uint64_t safe_upto_ = 0;            // aru known to every member
   uint64_t prev_token_aru_ = 0;
   uint64_t last_token_seq_ = 0;       // hop counter of the last token taken
+  uint64_t woke_at_token_seq_ = UINT64_MAX;  // last_token_seq_ when we last sent a Wake
   uint32_t my_last_fcc_ = 0;
   uint32_t my_last_backlog_ = 0;
   uint64_t aru_stuck_rotations_ = 0;
