@@ -477,7 +477,7 @@ void Runtime::Impl::on_event(const membership::NodeEvent& e) {
           on_note(ev);
         } else if constexpr (std::is_same_v<T, membership::QuorumEvent>) {
           on_quorum(ev);
-        } else {
+        } else if constexpr (std::is_same_v<T, membership::Delivery>) {
           // No layer above membership runs in this build yet.
           ++app_deliveries_;
           log_.debug("[CPG   ] delivered {} bytes from node {} (no consumer)", ev.payload.size(),

@@ -1,10 +1,15 @@
-// MembershipNode: Totem + votequorum. See node.h.
+// MembershipNode: Totem + votequorum + process groups. See node.h.
 #include "membership/node.h"
+
+#include <algorithm>
 
 namespace quorate::membership {
 namespace {
 constexpr char kTagVotequorum = 'V';
+constexpr char kTagGroups = 'G';
 constexpr char kTagApp = 'A';
+// Room for a group message's envelope (name, pid, field headers) and tag.
+constexpr size_t kGroupEnvelopeBytes = 1024;
 }  // namespace
 
 TotemParams totem_params(const ClusterConfig& config) {
@@ -40,7 +45,16 @@ Result<std::unique_ptr<MembershipNode>> MembershipNode::create(const ClusterConf
   std::vector<NodeId> ids;
   for (const auto& n : config.nodes) ids.push_back(n.nodeid);
   auto t = std::make_unique<Totem>(self, ids, params, incarnation, ring_seq, now);
-  std::unique_ptr<MembershipNode> node(new MembershipNode(std::move(t), std::move(vq).value()));
+  // Totem refuses a payload above max_message_bytes, or one with more
+  // fragments than its whole queue holds; group sends must stay below both.
+  const size_t max_submit = std::min<size_t>(
+      params.max_message_bytes, size_t{params.max_pending} * params.fragment_bytes);
+  GroupLimits limits;
+  limits.max_payload_bytes = std::min(
+      limits.max_payload_bytes,
+      max_submit > kGroupEnvelopeBytes ? max_submit - kGroupEnvelopeBytes : size_t{0});
+  std::unique_ptr<MembershipNode> node(new MembershipNode(
+      std::move(t), std::move(vq).value(), ProcessGroups(self, limits), max_submit));
   node->pump(now);
   return node;
 }
@@ -74,9 +88,51 @@ Status MembershipNode::request_votes(NodeId node, uint32_t votes, Time now) {
   return st;
 }
 
+Status MembershipNode::group_join(std::string_view group, uint32_t pid, Time now) {
+  Status st = groups_.join(group, pid);
+  pump(now);
+  return st;
+}
+
+Status MembershipNode::group_leave(std::string_view group, uint32_t pid, Time now) {
+  Status st = groups_.leave(group, pid);
+  pump(now);
+  return st;
+}
+
+void MembershipNode::group_process_down(uint32_t pid, Time now) {
+  groups_.process_down(pid);
+  pump(now);
+}
+
+Status MembershipNode::group_send(std::string_view group, uint32_t pid, std::string_view payload,
+                                  Time now) {
+  Status st = groups_.send(group, pid, payload);
+  pump(now);
+  return st;
+}
+
+bool MembershipNode::flush_groups(Time now) {
+  bool moved = false;
+  while (const std::string* p = groups_.peek_outgoing()) {
+    std::string tagged;
+    tagged.reserve(p->size() + 1);
+    tagged.push_back(kTagGroups);
+    tagged += *p;
+    const size_t size = tagged.size();
+    if (!totem_->step(input::Submit{std::move(tagged), Guarantee::kAgreed}, now).ok()) {
+      if (size <= max_submit_bytes_) break;  // queue full: keep the order, retry at the next step
+      ++dropped_payloads_;                   // can never fit (a huge JoinList): drop it
+    }
+    groups_.pop_outgoing();
+    moved = true;
+  }
+  return moved;
+}
+
 void MembershipNode::pump(Time now) {
-  for (int round = 0; round < 8; ++round) {  // bounded: each round drains both sides
-    bool moved = false;
+  for (int round = 0; round < 8; ++round) {  // bounded: each round drains every side
+    bool moved = flush_groups(now);
     for (auto& out : vq_.take_outgoing()) {
       moved = true;
       std::string tagged(1, kTagVotequorum);
@@ -90,12 +146,15 @@ void MembershipNode::pump(Time now) {
     for (auto& e : r.events) {
       if (auto* c = std::get_if<Configuration>(&e)) {
         if (!c->transitional) (void)vq_.on_configuration(c->ring, c->members, now);
+        groups_.on_configuration(*c);
         ready_.events.emplace_back(std::move(*c));
       } else if (auto* d = std::get_if<Delivery>(&e)) {
         if (d->payload.empty()) {
           ++dropped_payloads_;
         } else if (d->payload[0] == kTagVotequorum) {
           (void)vq_.on_message(d->origin, std::string_view(d->payload).substr(1), now);
+        } else if (d->payload[0] == kTagGroups) {
+          groups_.on_delivery(d->origin, std::string_view(d->payload).substr(1));
         } else if (d->payload[0] == kTagApp) {
           d->payload.erase(0, 1);
           ready_.events.emplace_back(std::move(*d));
@@ -105,6 +164,8 @@ void MembershipNode::pump(Time now) {
       } else {
         ready_.events.emplace_back(std::get<TotemNote>(std::move(e)));
       }
+      for (auto& g : groups_.take_events())
+        std::visit([this](auto&& ev) { ready_.events.emplace_back(std::move(ev)); }, std::move(g));
       for (auto& q : vq_.take_events()) ready_.events.emplace_back(std::move(q));
     }
     if (!moved) break;

@@ -294,8 +294,8 @@ class Cluster {
         observe(n, TotemEvent(*c));
       } else if (auto* d = std::get_if<Delivery>(&e)) {
         observe(n, TotemEvent(*d));
-      } else {
-        observe(n, TotemEvent(std::get<TotemNote>(e)));
+      } else if (auto* tn = std::get_if<TotemNote>(&e)) {
+        observe(n, TotemEvent(*tn));
       }
     }
     n.ring_seq_disk = std::max(n.ring_seq_disk, n.totem->high_ring_seq());
