@@ -4,6 +4,7 @@
 #include "membership/totem.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cassert>
 
 #include "membership/totem_internal.h"
@@ -161,6 +162,7 @@ void Totem::on_packet(NodeId from, std::string_view bytes) {
     case totem::Packet::kCommit: handle_commit(from, p.commit()); break;
     case totem::Packet::kMerge: handle_merge(from, p.merge()); break;
     case totem::Packet::kWake: handle_wake(from, p.wake()); break;
+    case totem::Packet::kAck: handle_ack(from, p.ack()); break;
     case totem::Packet::BODY_NOT_SET: break;
   }
 }
@@ -182,7 +184,9 @@ void Totem::on_tick() {
   if (token_retransmit_at_ && now_ >= *token_retransmit_at_ && last_sent_token_) {
     ++counters_.token_retransmits;
     send_to(last_sent_token_to_, *last_sent_token_);
-    token_retransmit_at_ = now_ + ms(p_.token_retransmit_ms);
+    token_resent_ = true;
+    token_retransmit_interval_ = std::min(token_retransmit_interval_ * 2, Time(ms(p_.token_retransmit_ms)));
+    token_retransmit_at_ = now_ + token_retransmit_interval_;
   }
   if (state_ == TotemState::kGather) {
     if (consensus_at_ && now_ >= *consensus_at_) {
@@ -273,6 +277,7 @@ void Totem::handle_token(NodeId from, const totem::Token& t) {
     }
     return;
   }
+  send_ack(from, r, t.token_seq(), 0);
   if (t.token_seq() <= last_token_seq_) {  // a retransmitted copy we already took
     ++counters_.stale;
     return;
@@ -413,11 +418,51 @@ void Totem::forward_token(const totem::Token& t) {
     hold_until_ = now_ + (idle ? ms(p_.hold_ms) : Time{0});
     return;
   }
-  last_sent_token_ = std::make_unique<totem::Packet>(packet());
-  *last_sent_token_->mutable_token() = t;
-  last_sent_token_to_ = next;
-  send_to(next, *last_sent_token_);
-  token_retransmit_at_ = now_ + ms(p_.token_retransmit_ms);
+  auto p = std::make_unique<totem::Packet>(packet());
+  *p->mutable_token() = t;
+  send_token_packet(next, std::move(p));
+}
+
+void Totem::send_token_packet(NodeId to, std::unique_ptr<totem::Packet> p) {
+  // Resent until acknowledged: first after a few round trips (or 10 ms
+  // before any was measured), then doubling up to token_retransmit.
+  last_sent_token_ = std::move(p);
+  last_sent_token_to_ = to;
+  last_sent_token_at_ = now_;
+  token_resent_ = false;
+  send_to(to, *last_sent_token_);
+  Time first = rtt_ewma_us_ > 0 ? Time(4 * rtt_ewma_us_ + 1000) : Time(ms(10));
+  token_retransmit_interval_ =
+      std::clamp(first, Time(ms(2)), std::max(Time(ms(2)), Time(ms(p_.token_retransmit_ms))));
+  token_retransmit_at_ = now_ + token_retransmit_interval_;
+}
+
+void Totem::send_ack(NodeId to, const RingId& ring, uint64_t token_seq, uint32_t commit_hop) {
+  totem::Packet p = packet();
+  auto* a = p.mutable_ack();
+  set_ring(a->mutable_ring(), ring);
+  a->set_token_seq(token_seq);
+  a->set_commit_hop(commit_hop);
+  send_to(to, p);
+}
+
+void Totem::handle_ack(NodeId from, const totem::TokenAck& a) {
+  if (!last_sent_token_ || from != last_sent_token_to_) return;
+  bool match = false;
+  if (last_sent_token_->has_token()) {
+    match = ring_of(a.ring()) == ring_of(last_sent_token_->token().ring()) &&
+            a.token_seq() == last_sent_token_->token().token_seq();
+  } else if (last_sent_token_->has_commit()) {
+    match = ring_of(a.ring()) == ring_of(last_sent_token_->commit().ring()) &&
+            a.token_seq() == 0 && a.commit_hop() == last_sent_token_->commit().hop();
+  }
+  if (!match) return;
+  if (!token_resent_) {
+    int64_t rtt = (now_ - last_sent_token_at_).count();
+    rtt_ewma_us_ = rtt_ewma_us_ == 0 ? rtt : (7 * rtt_ewma_us_ + rtt) / 8;
+  }
+  last_sent_token_.reset();
+  token_retransmit_at_.reset();
 }
 
 uint32_t Totem::send_new_messages(totem::Token& t, uint32_t allowance) {

@@ -42,6 +42,7 @@ class Join;
 class CommitToken;
 class MergeDetect;
 class Wake;
+class TokenAck;
 }  // namespace quorate::totem
 
 namespace quorate::membership {
@@ -167,6 +168,9 @@ class Totem {
   void handle_commit(NodeId from, const totem::CommitToken& c);
   void handle_merge(NodeId from, const totem::MergeDetect& m);
   void handle_wake(NodeId from, const totem::Wake& w);
+  void handle_ack(NodeId from, const totem::TokenAck& a);
+  void send_ack(NodeId to, const RingId& ring, uint64_t token_seq, uint32_t commit_hop);
+  void send_token_packet(NodeId to, std::unique_ptr<totem::Packet> p);
 
   // operational ring
   void process_token(totem::Token& t);
@@ -253,6 +257,10 @@ class Totem {
   NodeId last_sent_token_to_ = 0;
   Time last_token_at_{0};
   std::optional<Time> token_retransmit_at_;
+  Time last_sent_token_at_{0};
+  Time token_retransmit_interval_{0};  // grows after each resend (backoff)
+  bool token_resent_ = false;          // Karn: no round-trip sample from resent tokens
+  int64_t rtt_ewma_us_ = 0;            // round trip of token -> ack
   std::optional<Time> hold_until_;
 
   // Gather.

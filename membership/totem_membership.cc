@@ -232,13 +232,11 @@ void Totem::forward_commit(totem::CommitToken& c) {
     handle_commit(self_, c);
     return;
   }
-  // The commit token is retransmitted like the token until the next member
-  // shows it has it; duplicates are dropped by state.
-  last_sent_token_ = std::make_unique<totem::Packet>(packet());
-  *last_sent_token_->mutable_commit() = c;
-  last_sent_token_to_ = next;
-  send_to(next, *last_sent_token_);
-  token_retransmit_at_ = now_ + ms(p_.token_retransmit_ms);
+  // The commit token is retransmitted like the token until acknowledged;
+  // duplicates are dropped by state.
+  auto p = std::make_unique<totem::Packet>(packet());
+  *p->mutable_commit() = c;
+  send_token_packet(next, std::move(p));
 }
 
 void Totem::handle_commit(NodeId from, const totem::CommitToken& in) {
@@ -255,6 +253,7 @@ void Totem::handle_commit(NodeId from, const totem::CommitToken& in) {
   }
   totem::CommitToken c = in;
   RingId r = ring_of(c.ring());
+  if (from != self_) send_ack(from, r, 0, c.hop());
   if (last_sent_token_ && last_sent_token_->has_commit() && ring_ == r) {
     last_sent_token_.reset();
     token_retransmit_at_.reset();

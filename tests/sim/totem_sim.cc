@@ -256,7 +256,11 @@ class Cluster {
     }
     if (now_ >= next_submit_) {
       submit_some();
-      next_submit_ = now_ + Time(static_cast<int64_t>(pick(1000, 40000)));
+      // Offered load shrinks with ring size: a big ring under the simulator's
+      // loss spends seconds in token retransmission (token_retransmit grows
+      // with token_coefficient), and its capacity with it.
+      int64_t scale = std::max<int64_t>(1, static_cast<int64_t>(nodelist_.size()) / 6);
+      next_submit_ = now_ + Time(static_cast<int64_t>(pick(1000, 40000)) * scale);
     }
     for (auto& [id, n] : nodes_) {
       if (n.alive && local(n) >= n.node->next_deadline()) {
