@@ -269,6 +269,7 @@ class Totem {
   std::optional<Time> join_resend_at_;
   std::optional<Time> consensus_at_;
   Time view_changed_at_{0};
+  std::set<NodeId> known_outsiders_;  // this gather: nodes seen from outside the installed ring
 
   // Merge detection.
   std::optional<Time> merge_at_;

@@ -38,6 +38,7 @@ void Totem::enter_gather(std::string why, NodeId add) {
   if (state_ != TotemState::kGather) {
     proc_set_.clear();
     fail_set_.clear();
+    known_outsiders_.clear();
     proc_set_.insert(installed_.members.begin(), installed_.members.end());
     if (state_ != TotemState::kOperational)
       proc_set_.insert(ring_members_.begin(), ring_members_.end());
@@ -51,10 +52,18 @@ void Totem::enter_gather(std::string why, NodeId add) {
   proc_set_.insert(self_);
   if (add != 0) proc_set_.insert(add);
   fail_set_.erase(self_);
+  // The quiet period before committing (maybe_commit) is for merges: only a
+  // view that gained nodes from outside the installed ring restarts it.
+  for (NodeId n : proc_set_) {
+    if (!std::binary_search(installed_.members.begin(), installed_.members.end(), n) &&
+        !known_outsiders_.count(n)) {
+      known_outsiders_.insert(n);
+      view_changed_at_ = now_;
+    }
+  }
   joins_.clear();
   joins_[self_] = {proc_set_, fail_set_};
   note(TotemNote::Kind::kEnterGather, 0, std::move(why));
-  view_changed_at_ = now_;
   send_join();
   join_resend_at_ = now_ + ms(p_.join_ms);
   consensus_at_ = now_ + ms(p_.consensus_ms);
