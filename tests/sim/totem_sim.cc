@@ -52,6 +52,11 @@ struct Node {
   bool crashed_ever = false;
   bool quorate = false;                 // as last announced, for quorum_members' ring
   std::vector<NodeId> quorum_members;
+  // Process groups: what this life's processes asked for, and the group
+  // messages delivered here (ids, per group, in delivery order).
+  std::set<std::pair<std::string, uint32_t>> joined_local;
+  std::map<std::string, std::vector<std::string>> group_msgs;
+  uint64_t next_group_msg = 0;
 };
 
 class Cluster {
@@ -119,7 +124,8 @@ class Cluster {
       if (healed && settled()) break;
       if (result_.steps > 20'000'000) fail("step budget exhausted");
     }
-    if (result_.ok && !settled()) fail("no single ring of every live node after healing: " + describe());
+    if (result_.ok && !settled()) fail("not settled after healing (one ring of every live node, quorate, all own "
+                 "messages delivered, group views as asked): " + group_mismatch() + describe());
     if (result_.ok) check_self_delivery();
     return result_;
   }
@@ -199,6 +205,8 @@ class Cluster {
     n.submitted_alive.clear();
     n.quorate = false;
     n.quorum_members.clear();
+    n.joined_local.clear();
+    n.group_msgs.clear();
     auto created = membership::MembershipNode::create(config_, params_, id, n.incarnation,
                                                       n.ring_seq_disk, local(n));
     if (!created.ok()) return fail("cannot start node: " + created.error().message);
@@ -270,11 +278,29 @@ class Cluster {
     }
   }
 
+  // A process of a random node joins, leaves or sends to a group.
+  void group_action(Node& n) {
+    std::string g = "g" + std::to_string(pick(0, 2));
+    auto pid = static_cast<uint32_t>(pick(1, 3));
+    auto key = std::make_pair(g, pid);
+    if (!n.joined_local.count(key)) {
+      if (n.node->group_join(g, pid, local(n)).ok()) n.joined_local.insert(key);
+    } else if (chance(0.3)) {
+      if (n.node->group_leave(g, pid, local(n)).ok()) n.joined_local.erase(key);
+    } else {
+      std::string id = "G" + std::to_string(n.id) + "/" + std::to_string(n.incarnation) + "/" +
+                       std::to_string(n.next_group_msg++);
+      (void)n.node->group_send(g, pid, id, local(n));
+    }
+    drain(n);
+  }
+
   void submit_some() {
     if (now_ >= ms(opt_.duration_ms)) return;
     NodeId id = nodelist_[pick(0, nodelist_.size() - 1)];
     Node& n = nodes_.at(id);
     if (!n.alive) return;
+    if (chance(0.25)) return group_action(n);
     std::string msg_id = std::to_string(id) + "/" + std::to_string(n.incarnation) + "/" +
                          std::to_string(n.next_msg++);
     std::string payload = msg_id + "|" + std::string(pick(0, 300), 'x');
@@ -300,6 +326,8 @@ class Cluster {
         observe(n, TotemEvent(*d));
       } else if (auto* tn = std::get_if<TotemNote>(&e)) {
         observe(n, TotemEvent(*tn));
+      } else if (auto* gm = std::get_if<membership::GroupMessage>(&e)) {
+        n.group_msgs[gm->group].push_back(gm->payload);
       }
     }
     n.ring_seq_disk = std::max(n.ring_seq_disk, n.totem->high_ring_seq());
@@ -418,13 +446,60 @@ class Cluster {
     // ...votequorum finished its sync step everywhere...
     for (const auto& [id, n] : nodes_)
       if (n.alive && (n.node->quorum().sync_in_progress || n.quorum_members != alive)) return false;
+    // ...every node sees every group as exactly what the live processes asked for...
+    if (!group_mismatch().empty()) return false;
     // ...and every node has delivered what it sent.
     for (const auto& [id, n] : nodes_)
       if (n.alive && (!n.submitted_alive.empty() || n.totem->pending() > 0)) return false;
     return true;
   }
 
+  // Empty when every live node's view of every group equals the processes
+  // that live nodes asked to be there.
+  std::string group_mismatch() const {
+    for (int gi = 0; gi <= 2; ++gi) {
+      std::string g = "g" + std::to_string(gi);
+      std::vector<membership::GroupMember> want;
+      for (const auto& [id, n] : nodes_)
+        if (n.alive)
+          for (const auto& [jg, pid] : n.joined_local)
+            if (jg == g) want.push_back({id, pid});
+      std::sort(want.begin(), want.end());
+      for (const auto& [id, n] : nodes_)
+        if (n.alive && n.node->groups().members(g) != want)
+          return "node " + std::to_string(id) + " sees group " + g + " with " +
+                 std::to_string(n.node->groups().members(g).size()) + " members, want " +
+                 std::to_string(want.size());
+    }
+    return {};
+  }
+
+  // Members of a group receive its messages in one order.
+  void check_group_order() {
+    for (const auto& [a, na] : nodes_)
+      for (const auto& [b, nb] : nodes_) {
+        if (a >= b) continue;
+        for (const auto& [g, la] : na.group_msgs) {
+          auto it = nb.group_msgs.find(g);
+          if (it == nb.group_msgs.end()) continue;
+          std::set<std::string> in_b(it->second.begin(), it->second.end());
+          std::set<std::string> in_a(la.begin(), la.end());
+          std::vector<std::string> ca, cb;
+          for (const auto& m : la)
+            if (in_b.count(m)) ca.push_back(m);
+          for (const auto& m : it->second)
+            if (in_a.count(m)) cb.push_back(m);
+          if (ca != cb)
+            return fail("group " + g + ": nodes " + std::to_string(a) + " and " +
+                        std::to_string(b) + " received its messages in different orders");
+        }
+      }
+  }
+
   void check_self_delivery() {
+    check_group_order();
+    if (!result_.ok) return;
+    if (auto m = group_mismatch(); !m.empty()) return fail("process groups: " + m);
     for (const auto& [id, n] : nodes_) {
       if (n.alive && !n.submitted_alive.empty())
         return fail("node " + std::to_string(id) + " never delivered its own " +

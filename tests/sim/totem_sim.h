@@ -1,5 +1,5 @@
-// Deterministic simulation of a Totem cluster: the sans-IO cores of up to 32
-// nodes in one thread, with a simulated network (delay, loss, duplication,
+// Deterministic simulation of a Totem cluster: the sans-IO membership cores
+// (Totem, votequorum, process groups) of up to 32 nodes in one thread, with a simulated network (delay, loss, duplication,
 // reordering, partitions), per-node clocks that drift, and crash/restart,
 // all drawn from one seed. Invariants are checked after every step; the
 // first violation stops the run with a message that names the seed.
