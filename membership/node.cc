@@ -19,6 +19,7 @@ TotemParams totem_params(const ClusterConfig& config) {
   p.token_retransmit_ms = e.token_retransmit_ms;
   p.hold_ms = e.hold_ms;
   p.join_ms = e.join_ms;
+  p.send_join_ms = e.send_join_ms;
   p.consensus_ms = e.consensus_ms;
   p.merge_ms = e.merge_ms;
   p.downcheck_ms = e.downcheck_ms;

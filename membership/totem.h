@@ -52,6 +52,7 @@ struct TotemParams {
   uint32_t token_retransmit_ms = 714;
   uint32_t hold_ms = 571;               // idle rotation pause at the representative
   uint32_t join_ms = 50;                // join resend interval
+  uint32_t send_join_ms = 0;            // first join of a gather waits 0..send_join ms
   uint32_t consensus_ms = 3600;
   uint32_t merge_ms = 200;
   uint32_t downcheck_ms = 1000;
@@ -269,7 +270,8 @@ class Totem {
   std::optional<Time> join_resend_at_;
   std::optional<Time> consensus_at_;
   Time view_changed_at_{0};
-  std::set<NodeId> known_outsiders_;  // this gather: nodes seen from outside the installed ring
+  std::set<NodeId> known_outsiders_;
+  uint64_t gathers_ = 0;              // gather entries, for the send_join spread  // this gather: nodes seen from outside the installed ring
 
   // Merge detection.
   std::optional<Time> merge_at_;

@@ -64,8 +64,19 @@ void Totem::enter_gather(std::string why, NodeId add) {
   joins_.clear();
   joins_[self_] = {proc_set_, fail_set_};
   note(TotemNote::Kind::kEnterGather, 0, std::move(why));
-  send_join();
-  join_resend_at_ = now_ + ms(p_.join_ms);
+  if (p_.send_join_ms == 0) {
+    send_join();
+    join_resend_at_ = now_ + ms(p_.join_ms);
+  } else {
+    // send_join: spread the first join of large rings over 0..send_join ms
+    // so that a ring-wide gather does not flood the network. The spread is
+    // a hash of who and when, not a random draw: the core stays deterministic.
+    uint64_t x = (uint64_t{self_} << 32) ^ incarnation_ ^ (++gathers_ * 0x9e3779b97f4a7c15ULL);
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    join_resend_at_ = now_ + Time(static_cast<int64_t>(x % (uint64_t{p_.send_join_ms} * 1000)));
+  }
   consensus_at_ = now_ + ms(p_.consensus_ms);
 }
 

@@ -84,6 +84,8 @@ class Cluster {
     params_.hold_ms = e.hold_ms;
     params_.consensus_ms = e.consensus_ms;
     params_.join_ms = e.join_ms;
+    // Corosync advises send_join for rings over 32 nodes; exercise it on big rings.
+    params_.send_join_ms = nodelist_.size() > 16 ? 40 : e.send_join_ms;
     params_.merge_ms = e.merge_ms;
     params_.fail_recv_const = e.fail_recv_const;
     params_.window_size = e.window_size;
