@@ -3,6 +3,7 @@
 // first argument ("quorate quorum -s"). Names whose layer is not in this build
 // yet are listed here with no handler and get report_not_available().
 #include <array>
+#include <cctype>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -91,7 +92,31 @@ bool call_daemon(ToolEnv& env, const std::string& socket_path, const ipc::Reques
   return false;
 }
 
-int quorate_main(const std::vector<std::string>& argv, ToolEnv& env) {
+std::vector<std::string> normalize_dashes(std::vector<std::string> args, std::ostream& err) {
+  // Guides on the web print "-l" and "--force" with typographic dashes
+  // (U+2013 en dash, U+2014 em dash): "corosync-quorumtool –l",
+  // "drbdadm secondary –force r0". Operators paste them; take them as the
+  // ASCII dashes they meant, and say so.
+  static constexpr std::string_view kDashes[] = {"\xE2\x80\x93", "\xE2\x80\x94"};
+  for (auto& a : args) {
+    for (auto dash : kDashes) {
+      if (a.size() > dash.size() && a.compare(0, dash.size(), dash) == 0) {
+        std::string fixed = (a.size() > dash.size() + 1 && std::isalpha(static_cast<unsigned char>(
+                                                               a[dash.size()])) &&
+                             std::isalpha(static_cast<unsigned char>(a[dash.size() + 1])))
+                                ? "--" + a.substr(dash.size())
+                                : "-" + a.substr(dash.size());
+        err << "quorate: note: read '" << a << "' as '" << fixed << "' (a typographic dash)\n";
+        a = fixed;
+        break;
+      }
+    }
+  }
+  return args;
+}
+
+int quorate_main(const std::vector<std::string>& raw_argv, ToolEnv& env) {
+  const std::vector<std::string> argv = normalize_dashes(raw_argv, env.err);
   const std::string self = argv.empty() ? "quorate" : basename_of(argv[0]);
   const std::vector<std::string> rest(argv.empty() ? argv.end() : argv.begin() + 1, argv.end());
 

@@ -247,3 +247,25 @@ TEST(Dispatch, SubcommandsAndUnknowns) {
 
 }  // namespace
 }  // namespace quorate::cli
+
+namespace quorate::cli {
+namespace {
+
+// The seed guide prints "corosync-quorumtool –l" with an en dash, as web
+// pages do; an operator pasting it gets the listing and a note.
+TEST(Dispatch, TypographicDashesReadAsAsciiDashes) {
+  FakeDaemon d;
+  d.serve(testing::three_node_quorate(), testing::three_node_ring(true));
+  const ToolRun en = run(d, {"corosync-quorumtool", "\xE2\x80\x93l"});
+  EXPECT_EQ(en.rc, 0);
+  EXPECT_EQ(en.out, run(d, {"corosync-quorumtool", "-l"}).out);
+  const ToolRun again = run(d, {"corosync-quorumtool", "\xE2\x80\x93l"});
+  EXPECT_NE(again.err.find("read '\xE2\x80\x93l' as '-l'"), std::string::npos) << again.err;
+  // An em dash before a word is a long option.
+  const ToolRun em = run(d, {"corosync-quorumtool", "-s", "\xE2\x80\x94json"});
+  EXPECT_EQ(em.rc, 0);
+  EXPECT_EQ(em.out, run(d, {"corosync-quorumtool", "-s", "--json"}).out);
+}
+
+}  // namespace
+}  // namespace quorate::cli
