@@ -19,6 +19,7 @@
 // Usage: bench_delivery [--port P] [--secs S] [--nodes 3,8]
 // Every loop is bounded by count and time; no child processes.
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -35,8 +36,6 @@
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "bench/bench_util.h"
 #include "common/crypto.h"
 #include "membership/cluster_config.h"
@@ -48,9 +47,7 @@ using membership::Time;
 
 namespace {
 
-Time now_us() {
-  return std::chrono::duration_cast<Time>(Clock::now().time_since_epoch());
-}
+Time now_us() { return std::chrono::duration_cast<Time>(Clock::now().time_since_epoch()); }
 
 sockaddr_in addr_of(int i, uint16_t port) {
   sockaddr_in a{};
@@ -105,10 +102,13 @@ class Ring {
   Ring& operator=(const Ring&) = delete;
 
   std::string setup(uint64_t incarnation) {
-    std::string text = "totem {\n version: 2\n cluster_name: bench\n transport: udpu\n"
-                       " crypto_cipher: aes256\n crypto_hash: sha256\n token: 1000\n"
-                       " interface {\n  mcastport: " + std::to_string(port_) + "\n }\n}\n"
-                       "nodelist {\n";
+    std::string text =
+        "totem {\n version: 2\n cluster_name: bench\n transport: udpu\n"
+        " crypto_cipher: aes256\n crypto_hash: sha256\n token: 1000\n"
+        " interface {\n  mcastport: " +
+        std::to_string(port_) +
+        "\n }\n}\n"
+        "nodelist {\n";
     for (int i = 1; i <= n_; ++i) {
       text += fmt::format(" node {{\n  nodeid: {}\n  ring0_addr: 127.0.0.{}\n }}\n", i, i);
     }
@@ -284,7 +284,8 @@ void raw_baseline(int n, size_t payload, uint16_t port, double secs, Row* res) {
   const uint64_t in_flight_cap = 64;  // datagrams per receiver outstanding
   while (Clock::now() < end) {
     // Send while every receiver has room (same-thread, no loss by design).
-    while (sent_dgrams * static_cast<uint64_t>(n - 1) < received + in_flight_cap * static_cast<uint64_t>(n - 1)) {
+    while (sent_dgrams * static_cast<uint64_t>(n - 1) <
+           received + in_flight_cap * static_cast<uint64_t>(n - 1)) {
       for (int j = 2; j <= n; ++j) {
         const sockaddr_in to = addr_of(j, port);
         (void)::sendto(fds[0], data.data(), data.size(), 0, as_sa(&to), sizeof to);
@@ -299,8 +300,8 @@ void raw_baseline(int n, size_t payload, uint16_t port, double secs, Row* res) {
     }
   }
   const double el = ms_since(t0) / 1000.0;
-  const double msgs = static_cast<double>(received) / static_cast<double>(n - 1) /
-                      static_cast<double>(per_msg);
+  const double msgs =
+      static_cast<double>(received) / static_cast<double>(n - 1) / static_cast<double>(per_msg);
   res->raw_msgs_per_s = msgs / el;
   res->raw_mb_per_s = res->raw_msgs_per_s * static_cast<double>(payload) / 1e6;
   for (int f : fds) ::close(f);
@@ -376,7 +377,8 @@ Row measure(int n, size_t payload, uint16_t port, double secs, uint64_t incarnat
   uint64_t submitted = 0, delivered_1 = 0;
   ring.on_delivery = [&](int i, const std::string& p, Time now) {
     if (!measuring) return;
-    if (lat.size() < (8u << 20)) lat.push_back(static_cast<double>((now - stamp_of(p)).count()) / 1000.0);
+    if (lat.size() < (8u << 20))
+      lat.push_back(static_cast<double>((now - stamp_of(p)).count()) / 1000.0);
     if (i == 1) ++delivered_1;
   };
   measuring = true;
@@ -406,8 +408,8 @@ Row measure(int n, size_t payload, uint16_t port, double secs, uint64_t incarnat
   res.lat_p99 = quantile(lat, 0.99);
   res.lat_max = max_of(lat);
   if (delivered_1 + 16 < submitted)
-    res.problem += fmt::format(" latency phase: node1 delivered {} of {} submitted", delivered_1,
-                               submitted);
+    res.problem +=
+        fmt::format(" latency phase: node1 delivered {} of {} submitted", delivered_1, submitted);
   res.tx_errors = ring.udp_tx_errors();
   if (!ring.formed()) res.problem += " ring changed during latency phase";
   return res;
@@ -421,8 +423,10 @@ int main(int argc, char** argv) {
   std::vector<int> node_counts = {3, 8};
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--port") port = static_cast<uint16_t>(std::atoi(argv[i + 1]));
-    else if (a == "--secs") secs = std::clamp(std::atof(argv[i + 1]), 0.2, 60.0);
+    if (a == "--port")
+      port = static_cast<uint16_t>(std::atoi(argv[i + 1]));
+    else if (a == "--secs")
+      secs = std::clamp(std::atof(argv[i + 1]), 0.2, 60.0);
     else if (a == "--nodes") {
       node_counts.clear();
       std::string s = argv[i + 1];
@@ -447,20 +451,23 @@ int main(int argc, char** argv) {
     }
   }
   print_machine();
-  std::printf("# bench_delivery: Totem agreed delivery, N MembershipNodes in ONE thread, each on "
-              "its own UDP socket 127.0.0.i,\n# frames aes256+sha256, token 1000; %.1f s per "
-              "phase. 'raw UDP' = same thread, sendto 1 -> N-1 sockets, <=1400 B datagrams.\n",
-              secs);
+  std::printf(
+      "# bench_delivery: Totem agreed delivery, N MembershipNodes in ONE thread, each on "
+      "its own UDP socket 127.0.0.i,\n# frames aes256+sha256, token 1000; %.1f s per "
+      "phase. 'raw UDP' = same thread, sendto 1 -> N-1 sockets, <=1400 B datagrams.\n",
+      secs);
   std::printf("%-6s %-8s %-12s %-10s %-12s %-10s %-8s %-12s %-10s %-10s %-10s %-7s\n", "nodes",
-              "payload", "msg/s", "MB/s", "raw msg/s", "raw MB/s", "ratio", "half msg/s",
-              "p50 ms", "p99 ms", "max ms", "txerr");
+              "payload", "msg/s", "MB/s", "raw msg/s", "raw MB/s", "ratio", "half msg/s", "p50 ms",
+              "p99 ms", "max ms", "txerr");
   for (const auto& r : rows) {
-    std::printf("%-6d %-8zu %-12.0f %-10.2f %-12.0f %-10.2f %-8.3f %-12.0f %-10.2f %-10.2f "
-                "%-10.2f %-7lu\n", r.nodes, r.payload, r.msgs_per_s, r.mb_per_s, r.raw_msgs_per_s,
-                r.raw_mb_per_s, r.raw_mb_per_s > 0 ? r.mb_per_s / r.raw_mb_per_s : 0, r.achieved,
-                r.lat_p50, r.lat_p99, r.lat_max, static_cast<unsigned long>(r.tx_errors));
-    if (!r.problem.empty()) std::printf("# problem (%d nodes, %zu B):%s\n", r.nodes, r.payload,
-                                        r.problem.c_str());
+    std::printf(
+        "%-6d %-8zu %-12.0f %-10.2f %-12.0f %-10.2f %-8.3f %-12.0f %-10.2f %-10.2f "
+        "%-10.2f %-7lu\n",
+        r.nodes, r.payload, r.msgs_per_s, r.mb_per_s, r.raw_msgs_per_s, r.raw_mb_per_s,
+        r.raw_mb_per_s > 0 ? r.mb_per_s / r.raw_mb_per_s : 0, r.achieved, r.lat_p50, r.lat_p99,
+        r.lat_max, static_cast<unsigned long>(r.tx_errors));
+    if (!r.problem.empty())
+      std::printf("# problem (%d nodes, %zu B):%s\n", r.nodes, r.payload, r.problem.c_str());
   }
   return 0;
 }

@@ -65,7 +65,8 @@ bool run_token(const std::string& bin, const std::string& dir, uint16_t port, ui
     const auto t0 = c.kill9(victim);
     std::optional<double> first;
     std::vector<bool> seen(survivors.size(), false);
-    const auto deadline = t0 + milliseconds(10 * (row->eff.token_ms + row->eff.consensus_ms) + 5000);
+    const auto deadline =
+        t0 + milliseconds(10 * (row->eff.token_ms + row->eff.consensus_ms) + 5000);
     bool done = false;
     while (Clock::now() < deadline) {
       done = true;
@@ -111,10 +112,14 @@ int main(int argc, char** argv) {
   std::string bin = self_dir();
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--runs") runs = std::atoi(argv[i + 1]);
-    else if (a == "--port") port = static_cast<uint16_t>(std::atoi(argv[i + 1]));
-    else if (a == "--dir") dir = argv[i + 1];
-    else if (a == "--bin") bin = argv[i + 1];
+    if (a == "--runs")
+      runs = std::atoi(argv[i + 1]);
+    else if (a == "--port")
+      port = static_cast<uint16_t>(std::atoi(argv[i + 1]));
+    else if (a == "--dir")
+      dir = argv[i + 1];
+    else if (a == "--bin")
+      bin = argv[i + 1];
   }
   runs = std::clamp(runs, 1, 100);
   std::vector<Row> rows;
@@ -127,9 +132,11 @@ int main(int argc, char** argv) {
   }
 
   print_machine();
-  std::printf("# bench_failover: 3 real quorated on 127.0.0.1..3 (udpu, aes256+sha256), kill -9 "
-              "one node,\n# time until both survivors report a quorate 2-member ring "
-              "(IPC poll every 5 ms), %d runs per row\n", runs);
+  std::printf(
+      "# bench_failover: 3 real quorated on 127.0.0.1..3 (udpu, aes256+sha256), kill -9 "
+      "one node,\n# time until both survivors report a quorate 2-member ring "
+      "(IPC poll every 5 ms), %d runs per row\n",
+      runs);
   std::printf("%-9s %-10s %-12s %-8s %-10s %-10s %-10s %-10s %-6s %s\n", "token", "eff.token",
               "consensus", "goal", "median", "max", "1st med", "max/goal", "fails", "runs ok");
   for (const auto& r : rows) {
@@ -137,7 +144,8 @@ int main(int argc, char** argv) {
     std::printf("%-9u %-10u %-12u %-8.0f %-10.1f %-10.1f %-10.1f %-10.2f %-6d %zu\n", r.token_cfg,
                 r.eff.token_ms, r.eff.consensus_ms, goal, median(r.both), max_of(r.both),
                 median(r.first), max_of(r.both) / goal, r.failed, r.both.size());
-    if (!r.problem.empty()) std::printf("# problem (token %u): %s\n", r.token_cfg, r.problem.c_str());
+    if (!r.problem.empty())
+      std::printf("# problem (token %u): %s\n", r.token_cfg, r.problem.c_str());
   }
   return ok ? 0 : 1;
 }

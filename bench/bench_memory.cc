@@ -58,9 +58,8 @@ Row measure(const std::string& bin, const std::string& dir, uint16_t port, int n
     }
   }
   int exited = 0;
-  bool formed = poll_until(
-      [&] { return c.any_exited(&exited) ? true : c.all_see(all, nodes); }, milliseconds(120000),
-      milliseconds(200));
+  bool formed = poll_until([&] { return c.any_exited(&exited) ? true : c.all_see(all, nodes); },
+                           milliseconds(120000), milliseconds(200));
   if (exited != 0) {
     row.problem = fmt::format("node{} exited; see {}", exited, c.layout().output_path(exited));
     return row;
@@ -89,10 +88,14 @@ int main(int argc, char** argv) {
   int idle_ms = 3000;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--port") port = static_cast<uint16_t>(std::atoi(argv[i + 1]));
-    else if (a == "--dir") dir = argv[i + 1];
-    else if (a == "--bin") bin = argv[i + 1];
-    else if (a == "--idle-ms") idle_ms = std::clamp(std::atoi(argv[i + 1]), 0, 600000);
+    if (a == "--port")
+      port = static_cast<uint16_t>(std::atoi(argv[i + 1]));
+    else if (a == "--dir")
+      dir = argv[i + 1];
+    else if (a == "--bin")
+      bin = argv[i + 1];
+    else if (a == "--idle-ms")
+      idle_ms = std::clamp(std::atoi(argv[i + 1]), 0, 600000);
   }
   std::vector<Row> rows;
   for (int n : {3, 32}) {
@@ -100,8 +103,10 @@ int main(int argc, char** argv) {
     port = static_cast<uint16_t>(port + 1);
   }
   print_machine();
-  std::printf("# bench_memory: idle quorated (udpu, aes256+sha256, token 1000) %d ms after the "
-              "ring of all nodes formed; goal: VmRSS < 20 MiB\n", idle_ms);
+  std::printf(
+      "# bench_memory: idle quorated (udpu, aes256+sha256, token 1000) %d ms after the "
+      "ring of all nodes formed; goal: VmRSS < 20 MiB\n",
+      idle_ms);
   std::printf("%-7s %-12s %-14s %-14s %-14s %-14s %s\n", "nodes", "formed (s)", "RSS median",
               "RSS max", "HWM max", "max/goal", "goal met");
   bool ok = true;
@@ -112,11 +117,10 @@ int main(int argc, char** argv) {
       continue;
     }
     const double mx = max_of(r.rss_mib);
-    std::printf("%-7d %-12.1f %-14s %-14s %-14s %-14.2f %s\n", r.nodes, r.form_ms / 1000.0,
-                fmt::format("{:.1f} MiB", median(r.rss_mib)).c_str(),
-                fmt::format("{:.1f} MiB", mx).c_str(),
-                fmt::format("{:.1f} MiB", max_of(r.hwm_mib)).c_str(), mx / 20.0,
-                mx < 20.0 ? "yes" : "no");
+    std::printf(
+        "%-7d %-12.1f %-14s %-14s %-14s %-14.2f %s\n", r.nodes, r.form_ms / 1000.0,
+        fmt::format("{:.1f} MiB", median(r.rss_mib)).c_str(), fmt::format("{:.1f} MiB", mx).c_str(),
+        fmt::format("{:.1f} MiB", max_of(r.hwm_mib)).c_str(), mx / 20.0, mx < 20.0 ? "yes" : "no");
   }
   return ok ? 0 : 1;
 }

@@ -98,7 +98,8 @@ inline bool reaped(pid_t pid) {
 
 // Ends our child `pid`: SIGTERM, up to `grace` for it to exit, then SIGKILL
 // and a bounded wait. Returns true when it was reaped.
-inline bool end_child(pid_t pid, std::chrono::milliseconds grace = std::chrono::milliseconds(3000)) {
+inline bool end_child(pid_t pid,
+                      std::chrono::milliseconds grace = std::chrono::milliseconds(3000)) {
   if (reaped(pid)) return true;
   ::kill(pid, SIGTERM);
   auto deadline = Clock::now() + grace;

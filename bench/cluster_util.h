@@ -4,12 +4,12 @@
 // child, and every one ended by its pid.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "bench/bench_util.h"
 #include "cli/cluster.h"
@@ -70,9 +70,8 @@ class LocalCluster {
 
   bool start(int i) {
     auto pid = spawn(bin_dir_ + "/quorated",
-                     {"--config", layout_.config_path(), "--node", std::to_string(i),
-                      "--state-dir", layout_.state_dir(i), "--run-dir", layout_.run_dir(i),
-                      "--foreground"},
+                     {"--config", layout_.config_path(), "--node", std::to_string(i), "--state-dir",
+                      layout_.state_dir(i), "--run-dir", layout_.run_dir(i), "--foreground"},
                      layout_.output_path(i));
     if (!pid) return false;
     pids_[i] = *pid;
@@ -90,7 +89,8 @@ class LocalCluster {
     const auto t = Clock::now();
     if (auto p = pid(i)) {
       ::kill(*p, SIGKILL);
-      poll_until([&] { return reaped(*p); }, std::chrono::milliseconds(2000), std::chrono::milliseconds(1));
+      poll_until([&] { return reaped(*p); }, std::chrono::milliseconds(2000),
+                 std::chrono::milliseconds(1));
       pids_.erase(i);
     }
     return t;
@@ -114,8 +114,8 @@ class LocalCluster {
     return false;
   }
 
-  std::optional<ipc::QuorumStatus> quorum(int i, std::chrono::milliseconds timeout =
-                                                     std::chrono::milliseconds(500)) const {
+  std::optional<ipc::QuorumStatus> quorum(
+      int i, std::chrono::milliseconds timeout = std::chrono::milliseconds(500)) const {
     ipc::Request req;
     req.mutable_quorum_status();
     auto r = cli::ipc_call(layout_.socket_path(i), req, timeout);

@@ -2,10 +2,10 @@
 // -b, -i), node addresses (-a) and clean shutdown (-H, sent as a leave
 // request), over quorated's IPC. Options Corosync has that quorate does not
 // implement yet (-n, -R, -L, -k) are refused with a message and exit 1.
+#include <fmt/format.h>
+
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "cli/options.h"
 #include "cli/render.h"
@@ -88,9 +88,15 @@ int cfgtool_main(const std::string& prog, const std::vector<std::string>& args, 
   uint32_t nodeid = 0;
   for (const auto& opt : parsed->options) {
     switch (opt.key) {
-      case 's': action = Action::kLinkStatus; break;
-      case 'b': render.brief = true; break;
-      case 'i': render.only_link = opt.value; break;
+      case 's':
+        action = Action::kLinkStatus;
+        break;
+      case 'b':
+        render.brief = true;
+        break;
+      case 'i':
+        render.only_link = opt.value;
+        break;
       case 'a':
         if (!parse_uint32(opt.value, &nodeid) || nodeid == 0) {
           env.err << "The nodeid was not valid, try a positive number\n";
@@ -98,16 +104,30 @@ int cfgtool_main(const std::string& prog, const std::vector<std::string>& args, 
         }
         action = Action::kShowAddress;
         break;
-      case 'H': action = Action::kShutdown; break;
-      case 'h': action = Action::kHelp; break;
-      case 'n': case 'R': case 'L': case 'k': case 'r':
+      case 'H':
+        action = Action::kShutdown;
+        break;
+      case 'h':
+        action = Action::kHelp;
+        break;
+      case 'n':
+      case 'R':
+      case 'L':
+      case 'k':
+      case 'r':
         env.err << prog << ": option -" << static_cast<char>(opt.key)
                 << " is not supported by quorate yet\n";
         return kExitFailure;
-      case kOptForce: break;
-      case kOptJson: json = true; break;
-      case kOptSocket: socket_flag = opt.value; break;
-      default: break;
+      case kOptForce:
+        break;
+      case kOptJson:
+        json = true;
+        break;
+      case kOptSocket:
+        socket_flag = opt.value;
+        break;
+      default:
+        break;
     }
   }
   if (action == Action::kNone || action == Action::kHelp) {

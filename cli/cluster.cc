@@ -6,24 +6,23 @@
 #include "cli/cluster.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "cli/options.h"
 #include "cli/render.h"
@@ -79,9 +78,9 @@ namespace {
 
 struct NodeView {
   int node = 0;
-  std::optional<pid_t> pid;   // from the pid file
-  bool running = false;       // that pid is a quorated of this cluster
-  bool answering = false;     // its IPC socket answered a ping
+  std::optional<pid_t> pid;  // from the pid file
+  bool running = false;      // that pid is a quorated of this cluster
+  bool answering = false;    // its IPC socket answered a ping
   std::optional<ipc::QuorumStatus> quorum;
 };
 
@@ -251,7 +250,8 @@ Result<pid_t> spawn_detached(const std::string& exe, const std::vector<std::stri
     ::dup2(out, STDOUT_FILENO);
     ::dup2(out, STDERR_FILENO);
     ::execv(exe.c_str(), argv.data());
-    const std::string msg = fmt::format("quorate cluster: cannot run {}: {}\n", exe, std::strerror(errno));
+    const std::string msg =
+        fmt::format("quorate cluster: cannot run {}: {}\n", exe, std::strerror(errno));
     (void)!::write(STDERR_FILENO, msg.data(), msg.size());
     ::_exit(127);
   }
@@ -292,8 +292,10 @@ int cluster_up(ToolEnv& env, const LocalClusterLayout& layout, const std::string
     return kExitFailure;
   }
   if (layout.socket_path(layout.nodes).size() >= 108) {
-    env.err << fmt::format("quorate cluster: {} is too long for a Unix socket path; use a "
-                           "shorter --dir\n", layout.socket_path(layout.nodes));
+    env.err << fmt::format(
+        "quorate cluster: {} is too long for a Unix socket path; use a "
+        "shorter --dir\n",
+        layout.socket_path(layout.nodes));
     return kExitFailure;
   }
 
@@ -323,9 +325,9 @@ int cluster_up(ToolEnv& env, const LocalClusterLayout& layout, const std::string
   for (int i = 1; i <= layout.nodes; ++i) {
     std::filesystem::remove(layout.pid_path(i), ec);
     const std::vector<std::string> args = {
-        "--config",    layout.config_path(), "--node",    std::to_string(i),
-        "--state-dir", layout.state_dir(i),  "--run-dir", layout.run_dir(i),
-        "--foreground"};
+        "--config",        layout.config_path(), "--node",
+        std::to_string(i), "--state-dir",        layout.state_dir(i),
+        "--run-dir",       layout.run_dir(i),    "--foreground"};
     auto pid = spawn_detached(quorated, args, layout.output_path(i));
     if (!pid.ok()) {
       env.err << "quorate cluster: " << pid.error().message << "\n";
@@ -352,8 +354,8 @@ int cluster_up(ToolEnv& env, const LocalClusterLayout& layout, const std::string
     for (const auto& [i, pid] : children) {
       int wstatus = 0;
       if (::waitpid(pid, &wstatus, WNOHANG) == pid) {
-        env.err << fmt::format("quorate cluster: node{} (pid {}) exited with {}; see {}\n", i,
-                               pid, describe_wait_status(wstatus), layout.output_path(i));
+        env.err << fmt::format("quorate cluster: node{} (pid {}) exited with {}; see {}\n", i, pid,
+                               describe_wait_status(wstatus), layout.output_path(i));
         print_status(env, layout, nodes, json);
         return kExitFailure;
       }
@@ -408,8 +410,10 @@ int cluster_down(ToolEnv& env, const LocalClusterLayout& layout) {
   };
   while (!alive().empty() && Clock::now() < deadline) env.sleep(std::chrono::milliseconds(100));
   for (int i : alive()) {
-    env.err << fmt::format("quorate cluster: node{} (pid {}) ignored SIGTERM for 10 s; sending "
-                           "SIGKILL\n", i, victims[i]);
+    env.err << fmt::format(
+        "quorate cluster: node{} (pid {}) ignored SIGTERM for 10 s; sending "
+        "SIGKILL\n",
+        i, victims[i]);
     ::kill(victims[i], SIGKILL);
   }
   const auto kill_deadline = Clock::now() + std::chrono::seconds(2);
@@ -421,7 +425,8 @@ int cluster_down(ToolEnv& env, const LocalClusterLayout& layout) {
   if (victims.empty()) {
     env.out << fmt::format("No local cluster running in {}\n", layout.dir);
   } else {
-    for (const auto& [i, pid] : victims) env.out << fmt::format("node{}: stopped (pid {})\n", i, pid);
+    for (const auto& [i, pid] : victims)
+      env.out << fmt::format("node{}: stopped (pid {})\n", i, pid);
   }
   return alive().empty() ? kExitOk : kExitFailure;
 }
@@ -482,8 +487,10 @@ int cluster_main(const std::vector<std::string>& args, ToolEnv& env) {
   if (down->parsed()) return cluster_down(env, layout);
   const auto existing = existing_nodes(layout);
   if (existing.empty()) {
-    env.err << fmt::format("quorate cluster: no local cluster in {} (start one with: quorate "
-                           "cluster up --dir {})\n", layout.dir, layout.dir);
+    env.err << fmt::format(
+        "quorate cluster: no local cluster in {} (start one with: quorate "
+        "cluster up --dir {})\n",
+        layout.dir, layout.dir);
     return kExitFailure;
   }
   return print_status(env, layout, existing, json);

@@ -19,7 +19,7 @@ namespace quorate::cli {
 inline constexpr int kLocalClusterMaxNodes = 32;
 
 struct LocalClusterLayout {
-  std::string dir;   // absolute
+  std::string dir;  // absolute
   int nodes = 3;
   uint16_t port = 5405;
 

@@ -14,8 +14,7 @@ namespace quorate::cli {
 
 namespace {
 
-using ToolFn = int (*)(const std::string& prog, const std::vector<std::string>& args,
-                       ToolEnv& env);
+using ToolFn = int (*)(const std::string& prog, const std::vector<std::string>& args, ToolEnv& env);
 
 struct Tool {
   std::string_view name;        // compatibility name (argv[0]) or subcommand
@@ -101,8 +100,8 @@ std::vector<std::string> normalize_dashes(std::vector<std::string> args, std::os
   for (auto& a : args) {
     for (auto dash : kDashes) {
       if (a.size() > dash.size() && a.compare(0, dash.size(), dash) == 0) {
-        std::string fixed = (a.size() > dash.size() + 1 && std::isalpha(static_cast<unsigned char>(
-                                                               a[dash.size()])) &&
+        std::string fixed = (a.size() > dash.size() + 1 &&
+                             std::isalpha(static_cast<unsigned char>(a[dash.size()])) &&
                              std::isalpha(static_cast<unsigned char>(a[dash.size() + 1])))
                                 ? "--" + a.substr(dash.size())
                                 : "-" + a.substr(dash.size());

@@ -27,7 +27,7 @@ std::string resolve_socket_path(const std::optional<std::string>& flag, const ch
 // Why a call failed. `connect_failed` distinguishes "no daemon there" from a
 // daemon that misbehaved after accepting.
 struct IpcFailure {
-  std::string message;   // "cannot connect to PATH: No such file or directory"
+  std::string message;  // "cannot connect to PATH: No such file or directory"
   bool connect_failed = false;
 };
 

@@ -1,10 +1,10 @@
 // quorate keygen [-k FILE] [-s BYTES]: writes a new shared authkey, as
 // corosync-keygen does (random bytes, mode 0400, default 256 bytes), through
 // common/crypto's write_authkey (atomic replace).
+#include <fmt/format.h>
+
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "cli/options.h"
 #include "cli/tools.h"

@@ -14,14 +14,14 @@
 namespace quorate::cli {
 
 struct LongOption {
-  std::string name;     // without "--"
+  std::string name;  // without "--"
   bool takes_value = false;
-  int key = 0;          // reported as ParsedOption::key
+  int key = 0;  // reported as ParsedOption::key
 };
 
 struct ParsedOption {
-  int key = 0;          // the short option character, or LongOption::key
-  std::string value;    // empty for flags
+  int key = 0;        // the short option character, or LongOption::key
+  std::string value;  // empty for flags
 };
 
 struct ParsedArgs {

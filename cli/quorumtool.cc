@@ -2,11 +2,11 @@
 // codes of Corosync 3's tool, over quorated's IPC. Exit codes: 0 fine (for -s:
 // quorate), 2 for -s when not quorate and for invalid option values, 1 when
 // quorated cannot be reached or refuses a change.
+#include <fmt/format.h>
+
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "cli/options.h"
 #include "cli/render.h"
@@ -101,15 +101,32 @@ int quorumtool_main(const std::string& prog, const std::vector<std::string>& arg
   bool nodeid_set = false;
   for (const auto& opt : parsed->options) {
     switch (opt.key) {
-      case 's': command = Command::kStatus; break;
-      case 'l': command = Command::kList; break;
-      case 'm': command = Command::kMonitor; break;
-      case 'f': command = Command::kUnregisterQdevice; break;
-      case 'a': break;  // one address per node: nothing more to show
-      case 'p': render.machine_parsable = true; break;
-      case 'H': render.hex_nodeids = true; break;
-      case 'i': render.show_addresses = true; break;
-      case 'h': command = Command::kHelp; break;
+      case 's':
+        command = Command::kStatus;
+        break;
+      case 'l':
+        command = Command::kList;
+        break;
+      case 'm':
+        command = Command::kMonitor;
+        break;
+      case 'f':
+        command = Command::kUnregisterQdevice;
+        break;
+      case 'a':
+        break;  // one address per node: nothing more to show
+      case 'p':
+        render.machine_parsable = true;
+        break;
+      case 'H':
+        render.hex_nodeids = true;
+        break;
+      case 'i':
+        render.show_addresses = true;
+        break;
+      case 'h':
+        command = Command::kHelp;
+        break;
       case 'V':
         env.out << "corosync-quorumtool version: " << quorate_version() << " (quorate)\n";
         return kExitOk;
@@ -142,13 +159,19 @@ int quorumtool_main(const std::string& prog, const std::vector<std::string>& arg
         } else if (opt.value == "i") {
           render.order = MemberOrder::kNodeid;
         } else {
-          env.err << "Invalid ordering option. valid orders are a(address), i(node ID) or n(name)\n";
+          env.err
+              << "Invalid ordering option. valid orders are a(address), i(node ID) or n(name)\n";
           return kExitUsage;
         }
         break;
-      case kOptJson: json = true; break;
-      case kOptSocket: socket_flag = opt.value; break;
-      default: break;
+      case kOptJson:
+        json = true;
+        break;
+      case kOptSocket:
+        socket_flag = opt.value;
+        break;
+      default:
+        break;
     }
   }
   if (!parsed->positional.empty()) {

@@ -6,9 +6,8 @@
 // golden tests can pin them byte for byte.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "proto/ipc.pb.h"
 
@@ -21,7 +20,7 @@ struct QuorumRenderOptions {
   bool show_addresses = false;    // -i: ring0 address instead of the name
   bool machine_parsable = false;  // -p: adds the Qdevice column
   MemberOrder order = MemberOrder::kAddress;
-  bool utc = false;               // "Date:" in UTC instead of local time (tests)
+  bool utc = false;  // "Date:" in UTC instead of local time (tests)
 };
 
 // "1.2f": representative in hex, '.', sequence in hex (Corosync 3's Ring ID).
@@ -41,8 +40,8 @@ std::string render_membership(const ipc::QuorumStatus& status, const QuorumRende
 nlohmann::json quorum_status_json(const ipc::QuorumStatus& status);
 
 struct RingRenderOptions {
-  bool brief = false;             // -b: one status character per node
-  std::string only_link;          // -i: show the link only if its number or address matches
+  bool brief = false;     // -b: one status character per node
+  std::string only_link;  // -i: show the link only if its number or address matches
 };
 
 // corosync-cfgtool -s (and -b).

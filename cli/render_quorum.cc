@@ -14,8 +14,8 @@
 //   Expected votes:   3
 //   Highest expected: 3
 //   Total votes:      3
-//   Quorum:           2  
-//   Flags:            Quorate 
+//   Quorum:           2
+//   Flags:            Quorate
 //
 //   Membership information
 //   ----------------------
@@ -27,6 +27,7 @@
 // followed by a space; table columns are right-aligned to 10 characters plus
 // one space; -H prints ids as 0x%08x.
 #include <arpa/inet.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
@@ -34,8 +35,6 @@
 #include <ctime>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "cli/render.h"
 
@@ -96,13 +95,15 @@ bool using_votequorum(const ipc::QuorumStatus& status) { return status.provider(
 
 }  // namespace
 
-std::string format_ring_id(uint32_t rep, uint64_t seq) { return fmt::format("{:x}.{:x}", rep, seq); }
+std::string format_ring_id(uint32_t rep, uint64_t seq) {
+  return fmt::format("{:x}.{:x}", rep, seq);
+}
 
 std::string format_ctime(int64_t unix_ms, bool utc) {
   static constexpr std::array<const char*, 7> kDays = {"Sun", "Mon", "Tue", "Wed",
                                                        "Thu", "Fri", "Sat"};
-  static constexpr std::array<const char*, 12> kMonths = {
-      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};
   if (utc) {
@@ -125,7 +126,8 @@ std::string render_membership(const ipc::QuorumStatus& status, const QuorumRende
   }
   out += "Name\n";
   for (const auto& m : ordered_members(status, opts)) {
-    out += opts.hex_nodeids ? nodeid_text(m.nodeid(), true) + " " : padded(nodeid_text(m.nodeid(), false));
+    out += opts.hex_nodeids ? nodeid_text(m.nodeid(), true) + " "
+                            : padded(nodeid_text(m.nodeid(), false));
     if (vq) {
       out += padded(fmt::format("{}", m.votes()));
       if (opts.machine_parsable) out += padded("NR");  // no quorum device registered
@@ -144,8 +146,10 @@ std::string render_quorum_status(const ipc::QuorumStatus& status, const QuorumRe
   out += fmt::format("Quorum provider:  {}\n",
                      status.provider().empty() ? "Not configured" : status.provider());
   out += fmt::format("Nodes:            {}\n", status.members_size());
-  out += fmt::format("Node ID:          {}\n", nodeid_text(status.local_nodeid(), opts.hex_nodeids));
-  out += fmt::format("Ring ID:          {}\n", format_ring_id(status.ring_rep(), status.ring_seq()));
+  out +=
+      fmt::format("Node ID:          {}\n", nodeid_text(status.local_nodeid(), opts.hex_nodeids));
+  out +=
+      fmt::format("Ring ID:          {}\n", format_ring_id(status.ring_rep(), status.ring_seq()));
   out += fmt::format("Quorate:          {}\n", status.quorate() ? "Yes" : "No");
   if (vq) {
     out += "\nVotequorum information\n----------------------\n";

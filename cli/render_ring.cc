@@ -2,7 +2,7 @@
 // status printed in link order):
 //
 //   Local node ID 1, transport udpu
-//   LINK ID 0 
+//   LINK ID 0
 //   	addr	= 127.0.0.1
 //   	status:
 //   		nodeid:   1:	localhost
@@ -14,11 +14,11 @@
 // "\tstatus\t= " followed by one character per node in nodeid order: 'n' for
 // the local node, else '0' + (enabled | connected << 1), so '3' connected and
 // '1' configured but not connected. Quorate has a single link (0) per node.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "cli/render.h"
 
@@ -93,8 +93,8 @@ nlohmann::json ring_status_json(const ipc::RingStatus& status) {
       {"state", status.state()},
       {"ring_id", format_ring_id(status.ring_rep(), status.ring_seq())},
       {"ring", {{"rep", status.ring_rep()}, {"seq", status.ring_seq()}}},
-      {"links", nlohmann::json::array({{{"link", 0}, {"address", local_address(status)},
-                                        {"nodes", nodes}}})},
+      {"links", nlohmann::json::array(
+                    {{{"link", 0}, {"address", local_address(status)}, {"nodes", nodes}}})},
       {"counters", counters},
   };
 }

@@ -26,20 +26,20 @@ struct ToolEnv {
   std::ostream& out;
   std::ostream& err;
   IpcTransport call;
-  std::optional<std::string> socket_env;       // $QUORATE_SOCKET
-  std::function<int64_t()> now_unix_ms;        // wall clock, for "Date:"
+  std::optional<std::string> socket_env;  // $QUORATE_SOCKET
+  std::function<int64_t()> now_unix_ms;   // wall clock, for "Date:"
   std::function<void(std::chrono::milliseconds)> sleep;
-  std::string self_exe;                        // path of the running executable
+  std::string self_exe;  // path of the running executable
 };
 
 ToolEnv real_tool_env();
 
 // Exit codes shared by the tools.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;      // also: daemon not running (as Corosync's tools)
-inline constexpr int kExitNotQuorate = 2;   // corosync-quorumtool -s on a non-quorate node
-inline constexpr int kExitUsage = 2;        // bad option value (as corosync-quorumtool)
-inline constexpr int kExitNotAvailable = 3; // command whose layer is not in this build
+inline constexpr int kExitFailure = 1;       // also: daemon not running (as Corosync's tools)
+inline constexpr int kExitNotQuorate = 2;    // corosync-quorumtool -s on a non-quorate node
+inline constexpr int kExitUsage = 2;         // bad option value (as corosync-quorumtool)
+inline constexpr int kExitNotAvailable = 3;  // command whose layer is not in this build
 
 // The "not in this build yet" report, kept in one place:
 // prints "quorate: 'NAME' is not available in this build yet" and returns 3.

@@ -25,8 +25,8 @@ namespace quorate {
 
 struct ConfLocation {
   std::string file;
-  uint32_t line = 0;    // 1-based
-  uint32_t column = 0;  // 1-based
+  uint32_t line = 0;        // 1-based
+  uint32_t column = 0;      // 1-based
   std::string str() const;  // "file:line:col"
 };
 
@@ -38,10 +38,10 @@ struct ConfItem {
 };
 
 struct ConfSection {
-  std::string name;          // empty for the file's top level
+  std::string name;  // empty for the file's top level
   ConfLocation where;
-  std::vector<ConfItem> items;         // in file order
-  std::vector<ConfSection> sections;   // in file order
+  std::vector<ConfItem> items;        // in file order
+  std::vector<ConfSection> sections;  // in file order
 };
 
 // Parses `text`. Errors: "FILE:LINE:COL: expected ... but found ...", including

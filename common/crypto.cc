@@ -17,6 +17,7 @@
 #include "common/crypto.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -38,8 +39,6 @@
 #include <unordered_map>
 #include <utility>
 
-#include <fmt/format.h>
-
 namespace quorate::crypto {
 
 // ---- small helpers ---------------------------------------------------------
@@ -48,7 +47,9 @@ namespace {
 template <auto Free>
 struct Deleter {
   template <typename T>
-  void operator()(T* p) const { Free(p); }
+  void operator()(T* p) const {
+    Free(p);
+  }
 };
 using MacPtr = std::unique_ptr<EVP_MAC, Deleter<EVP_MAC_free>>;
 using MacCtxPtr = std::unique_ptr<EVP_MAC_CTX, Deleter<EVP_MAC_CTX_free>>;
@@ -105,31 +106,44 @@ uint64_t get_u64(const uint8_t* p) {
 
 const char* digest_name(Hash h) {
   switch (h) {
-    case Hash::kSha1: return "SHA1";
-    case Hash::kSha256: return "SHA256";
-    case Hash::kSha384: return "SHA384";
-    case Hash::kSha512: return "SHA512";
-    case Hash::kNone: break;
+    case Hash::kSha1:
+      return "SHA1";
+    case Hash::kSha256:
+      return "SHA256";
+    case Hash::kSha384:
+      return "SHA384";
+    case Hash::kSha512:
+      return "SHA512";
+    case Hash::kNone:
+      break;
   }
   return nullptr;
 }
 
 const char* cipher_name(Cipher c) {
   switch (c) {
-    case Cipher::kAes128: return "AES-128-CTR";
-    case Cipher::kAes192: return "AES-192-CTR";
-    case Cipher::kAes256: return "AES-256-CTR";
-    case Cipher::kNone: break;
+    case Cipher::kAes128:
+      return "AES-128-CTR";
+    case Cipher::kAes192:
+      return "AES-192-CTR";
+    case Cipher::kAes256:
+      return "AES-256-CTR";
+    case Cipher::kNone:
+      break;
   }
   return nullptr;
 }
 
 size_t cipher_key_bytes(Cipher c) {
   switch (c) {
-    case Cipher::kAes128: return 16;
-    case Cipher::kAes192: return 24;
-    case Cipher::kAes256: return 32;
-    case Cipher::kNone: break;
+    case Cipher::kAes128:
+      return 16;
+    case Cipher::kAes192:
+      return 24;
+    case Cipher::kAes256:
+      return 32;
+    case Cipher::kNone:
+      break;
   }
   return 0;
 }
@@ -157,45 +171,66 @@ struct Wipe {
 
 const char* to_string(Hash h) {
   switch (h) {
-    case Hash::kNone: return "none";
-    case Hash::kSha1: return "sha1";
-    case Hash::kSha256: return "sha256";
-    case Hash::kSha384: return "sha384";
-    case Hash::kSha512: return "sha512";
+    case Hash::kNone:
+      return "none";
+    case Hash::kSha1:
+      return "sha1";
+    case Hash::kSha256:
+      return "sha256";
+    case Hash::kSha384:
+      return "sha384";
+    case Hash::kSha512:
+      return "sha512";
   }
   return "invalid";
 }
 
 const char* to_string(Cipher c) {
   switch (c) {
-    case Cipher::kNone: return "none";
-    case Cipher::kAes128: return "aes128";
-    case Cipher::kAes192: return "aes192";
-    case Cipher::kAes256: return "aes256";
+    case Cipher::kNone:
+      return "none";
+    case Cipher::kAes128:
+      return "aes128";
+    case Cipher::kAes192:
+      return "aes192";
+    case Cipher::kAes256:
+      return "aes256";
   }
   return "invalid";
 }
 
 const char* to_string(DropReason r) {
   switch (r) {
-    case DropReason::kTruncated: return "truncated";
-    case DropReason::kBadMagic: return "bad_magic";
-    case DropReason::kBadVersion: return "bad_version";
-    case DropReason::kAlgMismatch: return "alg_mismatch";
-    case DropReason::kBadMac: return "bad_mac";
-    case DropReason::kReplayed: return "replayed";
-    case DropReason::kOldIncarnation: return "old_incarnation";
+    case DropReason::kTruncated:
+      return "truncated";
+    case DropReason::kBadMagic:
+      return "bad_magic";
+    case DropReason::kBadVersion:
+      return "bad_version";
+    case DropReason::kAlgMismatch:
+      return "alg_mismatch";
+    case DropReason::kBadMac:
+      return "bad_mac";
+    case DropReason::kReplayed:
+      return "replayed";
+    case DropReason::kOldIncarnation:
+      return "old_incarnation";
   }
   return "invalid";
 }
 
 size_t mac_bytes(Hash h) {
   switch (h) {
-    case Hash::kNone: return 0;
-    case Hash::kSha1: return 20;
-    case Hash::kSha256: return 32;
-    case Hash::kSha384: return 48;
-    case Hash::kSha512: return 64;
+    case Hash::kNone:
+      return 0;
+    case Hash::kSha1:
+      return 20;
+    case Hash::kSha256:
+      return 32;
+    case Hash::kSha384:
+      return 48;
+    case Hash::kSha512:
+      return 64;
   }
   return 0;
 }
@@ -214,9 +249,9 @@ class FrameEngine {
       return Error{fmt::format("invalid cipher id {}", static_cast<unsigned>(cipher))};
     }
     if (authkey.empty() && (hash != Hash::kNone || cipher != Cipher::kNone)) {
-      return Error{fmt::format(
-          "crypto_hash {} / crypto_cipher {} needs an authkey, got an empty one", to_string(hash),
-          to_string(cipher))};
+      return Error{
+          fmt::format("crypto_hash {} / crypto_cipher {} needs an authkey, got an empty one",
+                      to_string(hash), to_string(cipher))};
     }
     std::unique_ptr<FrameEngine> e(new FrameEngine(hash, cipher));
 
@@ -230,10 +265,9 @@ class FrameEngine {
       if (!mac) return Error{"OpenSSL has no HMAC: " + openssl_error()};
       e->mac_ctx_.reset(EVP_MAC_CTX_new(mac.get()));
       if (!e->mac_ctx_) return Error{"EVP_MAC_CTX_new failed: " + openssl_error()};
-      OSSL_PARAM params[] = {
-          OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                           const_cast<char*>(digest_name(hash)), 0),
-          OSSL_PARAM_construct_end()};
+      OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(
+                                 OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest_name(hash)), 0),
+                             OSSL_PARAM_construct_end()};
       if (EVP_MAC_init(e->mac_ctx_.get(), mac_key, sizeof mac_key, params) != 1) {
         return Error{fmt::format("HMAC-{} unavailable: {}", to_string(hash), openssl_error())};
       }
@@ -325,9 +359,9 @@ class FrameEngine {
 struct ReplayWindows {
   struct Window {
     uint64_t incarnation = 0;
-    uint64_t highest = 0;                     // highest counter accepted
-    std::bitset<kReplayWindowPackets> seen;   // bit i: counter (highest - i) accepted
-    uint64_t last_accept = 0;                 // for eviction
+    uint64_t highest = 0;                    // highest counter accepted
+    std::bitset<kReplayWindowPackets> seen;  // bit i: counter (highest - i) accepted
+    uint64_t last_accept = 0;                // for eviction
   };
 
   // Would (sender, incarnation, counter) be fresh? Does not modify anything.
@@ -534,16 +568,16 @@ Result<std::string> load_authkey(const std::string& path, std::vector<std::strin
   }
   if (got < kAuthkeyMinBytes) {
     OPENSSL_cleanse(key.data(), key.size());
-    return Error{fmt::format(
-        "authkey {} is too short: {} bytes, at least {} are needed "
-        "(create one with 'quorate keygen')",
-        path, got, kAuthkeyMinBytes)};
+    return Error{
+        fmt::format("authkey {} is too short: {} bytes, at least {} are needed "
+                    "(create one with 'quorate keygen')",
+                    path, got, kAuthkeyMinBytes)};
   }
   if (got > kAuthkeyMaxBytes) {
     OPENSSL_cleanse(key.data(), key.size());
     const auto size = std::max<uint64_t>(static_cast<uint64_t>(st.st_size), got);
-    return Error{fmt::format("authkey {} is too long: {} bytes, at most {} are allowed", path,
-                             size, kAuthkeyMaxBytes)};
+    return Error{fmt::format("authkey {} is too long: {} bytes, at most {} are allowed", path, size,
+                             kAuthkeyMaxBytes)};
   }
   key.resize(got);
   const unsigned mode = static_cast<unsigned>(st.st_mode) & 07777u;

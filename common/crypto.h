@@ -52,7 +52,7 @@ inline constexpr size_t kReplayWindowPackets = 128;
 size_t mac_bytes(Hash h);
 
 namespace detail {
-class FrameEngine;   // keys + reused OpenSSL contexts; defined in crypto.cc
+class FrameEngine;  // keys + reused OpenSSL contexts; defined in crypto.cc
 struct ReplayWindows;
 }  // namespace detail
 
@@ -82,8 +82,7 @@ class FrameSealer {
   uint64_t next_counter() const { return next_counter_; }
 
  private:
-  FrameSealer(std::unique_ptr<detail::FrameEngine> engine, uint32_t nodeid,
-              uint64_t incarnation);
+  FrameSealer(std::unique_ptr<detail::FrameEngine> engine, uint32_t nodeid, uint64_t incarnation);
 
   std::unique_ptr<detail::FrameEngine> engine_;
   uint32_t nodeid_ = 0;
@@ -99,13 +98,13 @@ struct OpenedFrame {
 };
 
 enum class DropReason : uint8_t {
-  kTruncated,        // shorter than header (+ MAC)
-  kBadMagic,         // byte 0 is not 'Q'
-  kBadVersion,       // unknown format version
-  kAlgMismatch,      // frame's hash/cipher ids differ from ours (crypto_* config mismatch)
-  kBadMac,           // MAC did not verify: wrong key, corruption or forgery
-  kReplayed,         // counter already seen, or older than the replay window
-  kOldIncarnation,   // sender incarnation lower than one already accepted
+  kTruncated,       // shorter than header (+ MAC)
+  kBadMagic,        // byte 0 is not 'Q'
+  kBadVersion,      // unknown format version
+  kAlgMismatch,     // frame's hash/cipher ids differ from ours (crypto_* config mismatch)
+  kBadMac,          // MAC did not verify: wrong key, corruption or forgery
+  kReplayed,        // counter already seen, or older than the replay window
+  kOldIncarnation,  // sender incarnation lower than one already accepted
 };
 inline constexpr size_t kDropReasonCount = 7;
 const char* to_string(DropReason r);  // "truncated", "bad_magic", ... (metric labels)

@@ -2,12 +2,11 @@
 // docs/formats/ipc.md).
 #include "common/ipc_frame.h"
 
+#include <fmt/format.h>
 #include <google/protobuf/message_lite.h>
 
 #include <algorithm>
 #include <cassert>
-
-#include <fmt/format.h>
 
 namespace quorate {
 

@@ -66,8 +66,8 @@ class IpcFrameDecoder {
   std::deque<std::string> frames_;
   uint8_t header_[kIpcFrameHeaderBytes] = {};
   size_t header_fill_ = 0;
-  size_t want_ = 0;       // payload bytes still missing for the current frame
-  std::string partial_;   // payload bytes received so far for the current frame
+  size_t want_ = 0;      // payload bytes still missing for the current frame
+  std::string partial_;  // payload bytes received so far for the current frame
   bool failed_ = false;
   std::string error_;
 };

@@ -2,6 +2,7 @@
 #include "daemon/addresses.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <ifaddrs.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -11,8 +12,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace quorate::daemon {
 
@@ -118,8 +117,10 @@ Result<uint32_t> pick_self(const membership::ClusterConfig& config,
     uint32_t id = 0;
     if (parse_nodeid(*node_arg, &id) && config.find_node(id) != nullptr) return id;
     if (const auto* n = config.find_node_by_name(*node_arg)) return n->nodeid;
-    return Error{fmt::format("--node {}: no node of that nodeid, name or ring0_addr in the "
-                             "nodelist of {}", *node_arg, config.source)};
+    return Error{
+        fmt::format("--node {}: no node of that nodeid, name or ring0_addr in the "
+                    "nodelist of {}",
+                    *node_arg, config.source)};
   }
   std::vector<uint32_t> matches;
   for (const auto& n : config.nodes) {
@@ -132,15 +133,17 @@ Result<uint32_t> pick_self(const membership::ClusterConfig& config,
   }
   if (matches.size() == 1) return matches.front();
   if (matches.empty()) {
-    return Error{fmt::format("no nodelist entry of {} has an address of this machine ({}); "
-                             "name this node with --node NAME|NODEID",
-                             config.source, join_addresses(local))};
+    return Error{
+        fmt::format("no nodelist entry of {} has an address of this machine ({}); "
+                    "name this node with --node NAME|NODEID",
+                    config.source, join_addresses(local))};
   }
   std::string ids;
   for (uint32_t id : matches) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
-  return Error{fmt::format("several nodelist entries of {} are addresses of this machine "
-                           "(nodeids {}); name this node with --node NAME|NODEID",
-                           config.source, ids)};
+  return Error{
+      fmt::format("several nodelist entries of {} are addresses of this machine "
+                  "(nodeids {}); name this node with --node NAME|NODEID",
+                  config.source, ids)};
 }
 
 Result<std::map<uint32_t, udp::endpoint>> choose_endpoints(
@@ -158,9 +161,10 @@ Result<std::map<uint32_t, udp::endpoint>> choose_endpoints(
     const auto a = std::find_if(it->second.begin(), it->second.end(),
                                 [&](const address& x) { return x.is_v4() == v4; });
     if (a == it->second.end()) {
-      return Error{fmt::format("{}: ring0_addr '{}' of node {} has no {} address, but this node "
-                               "(nodeid {}) uses {}", n.origin, n.ring0_addr, n.nodeid,
-                               v4 ? "IPv4" : "IPv6", self, v4 ? "IPv4" : "IPv6")};
+      return Error{fmt::format(
+          "{}: ring0_addr '{}' of node {} has no {} address, but this node "
+          "(nodeid {}) uses {}",
+          n.origin, n.ring0_addr, n.nodeid, v4 ? "IPv4" : "IPv6", self, v4 ? "IPv4" : "IPv6")};
     }
     out[n.nodeid] = udp::endpoint(*a, config.port);
   }

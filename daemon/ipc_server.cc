@@ -159,7 +159,7 @@ struct Connection {
   asio::steady_timer timer;
   Clock::time_point deadline = Clock::time_point::max();
   Caller caller;
-  bool writing = false;    // a response is being written: stop() lets it finish
+  bool writing = false;  // a response is being written: stop() lets it finish
   bool timed_out = false;
 };
 
@@ -255,7 +255,8 @@ asio::awaitable<void> session(std::shared_ptr<State> s, std::shared_ptr<Connecti
       if (!request.ParseFromString(payload)) {
         ++s->stats.bad_messages;
         note(*s, fmt::format("ipc: closing connection of pid {} uid {}: unparsable request "
-                             "({} bytes)", c->caller.pid, c->caller.uid, payload.size()));
+                             "({} bytes)",
+                             c->caller.pid, c->caller.uid, payload.size()));
         open = false;
         break;
       }
@@ -301,8 +302,7 @@ asio::awaitable<void> session(std::shared_ptr<State> s, std::shared_ptr<Connecti
 void reject_busy(State& s, stream_protocol::socket& sock) {
   ++s.stats.rejected_busy;
   ipc::Response busy;
-  busy.set_error(fmt::format("server busy: {} connections open, try again",
-                             s.connections.size()));
+  busy.set_error(fmt::format("server busy: {} connections open, try again", s.connections.size()));
   auto frame = encode_ipc_message(busy);
   if (frame.ok()) {
     (void)::send(sock.native_handle(), frame->data(), frame->size(), MSG_DONTWAIT | MSG_NOSIGNAL);

@@ -65,8 +65,8 @@ struct Caller {
 using IpcHandler = std::function<ipc::Response(const ipc::Request&, const Caller&)>;
 
 struct IpcServerOptions {
-  std::string socket_path;                                 // e.g. RUN_DIR/quorated.sock
-  std::chrono::milliseconds idle_timeout{10'000};          // per read / write
+  std::string socket_path;                         // e.g. RUN_DIR/quorated.sock
+  std::chrono::milliseconds idle_timeout{10'000};  // per read / write
   size_t max_connections = 256;
   std::string admin_group = "haclient";
   mode_t socket_mode = 0666;
@@ -77,15 +77,15 @@ struct IpcServerOptions {
 };
 
 struct IpcServerStats {
-  uint64_t accepted = 0;          // connections accepted (including busy ones)
-  uint64_t rejected_busy = 0;     // closed because max_connections were open
-  uint64_t requests = 0;          // requests answered (handler or refusal)
-  uint64_t denied = 0;            // mutating requests refused for permission
-  uint64_t bad_frames = 0;        // connections closed for a malformed frame
-  uint64_t bad_messages = 0;      // connections closed for an unparsable Request
-  uint64_t timeouts = 0;          // connections closed by the idle deadline
-  uint64_t truncated = 0;         // peers that closed in the middle of a frame
-  size_t open_connections = 0;    // currently open
+  uint64_t accepted = 0;        // connections accepted (including busy ones)
+  uint64_t rejected_busy = 0;   // closed because max_connections were open
+  uint64_t requests = 0;        // requests answered (handler or refusal)
+  uint64_t denied = 0;          // mutating requests refused for permission
+  uint64_t bad_frames = 0;      // connections closed for a malformed frame
+  uint64_t bad_messages = 0;    // connections closed for an unparsable Request
+  uint64_t timeouts = 0;        // connections closed by the idle deadline
+  uint64_t truncated = 0;       // peers that closed in the middle of a frame
+  size_t open_connections = 0;  // currently open
 };
 
 // True for the requests that change cluster state.

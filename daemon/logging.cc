@@ -1,19 +1,18 @@
 // quorated's logger from the `logging {}` section. See logging.h.
 #include "daemon/logging.h"
 
-#include <syslog.h>
-
-#include <exception>
-#include <map>
-#include <mutex>
-#include <vector>
-
 #include <fmt/format.h>
 #include <spdlog/details/file_helper.h>
 #include <spdlog/details/null_mutex.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/sinks/syslog_sink.h>
+#include <syslog.h>
+
+#include <exception>
+#include <map>
+#include <mutex>
+#include <vector>
 
 namespace quorate::daemon {
 
@@ -93,8 +92,8 @@ Result<std::unique_ptr<DaemonLog>> DaemonLog::create(const membership::LoggingCo
 
   std::string stamp;
   if (config.timestamp) stamp = config.timestamp_hires ? "%b %d %H:%M:%S.%e " : "%b %d %H:%M:%S ";
-  const std::string line = fmt::format("{}[%P] {} quorated %l %v", stamp,
-                                       pattern_literal(node_name));
+  const std::string line =
+      fmt::format("{}[%P] {} quorated %l %v", stamp, pattern_literal(node_name));
 
   if (config.to_stderr) {
     auto s = std::make_shared<spdlog::sinks::stderr_sink_st>();

@@ -11,10 +11,10 @@
 // event-loop thread.
 #pragma once
 
+#include <spdlog/logger.h>
+
 #include <memory>
 #include <string>
-
-#include <spdlog/logger.h>
 
 #include "common/result.h"
 #include "membership/cluster_config.h"

@@ -7,8 +7,10 @@
 //
 // Exit codes: 0 clean stop (or a valid --check), 1 start-up or runtime
 // error (or an invalid --check), 2 bad command-line arguments.
+#include <fmt/format.h>
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <exception>
 #include <filesystem>
@@ -16,9 +18,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wnull-dereference"  // Asio 1.74 false positive, see ipc_server.h
@@ -177,7 +176,8 @@ int main(int argc, char** argv) {
                    "this node's nodeid, name or ring0_addr (default: the nodelist entry with a "
                    "local address)");
     app.add_option("--state-dir", args.state_dir, "persistent state (default /var/lib/quorate)");
-    app.add_option("--run-dir", args.run_dir, "runtime files and IPC socket (default /run/quorate)");
+    app.add_option("--run-dir", args.run_dir,
+                   "runtime files and IPC socket (default /run/quorate)");
     app.add_flag("--foreground,-f", args.foreground, "do not fork to the background");
     app.add_flag("--check,-t", args.check, "check the cluster file, print the effective values");
     app.add_flag("--debug,-d", args.debug, "log at debug level");
@@ -186,7 +186,8 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForHelp& e) {
       return app.exit(e);
     } catch (const CLI::ParseError& e) {
-      std::cerr << "quorated: " << e.what() << "\n" << "Run with --help for usage.\n";
+      std::cerr << "quorated: " << e.what() << "\n"
+                << "Run with --help for usage.\n";
       return kExitUsage;
     }
     if (args.check) return check(args);

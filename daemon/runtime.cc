@@ -50,9 +50,7 @@ constexpr std::chrono::milliseconds kReceiveErrorBackoff{10};
 // deadline (no busy loop if a deadline does not move after a tick).
 constexpr Time kMinTimerDelay{200};
 
-Time steady_now() {
-  return std::chrono::duration_cast<Time>(Steady::now().time_since_epoch());
-}
+Time steady_now() { return std::chrono::duration_cast<Time>(Steady::now().time_since_epoch()); }
 
 int64_t unix_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -62,21 +60,30 @@ int64_t unix_now_ms() {
 
 crypto::Hash to_crypto(membership::HashAlg h) {
   switch (h) {
-    case membership::HashAlg::kNone: return crypto::Hash::kNone;
-    case membership::HashAlg::kSha1: return crypto::Hash::kSha1;
-    case membership::HashAlg::kSha256: return crypto::Hash::kSha256;
-    case membership::HashAlg::kSha384: return crypto::Hash::kSha384;
-    case membership::HashAlg::kSha512: return crypto::Hash::kSha512;
+    case membership::HashAlg::kNone:
+      return crypto::Hash::kNone;
+    case membership::HashAlg::kSha1:
+      return crypto::Hash::kSha1;
+    case membership::HashAlg::kSha256:
+      return crypto::Hash::kSha256;
+    case membership::HashAlg::kSha384:
+      return crypto::Hash::kSha384;
+    case membership::HashAlg::kSha512:
+      return crypto::Hash::kSha512;
   }
   return crypto::Hash::kNone;
 }
 
 crypto::Cipher to_crypto(membership::CipherAlg c) {
   switch (c) {
-    case membership::CipherAlg::kNone: return crypto::Cipher::kNone;
-    case membership::CipherAlg::kAes128: return crypto::Cipher::kAes128;
-    case membership::CipherAlg::kAes192: return crypto::Cipher::kAes192;
-    case membership::CipherAlg::kAes256: return crypto::Cipher::kAes256;
+    case membership::CipherAlg::kNone:
+      return crypto::Cipher::kNone;
+    case membership::CipherAlg::kAes128:
+      return crypto::Cipher::kAes128;
+    case membership::CipherAlg::kAes192:
+      return crypto::Cipher::kAes192;
+    case membership::CipherAlg::kAes256:
+      return crypto::Cipher::kAes256;
   }
   return crypto::Cipher::kNone;
 }
@@ -175,12 +182,11 @@ Status Runtime::Impl::start() {
     return Error{fmt::format("no address for this node (nodeid {})", opt_.self)};
   }
   log_.info("[MAIN  ] Quorate quorated {} starting: node {} ({}), incarnation {}, ring seq {}",
-            QUORATE_VERSION, opt_.self, display_name(opt_.self), opt_.incarnation,
-            opt_.ring_seq);
+            QUORATE_VERSION, opt_.self, display_name(opt_.self), opt_.incarnation, opt_.ring_seq);
 
-  auto sealer = crypto::FrameSealer::create(opt_.authkey, to_crypto(cfg.crypto_hash),
-                                            to_crypto(cfg.crypto_cipher), opt_.self,
-                                            opt_.incarnation);
+  auto sealer =
+      crypto::FrameSealer::create(opt_.authkey, to_crypto(cfg.crypto_hash),
+                                  to_crypto(cfg.crypto_cipher), opt_.self, opt_.incarnation);
   if (!sealer.ok()) return Error{"frame sealer: " + sealer.error().message};
   auto opener = crypto::FrameOpener::create(opt_.authkey, to_crypto(cfg.crypto_hash),
                                             to_crypto(cfg.crypto_cipher));
@@ -265,21 +271,21 @@ void Runtime::Impl::shutdown(const std::string& why, int code, bool leave) {
 
 void Runtime::Impl::receive() {
   if (stopping_) return;
-  socket_.async_receive_from(
-      asio::buffer(rx_buf_), rx_from_, [this](const error_code& ec, size_t n) {
-        if (stopping_ || ec == asio::error::operation_aborted) return;
-        if (ec) {
-          ++udp_rx_errors_;
-          log_.debug("[TOTEM ] UDP receive failed: {}", ec.message());
-          backoff_.expires_after(kReceiveErrorBackoff);
-          backoff_.async_wait([this](const error_code& e) {
-            if (!e) receive();
-          });
-          return;
-        }
-        on_datagram(n);
-        receive();
-      });
+  socket_.async_receive_from(asio::buffer(rx_buf_), rx_from_,
+                             [this](const error_code& ec, size_t n) {
+                               if (stopping_ || ec == asio::error::operation_aborted) return;
+                               if (ec) {
+                                 ++udp_rx_errors_;
+                                 log_.debug("[TOTEM ] UDP receive failed: {}", ec.message());
+                                 backoff_.expires_after(kReceiveErrorBackoff);
+                                 backoff_.async_wait([this](const error_code& e) {
+                                   if (!e) receive();
+                                 });
+                                 return;
+                               }
+                               on_datagram(n);
+                               receive();
+                             });
 }
 
 void Runtime::Impl::on_datagram(size_t n) {
@@ -337,9 +343,9 @@ ipc::Response Runtime::Impl::on_ipc(const ipc::Request& request, const Caller& c
       auto* pong = response.mutable_pong();
       pong->set_local_nodeid(opt_.self);
       pong->set_version(QUORATE_VERSION);
-      pong->set_uptime_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
-                              Steady::now() - started_at_)
-                              .count());
+      pong->set_uptime_ms(
+          std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - started_at_)
+              .count());
       break;
     }
     case ipc::Request::kQuorumStatus:
@@ -545,9 +551,8 @@ void Runtime::Impl::on_quorum(const membership::QuorumEvent& q) {
     log_.info("[MAIN  ] Completed service synchronization, ready to provide service.");
   }
   notify_systemd(fmt::format("STATUS={}, ring {}, {} member{}: {}",
-                             q.quorate ? "Quorate" : "Not quorate", q.ring.str(),
-                             q.members.size(), q.members.size() == 1 ? "" : "s",
-                             join_ids(q.members)));
+                             q.quorate ? "Quorate" : "Not quorate", q.ring.str(), q.members.size(),
+                             q.members.size() == 1 ? "" : "s", join_ids(q.members)));
 }
 
 // --------------------------------------------------------------- IPC views

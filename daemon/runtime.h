@@ -47,9 +47,9 @@ struct RuntimeOptions {
   std::map<uint32_t, boost::asio::ip::udp::endpoint> endpoints;
   std::string state_dir;
   std::string run_dir;
-  std::string authkey;        // empty when crypto is off
-  uint64_t incarnation = 0;   // strictly grows across starts (state_files.h)
-  uint64_t ring_seq = 0;      // persisted highest ring seq
+  std::string authkey;       // empty when crypto is off
+  uint64_t incarnation = 0;  // strictly grows across starts (state_files.h)
+  uint64_t ring_seq = 0;     // persisted highest ring seq
   // Called once the IPC socket serves (after sd_notify READY=1): lets a
   // daemonising parent exit.
   std::function<void()> on_ready;

@@ -3,6 +3,7 @@
 #include "daemon/state_files.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,8 +12,6 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
-
-#include <fmt/format.h>
 
 namespace quorate::daemon {
 

@@ -27,7 +27,7 @@ struct TotemTimers {
   std::optional<uint32_t> token_retransmit_ms;  // default: derived
   std::optional<uint32_t> hold_ms;              // default: derived
   uint32_t join_ms = 50;
-  std::optional<uint32_t> consensus_ms;         // default: 1.2 * effective token
+  std::optional<uint32_t> consensus_ms;  // default: 1.2 * effective token
   uint32_t merge_ms = 200;
   uint32_t downcheck_ms = 1000;
   uint32_t fail_recv_const = 2500;
@@ -59,11 +59,11 @@ EffectiveTimers effective_timers(const TotemTimers& t, size_t node_count);
 
 struct NodeEntry {
   uint32_t nodeid = 0;
-  std::string name;          // may be empty: the tools then show ring0_addr
-  std::string ring0_addr;    // IPv4/IPv6 literal or host name
+  std::string name;        // may be empty: the tools then show ring0_addr
+  std::string ring0_addr;  // IPv4/IPv6 literal or host name
   uint32_t quorum_votes = 1;
   // Where in the file this node was declared (for error messages later).
-  std::string origin;        // "file:line"
+  std::string origin;  // "file:line"
 };
 
 enum class TieBreaker { kLowest, kHighest, kList };
@@ -72,7 +72,7 @@ struct QuorumConfig {
   std::string provider;                    // "corosync_votequorum" or empty (no quorum)
   std::optional<uint32_t> expected_votes;  // default: sum of nodelist votes
   bool two_node = false;
-  std::optional<bool> wait_for_all;        // default: two_node
+  std::optional<bool> wait_for_all;  // default: two_node
   bool last_man_standing = false;
   uint32_t last_man_standing_window_ms = 10000;
   bool auto_tie_breaker = false;
@@ -93,9 +93,9 @@ struct LoggingConfig {
   bool to_logfile = false;
   bool to_syslog = true;
   std::string logfile;
-  bool debug = false;        // debug: on | off (trace is accepted as on)
-  bool debug_trace = false;  // debug: trace
-  bool timestamp = true;     // Corosync 3 default: hires/on
+  bool debug = false;           // debug: on | off (trace is accepted as on)
+  bool debug_trace = false;     // debug: trace
+  bool timestamp = true;        // Corosync 3 default: hires/on
   bool timestamp_hires = true;  // timestamp: hires (milliseconds); "on" = seconds
   bool fileline = false;
   bool function_name = false;
@@ -104,12 +104,12 @@ struct LoggingConfig {
 };
 
 struct ClusterConfig {
-  std::string source;        // file the config came from
+  std::string source;  // file the config came from
   // totem
   uint32_t version = 2;
   std::string cluster_name;
   std::string transport = "udpu";
-  uint16_t port = 5405;      // interface { mcastport } (UDP port, unicast)
+  uint16_t port = 5405;  // interface { mcastport } (UDP port, unicast)
   CipherAlg crypto_cipher = CipherAlg::kNone;
   HashAlg crypto_hash = HashAlg::kNone;
   std::string keyfile = "/etc/quorate/authkey";

@@ -26,11 +26,16 @@ bool contains(const std::vector<NodeId>& v, NodeId id) {
 
 const char* to_string(GroupReason r) {
   switch (r) {
-    case GroupReason::kJoin: return "join";
-    case GroupReason::kLeave: return "leave";
-    case GroupReason::kNodeDown: return "nodedown";
-    case GroupReason::kNodeUp: return "nodeup";
-    case GroupReason::kProcDown: return "procdown";
+    case GroupReason::kJoin:
+      return "join";
+    case GroupReason::kLeave:
+      return "leave";
+    case GroupReason::kNodeDown:
+      return "nodedown";
+    case GroupReason::kNodeUp:
+      return "nodeup";
+    case GroupReason::kProcDown:
+      return "procdown";
   }
   return "?";
 }
@@ -132,8 +137,8 @@ Status ProcessGroups::send(std::string_view group, uint32_t pid, std::string_vie
   if (Status st = check_name(group); !st) return st;
   auto it = intent_.find(group);
   if (it == intent_.end() || !it->second.count(pid))
-    return Error{"process " + std::to_string(pid) + " has not joined group '" +
-                 std::string(group) + "'"};
+    return Error{"process " + std::to_string(pid) + " has not joined group '" + std::string(group) +
+                 "'"};
   if (payload.size() > limits_.max_payload_bytes)
     return Error{"group message of " + std::to_string(payload.size()) + " bytes exceeds " +
                  std::to_string(limits_.max_payload_bytes)};

@@ -102,19 +102,19 @@ struct GroupInfo {
 
 struct GroupLimits {
   size_t max_name_bytes = 128;
-  size_t max_groups = 1024;             // groups in the view
-  size_t max_members = 4096;            // memberships over all groups in the view
+  size_t max_groups = 1024;                      // groups in the view
+  size_t max_members = 4096;                     // memberships over all groups in the view
   size_t max_payload_bytes = (1u << 20) - 1024;  // one send()
-  size_t max_outgoing = 1024;           // queued requests (a JoinList is always queued)
+  size_t max_outgoing = 1024;                    // queued requests (a JoinList is always queued)
 };
 
 struct GroupCounters {
-  uint64_t malformed = 0;          // undecodable or invalid messages
-  uint64_t over_limit = 0;         // joins dropped because the view is full
-  uint64_t ignored = 0;            // joins of members, leaves of non-members
-  uint64_t corrections = 0;        // members a JoinList removed (should stay 0)
-  uint64_t delivered = 0;          // GroupMessage events
-  uint64_t not_local = 0;          // messages for groups without a local member
+  uint64_t malformed = 0;    // undecodable or invalid messages
+  uint64_t over_limit = 0;   // joins dropped because the view is full
+  uint64_t ignored = 0;      // joins of members, leaves of non-members
+  uint64_t corrections = 0;  // members a JoinList removed (should stay 0)
+  uint64_t delivered = 0;    // GroupMessage events
+  uint64_t not_local = 0;    // messages for groups without a local member
   uint64_t joinlists_sent = 0;
 };
 

@@ -48,14 +48,14 @@ Result<std::unique_ptr<MembershipNode>> MembershipNode::create(const ClusterConf
   auto t = std::make_unique<Totem>(self, ids, params, incarnation, ring_seq, now);
   // Totem refuses a payload above max_message_bytes, or one with more
   // fragments than its whole queue holds; group sends must stay below both.
-  const size_t max_submit = std::min<size_t>(
-      params.max_message_bytes, size_t{params.max_pending} * params.fragment_bytes);
+  const size_t max_submit = std::min<size_t>(params.max_message_bytes,
+                                             size_t{params.max_pending} * params.fragment_bytes);
   GroupLimits limits;
-  limits.max_payload_bytes = std::min(
-      limits.max_payload_bytes,
-      max_submit > kGroupEnvelopeBytes ? max_submit - kGroupEnvelopeBytes : size_t{0});
-  std::unique_ptr<MembershipNode> node(new MembershipNode(
-      std::move(t), std::move(vq).value(), ProcessGroups(self, limits), max_submit));
+  limits.max_payload_bytes =
+      std::min(limits.max_payload_bytes,
+               max_submit > kGroupEnvelopeBytes ? max_submit - kGroupEnvelopeBytes : size_t{0});
+  std::unique_ptr<MembershipNode> node(new MembershipNode(std::move(t), std::move(vq).value(),
+                                                          ProcessGroups(self, limits), max_submit));
   node->pump(now);
   return node;
 }

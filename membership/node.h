@@ -82,7 +82,7 @@ class MembershipNode {
         vq_(std::move(vq)),
         groups_(std::move(groups)),
         max_submit_bytes_(max_submit_bytes) {}
-  void pump(Time now);  // move outputs between Totem, votequorum and groups until quiet
+  void pump(Time now);          // move outputs between Totem, votequorum and groups until quiet
   bool flush_groups(Time now);  // submit queued group messages in order; true if any
 
   std::unique_ptr<Totem> totem_;

@@ -4,8 +4,8 @@
 #include "membership/totem.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cassert>
+#include <chrono>
 
 #include "membership/totem_internal.h"
 #include "proto/totem.pb.h"
@@ -20,10 +20,14 @@ std::string RingId::str() const {
 
 const char* to_string(TotemState s) {
   switch (s) {
-    case TotemState::kOperational: return "operational";
-    case TotemState::kGather: return "gather";
-    case TotemState::kCommit: return "commit";
-    case TotemState::kRecovery: return "recovery";
+    case TotemState::kOperational:
+      return "operational";
+    case TotemState::kGather:
+      return "gather";
+    case TotemState::kCommit:
+      return "commit";
+    case TotemState::kRecovery:
+      return "recovery";
   }
   return "?";
 }
@@ -156,14 +160,29 @@ void Totem::on_packet(NodeId from, std::string_view bytes) {
     enter_gather("node " + std::to_string(from) + " restarted");
   }
   switch (p.body_case()) {
-    case totem::Packet::kToken: handle_token(from, p.token()); break;
-    case totem::Packet::kMcast: handle_mcast(from, p.mcast()); break;
-    case totem::Packet::kJoin: handle_join(from, p.incarnation(), p.join()); break;
-    case totem::Packet::kCommit: handle_commit(from, p.commit()); break;
-    case totem::Packet::kMerge: handle_merge(from, p.merge()); break;
-    case totem::Packet::kWake: handle_wake(from, p.wake()); break;
-    case totem::Packet::kAck: handle_ack(from, p.ack()); break;
-    case totem::Packet::BODY_NOT_SET: break;
+    case totem::Packet::kToken:
+      handle_token(from, p.token());
+      break;
+    case totem::Packet::kMcast:
+      handle_mcast(from, p.mcast());
+      break;
+    case totem::Packet::kJoin:
+      handle_join(from, p.incarnation(), p.join());
+      break;
+    case totem::Packet::kCommit:
+      handle_commit(from, p.commit());
+      break;
+    case totem::Packet::kMerge:
+      handle_merge(from, p.merge());
+      break;
+    case totem::Packet::kWake:
+      handle_wake(from, p.wake());
+      break;
+    case totem::Packet::kAck:
+      handle_ack(from, p.ack());
+      break;
+    case totem::Packet::BODY_NOT_SET:
+      break;
   }
 }
 
@@ -185,7 +204,8 @@ void Totem::on_tick() {
     ++counters_.token_retransmits;
     send_to(last_sent_token_to_, *last_sent_token_);
     token_resent_ = true;
-    token_retransmit_interval_ = std::min(token_retransmit_interval_ * 2, Time(ms(p_.token_retransmit_ms)));
+    token_retransmit_interval_ =
+        std::min(token_retransmit_interval_ * 2, Time(ms(p_.token_retransmit_ms)));
     token_retransmit_at_ = now_ + token_retransmit_interval_;
   }
   if (state_ == TotemState::kGather) {
@@ -293,7 +313,8 @@ void Totem::handle_token(NodeId from, const totem::Token& t) {
     return;
   }
   if (state_ == TotemState::kOperational && ring_.rep == self_ && tok->fcc() == 0 &&
-      tok->backlog() == 0 && tok->rtr_size() == 0 && tok->aru() == tok->seq() && pending_head_ == pending_.size()) {
+      tok->backlog() == 0 && tok->rtr_size() == 0 && tok->aru() == tok->seq() &&
+      pending_head_ == pending_.size()) {
     // Idle ring: the representative pauses the rotation for `hold`.
     held_token_ = std::move(tok);
     hold_until_ = now_ + ms(p_.hold_ms);
@@ -365,11 +386,12 @@ void Totem::process_token(totem::Token& t) {
   }
   allowance = allowance > sent ? allowance - sent : 0;
   uint32_t new_sent = state_ == TotemState::kRecovery ? send_recovery_messages(t, allowance)
-                                                        : send_new_messages(t, allowance);
+                                                      : send_new_messages(t, allowance);
   t.set_fcc(others + sent + new_sent);
   my_last_fcc_ = sent + new_sent;
   my_last_backlog_ = static_cast<uint32_t>(std::min<size_t>(pending(), UINT32_MAX / 64));
-  t.set_backlog(static_cast<uint32_t>(std::min<uint64_t>(others_backlog + my_last_backlog_, UINT32_MAX / 2)));
+  t.set_backlog(
+      static_cast<uint32_t>(std::min<uint64_t>(others_backlog + my_last_backlog_, UINT32_MAX / 2)));
 
   // All-received-up-to.
   update_aru();
@@ -453,8 +475,8 @@ void Totem::handle_ack(NodeId from, const totem::TokenAck& a) {
     match = ring_of(a.ring()) == ring_of(last_sent_token_->token().ring()) &&
             a.token_seq() == last_sent_token_->token().token_seq();
   } else if (last_sent_token_->has_commit()) {
-    match = ring_of(a.ring()) == ring_of(last_sent_token_->commit().ring()) &&
-            a.token_seq() == 0 && a.commit_hop() == last_sent_token_->commit().hop();
+    match = ring_of(a.ring()) == ring_of(last_sent_token_->commit().ring()) && a.token_seq() == 0 &&
+            a.commit_hop() == last_sent_token_->commit().hop();
   }
   if (!match) return;
   if (!token_resent_) {
@@ -541,8 +563,9 @@ void Totem::store_mcast(const totem::Mcast& m) {
   if (m.seq() <= my_aru_ || store_.count(m.seq())) return;  // duplicate
   auto s = std::make_unique<Stored>();
   s->m = m;
-  if (state_ == TotemState::kRecovery && m.has_inner() && RingId{m.inner_ring().rep(),
-      m.inner_ring().seq()} == installed_.ring && installed_.ring.seq != 0) {
+  if (state_ == TotemState::kRecovery && m.has_inner() &&
+      RingId{m.inner_ring().rep(), m.inner_ring().seq()} == installed_.ring &&
+      installed_.ring.seq != 0) {
     uint64_t os = m.inner().seq();
     if (os > old_delivered_upto_ && !old_store_.count(os)) {
       auto o = std::make_unique<Stored>();
@@ -587,7 +610,8 @@ void Totem::deliver_message(const totem::Mcast& m, const RingId& ring,
   a->next_index++;
   if (a->next_index == m.frag_count()) {
     ++counters_.delivered;
-    ready_.events.emplace_back(Delivery{m.origin(), ring, m.seq(), m.safe(), std::move(a->payload)});
+    ready_.events.emplace_back(
+        Delivery{m.origin(), ring, m.seq(), m.safe(), std::move(a->payload)});
     a.reset();
   }
 }

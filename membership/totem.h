@@ -48,20 +48,20 @@ class TokenAck;
 namespace quorate::membership {
 
 struct TotemParams {
-  uint32_t token_ms = 3000;             // token loss timeout (after token_coefficient)
+  uint32_t token_ms = 3000;  // token loss timeout (after token_coefficient)
   uint32_t token_retransmit_ms = 714;
-  uint32_t hold_ms = 571;               // idle rotation pause at the representative
-  uint32_t join_ms = 50;                // join resend interval
-  uint32_t send_join_ms = 0;            // first join of a gather waits 0..send_join ms
+  uint32_t hold_ms = 571;     // idle rotation pause at the representative
+  uint32_t join_ms = 50;      // join resend interval
+  uint32_t send_join_ms = 0;  // first join of a gather waits 0..send_join ms
   uint32_t consensus_ms = 3600;
   uint32_t merge_ms = 200;
   uint32_t downcheck_ms = 1000;
   uint32_t fail_recv_const = 2500;
   uint32_t window_size = 50;
   uint32_t max_messages = 17;
-  uint32_t fragment_bytes = 1400;       // largest payload piece in one packet
-  uint32_t max_message_bytes = 1 << 20; // largest message submit() accepts
-  uint32_t max_pending = 8192;          // submit queue bound, in fragments
+  uint32_t fragment_bytes = 1400;        // largest payload piece in one packet
+  uint32_t max_message_bytes = 1 << 20;  // largest message submit() accepts
+  uint32_t max_pending = 8192;           // submit queue bound, in fragments
 };
 
 enum class Guarantee { kAgreed, kSafe };
@@ -71,7 +71,7 @@ const char* to_string(TotemState s);
 struct Delivery {
   NodeId origin = 0;
   RingId ring;
-  uint64_t seq = 0;        // seq of the message's last fragment on `ring`
+  uint64_t seq = 0;  // seq of the message's last fragment on `ring`
   bool safe = false;
   std::string payload;
 };
@@ -79,14 +79,14 @@ struct Delivery {
 // Typed notes for logs, metrics and `explain` (STYLE.md: observability).
 struct TotemNote {
   enum class Kind {
-    kTokenLost,        // value: ms since the last token
-    kEnterGather,      // text: why
+    kTokenLost,    // value: ms since the last token
+    kEnterGather,  // text: why
     kEnterCommit,
     kEnterRecovery,
-    kConsensusTimeout, // text: nodes added to the fail set
+    kConsensusTimeout,  // text: nodes added to the fail set
     kFailedToReceive,
-    kMergeDetected,    // value: node of the foreign ring
-    kInstalled,        // value: number of members
+    kMergeDetected,  // value: node of the foreign ring
+    kInstalled,      // value: number of members
   };
   Kind kind;
   int64_t value = 0;
@@ -109,9 +109,15 @@ struct Ready {
 };
 
 namespace input {
-struct Receive { NodeId from; std::string_view bytes; };  // `from` as authenticated by the frame
+struct Receive {
+  NodeId from;
+  std::string_view bytes;
+};  // `from` as authenticated by the frame
 struct Tick {};
-struct Submit { std::string payload; Guarantee guarantee = Guarantee::kAgreed; };
+struct Submit {
+  std::string payload;
+  Guarantee guarantee = Guarantee::kAgreed;
+};
 struct Leave {};  // announce a clean leave, then stop taking part
 }  // namespace input
 using Input = std::variant<input::Receive, input::Tick, input::Submit, input::Leave>;
@@ -152,9 +158,9 @@ class Totem {
   std::string debug_string() const;  // internal sequence state, for traces
 
  private:
-  struct Stored;        // an mcast we hold, by seq
-  struct Pending;       // a fragment waiting for the token
-  struct Assembly;      // fragments of one message being reassembled
+  struct Stored;    // an mcast we hold, by seq
+  struct Pending;   // a fragment waiting for the token
+  struct Assembly;  // fragments of one message being reassembled
 
   // inputs
   void on_packet(NodeId from, std::string_view bytes);
@@ -224,10 +230,10 @@ class Totem {
   std::map<uint64_t, std::unique_ptr<Stored>> store_;
   uint64_t my_aru_ = 0;
   uint64_t high_seq_received_ = 0;
-  uint64_t delivered_upto_ = 0;       // operational: every seq <= this is delivered
-  uint64_t safe_upto_ = 0;            // aru known to every member
+  uint64_t delivered_upto_ = 0;  // operational: every seq <= this is delivered
+  uint64_t safe_upto_ = 0;       // aru known to every member
   uint64_t prev_token_aru_ = 0;
-  uint64_t last_token_seq_ = 0;       // hop counter of the last token taken
+  uint64_t last_token_seq_ = 0;              // hop counter of the last token taken
   uint64_t woke_at_token_seq_ = UINT64_MAX;  // last_token_seq_ when we last sent a Wake
   uint32_t my_last_fcc_ = 0;
   uint32_t my_last_backlog_ = 0;
@@ -253,7 +259,7 @@ class Totem {
   uint64_t next_msg_id_ = 1;
 
   // Token custody.
-  std::unique_ptr<totem::Token> held_token_;      // held by the representative while idle
+  std::unique_ptr<totem::Token> held_token_;  // held by the representative while idle
   std::unique_ptr<totem::Packet> last_sent_token_;
   NodeId last_sent_token_to_ = 0;
   Time last_token_at_{0};
@@ -271,7 +277,8 @@ class Totem {
   std::optional<Time> consensus_at_;
   Time view_changed_at_{0};
   std::set<NodeId> known_outsiders_;
-  uint64_t gathers_ = 0;              // gather entries, for the send_join spread  // this gather: nodes seen from outside the installed ring
+  uint64_t gathers_ = 0;  // gather entries, for the send_join spread  // this gather: nodes seen
+                          // from outside the installed ring
 
   // Merge detection.
   std::optional<Time> merge_at_;

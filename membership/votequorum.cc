@@ -44,9 +44,12 @@ uint32_t flags_of(const pb::NodeInfo& m) {
 
 const char* to_string(VqNodeState s) {
   switch (s) {
-    case VqNodeState::kMember: return "member";
-    case VqNodeState::kDead: return "dead";
-    case VqNodeState::kLeaving: return "leaving";
+    case VqNodeState::kMember:
+      return "member";
+    case VqNodeState::kDead:
+      return "dead";
+    case VqNodeState::kLeaving:
+      return "leaving";
   }
   return "?";
 }
@@ -62,8 +65,8 @@ Votequorum::Votequorum(NodeId self) : self_(self) {
 
 // Startup configuration, as votequorum_readconfig() does it at startup.
 Result<Votequorum> Votequorum::create(const QuorumConfig& config,
-                                      const std::vector<NodeEntry>& nodelist, NodeId self,
-                                      Time now, uint32_t ev_tracking_barrier) {
+                                      const std::vector<NodeEntry>& nodelist, NodeId self, Time now,
+                                      uint32_t ev_tracking_barrier) {
   (void)now;  // nothing time-dependent happens before the first configuration
   if (self == 0) return Error{"votequorum: node id 0 is reserved"};
 
@@ -93,8 +96,12 @@ Result<Votequorum> Votequorum::create(const QuorumConfig& config,
 
   if (config.auto_tie_breaker) {
     switch (config.auto_tie_breaker_node) {
-      case TieBreaker::kLowest: vq.tie_breaker_ = Atb::kLowest; break;
-      case TieBreaker::kHighest: vq.tie_breaker_ = Atb::kHighest; break;
+      case TieBreaker::kLowest:
+        vq.tie_breaker_ = Atb::kLowest;
+        break;
+      case TieBreaker::kHighest:
+        vq.tie_breaker_ = Atb::kHighest;
+        break;
       case TieBreaker::kList:
         for (uint32_t id : config.auto_tie_breaker_list) {
           if (id != 0) vq.tie_breaker_list_.push_back(id);
@@ -209,9 +216,12 @@ Status Votequorum::on_message(NodeId from, std::string_view bytes, Time now) {
                  ", not a member of the current configuration"};
   }
   switch (msg.body_case()) {
-    case pb::Message::kNodeinfo: return handle_nodeinfo(from, msg.nodeinfo());
-    case pb::Message::kReconfigure: return handle_reconfigure(msg.reconfigure());
-    case pb::Message::BODY_NOT_SET: break;
+    case pb::Message::kNodeinfo:
+      return handle_nodeinfo(from, msg.nodeinfo());
+    case pb::Message::kReconfigure:
+      return handle_reconfigure(msg.reconfigure());
+    case pb::Message::BODY_NOT_SET:
+      break;
   }
   return Error{"votequorum: message from node " + std::to_string(from) + " has no body"};
 }
@@ -394,7 +404,8 @@ Status Votequorum::handle_reconfigure(const pb::Reconfigure& m) {
       set_wait_for_all_status(false);
       recalculate(false, false);
       return Status::Ok();
-    default: break;
+    default:
+      break;
   }
   return Error{"votequorum: reconfigure with unknown parameter " + std::to_string(m.param())};
 }
@@ -429,8 +440,7 @@ void Votequorum::send_reconfigure(int param, NodeId node, uint32_t value) {
 
 // Corosync's calculate_quorum(): the OpenVMS rule over the member nodes.
 // `max_expected` (nonzero) replaces the highest expected votes.
-Votequorum::Tally Votequorum::calculate(bool allow_decrease, uint64_t max_expected,
-                                        bool downscale,
+Votequorum::Tally Votequorum::calculate(bool allow_decrease, uint64_t max_expected, bool downscale,
                                         std::optional<VotesOverride> votes_override) const {
   if (downscale && allow_decrease && max_expected != 0) {
     max_expected = std::max(ev_barrier_, max_expected);
@@ -513,8 +523,8 @@ void Votequorum::decide(uint64_t total_votes) {
   // auto_tie_breaker: exactly half the expected votes, the other side cannot
   // be quorate (fewer than `quorum` nodes are missing since the previous
   // ring), and the tie-breaker node is on this side.
-  const int64_t missing = static_cast<int64_t>(previous_members_.size()) -
-                          static_cast<int64_t>(members_.size());
+  const int64_t missing =
+      static_cast<int64_t>(previous_members_.size()) - static_cast<int64_t>(members_.size());
   if (tie_breaker_ != Atb::kNone && total_votes == us().expected_votes / 2 &&
       missing < static_cast<int64_t>(quorum_) && tie_breaker_side()) {
     quorate = true;
@@ -543,9 +553,12 @@ bool Votequorum::member(std::optional<NodeId> id) const {
 // ring: it may be on the other side.
 bool Votequorum::tie_breaker_side() const {
   switch (tie_breaker_) {
-    case Atb::kNone: return false;
-    case Atb::kLowest: return member(lowest_node_);
-    case Atb::kHighest: return member(highest_node_);
+    case Atb::kNone:
+      return false;
+    case Atb::kLowest:
+      return member(lowest_node_);
+    case Atb::kHighest:
+      return member(highest_node_);
     case Atb::kList:
       for (size_t i = 0; i < tie_breaker_list_.size(); ++i) {
         if (!contains(members_, tie_breaker_list_[i])) continue;

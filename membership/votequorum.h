@@ -109,8 +109,8 @@ class Votequorum {
   // Errors carry Corosync's text ("configuration error: ..."); settings that
   // Corosync silently disables are reported in warnings().
   static Result<Votequorum> create(const QuorumConfig& config,
-                                   const std::vector<NodeEntry>& nodelist, NodeId self,
-                                   Time now, uint32_t ev_tracking_barrier = 0);
+                                   const std::vector<NodeEntry>& nodelist, NodeId self, Time now,
+                                   uint32_t ev_tracking_barrier = 0);
 
   Votequorum(Votequorum&&) = default;
   Votequorum& operator=(Votequorum&&) = default;
@@ -201,7 +201,7 @@ class Votequorum {
   uint64_t quorum_ = 0;
   bool cluster_is_quorate_ = false;
   bool wait_for_all_status_ = false;
-  std::optional<NodeId> lowest_node_;   // of the last partition quorate by votes
+  std::optional<NodeId> lowest_node_;  // of the last partition quorate by votes
   std::optional<NodeId> highest_node_;
   uint64_t ev_barrier_ = 0;
   uint64_t ev_tracking_barrier_ = 0;

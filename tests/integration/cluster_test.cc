@@ -3,6 +3,8 @@
 // killed and restarted, a clean stop, loss of quorum, `quorated --check`,
 // garbage UDP and bad IPC frames. Every wait polls with a deadline.
 #include <arpa/inet.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -17,9 +19,6 @@
 #include <map>
 #include <random>
 #include <string>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 #include "cli/ipc_client.h"
 #include "tests/integration/harness.h"
@@ -107,8 +106,8 @@ TEST_F(ClusterTest, ThreeNodesFormOneQuorateRing) {
   EXPECT_GT(counter(*r, "frames_accepted"), 0u);
 
   // The compatibility tool agrees: exit 0 on a quorate node.
-  const auto tool = run_command(
-      {bin("corosync-quorumtool"), "-s", "--socket", cluster_->socket_path(3)});
+  const auto tool =
+      run_command({bin("corosync-quorumtool"), "-s", "--socket", cluster_->socket_path(3)});
   EXPECT_EQ(tool.exit_code, 0) << tool.out << tool.err;
   EXPECT_NE(tool.out.find("Quorate:          Yes"), std::string::npos) << tool.out;
 }
@@ -192,8 +191,8 @@ TEST_F(ClusterTest, SurvivorOfTwoKilledIsNotQuorate) {
   for (int i : {2, 3}) ASSERT_TRUE(cluster_->wait_exit(i, 5000ms));
   ASSERT_TRUE(cluster_->wait_ring({1}, false));
 
-  const auto tool = run_command(
-      {bin("corosync-quorumtool"), "-s", "--socket", cluster_->socket_path(1)});
+  const auto tool =
+      run_command({bin("corosync-quorumtool"), "-s", "--socket", cluster_->socket_path(1)});
   EXPECT_EQ(tool.exit_code, 2) << tool.out << tool.err;
   EXPECT_NE(tool.out.find("Quorate:          No"), std::string::npos) << tool.out;
   EXPECT_NE(cluster_->log_tail(1).find("non-primary component"), std::string::npos)
@@ -206,8 +205,8 @@ TEST_F(ClusterTest, SetExpectedVotesOverIpc) {
   for (int i : {2, 3}) ASSERT_TRUE(cluster_->wait_exit(i, 5000ms));
   ASSERT_TRUE(cluster_->wait_ring({1}, false));
   // corosync-quorumtool -e 1 makes the survivor quorate again.
-  const auto tool = run_command(
-      {bin("corosync-quorumtool"), "-e", "1", "--socket", cluster_->socket_path(1)});
+  const auto tool =
+      run_command({bin("corosync-quorumtool"), "-e", "1", "--socket", cluster_->socket_path(1)});
   EXPECT_EQ(tool.exit_code, 0) << tool.out << tool.err;
   ASSERT_TRUE(cluster_->wait_ring({1}, true));
   // An impossible value comes back as an error, and the daemon keeps serving.
@@ -331,12 +330,15 @@ TEST_F(StandaloneTest, SingleNodeOnIpv6FindsItselfAndIsQuorate) {
   if (!have_v6) GTEST_SKIP() << "no IPv6 loopback (::1) on this machine";
 
   const uint16_t port = static_cast<uint16_t>(20000 + (::getpid() % 10000) * 4 + 3);
-  const std::string path = write("v6.conf", fmt::format(
-      "totem {{\n  version: 2\n  token: 300\n  interface {{\n    mcastport: {}\n  }}\n}}\n"
-      "nodelist {{\n  node {{\n    ring0_addr: ::1\n    nodeid: 6\n    name: six\n  }}\n}}\n"
-      "quorum {{\n  provider: corosync_votequorum\n}}\n"
-      "logging {{\n  to_stderr: no\n  to_logfile: yes\n  logfile: {}/v6.log\n"
-      "  to_syslog: no\n}}\n", port, dir_));
+  const std::string path = write(
+      "v6.conf",
+      fmt::format(
+          "totem {{\n  version: 2\n  token: 300\n  interface {{\n    mcastport: {}\n  }}\n}}\n"
+          "nodelist {{\n  node {{\n    ring0_addr: ::1\n    nodeid: 6\n    name: six\n  }}\n}}\n"
+          "quorum {{\n  provider: corosync_votequorum\n}}\n"
+          "logging {{\n  to_stderr: no\n  to_logfile: yes\n  logfile: {}/v6.log\n"
+          "  to_syslog: no\n}}\n",
+          port, dir_));
   const std::string sock = dir_ + "/run/quorated.sock";
   // Without --foreground the command returns once the daemon serves.
   const auto started = run_command({bin("quorated"), "--config", path, "--state-dir",

@@ -2,9 +2,10 @@
 // harness.h.
 #include "tests/integration/harness.h"
 
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -21,8 +22,6 @@
 #include <map>
 #include <sstream>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "cli/ipc_client.h"
 #include "cli/render.h"
@@ -236,8 +235,8 @@ uint16_t pick_port(const std::vector<NodeSpec>& nodes) {
   static int turn = 0;  // test-binary state, not daemon state
   const int base = 20000 + (::getpid() % 10000) * 4;
   for (int attempt = 0; attempt < 64; ++attempt) {
-    const int port = attempt < 4 ? base + (turn + attempt) % 4
-                                 : 20000 + (base + attempt * 7919) % 40000;
+    const int port =
+        attempt < 4 ? base + (turn + attempt) % 4 : 20000 + (base + attempt * 7919) % 40000;
     const auto p = static_cast<uint16_t>(port);
     bool free = true;
     for (const auto& n : nodes) free = free && udp_port_free(n.address, p);
@@ -351,8 +350,7 @@ bool TestCluster::start(int i, std::string* why, Millis timeout) {
       timeout);
   if (exited || !up) {
     *why = fmt::format("node{} {} (output in {}):\n{}", i,
-                       exited ? "exited" : "does not answer on IPC", output_path(i),
-                       log_tail(i));
+                       exited ? "exited" : "does not answer on IPC", output_path(i), log_tail(i));
     return false;
   }
   return true;
@@ -440,11 +438,11 @@ std::string TestCluster::describe(const std::vector<int>& group) const {
   if (ok) return ::testing::AssertionSuccess();
   std::string logs;
   for (int i : group) logs += fmt::format("--- node{} log tail:\n{}", i, log_tail(i, 15));
-  return ::testing::AssertionFailure()
-         << fmt::format("nodes {} did not agree on one {} ring of exactly those members within "
-                        "{} ms; now:\n{}{}",
-                        fmt::join(group, ","), quorate ? "quorate" : "non-quorate",
-                        timeout.count(), describe(group), logs);
+  return ::testing::AssertionFailure() << fmt::format(
+             "nodes {} did not agree on one {} ring of exactly those members within "
+             "{} ms; now:\n{}{}",
+             fmt::join(group, ","), quorate ? "quorate" : "non-quorate", timeout.count(),
+             describe(group), logs);
 }
 
 std::string TestCluster::log_tail(int i, size_t lines) const {

@@ -18,6 +18,7 @@
 // single-threaded, like GoogleTest's test bodies.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -27,8 +28,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "proto/ipc.pb.h"
 

@@ -11,6 +11,8 @@
 // must merge into one ring. A guard removes every namespace on every exit
 // path, after the nodes are stopped. Needs root and `ip netns`; skipped
 // otherwise.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -18,9 +20,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 #include "tests/integration/harness.h"
 
@@ -53,8 +52,7 @@ class NetnsLab {
     if (!ip({"-n", b, "link", "set", "lo", "up"}) ||
         !ip({"-n", b, "link", "add", "br0", "type", "bridge"}) ||
         !ip({"-n", b, "link", "add", "br1", "type", "bridge"}) ||
-        !ip({"-n", b, "link", "set", "br0", "up"}) ||
-        !ip({"-n", b, "link", "set", "br1", "up"})) {
+        !ip({"-n", b, "link", "set", "br0", "up"}) || !ip({"-n", b, "link", "set", "br1", "up"})) {
       return false;
     }
     for (int i = 1; i <= nodes_; ++i) {

@@ -59,12 +59,11 @@ int main(int argc, char** argv) {
     if (r.ok) {
       ++passed;
       if (opt.verbose || first == last)
-        std::printf("seed %llu: ok (%d nodes, %llu steps, %llu rings, %llu submitted, %llu deliveries)\n",
-                    static_cast<unsigned long long>(s), r.nodes,
-                    static_cast<unsigned long long>(r.steps),
-                    static_cast<unsigned long long>(r.rings),
-                    static_cast<unsigned long long>(r.submitted),
-                    static_cast<unsigned long long>(r.deliveries));
+        std::printf(
+            "seed %llu: ok (%d nodes, %llu steps, %llu rings, %llu submitted, %llu deliveries)\n",
+            static_cast<unsigned long long>(s), r.nodes, static_cast<unsigned long long>(r.steps),
+            static_cast<unsigned long long>(r.rings), static_cast<unsigned long long>(r.submitted),
+            static_cast<unsigned long long>(r.deliveries));
     } else {
       ++failed;
       std::printf("seed %llu FAILED (%d nodes): %s\n  replay: quorate_sim --seed %llu --verbose\n",

@@ -1,20 +1,21 @@
 // The Totem simulator: see totem_sim.h.
 #include "tests/sim/totem_sim.h"
 
-#include "membership/cluster_config.h"
-#include "membership/node.h"
-
 #include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <queue>
 #include <sstream>
 
+#include "membership/cluster_config.h"
+#include "membership/node.h"
+
 namespace quorate::sim {
 namespace {
 
 using membership::Configuration;
 using membership::Delivery;
+using membership::ms;
 using membership::NodeId;
 using membership::RingId;
 using membership::Time;
@@ -22,7 +23,6 @@ using membership::Totem;
 using membership::TotemEvent;
 using membership::TotemNote;
 using membership::TotemParams;
-using membership::ms;
 
 struct Packet {
   Time at;
@@ -39,18 +39,18 @@ struct Node {
   const Totem* totem = nullptr;
   bool alive = false;
   uint64_t incarnation = 0;
-  uint64_t ring_seq_disk = 0;   // what the daemon would persist
-  double drift = 0;             // local clock runs (1 + drift) times global
-  int group = 0;                // partition group
+  uint64_t ring_seq_disk = 0;  // what the daemon would persist
+  double drift = 0;            // local clock runs (1 + drift) times global
+  int group = 0;               // partition group
   // Observations since the last (re)start.
   std::set<std::string> delivered_ids;
   std::vector<std::string> since_config;  // delivered since the last regular config
   std::optional<RingId> last_regular;
   std::pair<uint64_t, uint64_t> last_pos{0, 0};  // (ring.seq, seq) of the last delivery
-  std::set<std::string> submitted_alive;        // submitted in this life, not yet delivered
+  std::set<std::string> submitted_alive;         // submitted in this life, not yet delivered
   uint64_t next_msg = 0;
   bool crashed_ever = false;
-  bool quorate = false;                 // as last announced, for quorum_members' ring
+  bool quorate = false;  // as last announced, for quorum_members' ring
   std::vector<NodeId> quorum_members;
   // Process groups: what this life's processes asked for, and the group
   // messages delivered here (ids, per group, in delivery order).
@@ -104,9 +104,8 @@ class Cluster {
 
   SimResult run() {
     // Nodes start at random moments within the first second.
-    for (NodeId id : nodelist_) schedule(Time(static_cast<int64_t>(pick(0, 1000000))), [this, id] {
-      start(id);
-    });
+    for (NodeId id : nodelist_)
+      schedule(Time(static_cast<int64_t>(pick(0, 1000000))), [this, id] { start(id); });
     plan_faults();
     const Time end = ms(opt_.duration_ms);
     // Time to settle after healing: a few rounds of token loss and consensus.
@@ -126,8 +125,11 @@ class Cluster {
       if (healed && settled()) break;
       if (result_.steps > 20'000'000) fail("step budget exhausted");
     }
-    if (result_.ok && !settled()) fail("not settled after healing (one ring of every live node, quorate, all own "
-                 "messages delivered, group views as asked): " + group_mismatch() + describe());
+    if (result_.ok && !settled())
+      fail(
+          "not settled after healing (one ring of every live node, quorate, all own "
+          "messages delivered, group views as asked): " +
+          group_mismatch() + describe());
     if (result_.ok) check_self_delivery();
     return result_;
   }
@@ -151,7 +153,8 @@ class Cluster {
     if (!opt_.faults) return;
     int events = static_cast<int>(pick(1, 8));
     for (int i = 0; i < events; ++i) {
-      Time at = ms(static_cast<int64_t>(pick(2000, static_cast<uint64_t>(opt_.duration_ms - 3000))));
+      Time at =
+          ms(static_cast<int64_t>(pick(2000, static_cast<uint64_t>(opt_.duration_ms - 3000))));
       switch (pick(0, 4)) {
         case 0: {  // crash, restart later
           NodeId id = nodelist_[pick(0, nodelist_.size() - 1)];
@@ -372,8 +375,8 @@ class Cluster {
         if (!vfresh && vit->second != n.since_config)
           return fail("virtual synchrony: nodes moving " + n.last_regular->str() + " -> " +
                       c->ring.str() + " delivered different messages (node " +
-                      std::to_string(n.id) + ": " + std::to_string(n.since_config.size()) +
-                      " vs " + std::to_string(vit->second.size()) + ")");
+                      std::to_string(n.id) + ": " + std::to_string(n.since_config.size()) + " vs " +
+                      std::to_string(vit->second.size()) + ")");
       }
       n.last_regular = c->ring;
       n.since_config.clear();
@@ -391,8 +394,8 @@ class Cluster {
         return fail("node " + std::to_string(n.id) + " delivered " + id + " twice");
       auto pos = std::make_pair(d->ring.seq, d->seq);
       if (pos <= n.last_pos)
-        return fail("node " + std::to_string(n.id) + " delivered out of order at " +
-                    d->ring.str() + "/" + std::to_string(d->seq));
+        return fail("node " + std::to_string(n.id) + " delivered out of order at " + d->ring.str() +
+                    "/" + std::to_string(d->seq));
       n.last_pos = pos;
       // One total order: a position holds one message everywhere, and a
       // message holds one position.
@@ -528,7 +531,8 @@ class Cluster {
 
   std::string groups() const {
     std::string s;
-    for (const auto& [id, n] : nodes_) s += std::to_string(id) + ":" + std::to_string(n.group) + " ";
+    for (const auto& [id, n] : nodes_)
+      s += std::to_string(id) + ":" + std::to_string(n.group) + " ";
     return s;
   }
 

@@ -1,8 +1,9 @@
 // `quorate cluster`: the cluster file `up` writes (golden, and it must load
 // with the real config parser), and the argument checks that need no daemon.
+#include "cli/cluster.h"
+
 #include <gtest/gtest.h>
 
-#include "cli/cluster.h"
 #include "cli/tools.h"
 #include "membership/cluster_config.h"
 #include "test_support.h"
@@ -66,9 +67,9 @@ TEST(LocalCluster, ArgumentErrors) {
   EXPECT_NE(d.err.str().find("no local cluster in /nonexistent-quorate-dir"), std::string::npos);
   EXPECT_EQ(cluster_main({"down", "--dir", "/nonexistent-quorate-dir"}, env), 0);
   // Without a quorated beside the tool, up refuses before writing anything.
-  EXPECT_EQ(cluster_main({"up", "--dir", "/nonexistent-quorate-dir", "--bin", "/nonexistent-bin"},
-                         env),
-            1);
+  EXPECT_EQ(
+      cluster_main({"up", "--dir", "/nonexistent-quorate-dir", "--bin", "/nonexistent-bin"}, env),
+      1);
   EXPECT_NE(d.err.str().find("cannot run /nonexistent-bin/quorated"), std::string::npos);
 }
 

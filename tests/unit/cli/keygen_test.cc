@@ -1,6 +1,5 @@
 // quorate keygen: writes a 0400 key of the requested size, refuses bad sizes.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 #include <unistd.h>
 

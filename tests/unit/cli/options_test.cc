@@ -1,8 +1,9 @@
 // The getopt-alike used by the compatibility tools.
+#include "cli/options.h"
+
 #include <gtest/gtest.h>
 
 #include "cli/ipc_client.h"
-#include "cli/options.h"
 
 namespace quorate::cli {
 namespace {

@@ -1,8 +1,9 @@
 // Golden tests of the corosync-quorumtool and corosync-cfgtool layouts and
 // their --json shapes (tests/unit/cli/golden/*).
+#include "cli/render.h"
+
 #include <gtest/gtest.h>
 
-#include "cli/render.h"
 #include "test_support.h"
 
 namespace quorate::cli {

@@ -152,7 +152,8 @@ class FakeDaemon {
 
   void down() {
     respond = [](const ipc::Request&, IpcFailure* failure) -> Result<ipc::Response> {
-      const std::string msg = "cannot connect to /run/quorate/quorated.sock: No such file or directory";
+      const std::string msg =
+          "cannot connect to /run/quorate/quorated.sock: No such file or directory";
       if (failure != nullptr) *failure = IpcFailure{msg, true};
       return Error{msg};
     };
@@ -165,7 +166,8 @@ inline std::string golden_path(const std::string& name) {
 
 inline void expect_golden(const std::string& name, const std::string& actual) {
   const std::string path = golden_path(name);
-  if (const char* update = std::getenv("QUORATE_UPDATE_GOLDEN"); update != nullptr && *update == '1') {
+  if (const char* update = std::getenv("QUORATE_UPDATE_GOLDEN");
+      update != nullptr && *update == '1') {
     std::ofstream(path, std::ios::binary | std::ios::trunc) << actual;
     return;
   }
@@ -174,8 +176,8 @@ inline void expect_golden(const std::string& name, const std::string& actual) {
                          << " (run with QUORATE_UPDATE_GOLDEN=1 to create it)";
   std::stringstream expected;
   expected << in.rdbuf();
-  EXPECT_EQ(actual, expected.str()) << "golden file " << path
-                                    << " differs (QUORATE_UPDATE_GOLDEN=1 rewrites it)";
+  EXPECT_EQ(actual, expected.str())
+      << "golden file " << path << " differs (QUORATE_UPDATE_GOLDEN=1 rewrites it)";
 }
 
 }  // namespace quorate::cli::testing

@@ -1,9 +1,10 @@
 // The tools end to end against a fake daemon: what they print, which
 // requests they send, to which socket, and their exit codes.
+#include "cli/tools.h"
+
 #include <gtest/gtest.h>
 
 #include "cli/render.h"
-#include "cli/tools.h"
 #include "test_support.h"
 
 namespace quorate::cli {
@@ -220,8 +221,8 @@ TEST(CfgTool, AddressShutdownUsageAndUnsupported) {
 TEST(Dispatch, NamesWithoutTheirLayerAreNotAvailable) {
   FakeDaemon d;
   d.down();
-  for (const char* name : {"crm", "crm_mon", "crm_standby", "crm_resource", "crm_simulate",
-                           "drbdadm"}) {
+  for (const char* name :
+       {"crm", "crm_mon", "crm_standby", "crm_resource", "crm_simulate", "drbdadm"}) {
     const ToolRun r = run(d, {std::string("/usr/bin/") + name, "status"});
     EXPECT_EQ(r.rc, 3) << name;
     EXPECT_EQ(r.err, std::string("quorate: '") + name + "' is not available in this build yet\n");

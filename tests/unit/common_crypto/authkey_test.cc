@@ -2,6 +2,7 @@
 // (128..4096 bytes), exact error messages, the mode warning, and that a
 // generated key is random, 0400 and loadable.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,8 +10,6 @@
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "common/crypto.h"
 
@@ -80,17 +79,15 @@ TEST_F(Authkey, TooShort) {
   const std::string p = file("short", 127, 0400);
   auto k = load_authkey(p, nullptr);
   ASSERT_FALSE(k.ok());
-  EXPECT_EQ(k.error().message,
-            "authkey " + p +
-                " is too short: 127 bytes, at least 128 are needed"
-                " (create one with 'quorate keygen')");
+  EXPECT_EQ(k.error().message, "authkey " + p +
+                                   " is too short: 127 bytes, at least 128 are needed"
+                                   " (create one with 'quorate keygen')");
   const std::string e = file("empty", 0, 0400);
   auto k0 = load_authkey(e, nullptr);
   ASSERT_FALSE(k0.ok());
-  EXPECT_EQ(k0.error().message,
-            "authkey " + e +
-                " is too short: 0 bytes, at least 128 are needed"
-                " (create one with 'quorate keygen')");
+  EXPECT_EQ(k0.error().message, "authkey " + e +
+                                    " is too short: 0 bytes, at least 128 are needed"
+                                    " (create one with 'quorate keygen')");
 }
 
 TEST_F(Authkey, TooLong) {

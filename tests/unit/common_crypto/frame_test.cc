@@ -2,14 +2,13 @@
 // round trips for every hash x cipher pair, a known-answer check against an
 // independent one-shot implementation of docs/formats/totem-frame.md,
 // tampering and truncation at every byte, key and algorithm mismatches.
+#include <gtest/gtest.h>
 #include <openssl/evp.h>
 
 #include <cstring>
 #include <string>
 #include <variant>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "common/crypto.h"
 #include "tests/unit/common_crypto/test_util.h"

@@ -1,11 +1,11 @@
 // Tests of the replay guard inside FrameOpener: duplicates, reordering within
 // the 128-packet window, frames older than the window, sender restarts
 // (incarnations), independence of senders, and the bound on tracked senders.
+#include <gtest/gtest.h>
+
 #include <string>
 #include <variant>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "common/crypto.h"
 #include "tests/unit/common_crypto/test_util.h"
@@ -27,8 +27,8 @@ DropReason dropped(FrameOpener& o, const std::string& frame) {
 class Replay : public testing::TestWithParam<test::Combo> {
  protected:
   FrameSealer sealer(uint32_t nodeid, uint64_t incarnation) {
-    auto s = FrameSealer::create(make_key(4), GetParam().hash, GetParam().cipher, nodeid,
-                                 incarnation);
+    auto s =
+        FrameSealer::create(make_key(4), GetParam().hash, GetParam().cipher, nodeid, incarnation);
     EXPECT_TRUE(s.ok());
     return std::move(s).value();
   }
@@ -78,7 +78,7 @@ TEST_P(Replay, OutOfOrderWithinWindowAcceptedOnce) {
 TEST_P(Replay, WindowEdge) {
   FrameSealer s = sealer(1, 1);
   FrameOpener o = opener();
-  auto f = seal_n(s, 200);        // counters 1..200
+  auto f = seal_n(s, 200);           // counters 1..200
   EXPECT_TRUE(accepted(o, f[199]));  // highest = 200
   // Counter 72 is 128 behind: outside the window, so treated as replayed.
   EXPECT_EQ(dropped(o, f[71]), DropReason::kReplayed);
@@ -95,13 +95,13 @@ TEST_P(Replay, SlidingKeepsBitsOfRecentCounters) {
   FrameSealer s = sealer(1, 1);
   FrameOpener o = opener();
   auto f = seal_n(s, 300);
-  EXPECT_TRUE(accepted(o, f[9]));    // 10
-  EXPECT_TRUE(accepted(o, f[49]));   // 50: 10 is now 40 behind and still remembered
+  EXPECT_TRUE(accepted(o, f[9]));   // 10
+  EXPECT_TRUE(accepted(o, f[49]));  // 50: 10 is now 40 behind and still remembered
   EXPECT_EQ(dropped(o, f[9]), DropReason::kReplayed);
   EXPECT_TRUE(accepted(o, f[19]));   // 20 never seen
   EXPECT_TRUE(accepted(o, f[299]));  // jump of 250 > window: everything before 173 is too old
   EXPECT_EQ(dropped(o, f[171]), DropReason::kReplayed);  // 172 is 128 behind 300
-  EXPECT_TRUE(accepted(o, f[172]));  // 173 is 127 behind
+  EXPECT_TRUE(accepted(o, f[172]));                      // 173 is 127 behind
   EXPECT_TRUE(accepted(o, f[298]));
   EXPECT_EQ(dropped(o, f[299]), DropReason::kReplayed);
 }

@@ -4,12 +4,12 @@
 // production FrameSealer must match byte for byte.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include <gtest/gtest.h>
 
 #include "common/crypto.h"
 

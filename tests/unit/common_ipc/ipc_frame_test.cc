@@ -1,11 +1,12 @@
 // IPC frame codec: round trips, every split of a byte stream, and the two
 // malformed headers (length 0, length above kMaxIpcFrame).
+#include "common/ipc_frame.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "common/ipc_frame.h"
 #include "proto/ipc.pb.h"
 
 namespace quorate {
@@ -31,7 +32,8 @@ TEST(IpcFrame, EncodesBigEndianLength) {
 
 TEST(IpcFrame, RoundTripsSeveralFramesFedAtOnce) {
   std::string stream;
-  const std::vector<std::string> payloads = {"a", std::string(300, 'b'), "hello", std::string(1, '\0')};
+  const std::vector<std::string> payloads = {"a", std::string(300, 'b'), "hello",
+                                             std::string(1, '\0')};
   for (const auto& p : payloads) append_ipc_frame(stream, p);
   IpcFrameDecoder d;
   ASSERT_TRUE(d.feed(stream).ok());

@@ -3,10 +3,9 @@
 // (each closes only that connection; the server keeps serving), the busy
 // limit, stale-socket handling, graceful stop, and the permission check for a
 // caller that is neither root nor in group haclient.
-#include <gtest/gtest.h>
-
-#include <poll.h>
 #include <grp.h>
+#include <gtest/gtest.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -67,8 +66,10 @@ std::optional<ipc::Response> read_response(int fd, IpcFrameDecoder& dec) {
   std::string payload;
   while (!dec.next(&payload)) {
     pollfd p{fd, POLLIN, 0};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+      return std::nullopt;
     char buf[4096];
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n <= 0) return std::nullopt;
@@ -146,10 +147,9 @@ class IpcServerTest : public ::testing::Test {
 
   void start_server(IpcServerOptions opts = {}) {
     opts.socket_path = path_;
-    server_ = std::make_unique<IpcServer>(io_, std::move(opts),
-                                          [this](const ipc::Request& req, const Caller& caller) {
-                                            return handle(req, caller);
-                                          });
+    server_ = std::make_unique<IpcServer>(
+        io_, std::move(opts),
+        [this](const ipc::Request& req, const Caller& caller) { return handle(req, caller); });
     const Status s = server_->start();
     ASSERT_TRUE(s.ok()) << s.error().message;
     thread_ = std::thread([this] { io_.run(); });
@@ -378,9 +378,8 @@ TEST_F(IpcServerTest, RefusesToReplaceAFileOrALiveServer) {
     ASSERT_NE(f, nullptr);
     std::fclose(f);
     boost::asio::io_context io;
-    IpcServer s(io, options_for(path_), [](const ipc::Request&, const Caller&) {
-      return ipc::Response();
-    });
+    IpcServer s(io, options_for(path_),
+                [](const ipc::Request&, const Caller&) { return ipc::Response(); });
     const Status st = s.start();
     ASSERT_FALSE(st.ok());
     EXPECT_NE(st.error().message.find("not a socket"), std::string::npos);
@@ -388,9 +387,8 @@ TEST_F(IpcServerTest, RefusesToReplaceAFileOrALiveServer) {
   }
   start_server();
   boost::asio::io_context io;
-  IpcServer second(io, options_for(path_), [](const ipc::Request&, const Caller&) {
-    return ipc::Response();
-  });
+  IpcServer second(io, options_for(path_),
+                   [](const ipc::Request&, const Caller&) { return ipc::Response(); });
   const Status st = second.start();
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.error().message.find("in use"), std::string::npos);

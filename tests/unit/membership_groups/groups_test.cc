@@ -1,6 +1,8 @@
 // ProcessGroups driven by the in-test agreed-order harness (harness.h): join,
 // leave and send ordering, node departure and restart, late joiners and
 // partition merges, local-only delivery, malformed input and limits.
+#include "membership/groups.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -9,7 +11,6 @@
 #include <set>
 #include <sstream>
 
-#include "membership/groups.h"
 #include "proto/groups.pb.h"
 #include "tests/unit/membership_groups/harness.h"
 
@@ -92,14 +93,16 @@ TEST(Groups, JoinLeaveAndSendInAgreedOrder) {
   for (const auto& m : m1) {
     EXPECT_EQ(m.group, "g");
     EXPECT_EQ(m.from.pid, m.from.nodeid * 100);
-    EXPECT_EQ(m.payload, std::to_string(m.from.nodeid) + "." + std::to_string(next[m.from.nodeid]++));
+    EXPECT_EQ(m.payload,
+              std::to_string(m.from.nodeid) + "." + std::to_string(next[m.from.nodeid]++));
   }
 
   // A leave reaches everyone, the leaver included; afterwards it gets nothing.
   ASSERT_TRUE(c.pg(2).leave("g", 200).ok());
   EXPECT_FALSE(c.pg(2).send("g", 200, "late").ok());
   c.pump({1, 2, 3});
-  const GroupMembershipChange left{"g", {M(1, 100), M(3, 300)}, {}, {A(2, 200, GroupReason::kLeave)}};
+  const GroupMembershipChange left{
+      "g", {M(1, 100), M(3, 300)}, {}, {A(2, 200, GroupReason::kLeave)}};
   for (NodeId n : {1, 2, 3}) {
     auto ch = changes(c.take_events(n));
     ASSERT_EQ(ch.size(), 1u) << "node " << n;
@@ -185,10 +188,11 @@ TEST(Groups, NodeDownIsReportedIdenticallyAtEverySurvivor) {
   c.stop(3);
   c.ring({1, 2, 4});
   EXPECT_EQ(c.last_config(1).left, std::vector<NodeId>{3});
-  const GroupMembershipChange g{"g",
-                                {M(1, 100), M(2, 200), M(4, 400)},
-                                {},
-                                {A(3, 300, GroupReason::kNodeDown), A(3, 301, GroupReason::kNodeDown)}};
+  const GroupMembershipChange g{
+      "g",
+      {M(1, 100), M(2, 200), M(4, 400)},
+      {},
+      {A(3, 300, GroupReason::kNodeDown), A(3, 301, GroupReason::kNodeDown)}};
   const GroupMembershipChange h{"h", {M(1, 101)}, {}, {A(3, 302, GroupReason::kNodeDown)}};
   auto e1 = changes(c.take_events(1));
   ASSERT_EQ(e1.size(), 2u);
@@ -291,8 +295,8 @@ TEST(Groups, RestartedNodeLosesItsOldProcesses) {
   for (NodeId n : {1, 2}) {
     auto e = changes(c.take_events(n));
     ASSERT_EQ(e.size(), 1u);
-    EXPECT_EQ(e[0], (GroupMembershipChange{"g", {M(1, 100), M(2, 200)}, {},
-                                           {A(3, 300, GroupReason::kNodeDown)}}));
+    EXPECT_EQ(e[0], (GroupMembershipChange{
+                        "g", {M(1, 100), M(2, 200)}, {}, {A(3, 300, GroupReason::kNodeDown)}}));
   }
   auto v = c.views();
   EXPECT_EQ(v[1], v[3]);
@@ -350,8 +354,10 @@ TEST(Groups, ProcessDownLeavesEveryGroup) {
   c.pump({1, 2, 3});
   auto e = changes(c.take_events(2));
   ASSERT_EQ(e.size(), 2u);
-  EXPECT_EQ(e[0], (GroupMembershipChange{"g", {M(2, 200)}, {}, {A(1, 100, GroupReason::kProcDown)}}));
-  EXPECT_EQ(e[1], (GroupMembershipChange{"h", {M(2, 200)}, {}, {A(1, 100, GroupReason::kProcDown)}}));
+  EXPECT_EQ(e[0],
+            (GroupMembershipChange{"g", {M(2, 200)}, {}, {A(1, 100, GroupReason::kProcDown)}}));
+  EXPECT_EQ(e[1],
+            (GroupMembershipChange{"h", {M(2, 200)}, {}, {A(1, 100, GroupReason::kProcDown)}}));
 }
 
 // ------------------------------------------------------------ bad input
@@ -372,8 +378,8 @@ TEST(Groups, MalformedMessagesAreCountedAndDropped) {
 
   namespace pb = quorate::groups;
   std::vector<std::string> bad;
-  bad.push_back("");                       // no body
-  bad.push_back("\xff\xff\xff\xff\x0f");   // not protobuf
+  bad.push_back("");                              // no body
+  bad.push_back("\xff\xff\xff\xff\x0f");          // not protobuf
   bad.push_back(std::string("\x0a\x05\x0a", 3));  // truncated
   {
     pb::Message m;
@@ -564,10 +570,18 @@ TEST(Groups, RandomHistoriesConverge) {
         const std::string& g = names[pick(0, names.size() - 1)];
         uint32_t pid = static_cast<uint32_t>(pick(1, 3));
         switch (pick(0, 3)) {
-          case 0: (void)c.pg(n).join(g, pid); break;
-          case 1: (void)c.pg(n).leave(g, pid); break;
-          case 2: c.pg(n).process_down(pid); break;
-          default: (void)c.pg(n).send(g, pid, "m"); break;
+          case 0:
+            (void)c.pg(n).join(g, pid);
+            break;
+          case 1:
+            (void)c.pg(n).leave(g, pid);
+            break;
+          case 2:
+            c.pg(n).process_down(pid);
+            break;
+          default:
+            (void)c.pg(n).send(g, pid, "m");
+            break;
         }
       }
       // Deliver some of it, or change the rings with it still queued.

@@ -191,7 +191,8 @@ TEST(NodeGroups, ThreeNodesAgreeOnMembershipAndMessageOrder) {
   std::map<NodeId, int> next;  // each sender's order is kept
   for (const auto& m : order) {
     EXPECT_EQ(m.from.pid, m.from.nodeid * 10);
-    const std::string prefix = std::to_string(m.from.nodeid) + "/" + std::to_string(next[m.from.nodeid]++);
+    const std::string prefix =
+        std::to_string(m.from.nodeid) + "/" + std::to_string(next[m.from.nodeid]++);
     EXPECT_EQ(m.payload.substr(0, prefix.size()), prefix);
   }
   // Every node's last membership change shows the same three members, and
@@ -207,8 +208,9 @@ TEST(NodeGroups, ThreeNodesAgreeOnMembershipAndMessageOrder) {
   // Node 3 crashes: both survivors report its process gone, identically.
   for (NodeId id : ids) net.events(id).clear();
   net.crash(3);
-  ASSERT_TRUE(net.run_until([&] { return net.ring_is(1, {1, 2}) && net.ring_is(2, {1, 2}); }))
-      << "survivors did not form a ring";
+  ASSERT_TRUE(net.run_until([&] {
+    return net.ring_is(1, {1, 2}) && net.ring_is(2, {1, 2});
+  })) << "survivors did not form a ring";
   const GroupMembershipChange down{
       "db", {{1, 10}, {2, 20}}, {}, {GroupAddress{{3, 30}, GroupReason::kNodeDown}}};
   for (NodeId id : {1, 2}) {
@@ -253,12 +255,15 @@ TEST(NodeGroups, PartitionAndHealWithLossConverge) {
       for (NodeId id : ids)
         if (net.node(id).groups().members("db").size() != 3) return false;
       return true;
-    })) << "seed " << seed;
+    })) << "seed "
+        << seed;
     for (NodeId id : ids) net.events(id).clear();
 
     net.partition({{1, 0}, {2, 0}, {3, 1}});
-    ASSERT_TRUE(net.run_until([&] { return ring_of({1, 2}, {1, 2}) && ring_of({3}, {3}); }))
-        << "seed " << seed;
+    ASSERT_TRUE(net.run_until([&] {
+      return ring_of({1, 2}, {1, 2}) && ring_of({3}, {3});
+    })) << "seed "
+        << seed;
     const GroupMembershipChange down{
         "db", {{1, 10}, {2, 20}}, {}, {GroupAddress{{3, 30}, GroupReason::kNodeDown}}};
     for (NodeId id : {1, 2}) {
@@ -274,7 +279,8 @@ TEST(NodeGroups, PartitionAndHealWithLossConverge) {
     ASSERT_TRUE(net.run_until([&] {
       return net.node(3).groups().members("db").size() == 2 &&
              net.node(2).groups().members("db").size() == 1;
-    })) << "seed " << seed;
+    })) << "seed "
+        << seed;
     for (NodeId id : ids) net.events(id).clear();
     net.heal();
     const std::vector<GroupMember> merged{{2, 20}, {3, 30}, {3, 33}};
@@ -283,7 +289,8 @@ TEST(NodeGroups, PartitionAndHealWithLossConverge) {
       for (NodeId id : ids)
         if (net.node(id).groups().members("db") != merged) return false;
       return true;
-    })) << "seed " << seed;
+    })) << "seed "
+        << seed;
     auto at2 = group_changes(net.events(2));
     ASSERT_FALSE(at2.empty());
     EXPECT_EQ(at2.back().members, merged);
@@ -291,8 +298,7 @@ TEST(NodeGroups, PartitionAndHealWithLossConverge) {
                                                             {{3, 33}, GroupReason::kNodeUp}}));
     auto at3 = group_changes(net.events(3));
     ASSERT_FALSE(at3.empty());
-    EXPECT_EQ(at3.back().joined,
-              (std::vector<GroupAddress>{{{2, 20}, GroupReason::kNodeUp}}));
+    EXPECT_EQ(at3.back().joined, (std::vector<GroupAddress>{{{2, 20}, GroupReason::kNodeUp}}));
     EXPECT_TRUE(group_changes(net.events(1)).empty());  // no local member left on node 1
     for (NodeId id : ids) EXPECT_EQ(net.node(id).groups().counters().corrections, 0u);
   }

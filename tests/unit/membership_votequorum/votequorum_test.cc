@@ -2,6 +2,8 @@
 // exec/votequorum.c): plain majority, expected_votes, two_node,
 // wait_for_all, last_man_standing, auto_tie_breaker, run-time changes,
 // allow_downscale, the sync step and malformed messages.
+#include "membership/votequorum.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
@@ -9,7 +11,6 @@
 #include <vector>
 
 #include "harness.h"
-#include "membership/votequorum.h"
 #include "proto/votequorum.pb.h"
 
 namespace quorate::membership {
@@ -384,7 +385,7 @@ TEST(VotequorumLastManStanding, DownToOneOnlyWithAutoTieBreaker) {
     ASSERT_EQ(c.state(1).expected_votes, n);
   }
   c.partition({{1}, {2}});
-  EXPECT_TRUE(c.quorate(1));   // the tie-breaker (lowest) side
+  EXPECT_TRUE(c.quorate(1));  // the tie-breaker (lowest) side
   EXPECT_FALSE(c.quorate(2));
   c.advance(ms(10000));
   QuorumState s = c.state(1);
@@ -652,7 +653,7 @@ TEST(VotequorumAllowDownscale, CleanLeavesLowerQuorumDownToTheConfiguredFloor) {
   c.flush(2);
   c.stop(2);
   c.ring({1});
-  EXPECT_FALSE(c.quorate(1));  // not below the floor of 3 expected votes
+  EXPECT_FALSE(c.quorate(1));                     // not below the floor of 3 expected votes
   EXPECT_EQ(c.state(1).ev_tracking_barrier, 5u);  // the tracked maximum stays
 }
 
