@@ -234,7 +234,7 @@ void Totem::on_tick() {
   }
 }
 
-Status Totem::on_submit(std::string payload, Guarantee g) {
+Status Totem::on_submit(const std::string& payload, Guarantee g) {
   if (payload.size() > p_.max_message_bytes) {
     ++counters_.submit_rejected;
     return Error{"message of " + std::to_string(payload.size()) + " bytes exceeds the limit of " +

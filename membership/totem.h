@@ -165,7 +165,7 @@ class Totem {
   // inputs
   void on_packet(NodeId from, std::string_view bytes);
   void on_tick();
-  Status on_submit(std::string payload, Guarantee g);
+  Status on_submit(const std::string& payload, Guarantee g);
   void on_leave();
 
   // per-state packet handlers
