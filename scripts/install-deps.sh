@@ -10,6 +10,7 @@ pkgs=(
   libfmt-dev libspdlog-dev          # formatting and logging
   nlohmann-json3-dev                # --json output of every status command
   libcli11-dev                      # command-line parsing in quorate and quorated
+  libpugixml-dev                    # CIB XML import/export
   libsystemd-dev                    # sd_notify(READY=1) for the Type=notify unit
   libgtest-dev libgmock-dev         # unit, simulator and integration tests
   libbenchmark-dev                  # bench/ programs

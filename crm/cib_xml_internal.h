@@ -1,0 +1,71 @@
+// Internals of the CIB XML reader (crm/cib_xml_*.cc): the parse context that
+// turns pugixml offsets into "origin:line:col: path: message" errors and
+// watches for duplicate ids, and the per-section parse functions.
+// Not a public interface: only crm/cib_xml_*.cc include it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <pugixml.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "crm/cib.h"
+
+namespace quorate::crm::xml_detail {
+
+class ParseContext {
+ public:
+  ParseContext(std::string_view text, std::string origin);
+
+  // "origin:line:col: path: what"
+  Error error(pugi::xml_node node, const std::string& what) const;
+  Error error_at_offset(std::ptrdiff_t offset, const std::string& what) const;
+  // Records a configuration id; a second use is an error naming the first.
+  Status note_id(pugi::xml_node node, const std::string& id);
+  // Status ids are not configuration ids: the status reader turns this off.
+  void set_id_checking(bool on) { checking_ids_ = on; }
+
+ private:
+  std::pair<int, int> line_col(std::ptrdiff_t offset) const;
+  static std::string path(pugi::xml_node node);
+
+  std::string origin_;
+  std::vector<std::ptrdiff_t> line_starts_;
+  std::map<std::string, std::ptrdiff_t, std::less<>> ids_;  // id -> offset of first use
+  bool checking_ids_ = true;
+};
+
+// The attributes of one element, taken one by one by name; what is left over
+// becomes the element's `extra`.
+class AttrTaker {
+ public:
+  AttrTaker(ParseContext& ctx, pugi::xml_node node);
+  OptString take(std::string_view name);
+  Result<std::string> require(std::string_view name);
+  Result<std::optional<std::int64_t>> take_int(std::string_view name);
+  Attrs rest() const;
+  pugi::xml_node node() const { return node_; }
+
+ private:
+  ParseContext& ctx_;
+  pugi::xml_node node_;
+  std::vector<std::pair<pugi::xml_attribute, bool>> attrs_;  // bool: taken
+};
+
+Error unexpected_child(ParseContext& ctx, pugi::xml_node child, std::string_view expected);
+
+// Shared pieces (cib_xml.cc).
+XmlElement parse_generic(pugi::xml_node node);
+Status parse_set(ParseContext& ctx, pugi::xml_node node, SetKind kind, AttrSet* out);
+Status parse_rule(ParseContext& ctx, pugi::xml_node node, Rule* out);
+// Registers the id attribute of `node`, if any, as a configuration id.
+Status note_generic_id(ParseContext& ctx, pugi::xml_node node);
+
+// Sections (cib_xml_config.cc, cib_xml_status.cc).
+Status parse_configuration(ParseContext& ctx, pugi::xml_node node, Configuration* out);
+Status parse_status(ParseContext& ctx, pugi::xml_node node, CibStatus* out);
+
+}  // namespace quorate::crm::xml_detail
