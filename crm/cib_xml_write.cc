@@ -340,8 +340,8 @@ void escape(std::string* out, const std::string& s, bool attribute) {
       case '\n':
         *out += attribute ? "&#10;" : "\n";
         break;
-      case '\r':
-        *out += attribute ? "&#13;" : "\r";
+      case '\r':  // in text too: a reader turns a raw CR into LF
+        *out += "&#13;";
         break;
       default:
         *out += ch;
