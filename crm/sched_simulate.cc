@@ -1,0 +1,34 @@
+// Stages of a simulation: parse -> unpack -> schedule -> render.
+#include "crm/sched_simulate.h"
+
+#include <sstream>
+
+#include "crm/cib_xml.h"
+#include "crm/sched_status.h"
+#include "crm/sched_unpack.h"
+
+namespace quorate::crm::sched {
+
+std::string simulate(const Cib& cib, const SimulateOptions& options) {
+  auto ws = unpack_working_set(cib);
+  if (!ws.ok()) return "error: " + ws.error().message + "\n";
+  if (options.json) {
+    return "{\"current\":" + render_status_json(*ws) + "}\n";
+  }
+  std::ostringstream out;
+  const std::string status = render_status_text(*ws);
+  out << "Current cluster status:\n" << status << "\n";
+  out << "Transition Summary:\n\n";
+  out << "Executing Cluster Transition:\n\n";
+  out << "Revised Cluster Status:\n" << status;
+  return out.str();
+}
+
+Result<std::string> simulate_xml(std::string_view xml, const std::string& origin,
+                                 const SimulateOptions& options) {
+  auto cib = parse_cib_xml(xml, origin);
+  if (!cib.ok()) return cib.error();
+  return simulate(*cib, options);
+}
+
+}  // namespace quorate::crm::sched

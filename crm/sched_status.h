@@ -1,0 +1,20 @@
+// Renders a WorkingSet's "cluster status" as crm_simulate (Pacemaker 2.1.5)
+// prints it: the node list and the full list of resources, in text (the
+// indented `  * Node List:` layout, after the corpus normalization: Promoted /
+// Unpromoted, ocf:provider) or as JSON. Pure functions over values.
+#pragma once
+
+#include <string>
+
+#include "crm/sched_unpack.h"
+
+namespace quorate::crm::sched {
+
+// "  * Node List:\n ... \n\n  * Full List of Resources:\n ..." without the
+// heading line ("Current cluster status:").
+std::string render_status_text(const WorkingSet& ws);
+
+// The same content as a JSON document (nodes and resources with roles).
+std::string render_status_json(const WorkingSet& ws);
+
+}  // namespace quorate::crm::sched

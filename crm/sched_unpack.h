@@ -1,0 +1,146 @@
+// The policy engine's working set: what the scheduler knows about a cluster
+// once a Cib (crm/cib.h) has been read — nodes with their state, cluster
+// options with Pacemaker 2.1 defaults, the resource tree with resolved meta
+// attributes, and each primitive's current state from the operation history.
+//
+// unpack_working_set is a pure function of the Cib: no clock, no globals. The
+// working set is a plain value that owns everything it holds; resources refer
+// to nodes by uname. Not thread-safe beyond what const values are.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "crm/cib.h"
+
+namespace quorate::crm::sched {
+
+// ---------------------------------------------------------------------------
+// Scores: integers saturating at +/-INFINITY (1000000). -INFINITY dominates:
+// -INF + +INF == -INF.
+inline constexpr int kInfinity = 1000000;
+
+int score_add(int a, int b);
+// "INFINITY", "+INFINITY", "-INFINITY", "inf", "-inf" and integers (clamped).
+std::optional<int> parse_score(std::string_view text);
+// "1000000" -> "INFINITY", "-1000000" -> "-INFINITY", else the number.
+std::string score_text(int score);
+
+// Node-name order used by Pacemaker's output: case-insensitive, digit runs
+// compared as numbers ("node2" < "node10").
+bool node_name_less(std::string_view a, std::string_view b);
+
+// ---------------------------------------------------------------------------
+
+enum class Role { kUnknown, kStopped, kStarted, kUnpromoted, kPromoted };
+const char* role_text(Role role);  // "Stopped", "Started", "Unpromoted", "Promoted"
+std::optional<Role> parse_role(std::string_view text);  // also Master/Slave
+
+struct WsNode {
+  std::string id;
+  std::string uname;
+  bool online = false;
+  bool unclean = false;
+  bool pending = false;
+  bool standby = false;
+  bool shutdown = false;
+  bool maintenance = false;
+  bool expected_up = false;
+  std::map<std::string, std::string, std::less<>> attrs;      // configured instance attributes
+  std::map<std::string, std::string, std::less<>> transient;  // status transient attributes
+};
+
+struct ClusterOptions {
+  bool have_quorum = false;
+  bool stonith_enabled = true;
+  std::string stonith_action = "reboot";
+  bool startup_fencing = true;
+  bool concurrent_fencing = false;
+  std::string no_quorum_policy = "stop";
+  bool symmetric_cluster = true;
+  bool start_failure_is_fatal = true;
+  bool stop_all_resources = false;
+  bool maintenance_mode = false;
+  bool stop_orphan_resources = true;
+  std::map<std::string, std::string, std::less<>> properties;  // everything, as written
+};
+
+// One recorded operation, reduced to what the scheduler reads.
+struct HistoryOp {
+  std::string task;  // start stop monitor promote demote notify ...
+  std::int64_t call_id = 0;
+  std::int64_t rc = 0;
+  std::int64_t op_status = 0;  // -1 pending, 0 done, 1 cancelled, 2 timeout, 4 error ...
+  std::int64_t interval_ms = 0;
+};
+
+// A primitive's state on one node, from its lrm history there.
+struct NodeRscState {
+  std::string node;
+  Role role = Role::kUnknown;  // kStopped: known inactive (probed)
+  bool failed = false;
+  std::string pending_task;  // "start", "stop", "monitor" ... of an in-flight op
+  bool pending_recurring = false;
+  int failcount = 0;
+  std::vector<HistoryOp> ops;  // call-id order
+};
+
+enum class RscKind { kPrimitive, kGroup, kClone };
+
+struct WsResource {
+  RscKind kind = RscKind::kPrimitive;
+  std::string id;       // instance id for clone instances ("rsc:0")
+  std::string base_id;  // configured id ("rsc")
+  std::string agent;    // "ocf:heartbeat:IPaddr2" (primitives)
+  std::string rsc_class;
+  std::map<std::string, std::string, std::less<>> meta;    // resolved (inherited + defaults)
+  std::map<std::string, std::string, std::less<>> params;  // instance attributes
+  std::vector<Op> ops;                                     // configured operations
+
+  // Resolved meta.
+  std::optional<Role> target_role;  // as configured (nullopt: not set)
+  bool managed = true;
+  int stickiness = 0;
+  int migration_threshold = kInfinity;
+  int priority = 0;
+  bool orphan = false;
+
+  // Clones.
+  bool promotable = false;
+  bool unique = false;
+  bool interleave = false;
+  bool notify = false;
+  int clone_max = 0;
+  int clone_node_max = 1;
+  int promoted_max = 1;
+  int promoted_node_max = 1;
+
+  std::vector<WsResource> children;  // group members, clone instances
+
+  // Primitives: state per node where history exists (status-section order).
+  std::vector<NodeRscState> history;
+
+  // Nodes where the primitive is active (role >= Started, or failed there).
+  std::vector<std::string> active_nodes() const;
+  Role current_role() const;  // highest role over nodes; kStopped if inactive
+  bool failed() const;
+};
+
+struct WorkingSet {
+  ClusterOptions options;
+  std::vector<WsNode> nodes;          // sorted by node_name_less
+  std::vector<WsResource> resources;  // configuration order (+ orphans at the end)
+  const Cib* cib = nullptr;           // the input (constraints are read from it); not owned
+
+  const WsNode* find_node(std::string_view uname) const;
+};
+
+// Reads `cib` (which must outlive the result: constraints are read from it).
+Result<WorkingSet> unpack_working_set(const Cib& cib);
+
+}  // namespace quorate::crm::sched
