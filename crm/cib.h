@@ -64,10 +64,10 @@ class Box {
 // An XML element the model does not type, kept whole. `text` is the element's
 // character data with surrounding whitespace removed.
 struct XmlElement {
-  std::string name;
-  Attrs attrs;
-  std::string text;
-  std::vector<XmlElement> children;
+  std::string name{};
+  Attrs attrs{};
+  std::string text{};
+  std::vector<XmlElement> children{};
   bool operator==(const XmlElement&) const = default;
 };
 
@@ -76,12 +76,12 @@ struct XmlElement {
 
 // <expression attribute= operation= value= type= />: compares a node attribute.
 struct Expression {
-  std::string id;
-  std::string attribute;
-  std::string operation;  // lt gt lte gte eq ne defined not_defined
-  OptString value;
-  OptString type;  // string integer number version
-  Attrs extra;     // value-source ...
+  std::string id{};
+  std::string attribute{};
+  std::string operation{};  // lt gt lte gte eq ne defined not_defined
+  OptString value{};
+  OptString type{};  // string integer number version
+  Attrs extra{};     // value-source ...
   bool operator==(const Expression&) const = default;
 };
 
@@ -91,14 +91,14 @@ struct Rule;
 using RuleTerm = std::variant<Expression, Box<Rule>, XmlElement>;
 
 struct Rule {
-  OptString id;
-  OptString id_ref;  // <rule id-ref="..."/>: a reference, no content
-  OptString score;
-  OptString score_attribute;
-  OptString boolean_op;  // and | or
-  OptString role;
-  Attrs extra;
-  std::vector<RuleTerm> terms;
+  OptString id{};
+  OptString id_ref{};  // <rule id-ref="..."/>: a reference, no content
+  OptString score{};
+  OptString score_attribute{};
+  OptString boolean_op{};  // and | or
+  OptString role{};
+  Attrs extra{};
+  std::vector<RuleTerm> terms{};
   bool operator==(const Rule&) const = default;
 };
 
@@ -107,11 +107,11 @@ struct Rule {
 // cluster_property_set.
 
 struct NvPair {
-  OptString id;
-  OptString id_ref;
-  OptString name;
-  OptString value;
-  Attrs extra;
+  OptString id{};
+  OptString id_ref{};
+  OptString name{};
+  OptString value{};
+  Attrs extra{};
   bool operator==(const NvPair&) const = default;
 };
 
@@ -119,12 +119,12 @@ enum class SetKind { kInstance, kMeta, kUtilization, kClusterProperty };
 
 struct AttrSet {
   SetKind kind = SetKind::kInstance;
-  OptString id;
-  OptString id_ref;
-  OptString score;
-  Attrs extra;
-  std::vector<Rule> rules;  // written before the nvpairs
-  std::vector<NvPair> nvpairs;
+  OptString id{};
+  OptString id_ref{};
+  OptString score{};
+  Attrs extra{};
+  std::vector<Rule> rules{};  // written before the nvpairs
+  std::vector<NvPair> nvpairs{};
   bool operator==(const AttrSet&) const = default;
 
   // The value of the first nvpair named `name`, if any.
@@ -137,12 +137,12 @@ const char* set_element_name(SetKind kind);
 // Nodes
 
 struct Node {
-  std::string id;
-  std::string uname;
-  OptString type;  // member (default), ping, remote
-  OptString description;
-  Attrs extra;
-  std::vector<AttrSet> sets;  // instance_attributes and utilization, document order
+  std::string id{};
+  std::string uname{};
+  OptString type{};  // member (default), ping, remote
+  OptString description{};
+  Attrs extra{};
+  std::vector<AttrSet> sets{};  // instance_attributes and utilization, document order
   bool operator==(const Node&) const = default;
 };
 
@@ -150,40 +150,40 @@ struct Node {
 // Resources
 
 struct Op {
-  std::string id;
-  std::string name;
-  std::string interval;  // as written: "0", "10s", "P1D" ...
-  OptString timeout;
-  OptString role;
-  OptString on_fail;
-  Attrs extra;  // start-delay, enabled, record-pending, interval-origin, description ...
-  std::vector<AttrSet> sets;  // op-level instance_attributes / meta_attributes
+  std::string id{};
+  std::string name{};
+  std::string interval{};  // as written: "0", "10s", "P1D" ...
+  OptString timeout{};
+  OptString role{};
+  OptString on_fail{};
+  Attrs extra{};  // start-delay, enabled, record-pending, interval-origin, description ...
+  std::vector<AttrSet> sets{};  // op-level instance_attributes / meta_attributes
   bool operator==(const Op&) const = default;
 };
 
 struct Operations {
-  OptString id;
-  OptString id_ref;
-  Attrs extra;
-  std::vector<Op> ops;
+  OptString id{};
+  OptString id_ref{};
+  Attrs extra{};
+  std::vector<Op> ops{};
   bool operator==(const Operations&) const = default;
 };
 
 // Fields shared by <primitive> and <template> (class:provider:type agents).
 struct AgentResource {
-  std::string id;
-  OptString resource_class;  // "class"; absent only on a primitive that names a template
-  OptString provider;
-  OptString type;
-  OptString description;
-  Attrs extra;
-  std::vector<AttrSet> sets;  // instance_attributes, meta_attributes, utilization, doc order
-  std::optional<Operations> operations;  // written after the sets
+  std::string id{};
+  OptString resource_class{};  // "class"; absent only on a primitive that names a template
+  OptString provider{};
+  OptString type{};
+  OptString description{};
+  Attrs extra{};
+  std::vector<AttrSet> sets{};  // instance_attributes, meta_attributes, utilization, doc order
+  std::optional<Operations> operations{};  // written after the sets
   bool operator==(const AgentResource&) const = default;
 };
 
 struct Primitive : AgentResource {
-  OptString template_id;  // "template" attribute
+  OptString template_id{};  // "template" attribute
   bool operator==(const Primitive&) const = default;
 };
 
@@ -193,11 +193,11 @@ struct Template : AgentResource {
 };
 
 struct Group {
-  std::string id;
-  OptString description;
-  Attrs extra;
-  std::vector<AttrSet> sets;  // written before the members
-  std::vector<Primitive> members;
+  std::string id{};
+  OptString description{};
+  Attrs extra{};
+  std::vector<AttrSet> sets{};  // written before the members
+  std::vector<Primitive> members{};
   bool operator==(const Group&) const = default;
 };
 
@@ -205,11 +205,11 @@ enum class CloneElement { kClone, kMaster };  // <clone> or the deprecated <mast
 
 struct Clone {
   CloneElement element = CloneElement::kClone;
-  std::string id;
-  OptString description;
-  Attrs extra;
-  std::vector<AttrSet> sets;  // written before the child
-  std::variant<Primitive, Group> child;
+  std::string id{};
+  OptString description{};
+  Attrs extra{};
+  std::vector<AttrSet> sets{};  // written before the child
+  std::variant<Primitive, Group> child{};
   bool operator==(const Clone&) const = default;
 
   // <master>, or a clone with meta promotable=true.
@@ -226,64 +226,64 @@ std::string resource_id(const Resource& r);
 // Constraints
 
 struct ResourceRef {
-  std::string id;
-  Attrs extra;
+  std::string id{};
+  Attrs extra{};
   bool operator==(const ResourceRef&) const = default;
 };
 
 struct ResourceSet {
-  OptString id;
-  OptString id_ref;
-  OptString sequential;
-  OptString require_all;
-  OptString ordering;
-  OptString action;
-  OptString role;
-  OptString score;
-  OptString kind;
-  Attrs extra;
-  std::vector<ResourceRef> resources;
+  OptString id{};
+  OptString id_ref{};
+  OptString sequential{};
+  OptString require_all{};
+  OptString ordering{};
+  OptString action{};
+  OptString role{};
+  OptString score{};
+  OptString kind{};
+  Attrs extra{};
+  std::vector<ResourceRef> resources{};
   bool operator==(const ResourceSet&) const = default;
 };
 
 struct Location {
-  std::string id;
-  OptString rsc;
-  OptString rsc_pattern;
-  OptString node;
-  OptString score;
-  OptString role;
-  OptString resource_discovery;
-  Attrs extra;
-  std::vector<ResourceSet> sets;
-  std::vector<Rule> rules;  // written after the sets
+  std::string id{};
+  OptString rsc{};
+  OptString rsc_pattern{};
+  OptString node{};
+  OptString score{};
+  OptString role{};
+  OptString resource_discovery{};
+  Attrs extra{};
+  std::vector<ResourceSet> sets{};
+  std::vector<Rule> rules{};  // written after the sets
   bool operator==(const Location&) const = default;
 };
 
 struct Colocation {
-  std::string id;
-  OptString rsc;
-  OptString with_rsc;
-  OptString score;
-  OptString rsc_role;
-  OptString with_rsc_role;
-  OptString node_attribute;
-  Attrs extra;
-  std::vector<ResourceSet> sets;
+  std::string id{};
+  OptString rsc{};
+  OptString with_rsc{};
+  OptString score{};
+  OptString rsc_role{};
+  OptString with_rsc_role{};
+  OptString node_attribute{};
+  Attrs extra{};
+  std::vector<ResourceSet> sets{};
   bool operator==(const Colocation&) const = default;
 };
 
 struct Order {
-  std::string id;
-  OptString first;
-  OptString then;
-  OptString kind;  // Mandatory | Optional | Serialize
-  OptString score;
-  OptString first_action;
-  OptString then_action;
-  OptString symmetrical;
-  Attrs extra;  // require-all ...
-  std::vector<ResourceSet> sets;
+  std::string id{};
+  OptString first{};
+  OptString then{};
+  OptString kind{};  // Mandatory | Optional | Serialize
+  OptString score{};
+  OptString first_action{};
+  OptString then_action{};
+  OptString symmetrical{};
+  Attrs extra{};  // require-all ...
+  std::vector<ResourceSet> sets{};
   bool operator==(const Order&) const = default;
 };
 
@@ -294,15 +294,15 @@ using Constraint = std::variant<Location, Colocation, Order, XmlElement>;
 // The configuration section
 
 struct Configuration {
-  std::vector<AttrSet> crm_config;  // cluster_property_set, document order
-  std::vector<Node> nodes;
-  std::vector<Resource> resources;
-  std::vector<Constraint> constraints;
-  std::optional<std::vector<AttrSet>> rsc_defaults;  // meta_attributes sets
-  std::optional<std::vector<AttrSet>> op_defaults;
+  std::vector<AttrSet> crm_config{};  // cluster_property_set, document order
+  std::vector<Node> nodes{};
+  std::vector<Resource> resources{};
+  std::vector<Constraint> constraints{};
+  std::optional<std::vector<AttrSet>> rsc_defaults{};  // meta_attributes sets
+  std::optional<std::vector<AttrSet>> op_defaults{};
   // fencing-topology, tags, acls, alerts ...: document order, after the above.
-  std::vector<XmlElement> other_sections;
-  Attrs extra;  // attributes on <configuration> itself
+  std::vector<XmlElement> other_sections{};
+  Attrs extra{};  // attributes on <configuration> itself
   bool operator==(const Configuration&) const = default;
 };
 
@@ -310,72 +310,72 @@ struct Configuration {
 // The status section
 
 struct LrmRscOp {
-  std::string id;
-  OptString operation_key;
-  std::string operation;  // start stop monitor promote demote notify migrate_to ...
-  OptString crm_debug_origin;
-  OptString crm_feature_set;
-  OptString transition_key;
-  OptString transition_magic;
-  OptString exit_reason;
-  std::optional<std::int64_t> call_id;
-  std::optional<std::int64_t> rc_code;    // OCF exit code
-  std::optional<std::int64_t> op_status;  // execution status (0 done, 1 cancelled, ...)
-  std::optional<std::int64_t> interval_ms;
-  std::optional<std::int64_t> last_run;  // seconds since the epoch
-  std::optional<std::int64_t> last_rc_change;
-  std::optional<std::int64_t> exec_time_ms;
-  std::optional<std::int64_t> queue_time_ms;
-  OptString op_digest;
-  OptString on_node;
-  Attrs extra;  // op-force-restart, op-restart-digest, op-secure-* ...
+  std::string id{};
+  OptString operation_key{};
+  std::string operation{};  // start stop monitor promote demote notify migrate_to ...
+  OptString crm_debug_origin{};
+  OptString crm_feature_set{};
+  OptString transition_key{};
+  OptString transition_magic{};
+  OptString exit_reason{};
+  std::optional<std::int64_t> call_id{};
+  std::optional<std::int64_t> rc_code{};    // OCF exit code
+  std::optional<std::int64_t> op_status{};  // execution status (0 done, 1 cancelled, ...)
+  std::optional<std::int64_t> interval_ms{};
+  std::optional<std::int64_t> last_run{};  // seconds since the epoch
+  std::optional<std::int64_t> last_rc_change{};
+  std::optional<std::int64_t> exec_time_ms{};
+  std::optional<std::int64_t> queue_time_ms{};
+  OptString op_digest{};
+  OptString on_node{};
+  Attrs extra{};  // op-force-restart, op-restart-digest, op-secure-* ...
   bool operator==(const LrmRscOp&) const = default;
 };
 
 struct LrmResource {
-  std::string id;
-  OptString resource_class;
-  OptString provider;
-  OptString type;
-  OptString container;
-  Attrs extra;
-  std::vector<LrmRscOp> ops;  // document order (not call-id order)
+  std::string id{};
+  OptString resource_class{};
+  OptString provider{};
+  OptString type{};
+  OptString container{};
+  Attrs extra{};
+  std::vector<LrmRscOp> ops{};  // document order (not call-id order)
   bool operator==(const LrmResource&) const = default;
 };
 
 struct Lrm {
-  OptString id;
-  Attrs extra;
-  Attrs resources_attrs;  // attributes of <lrm_resources>
-  std::vector<LrmResource> resources;
+  OptString id{};
+  Attrs extra{};
+  Attrs resources_attrs{};  // attributes of <lrm_resources>
+  std::vector<LrmResource> resources{};
   bool operator==(const Lrm&) const = default;
 };
 
 struct TransientAttributes {
-  OptString id;
-  Attrs extra;
-  std::vector<AttrSet> sets;  // instance_attributes: fail counts, master-RSC scores ...
+  OptString id{};
+  Attrs extra{};
+  std::vector<AttrSet> sets{};  // instance_attributes: fail counts, master-RSC scores ...
   bool operator==(const TransientAttributes&) const = default;
 };
 
 struct NodeState {
-  std::string id;
-  OptString uname;
-  OptString in_ccm;  // "true"/"false" or, in newer CIBs, a timestamp
-  OptString crmd;    // online/offline or a timestamp
-  OptString join;    // member down pending banned
-  OptString expected;
-  OptString crm_debug_origin;
-  Attrs extra;                                              // ha, shutdown, clear_shutdown ...
-  std::optional<TransientAttributes> transient_attributes;  // written before lrm
-  std::optional<Lrm> lrm;
+  std::string id{};
+  OptString uname{};
+  OptString in_ccm{};  // "true"/"false" or, in newer CIBs, a timestamp
+  OptString crmd{};    // online/offline or a timestamp
+  OptString join{};    // member down pending banned
+  OptString expected{};
+  OptString crm_debug_origin{};
+  Attrs extra{};                                              // ha, shutdown, clear_shutdown ...
+  std::optional<TransientAttributes> transient_attributes{};  // written before lrm
+  std::optional<Lrm> lrm{};
   bool operator==(const NodeState&) const = default;
 };
 
 // <status>. (Not named Status: that is quorate::Status, the Result<void>.)
 struct CibStatus {
-  Attrs extra;
-  std::vector<NodeState> nodes;
+  Attrs extra{};
+  std::vector<NodeState> nodes{};
   bool operator==(const CibStatus&) const = default;
 };
 
@@ -386,9 +386,9 @@ struct Cib {
   std::int64_t epoch = 0;
   std::int64_t num_updates = 0;
   std::string validate_with = "pacemaker-3.0";
-  Attrs extra;  // crm_feature_set, have-quorum, dc-uuid, cib-last-written ... in order
-  Configuration configuration;
-  std::optional<CibStatus> status;
+  Attrs extra{};  // crm_feature_set, have-quorum, dc-uuid, cib-last-written ... in order
+  Configuration configuration{};
+  std::optional<CibStatus> status{};
   bool operator==(const Cib&) const = default;
 
   // The value of cib attribute `name` kept in `extra`, if any.
