@@ -7,72 +7,11 @@
 #include <optional>
 
 #include "crm/lang_lexer.h"
+#include "crm/lang_parser_impl.h"
 
 namespace quorate::crm::lang {
 
-namespace {
-
-// crmsh's configure level commands (for exact / prefix / subsequence matching).
-constexpr std::array<std::string_view, 52> kCommands = {"node",
-                                                        "primitive",
-                                                        "monitor",
-                                                        "group",
-                                                        "clone",
-                                                        "ms",
-                                                        "master",
-                                                        "rsc_template",
-                                                        "location",
-                                                        "colocation",
-                                                        "collocation",
-                                                        "order",
-                                                        "rsc_ticket",
-                                                        "property",
-                                                        "rsc_defaults",
-                                                        "op_defaults",
-                                                        "fencing_topology",
-                                                        "role",
-                                                        "user",
-                                                        "acl_target",
-                                                        "tag",
-                                                        "alert",
-                                                        "bundle",
-                                                        "show",
-                                                        "edit",
-                                                        "filter",
-                                                        "delete",
-                                                        "default-timeouts",
-                                                        "rename",
-                                                        "modgroup",
-                                                        "refresh",
-                                                        "erase",
-                                                        "ptest",
-                                                        "simulate",
-                                                        "cib",
-                                                        "cibstatus",
-                                                        "template",
-                                                        "commit",
-                                                        "verify",
-                                                        "upgrade",
-                                                        "schema",
-                                                        "graph",
-                                                        "xml",
-                                                        "load",
-                                                        "save",
-                                                        "set",
-                                                        "get_property",
-                                                        "show_property",
-                                                        "assist",
-                                                        "maintenance",
-                                                        "help",
-                                                        "end"};
-
-bool is_subsequence(std::string_view needle, std::string_view hay) {
-  size_t j = 0;
-  for (char c : hay) {
-    if (j < needle.size() && needle[j] == c) ++j;
-  }
-  return j == needle.size();
-}
+namespace detail {
 
 bool is_section_keyword(const Token& t) {
   if (t.quoted || t.bracket) return false;
@@ -148,89 +87,6 @@ NvPair make_nvpair(const std::string& w) {
   p.name = lhs;
   return p;
 }
-
-class LineParser {
- public:
-  LineParser(const LogicalLine& line, const std::string& origin) : line_(line), origin_(origin) {}
-
-  Result<Command> run();
-
- private:
-  const LogicalLine& line_;
-  const std::string& origin_;
-  size_t i_ = 1;
-  std::string cmd_;
-  std::optional<Error> err_;
-
-  bool at_end() const { return i_ >= line_.tokens.size(); }
-  const Token& peek() const { return line_.tokens[i_]; }
-  const Token* peek_at(size_t k) const {
-    return i_ + k < line_.tokens.size() ? &line_.tokens[i_ + k] : nullptr;
-  }
-  const Token& next() { return line_.tokens[i_++]; }
-  bool peek_kw(std::string_view kw) const {
-    return !at_end() && !peek().quoted && !peek().bracket && iequals(peek().text, kw);
-  }
-  bool ok() const { return !err_.has_value(); }
-
-  void fail(const Token* at, const std::string& what, const std::string& in = "") {
-    if (err_) return;
-    int l = at ? at->line : line_.line;
-    int c = at ? at->col : 1;
-    err_ = Error{origin_ + ":" + std::to_string(l) + ":" + std::to_string(c) + ": syntax in " +
-                 (in.empty() ? cmd_ : in) + ": " + what + " parsing '" + line_.text + "'"};
-  }
-  void fail_at_end(const std::string& what) {
-    const Token* t = line_.tokens.empty() ? nullptr : &line_.tokens.back();
-    fail(t, what);
-  }
-  std::string near() const { return at_end() ? "" : " near <" + peek().text + ">"; }
-  void unknown_rest() {
-    if (at_end()) return;
-    std::string rest;
-    for (size_t k = i_; k < line_.tokens.size(); ++k) {
-      if (!rest.empty()) rest += " ";
-      rest += line_.tokens[k].text;
-    }
-    fail(&peek(), "Unknown arguments: " + rest + near());
-  }
-  std::string need_word(const std::string& what) {
-    if (at_end()) {
-      fail_at_end("Expected " + what);
-      return {};
-    }
-    return next().text;
-  }
-
-  AttrList parse_attr_list(const std::string& kind, bool allow_score, bool stop_at_to = false);
-  Rule parse_rule(bool in_attr_list);
-  Expression parse_simple(bool in_attr_list);
-  std::vector<ResourceSet> parse_sets(bool (*is_end)(const Token&), bool order_actions,
-                                      std::string_view closer = "");
-  bool stop_word(const Token& t, bool stop_at_to) const {
-    if (is_section_keyword(t)) return true;
-    if (stop_at_to && !t.quoted && (iequals(t.text, "to") || iequals(t.text, "select")))
-      return true;
-    return false;
-  }
-
-  Node parse_node();
-  Primitive parse_primitive(bool is_template);
-  Container parse_container(Container::Kind kind);
-  Location parse_location();
-  Colocation parse_colocation();
-  Order parse_order();
-  RscTicket parse_ticket();
-  PropertySet parse_property(PropertySet::Kind kind);
-  Tag parse_tag();
-  FencingTopology parse_fencing();
-  AclRole parse_role();
-  AclTarget parse_acl_target();
-  Alert parse_alert();
-  Bundle parse_bundle();
-  Monitor parse_monitor();
-  ModGroup parse_modgroup();
-};
 
 AttrList LineParser::parse_attr_list(const std::string& kind, bool allow_score, bool stop_at_to) {
   AttrList al;
@@ -749,214 +605,6 @@ PropertySet LineParser::parse_property(PropertySet::Kind kind) {
   return p;
 }
 
-Tag LineParser::parse_tag() {
-  Tag t;
-  if (at_end()) {
-    fail(&line_.tokens[0], "Expected at least 2 arguments near <" + line_.tokens[0].text + ">");
-    return t;
-  }
-  t.id = next().text;
-  if (!t.id.empty() && t.id.back() == ':') t.id.pop_back();
-  while (!at_end()) t.members.push_back(next().text);
-  if (t.members.empty())
-    fail(&line_.tokens[0], "Expected at least 2 arguments near <" + line_.tokens[0].text + ">");
-  return t;
-}
-
-FencingTopology LineParser::parse_fencing() {
-  FencingTopology f;
-  std::string target;
-  while (!at_end()) {
-    const Token& t = next();
-    if (is_colon_word(t)) {
-      target = t.text.substr(0, t.text.size() - 1);
-    } else if (starts_with(t.text, "attr:") || starts_with(t.text, "pattern:")) {
-      target = t.text;
-    } else {
-      f.levels.push_back(FencingLevel{target, t.text});
-    }
-  }
-  if (f.levels.empty()) fail_at_end("Expected fencing devices");
-  return f;
-}
-
-AclRole LineParser::parse_role() {
-  AclRole r;
-  r.id = need_word("id");
-  auto is_right = [this]() { return peek_kw("read") || peek_kw("write") || peek_kw("deny"); };
-  while (ok() && !at_end()) {
-    if (istarts_with(peek().text, "description=") && r.permissions.empty()) {
-      r.description = next().text.substr(12);
-    } else if (is_right()) {
-      AclPermission p;
-      p.right = to_lower(next().text);
-      while (!at_end() && !is_right()) {
-        const std::string& w = next().text;
-        if (istarts_with(w, "description=")) {
-          p.description = w.substr(12);
-        } else {
-          p.specs.push_back(w);
-        }
-      }
-      if (p.specs.empty()) fail_at_end("Expected permission specification");
-      r.permissions.push_back(p);
-    } else {
-      unknown_rest();
-    }
-  }
-  if (ok() && r.permissions.empty()) fail_at_end("Expected read, write or deny");
-  return r;
-}
-
-AclTarget LineParser::parse_acl_target() {
-  AclTarget t;
-  if (line_.tokens.size() < 3) {
-    fail(&line_.tokens[0], "Expected at least 2 arguments near <" + line_.tokens[0].text + ">");
-    return t;
-  }
-  t.id = next().text;
-  while (!at_end()) t.roles.push_back(next().text);
-  return t;
-}
-
-Alert LineParser::parse_alert() {
-  Alert a;
-  a.id = need_word("id");
-  a.path = need_word("path");
-  while (ok() && !at_end()) {
-    const Token& t = peek();
-    if (istarts_with(t.text, "description=")) {
-      a.description = next().text.substr(12);
-    } else if (peek_kw("attributes") || peek_kw("meta")) {
-      std::string k = to_lower(next().text);
-      AttrList al = parse_attr_list(k, false, true);
-      if (a.recipients.empty()) {
-        a.sets.push_back(al);
-      } else {
-        a.recipients.back().sets.push_back(al);
-      }
-    } else if (peek_kw("select")) {
-      ++i_;
-      a.has_select = true;
-      while (!at_end()) {
-        if (peek_kw("nodes") || peek_kw("fencing") || peek_kw("resources")) {
-          a.select.push_back(to_lower(next().text));
-        } else if (peek_kw("attributes") && peek_at(1) && peek_at(1)->bracket &&
-                   peek_at(1)->text == "{") {
-          i_ += 2;
-          a.select.push_back("attributes");
-          a.select.push_back("{");
-          while (!at_end() && !(peek().bracket && peek().text == "}"))
-            a.select.push_back(next().text);
-          if (at_end()) {
-            fail_at_end("Unmatched opening bracket {");
-            return a;
-          }
-          ++i_;
-          a.select.push_back("}");
-        } else {
-          break;
-        }
-      }
-    } else if (peek_kw("to")) {
-      ++i_;
-      AlertRecipient r;
-      bool braced = !at_end() && peek().bracket && peek().text == "{";
-      if (braced) ++i_;
-      r.path = need_word("recipient");
-      while (ok() && !at_end()) {
-        if (braced && peek().bracket && peek().text == "}") {
-          ++i_;
-          braced = false;
-          break;
-        }
-        if (istarts_with(peek().text, "description=")) {
-          r.description = next().text.substr(12);
-        } else if (peek_kw("attributes") || peek_kw("meta")) {
-          std::string k = to_lower(next().text);
-          r.sets.push_back(parse_attr_list(k, false, true));
-        } else {
-          break;
-        }
-      }
-      if (braced) fail_at_end("Unmatched opening bracket {");
-      a.recipients.push_back(r);
-    } else {
-      unknown_rest();
-    }
-  }
-  return a;
-}
-
-Bundle LineParser::parse_bundle() {
-  Bundle b;
-  b.id = need_word("id");
-  auto is_section = [this]() {
-    for (auto k : {"docker", "rkt", "podman", "network", "storage", "meta", "primitive"}) {
-      if (peek_kw(k)) return true;
-    }
-    return false;
-  };
-  while (ok() && !at_end()) {
-    if (istarts_with(peek().text, "description=")) {
-      b.description = next().text.substr(12);
-    } else if (is_section()) {
-      BundleSection s;
-      s.keyword = to_lower(next().text);
-      if (s.keyword == "meta") {
-        s.meta = parse_attr_list("meta", false);
-      } else {
-        while (!at_end() && !is_section()) s.words.push_back(next().text);
-      }
-      b.sections.push_back(s);
-    } else {
-      unknown_rest();
-    }
-  }
-  return b;
-}
-
-Monitor LineParser::parse_monitor() {
-  Monitor m;
-  std::string r = need_word("resource");
-  std::string iv = need_word("interval");
-  if (!ok()) return m;
-  auto c = r.find(':');
-  m.rsc = r.substr(0, c);
-  if (c != std::string::npos) {
-    m.role = r.substr(c + 1);
-    if (!is_role(m.role)) fail(&line_.tokens[1], "Invalid role '" + m.role + "'");
-  }
-  c = iv.find(':');
-  m.interval = iv.substr(0, c);
-  if (c != std::string::npos) m.timeout = iv.substr(c + 1);
-  unknown_rest();
-  return m;
-}
-
-ModGroup LineParser::parse_modgroup() {
-  ModGroup g;
-  g.group = need_word("group");
-  std::string verb = to_lower(need_word("add or remove"));
-  g.rsc = need_word("resource");
-  if (!ok()) return g;
-  if (verb != "add" && verb != "remove") {
-    fail(&line_.tokens[2], "Expected add or remove");
-    return g;
-  }
-  g.add = verb == "add";
-  if (g.add && !at_end()) {
-    g.where = to_lower(next().text);
-    if (g.where != "after" && g.where != "before") {
-      fail(&line_.tokens[i_ - 1], "Expected after or before");
-      return g;
-    }
-    g.ref = need_word("resource");
-  }
-  unknown_rest();
-  return g;
-}
-
 Result<Command> LineParser::run() {
   const Token& first = line_.tokens[0];
   std::string name = match_command(first.text);
@@ -1033,6 +681,72 @@ Result<Command> LineParser::run() {
   return cmd;
 }
 
+}  // namespace detail
+
+namespace {
+
+// crmsh's configure level commands (for exact / prefix / subsequence matching).
+constexpr std::array<std::string_view, 52> kCommands = {"node",
+                                                        "primitive",
+                                                        "monitor",
+                                                        "group",
+                                                        "clone",
+                                                        "ms",
+                                                        "master",
+                                                        "rsc_template",
+                                                        "location",
+                                                        "colocation",
+                                                        "collocation",
+                                                        "order",
+                                                        "rsc_ticket",
+                                                        "property",
+                                                        "rsc_defaults",
+                                                        "op_defaults",
+                                                        "fencing_topology",
+                                                        "role",
+                                                        "user",
+                                                        "acl_target",
+                                                        "tag",
+                                                        "alert",
+                                                        "bundle",
+                                                        "show",
+                                                        "edit",
+                                                        "filter",
+                                                        "delete",
+                                                        "default-timeouts",
+                                                        "rename",
+                                                        "modgroup",
+                                                        "refresh",
+                                                        "erase",
+                                                        "ptest",
+                                                        "simulate",
+                                                        "cib",
+                                                        "cibstatus",
+                                                        "template",
+                                                        "commit",
+                                                        "verify",
+                                                        "upgrade",
+                                                        "schema",
+                                                        "graph",
+                                                        "xml",
+                                                        "load",
+                                                        "save",
+                                                        "set",
+                                                        "get_property",
+                                                        "show_property",
+                                                        "assist",
+                                                        "maintenance",
+                                                        "help",
+                                                        "end"};
+
+bool is_subsequence(std::string_view needle, std::string_view hay) {
+  size_t j = 0;
+  for (char c : hay) {
+    if (j < needle.size() && needle[j] == c) ++j;
+  }
+  return j == needle.size();
+}
+
 }  // namespace
 
 std::string match_command(std::string_view word) {
@@ -1043,7 +757,7 @@ std::string match_command(std::string_view word) {
   std::string found;
   int count = 0;
   for (auto c : kCommands) {
-    if (starts_with(c, w)) {
+    if (detail::starts_with(c, w)) {
       found = c;
       ++count;
     }
@@ -1064,7 +778,7 @@ Result<std::vector<Command>> parse_crm(std::string_view text, const std::string&
   if (!lines) return lines.error();
   std::vector<Command> out;
   for (const auto& l : *lines) {
-    LineParser p(l, origin);
+    detail::LineParser p(l, origin);
     auto c = p.run();
     if (!c) return c.error();
     out.push_back(std::move(*c));

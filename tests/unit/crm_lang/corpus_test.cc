@@ -134,3 +134,17 @@ TEST(CrmLang, QuoteValue) {
   EXPECT_EQ(quote_value("say \"hi\""), "\"say \\\"hi\\\"\"");
   EXPECT_EQ(quote_value(""), "\"\"");
 }
+
+// What show prints is itself valid input that shows the same (crmsh's
+// `show` output can be loaded back).
+TEST(CrmLangCorpus, ShowOutputReparsesToItself) {
+  if (!fs::exists(kCases)) GTEST_SKIP() << "corpus not found at " << kCases;
+  for (const auto& e : fs::directory_iterator(kCases)) {
+    fs::path show_path = e.path();
+    if (show_path.extension() != ".show") continue;
+    const std::string want = read_file(show_path);
+    auto parsed = parse_crm(want, show_path.filename().string());
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+    EXPECT_EQ(show(*parsed), want) << show_path.filename();
+  }
+}
