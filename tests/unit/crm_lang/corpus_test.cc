@@ -148,3 +148,67 @@ TEST(CrmLangCorpus, ShowOutputReparsesToItself) {
     EXPECT_EQ(show(*parsed), want) << show_path.filename();
   }
 }
+
+// Invalid cases: our message names the same token or id as crmsh's .err.
+TEST(CrmLangCorpus, InvalidMessagesNameTheCulprit) {
+  if (!fs::exists(kCases)) GTEST_SKIP() << "corpus not found at " << kCases;
+  const std::vector<std::pair<std::string, std::string>> want = {
+      {"60-invalid-location-unknown-rsc", "resource d2 does not exist"},
+      {"61-invalid-colocation-unknown-rsc", "resource ghost does not exist"},
+      {"62-invalid-colocation-bad-score", "score-attribute"},
+      {"63-invalid-location-bad-score", "'12x'"},
+      {"64-invalid-order-bad-kind", "Invalid kind: Sometimes near <d1>"},
+      {"65-invalid-colocation-bad-role", "Invalid role 'Boss' for 'ps'"},
+      {"66-invalid-duplicate-id",
+       "Cannot create primitive with ID 'd1': Found existing primitive with same ID."},
+      {"67-invalid-group-missing-member", "g1 refers to missing object d9"},
+      {"68-invalid-location-extra-token", "Unknown arguments: extra near <extra>"},
+      {"69-invalid-rule-incomplete", "syntax in location: Expected identifier"},
+      {"70-invalid-unbalanced-set", "syntax in role: Unmatched opening bracket near <wiz>"},
+      {"71-invalid-acl-target-no-role", "Expected at least 2 arguments near <acl_target>"},
+      {"72-invalid-property-rule-merge", "Unknown arguments: rule #uname eq node1"},
+      {"73-invalid-meta-idref-missing", "No match for //meta_attributes[@id='p3']"},
+      {"74-invalid-ra-required-param", "ip: required parameter \"ip\" not defined"},
+      {"75-invalid-unknown-command", "configure.bogus: No such command"},
+      {"76-invalid-order-bad-action", "Invalid action 'launch' for 'd1' near <d2>"},
+      {"77-invalid-primitive-in-two-groups",
+       "Cannot create group:g2: Child primitive:d1 already in group:g1"},
+      {"78-invalid-bad-id", "1bad:id: invalid object id"},
+      {"79-invalid-tag-empty", "syntax in tag: Expected at least 2 arguments near <tag>"},
+      {"80-invalid-user-unsupported", "user not supported by the RNG schema"},
+      {"81-invalid-op-attr-without-value", "'interval'"},
+      {"82-invalid-property-two-rules-merge", "rule #uname eq n2"},
+  };
+  for (const auto& [name, text] : want) {
+    fs::path p = kCases / (name + ".crm");
+    if (!fs::exists(p)) continue;
+    Outcome o = run_case(p);
+    EXPECT_TRUE(o.pass) << name;
+    EXPECT_NE(o.detail.find(text), std::string::npos) << name << ": " << o.detail;
+    EXPECT_EQ(o.detail.rfind(name + ".crm:", 0), 0u) << name << ": " << o.detail;
+  }
+}
+
+TEST(CrmLang, SessionCommandsEditObjects) {
+  auto r = parse_crm(
+      "primitive a Dummy\nprimitive b Dummy\ngroup g a\nrename b c\nmodgroup g add c before a\n"
+      "order o 0: a c\nlocation l g MANDATORY: n1\ndelete l\n",
+      "s");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(check_crm(*r).ok());
+  EXPECT_EQ(show(*r), "primitive a Dummy\nprimitive c Dummy\ngroup g c a\norder o Optional: a c\n");
+}
+
+TEST(CrmLang, MonitorOnMissingPrimitiveFails) {
+  auto r = parse_crm("monitor nothere 10s\n", "m");
+  ASSERT_TRUE(r.ok());
+  auto st = check_crm(*r);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("nothere"), std::string::npos);
+}
+
+TEST(CrmLang, MixedAndOrIsRejected) {
+  auto r = parse_crm("location l d rule a eq 1 and b eq 2 or c eq 3\n", "r");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("r:1:"), std::string::npos) << r.error().message;
+}
