@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/simulate.h"
 #include "cli/tools.h"
 
 namespace quorate::cli {
@@ -36,7 +37,7 @@ constexpr std::array kTools = {
     Tool{"crm_mon", "", nullptr},
     Tool{"crm_standby", "", nullptr},
     Tool{"crm_resource", "", nullptr},
-    Tool{"crm_simulate", "", nullptr},
+    Tool{"crm_simulate", "simulate", simulate_main},
     Tool{"drbdadm", "", nullptr},
     Tool{"", "cluster", run_cluster},
     Tool{"", "keygen", run_keygen},

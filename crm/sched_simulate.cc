@@ -17,6 +17,8 @@ std::string simulate(const Cib& cib, const SimulateOptions& options) {
   }
   std::ostringstream out;
   const std::string status = render_status_text(*ws);
+  const std::string preamble = render_status_preamble(*ws);
+  if (!preamble.empty()) out << preamble << "\n";
   out << "Current cluster status:\n" << status << "\n";
   out << "Transition Summary:\n\n";
   out << "Executing Cluster Transition:\n\n";

@@ -81,15 +81,20 @@ bool disabled(const WsResource& r) { return r.target_role && *r.target_role == R
 
 // One primitive line. `name` is the id to show (anonymous clone instances
 // show the configured id).
-void render_primitive(const PrintCtx& ctx, const WsResource& r, const std::string& name,
-                      int level) {
+void render_primitive(const PrintCtx& ctx, const WsResource& r, const std::string& name, int level,
+                      bool in_promotable) {
   std::string line = indent(level) + "* " + name + "\t(" + r.agent + "):\t ";
   std::vector<std::string> nodes;
   Role role = Role::kStopped;
   bool failed = false;
   std::string pending;
   bool monitoring = false;
+  bool ignored = false;
+  bool blocked = false;
+  bool not_installed = false;
   for (const auto& h : r.history) {
+    ignored = ignored || h.failure_ignored;
+    not_installed = not_installed || h.not_installed;
     const bool act = h.failed || !h.pending_task.empty() || h.role == Role::kStarted ||
                      h.role == Role::kUnpromoted || h.role == Role::kPromoted;
     if (!act) continue;
@@ -97,6 +102,7 @@ void render_primitive(const PrintCtx& ctx, const WsResource& r, const std::strin
     Role hr = h.role == Role::kUnknown || h.role == Role::kStopped ? Role::kStarted : h.role;
     if (static_cast<int>(hr) > static_cast<int>(role)) role = hr;
     failed = failed || h.failed;
+    blocked = blocked || (h.failed && h.blocked);
     if (!h.pending_task.empty()) {
       if (h.pending_recurring || h.pending_task == "monitor") {
         monitoring = monitoring || h.pending_recurring;
@@ -115,34 +121,43 @@ void render_primitive(const PrintCtx& ctx, const WsResource& r, const std::strin
   } else if (!pending.empty() && !pending_state(pending).empty()) {
     state += pending_state(pending);
   } else {
-    state += role_text(role);
+    state += role_text(in_promotable && role == Role::kStarted ? Role::kUnpromoted : role);
   }
   line += state;
-  if (nodes.size() == 1) {
-    line += " " + nodes.front();
-  } else if (nodes.size() > 1) {
-    line += " " + join_nodes(nodes);
-  }
+  if (nodes.size() == 1) line += " " + nodes.front();
   std::vector<std::string> flags;
+  if (nodes.empty() && not_installed) flags.emplace_back("not installed");
   if (nodes.size() == 1) {
     const WsNode* n = ctx.ws.find_node(nodes.front());
-    if (n != nullptr && n->unclean) flags.emplace_back("UNCLEAN");
+    if (n != nullptr && !n->online && n->unclean) flags.emplace_back("UNCLEAN");
   }
   if (monitoring) flags.emplace_back("Monitoring");
   if (disabled(r)) flags.emplace_back("disabled");
-  if (!r.managed) flags.emplace_back("unmanaged");
+  if (blocked) {
+    flags.emplace_back("blocked");
+  } else if (!r.managed) {
+    flags.emplace_back("unmanaged");
+  }
+  if (ignored) flags.emplace_back("failure ignored");
   if (!flags.empty()) {
     line += " (";
     for (std::size_t i = 0; i < flags.size(); ++i) line += (i ? ", " : "") + flags[i];
     line += ")";
   }
+  if (nodes.size() > 1) {
+    // Multi-active: the nodes in history order, after the flags.
+    line += " [";
+    for (const auto& n : nodes) line += " " + n;
+    line += " ]";
+  }
   ctx.out << line << "\n";
 }
 
-void render_resource(const PrintCtx& ctx, const WsResource& r, int level, bool anonymous);
+void render_resource(const PrintCtx& ctx, const WsResource& r, int level, bool anonymous,
+                     bool in_promotable);
 
 void render_group(const PrintCtx& ctx, const WsResource& g, const std::string& name, int level,
-                  bool anonymous) {
+                  bool anonymous, bool in_promotable) {
   std::string head = indent(level) + "* Resource Group: " + name;
   std::vector<std::string> flags;
   if (!g.managed) flags.emplace_back("unmanaged");
@@ -153,7 +168,7 @@ void render_group(const PrintCtx& ctx, const WsResource& g, const std::string& n
     head += ")";
   }
   ctx.out << head << ":\n";
-  for (const auto& m : g.children) render_resource(ctx, m, level + 1, anonymous);
+  for (const auto& m : g.children) render_resource(ctx, m, level + 1, anonymous, in_promotable);
 }
 
 // Whether an anonymous clone instance can be summarized in a node list:
@@ -189,8 +204,7 @@ bool summarizable(const WsResource& inst, const WorkingSet& ws, std::string* nod
 }
 
 void render_clone(const PrintCtx& ctx, const WsResource& c, int level) {
-  std::string child_id = c.children.empty() ? "" : c.children.front().base_id;
-  std::string head = indent(level) + "* Clone Set: " + c.id + " [" + child_id + "]";
+  std::string head = indent(level) + "* Clone Set: " + c.id + " [" + c.child_base_id + "]";
   std::vector<std::string> flags;
   if (c.promotable) flags.emplace_back("promotable");
   if (c.unique) flags.emplace_back("unique");
@@ -205,9 +219,9 @@ void render_clone(const PrintCtx& ctx, const WsResource& c, int level) {
   if (c.unique) {
     for (const auto& inst : c.children) {
       if (inst.kind == RscKind::kGroup) {
-        render_group(ctx, inst, inst.id, level + 1, false);
+        render_group(ctx, inst, inst.id, level + 1, false, c.promotable);
       } else {
-        render_primitive(ctx, inst, inst.id, level + 1);
+        render_primitive(ctx, inst, inst.id, level + 1, c.promotable);
       }
     }
     return;
@@ -233,9 +247,9 @@ void render_clone(const PrintCtx& ctx, const WsResource& c, int level) {
       continue;
     }
     if (inst.kind == RscKind::kGroup) {
-      render_group(ctx, inst, inst.id, level + 1, true);
+      render_group(ctx, inst, inst.id, level + 1, true, c.promotable);
     } else {
-      render_primitive(ctx, inst, inst.base_id, level + 1);
+      render_primitive(ctx, inst, inst.base_id, level + 1, c.promotable);
     }
   }
   const std::string sub = indent(level + 1) + "* ";
@@ -253,13 +267,14 @@ void render_clone(const PrintCtx& ctx, const WsResource& c, int level) {
   }
 }
 
-void render_resource(const PrintCtx& ctx, const WsResource& r, int level, bool anonymous) {
+void render_resource(const PrintCtx& ctx, const WsResource& r, int level, bool anonymous,
+                     bool in_promotable) {
   switch (r.kind) {
     case RscKind::kPrimitive:
-      render_primitive(ctx, r, anonymous ? r.base_id : r.id, level);
+      render_primitive(ctx, r, anonymous ? r.base_id : r.id, level, in_promotable);
       break;
     case RscKind::kGroup:
-      render_group(ctx, r, r.id, level, anonymous);
+      render_group(ctx, r, r.id, level, anonymous, in_promotable);
       break;
     case RscKind::kClone:
       render_clone(ctx, r, level);
@@ -318,6 +333,17 @@ void json_resource(const WsResource& r, std::ostream& out) {
 
 }  // namespace
 
+std::string render_status_preamble(const WorkingSet& ws) {
+  std::ostringstream out;
+  if (!ws.execution_date.empty())
+    out << "Using the original execution date of: " << ws.execution_date << "\n";
+  if (ws.disabled_instances > 0 || ws.blocked_instances > 0) {
+    out << ws.disabled_instances << " of " << ws.instances << " resource instances DISABLED and "
+        << ws.blocked_instances << " BLOCKED from further action due to failure\n";
+  }
+  return out.str();
+}
+
 std::string render_status_text(const WorkingSet& ws) {
   std::ostringstream out;
   render_nodes(ws, out);
@@ -325,7 +351,7 @@ std::string render_status_text(const WorkingSet& ws) {
   const PrintCtx ctx{ws, out};
   for (const auto& r : ws.resources) {
     if (r.orphan && r.active_nodes().empty()) continue;
-    render_resource(ctx, r, 2, false);
+    render_resource(ctx, r, 2, false, false);
   }
   return out.str();
 }

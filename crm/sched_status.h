@@ -14,6 +14,11 @@ namespace quorate::crm::sched {
 // heading line ("Current cluster status:").
 std::string render_status_text(const WorkingSet& ws);
 
+// The lines crm_simulate prints before "Current cluster status:": the
+// execution date of a recorded CIB and the count of disabled / blocked
+// resource instances (when any). Each line ends in "\n"; "" when none.
+std::string render_status_preamble(const WorkingSet& ws);
+
 // The same content as a JSON document (nodes and resources with roles).
 std::string render_status_json(const WorkingSet& ws);
 

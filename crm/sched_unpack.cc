@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <set>
 
 namespace quorate::crm::sched {
@@ -86,20 +87,12 @@ void unpack_node_state(const NodeState& ns, const ClusterOptions& o, WsNode& n) 
   n.shutdown = !shutdown.empty() && shutdown != "0";
   if (in_ccm && crmd && join == "member") {
     n.online = true;
-  } else if (in_ccm && crmd && (join == "pending" || join == "banned" || join == "down") &&
-             expected != "down") {
-    n.pending = join == "pending";
-    n.online = false;
-    n.unclean = false;
-  } else if (!in_ccm && !crmd && (join == "down" || expected == "down")) {
+  } else if (in_ccm && crmd && expected != "down") {
+    n.pending = true;  // in membership, not yet joined
+  } else if (expected == "down" || (!in_ccm && !crmd && expected.empty())) {
     n.online = false;  // cleanly down
-  } else if (expected == "down" || join == "down") {
-    n.online = false;
-    n.unclean = !in_ccm && o.stonith_enabled && expected == "member";
   } else {
-    // Expected up but gone from membership or its controller is gone.
-    n.online = false;
-    n.unclean = o.stonith_enabled;
+    n.unclean = true;  // expected up but gone: membership or controller lost
   }
   if (!o.stonith_enabled) n.unclean = false;
 }
@@ -208,6 +201,10 @@ WsResource make_clone(const Clone& c, const StrMap& defaults, int node_count) {
   const auto& m = r.meta;
   r.promotable = c.promotable() || is_true(get(m, "promotable", "false"));
   r.unique = is_true(get(m, "globally-unique", "false"));
+  const auto* child_prim = std::get_if<Primitive>(&c.child);
+  r.child_base_id = child_prim ? child_prim->id : std::get<Group>(c.child).id;
+  if (child_prim && child_prim->resource_class && *child_prim->resource_class == "lsb")
+    r.unique = false;  // LSB agents cannot run as distinct instances
   r.interleave = is_true(get(m, "interleave", "false"));
   r.notify = is_true(get(m, "notify", "false"));
   auto num = [&](std::initializer_list<const char*> keys, int def) {
@@ -236,15 +233,49 @@ WsResource make_clone(const Clone& c, const StrMap& defaults, int node_count) {
 // ---------------------------------------------------------------------------
 // History
 
-std::vector<HistoryOp> sorted_ops(const LrmResource& lr) {
+std::int64_t target_rc_of(const OptString& key) {
+  // "action:transition:target_rc:uuid"
+  if (!key) return 0;
+  const auto a = key->find(':');
+  if (a == std::string::npos) return 0;
+  const auto b = key->find(':', a + 1);
+  if (b == std::string::npos) return 0;
+  const auto c = key->find(':', b + 1);
+  if (c == std::string::npos) return 0;
+  return to_int(std::string_view(*key).substr(b + 1, c - b - 1)).value_or(0);
+}
+
+std::int64_t interval_of(std::string_view text) {
+  // "10s", "10", "1min", "500ms", "1h" -> milliseconds
+  std::size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  const auto n = to_int(text.substr(0, i)).value_or(0);
+  const auto unit = text.substr(i);
+  if (unit == "ms" || unit == "msec") return n;
+  if (unit == "m" || unit == "min") return n * 60000;
+  if (unit == "h" || unit == "hr") return n * 3600000;
+  return n * 1000;
+}
+
+std::string on_fail_for(const std::vector<Op>& ops, const std::string& task,
+                        std::int64_t interval) {
+  for (const auto& op : ops) {
+    if (op.name == task && interval_of(op.interval) == interval && op.on_fail) return *op.on_fail;
+  }
+  return "";
+}
+
+std::vector<HistoryOp> sorted_ops(const LrmResource& lr, const std::vector<Op>& configured) {
   std::vector<HistoryOp> ops;
   for (const auto& op : lr.ops) {
     HistoryOp h;
+    h.target_rc = target_rc_of(op.transition_key);
     h.task = op.operation;
     h.call_id = op.call_id.value_or(-1);
     h.rc = op.rc_code.value_or(0);
     h.op_status = op.op_status.value_or(0);
     h.interval_ms = op.interval_ms.value_or(0);
+    h.on_fail = on_fail_for(configured, h.task, h.interval_ms);
     ops.push_back(h);
   }
   // Pending ops (call-id -1) are the most recent.
@@ -255,16 +286,21 @@ std::vector<HistoryOp> sorted_ops(const LrmResource& lr) {
   return ops;
 }
 
-// Replays the history of one primitive on one node.
-NodeRscState replay(const std::string& node, std::vector<HistoryOp> ops) {
+// Replays the history of one primitive on one node. An operation's result
+// is judged against the rc its transition expected (so an old CIB's
+// "op-status=4 rc=7" probe that expected 7 is a clean "not running").
+NodeRscState replay(const std::string& node, std::vector<HistoryOp> ops, bool stonith_enabled) {
   NodeRscState s;
   s.node = node;
+  auto at_least_started = [&s] {
+    if (s.role == Role::kUnknown || s.role == Role::kStopped) s.role = Role::kStarted;
+  };
   for (const auto& op : ops) {
-    const bool pending = op.op_status == -1 || op.rc == 193;
     if (op.op_status == 1) continue;  // cancelled
     if (op.task == "notify" || op.task == "meta-data") continue;
     const bool recurring = op.interval_ms > 0;
-    if (pending) {
+    const bool probe = op.task == "monitor" && !recurring;
+    if (op.op_status == -1 || op.rc == 193) {
       s.pending_task = op.task;
       s.pending_recurring = recurring;
       if (op.task == "start" || op.task == "migrate_from") {
@@ -278,47 +314,57 @@ NodeRscState replay(const std::string& node, std::vector<HistoryOp> ops) {
     }
     s.pending_task.clear();
     s.pending_recurring = false;
-    const bool done = op.op_status == 0;
-    if (done && op.rc == 0) {
-      if (op.task == "stop" || op.task == "migrate_to") {
+    const bool completed = op.op_status == 0 || op.op_status == 4;
+    if (completed && probe && op.rc == 5) {
+      s.role = Role::kStopped;
+      s.not_installed = true;
+      continue;
+    }
+    const bool ok =
+        completed && (op.rc == op.target_rc || (probe && (op.rc == 0 || op.rc == 7 || op.rc == 8)));
+    if (ok) {
+      if (op.rc == 7) {
         s.role = Role::kStopped;
-        s.failed = false;
+      } else if (op.rc == 8) {
+        s.role = Role::kPromoted;
+      } else if (op.task == "stop" || op.task == "migrate_to") {
+        s.role = Role::kStopped;
       } else if (op.task == "start" || op.task == "migrate_from") {
         s.role = Role::kStarted;
-        s.failed = false;
       } else if (op.task == "promote") {
         s.role = Role::kPromoted;
-        s.failed = false;
       } else if (op.task == "demote") {
         s.role = Role::kUnpromoted;
-        s.failed = false;
-      } else if (op.task == "monitor") {
-        if (s.role == Role::kUnknown || s.role == Role::kStopped) s.role = Role::kStarted;
-        if (!recurring) s.failed = false;
-      }
-    } else if (done && op.rc == 7) {
-      if (op.task == "monitor" && recurring && s.role != Role::kStopped) {
-        s.failed = true;  // unexpectedly stopped
-      } else if (op.task == "monitor" || op.task == "stop") {
-        s.role = Role::kStopped;
-        s.failed = false;
       } else {
-        s.failed = true;
+        at_least_started();
       }
-    } else if (done && op.rc == 8) {
+      if (op.task == "start" || op.task == "stop" || op.task == "promote" || op.task == "demote" ||
+          probe) {
+        s.failed = false;
+        s.blocked = false;
+        s.failure_ignored = false;
+      }
+      continue;
+    }
+    std::string on_fail = op.on_fail;
+    if (on_fail.empty())
+      on_fail = op.task == "stop" ? (stonith_enabled ? "fence" : "block") : "restart";
+    // Hard errors (not installed, fatal) cannot be ignored.
+    if (on_fail == "ignore" && op.op_status >= 5 && op.op_status <= 7) on_fail = "restart";
+    if (on_fail == "ignore") {
+      s.failure_ignored = true;
+      at_least_started();
+      continue;
+    }
+    s.failed = true;
+    if (on_fail == "block") s.blocked = true;
+    if (on_fail == "fence") s.needs_fencing = true;
+    if (op.rc == 9 || op.task == "promote") {
       s.role = Role::kPromoted;
-      if (op.task != "monitor" && op.task != "promote") s.failed = true;
+    } else if (op.task == "demote") {
+      s.role = Role::kUnpromoted;
     } else {
-      // A failure: rc 1-6, 9, or a timeout / execution error.
-      s.failed = true;
-      if (op.rc == 9) {
-        s.role = Role::kPromoted;
-      } else if (op.task == "promote" || op.task == "demote") {
-        s.role = op.task == "promote" ? Role::kUnpromoted : Role::kPromoted;
-        if (op.task == "promote") s.role = Role::kPromoted;
-      } else if (s.role == Role::kUnknown || s.role == Role::kStopped) {
-        s.role = Role::kStarted;
-      }
+      at_least_started();
     }
   }
   s.ops = std::move(ops);
@@ -346,6 +392,7 @@ struct Unpacker {
   };
   std::map<std::string, Where, std::less<>> where;
   std::vector<WsResource> orphans;
+  std::set<std::string> fence_nodes;  // a failed stop there needs fencing
 
   void index() {
     for (std::size_t i = 0; i < ws.resources.size(); ++i) {
@@ -409,8 +456,17 @@ struct Unpacker {
         id = id.substr(0, colon);
       }
     }
-    NodeRscState s = replay(node.uname, sorted_ops(lr));
     auto it = where.find(id);
+    const WsResource* conf = nullptr;
+    if (it != where.end()) {
+      const WsResource& top = ws.resources[it->second.top];
+      const WsResource* base =
+          top.kind == RscKind::kClone && !top.children.empty() ? &top.children.front() : &top;
+      conf = it->second.in_group ? &base->children[it->second.member] : base;
+    }
+    NodeRscState s = replay(node.uname, sorted_ops(lr, conf ? conf->ops : std::vector<Op>{}),
+                            ws.options.stonith_enabled);
+    if (s.needs_fencing) fence_nodes.insert(node.uname);
     if (it == where.end() || (!it->second.in_clone && instance)) {
       add_orphan(node, lr, std::move(s));
       return;
@@ -474,6 +530,45 @@ struct Unpacker {
     orphans.push_back(std::move(r));
   }
 };
+
+void count_instances(const std::vector<WsResource>& rs, WorkingSet& ws) {
+  for (const auto& r : rs) {
+    if (r.kind != RscKind::kPrimitive) {
+      count_instances(r.children, ws);
+      continue;
+    }
+    ++ws.instances;
+    if (r.target_role && *r.target_role == Role::kStopped) ++ws.disabled_instances;
+    bool blocked = false;
+    for (const auto& h : r.history) blocked = blocked || (h.failed && h.blocked);
+    if (blocked) ++ws.blocked_instances;
+  }
+}
+
+// Seconds since the epoch -> "YYYY-MM-DD HH:MM:SSZ" (UTC, proleptic Gregorian).
+std::string format_date(std::string_view epoch_text) {
+  auto secs = to_int(epoch_text);
+  if (!secs) return std::string(epoch_text);
+  std::int64_t days = *secs / 86400;
+  std::int64_t rem = *secs % 86400;
+  // Civil-from-days (Howard Hinnant's algorithm).
+  days += 719468;
+  const std::int64_t era = days / 146097;
+  const std::int64_t doe = days - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  std::int64_t y = yoe + era * 400;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld %02lld:%02lld:%02lldZ",
+                static_cast<long long>(y), static_cast<long long>(m), static_cast<long long>(d),
+                static_cast<long long>(rem / 3600), static_cast<long long>(rem % 3600 / 60),
+                static_cast<long long>(rem % 60));
+  return buf;
+}
 
 }  // namespace
 
@@ -630,7 +725,11 @@ Result<WorkingSet> unpack_working_set(const Cib& cib) {
     }
   }
 
-  Unpacker u{ws, {}, {}};
+  // Higher priority first; configuration order among equals.
+  std::stable_sort(
+      ws.resources.begin(), ws.resources.end(),
+      [](const WsResource& a, const WsResource& b) { return a.priority > b.priority; });
+  Unpacker u{ws, {}, {}, {}};
   u.index();
   if (cib.status) {
     for (const auto& ns : cib.status->nodes) {
@@ -638,10 +737,16 @@ Result<WorkingSet> unpack_working_set(const Cib& cib) {
       for (const auto& n : ws.nodes)
         if (n.id == ns.id) node = &n;
       if (node == nullptr || !ns.lrm) continue;
+      // A node that left cleanly runs nothing: its history is not current.
+      if (!node->online && !node->unclean && !node->pending) continue;
       for (const auto& lr : ns.lrm->resources) u.unpack_lrm(*node, lr);
     }
   }
   for (auto& o : u.orphans) ws.resources.push_back(std::move(o));
+  for (auto& n : ws.nodes)
+    if (u.fence_nodes.count(n.uname)) n.unclean = true;
+  count_instances(ws.resources, ws);
+  if (const auto* date = cib.attr("execution-date")) ws.execution_date = format_date(*date);
   return ws;
 }
 

@@ -77,6 +77,8 @@ struct HistoryOp {
   std::int64_t rc = 0;
   std::int64_t op_status = 0;  // -1 pending, 0 done, 1 cancelled, 2 timeout, 4 error ...
   std::int64_t interval_ms = 0;
+  std::int64_t target_rc = 0;  // from the transition key; 0 when absent
+  std::string on_fail;         // the configured op's on-fail, "" if unset
 };
 
 // A primitive's state on one node, from its lrm history there.
@@ -86,6 +88,10 @@ struct NodeRscState {
   bool failed = false;
   std::string pending_task;  // "start", "stop", "monitor" ... of an in-flight op
   bool pending_recurring = false;
+  bool failure_ignored = false;  // failed, but on-fail=ignore
+  bool blocked = false;          // failed stop without fencing, or on-fail=block
+  bool not_installed = false;    // a probe said the agent is not installed
+  bool needs_fencing = false;    // a failed stop with fencing enabled
   int failcount = 0;
   std::vector<HistoryOp> ops;  // call-id order
 };
@@ -121,6 +127,7 @@ struct WsResource {
   int promoted_node_max = 1;
 
   std::vector<WsResource> children;  // group members, clone instances
+  std::string child_base_id;         // clones: the configured child's id
 
   // Primitives: state per node where history exists (status-section order).
   std::vector<NodeRscState> history;
@@ -135,6 +142,10 @@ struct WorkingSet {
   ClusterOptions options;
   std::vector<WsNode> nodes;          // sorted by node_name_less
   std::vector<WsResource> resources;  // configuration order (+ orphans at the end)
+  int instances = 0;                  // primitives, clone instances counted one by one
+  int disabled_instances = 0;         // of which target-role=Stopped
+  int blocked_instances = 0;          // of which blocked by a failure
+  std::string execution_date;         // cib execution-date, as "YYYY-MM-DD HH:MM:SSZ"
   const Cib* cib = nullptr;           // the input (constraints are read from it); not owned
 
   const WsNode* find_node(std::string_view uname) const;

@@ -1,0 +1,129 @@
+// Score arithmetic, node ordering and unpacking a small CIB into a working set.
+#include "crm/sched_unpack.h"
+
+#include <gtest/gtest.h>
+
+#include "crm/cib_xml.h"
+#include "crm/sched_status.h"
+
+namespace quorate::crm::sched {
+namespace {
+
+TEST(Score, InfinityArithmetic) {
+  EXPECT_EQ(score_add(5, 7), 12);
+  EXPECT_EQ(score_add(kInfinity, 5), kInfinity);
+  EXPECT_EQ(score_add(-kInfinity, kInfinity), -kInfinity);
+  EXPECT_EQ(score_add(kInfinity, -kInfinity), -kInfinity);
+  EXPECT_EQ(score_add(999999, 999999), kInfinity);
+  EXPECT_EQ(score_add(-999999, -5), -kInfinity);
+  EXPECT_EQ(parse_score("INFINITY"), kInfinity);
+  EXPECT_EQ(parse_score("+INFINITY"), kInfinity);
+  EXPECT_EQ(parse_score("-INFINITY"), -kInfinity);
+  EXPECT_EQ(parse_score("-inf"), -kInfinity);
+  EXPECT_EQ(parse_score("+10"), 10);
+  EXPECT_EQ(parse_score("20000000"), kInfinity);
+  EXPECT_FALSE(parse_score("abc").has_value());
+  EXPECT_EQ(score_text(kInfinity), "INFINITY");
+  EXPECT_EQ(score_text(-kInfinity), "-INFINITY");
+  EXPECT_EQ(score_text(-3), "-3");
+}
+
+TEST(NodeOrder, DigitsCompareAsNumbers) {
+  EXPECT_TRUE(node_name_less("node2", "node10"));
+  EXPECT_FALSE(node_name_less("node10", "node2"));
+  EXPECT_TRUE(node_name_less("Node1", "node2"));
+  EXPECT_TRUE(node_name_less("a", "ab"));
+}
+
+constexpr const char* kCib = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1"
+    validate-with="pacemaker-3.0">
+  <configuration>
+    <crm_config><cluster_property_set id="o">
+      <nvpair id="o1" name="stonith-enabled" value="false"/>
+    </cluster_property_set></crm_config>
+    <nodes>
+      <node id="1" uname="node1"/>
+      <node id="2" uname="node2">
+        <instance_attributes id="n2"><nvpair id="n2s" name="standby" value="on"/></instance_attributes>
+      </node>
+      <node id="3" uname="node3"/>
+    </nodes>
+    <resources>
+      <primitive id="ip" class="ocf" provider="heartbeat" type="IPaddr2">
+        <meta_attributes id="ip-m"><nvpair id="ip-m1" name="target-role" value="Stopped"/></meta_attributes>
+      </primitive>
+      <primitive id="web" class="ocf" provider="heartbeat" type="apache"/>
+      <clone id="c"><primitive id="d" class="ocf" provider="pacemaker" type="Dummy"/></clone>
+    </resources>
+    <constraints/>
+    <rsc_defaults><meta_attributes id="rd"><nvpair id="rd1" name="resource-stickiness" value="100"/></meta_attributes></rsc_defaults>
+  </configuration>
+  <status>
+    <node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">
+      <transient_attributes id="1"><instance_attributes id="s1">
+        <nvpair id="s1a" name="fail-count-web#monitor_10000" value="3"/>
+      </instance_attributes></transient_attributes>
+      <lrm id="1"><lrm_resources>
+        <lrm_resource id="web" class="ocf" provider="heartbeat" type="apache">
+          <lrm_rsc_op id="w1" operation="start" call-id="4" rc-code="0" op-status="0" interval="0"
+              transition-key="1:1:0:x"/>
+          <lrm_rsc_op id="w2" operation="monitor" call-id="5" rc-code="7" op-status="0"
+              interval="10000" transition-key="2:1:0:x"/>
+        </lrm_resource>
+        <lrm_resource id="d" class="ocf" provider="pacemaker" type="Dummy">
+          <lrm_rsc_op id="d1" operation="start" call-id="6" rc-code="0" op-status="0" interval="0"
+              transition-key="3:1:0:x"/>
+        </lrm_resource>
+      </lrm_resources></lrm>
+    </node_state>
+    <node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/>
+    <node_state id="3" uname="node3" in_ccm="false" crmd="offline" join="down" expected="down"/>
+  </status>
+</cib>)";
+
+TEST(Unpack, NodesOptionsResourcesAndHistory) {
+  auto cib = parse_cib_xml(kCib, "test.xml");
+  ASSERT_TRUE(cib.ok()) << cib.error().message;
+  auto ws = unpack_working_set(*cib);
+  ASSERT_TRUE(ws.ok());
+  EXPECT_TRUE(ws->options.have_quorum);
+  EXPECT_FALSE(ws->options.stonith_enabled);
+  EXPECT_EQ(ws->options.no_quorum_policy, "stop");
+  ASSERT_EQ(ws->nodes.size(), 3U);
+  EXPECT_TRUE(ws->nodes[0].online);
+  EXPECT_TRUE(ws->nodes[1].standby);
+  EXPECT_FALSE(ws->nodes[2].online);
+  EXPECT_FALSE(ws->nodes[2].unclean);
+
+  ASSERT_EQ(ws->resources.size(), 3U);
+  const auto& ip = ws->resources[0];
+  ASSERT_TRUE(ip.target_role.has_value());
+  EXPECT_EQ(*ip.target_role, Role::kStopped);
+  EXPECT_EQ(ip.stickiness, 100);
+  const auto& web = ws->resources[1];
+  EXPECT_EQ(web.current_role(), Role::kStarted);
+  EXPECT_TRUE(web.failed());  // the recurring monitor found it stopped
+  ASSERT_EQ(web.history.size(), 1U);
+  EXPECT_EQ(web.history[0].failcount, 3);
+  const auto& clone = ws->resources[2];
+  EXPECT_EQ(clone.clone_max, 3);
+  ASSERT_EQ(clone.children.size(), 3U);
+  EXPECT_EQ(clone.children[0].id, "d:0");
+  EXPECT_EQ(clone.children[0].active_nodes(), std::vector<std::string>{"node1"});
+
+  const std::string text = render_status_text(*ws);
+  EXPECT_NE(text.find("    * Node node2: standby\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("    * Online: [ node1 ]\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("    * OFFLINE: [ node3 ]\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("    * ip\t(ocf:heartbeat:IPaddr2):\t Stopped (disabled)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("    * web\t(ocf:heartbeat:apache):\t FAILED node1\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("      * Started: [ node1 ]\n      * Stopped: [ node2 node3 ]\n"),
+            std::string::npos)
+      << text;
+}
+
+}  // namespace
+}  // namespace quorate::crm::sched
