@@ -257,7 +257,11 @@ void render_clone(const PrintCtx& ctx, const WsResource& c, int level) {
   if (!unpromoted.empty()) ctx.out << sub << "Unpromoted: " << join_nodes(unpromoted) << "\n";
   if (!started.empty()) ctx.out << sub << "Started: " << join_nodes(started) << "\n";
   std::vector<std::string> stopped;
+  int active_instances = 0;
+  for (const auto& inst : c.children)
+    if (!inst.active_nodes().empty()) ++active_instances;
   for (const auto& n : ctx.ws.nodes) {
+    if (c.promotable && active_instances >= c.clone_max) break;  // every instance runs
     if (std::find(running.begin(), running.end(), n.uname) == running.end())
       stopped.push_back(n.uname);
   }

@@ -74,7 +74,7 @@ ClusterOptions unpack_options(const Cib& cib) {
   return o;
 }
 
-void unpack_node_state(const NodeState& ns, const ClusterOptions& o, WsNode& n) {
+void unpack_node_state(const NodeState& ns, bool stonith_enabled, WsNode& n) {
   if (ns.transient_attributes) {
     merge_sets(ns.transient_attributes->sets, SetKind::kInstance, n.transient);
   }
@@ -92,9 +92,8 @@ void unpack_node_state(const NodeState& ns, const ClusterOptions& o, WsNode& n) 
   } else if (expected == "down" || (!in_ccm && !crmd && expected.empty())) {
     n.online = false;  // cleanly down
   } else {
-    n.unclean = true;  // expected up but gone: membership or controller lost
+    n.unclean = stonith_enabled;  // expected up but gone: membership or controller lost
   }
-  if (!o.stonith_enabled) n.unclean = false;
 }
 
 std::vector<WsNode> unpack_nodes(const Cib& cib, const ClusterOptions& o) {
@@ -112,7 +111,7 @@ std::vector<WsNode> unpack_nodes(const Cib& cib, const ClusterOptions& o) {
         if (ns.id == cn.id || (ns.uname && *ns.uname == cn.uname && ns.id.empty())) {
           seen = true;
           n.unclean = false;
-          unpack_node_state(ns, o, n);
+          unpack_node_state(ns, o.stonith_enabled, n);
           break;
         }
       }
