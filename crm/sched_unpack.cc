@@ -586,6 +586,7 @@ std::optional<int> parse_score(std::string_view text) {
   if (s == "infinity" || s == "+infinity" || s == "inf" || s == "+inf") return kInfinity;
   if (s == "-infinity" || s == "-inf") return -kInfinity;
   if (!s.empty() && s[0] == '+') s.erase(0, 1);
+  if (const auto dot = s.find('.'); dot != std::string::npos) s.erase(dot);  // "2.0" -> 2
   auto v = to_int(s);
   if (!v) return std::nullopt;
   return static_cast<int>(std::clamp<std::int64_t>(*v, -kInfinity, kInfinity));
