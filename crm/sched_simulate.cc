@@ -4,6 +4,8 @@
 #include <sstream>
 
 #include "crm/cib_xml.h"
+#include "crm/sched_actions.h"
+#include "crm/sched_graph_print.h"
 #include "crm/sched_status.h"
 #include "crm/sched_unpack.h"
 
@@ -20,9 +22,10 @@ std::string simulate(const Cib& cib, const SimulateOptions& options) {
   const std::string preamble = render_status_preamble(*ws);
   if (!preamble.empty()) out << preamble << "\n";
   out << "Current cluster status:\n" << status << "\n";
-  out << "Transition Summary:\n\n";
-  out << "Executing Cluster Transition:\n\n";
-  out << "Revised Cluster Status:\n" << status;
+  const Transition transition = schedule(*ws);
+  out << "Transition Summary:\n" << render_transition_summary(transition) << "\n";
+  out << "Executing Cluster Transition:\n" << render_executed(transition) << "\n";
+  out << "Revised Cluster Status:\n" << render_status_text(revised_working_set(*ws, transition));
   return out.str();
 }
 

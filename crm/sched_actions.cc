@@ -1,0 +1,282 @@
+// Create actions and order them: for each top-level primitive, probes, stops,
+// a start and recurring monitors from its placement; fencing and shutdown per
+// node; and the Transition Summary lines. Graph order mirrors Pacemaker's
+// (actions are prepended to their resource's list as they are created).
+#include "crm/sched_actions.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <map>
+
+namespace quorate::crm::sched {
+
+namespace {
+
+std::int64_t parse_interval_ms(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
+  std::int64_t n = 0;
+  std::from_chars(text.data(), text.data() + i, n);
+  const auto unit = text.substr(i);
+  if (unit == "ms" || unit == "msec") return n;
+  if (unit == "m" || unit == "min") return n * 60000;
+  if (unit == "h" || unit == "hr") return n * 3600000;
+  if (unit.empty() || unit == "s" || unit == "sec") return n * 1000;
+  return 0;
+}
+
+bool op_enabled(const Op& op) {
+  const std::string* e = find_attr(op.extra, "enabled");
+  if (e == nullptr) return true;
+  std::string v = *e;
+  for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return !(v == "false" || v == "no" || v == "off" || v == "0" || v == "n");
+}
+
+// Why an unclean node is fenced, in Pacemaker's words.
+std::string fence_reason(const WorkingSet& ws, const WsNode& node) {
+  for (const auto& r : ws.resources) {
+    if (r.kind != RscKind::kPrimitive) continue;
+    for (const auto& h : r.history)
+      if (h.node == node.uname && h.needs_fencing) return r.id + " failed there";
+  }
+  if (node.online) return "node is unclean";
+  const NodeState* state = nullptr;
+  if (ws.cib != nullptr && ws.cib->status) {
+    for (const auto& ns : ws.cib->status->nodes)
+      if (ns.id == node.id) state = &ns;
+  }
+  if (state == nullptr) return "peer has not been seen by the cluster";
+  const bool in_ccm = state->in_ccm && *state->in_ccm != "false" && *state->in_ccm != "0";
+  if (!in_ccm) return "peer is no longer part of the cluster";
+  return "peer process is no longer available";
+}
+
+// Builds one transition; each stage appends to `t`.
+class Builder {
+ public:
+  Builder(const WorkingSet& ws, Transition& t) : ws_(ws), t_(t) {}
+
+  void run() {
+    t_.placement = place(ws_);
+    decide_fencing();
+    for (const auto& r : ws_.resources) {
+      if (r.kind == RscKind::kPrimitive) primitive_actions(r);
+    }
+    node_actions();
+    emit();
+  }
+
+ private:
+  struct Pending {
+    Action action;
+    std::vector<std::size_t> after;       // local indices (same resource) ...
+    std::vector<std::string> after_keys;  // ... or global keys (fencing)
+  };
+
+  bool quorum_stop() const {
+    return !ws_.options.have_quorum && ws_.options.no_quorum_policy == "stop";
+  }
+  bool quorum_freeze() const {
+    return !ws_.options.have_quorum && ws_.options.no_quorum_policy == "freeze";
+  }
+  bool can_fence() const {
+    return ws_.options.stonith_enabled &&
+           (ws_.options.have_quorum || ws_.options.no_quorum_policy == "ignore");
+  }
+  bool fenced(const std::string& node) const {
+    return std::find(t_.fenced_nodes.begin(), t_.fenced_nodes.end(), node) != t_.fenced_nodes.end();
+  }
+
+  void decide_fencing() {
+    if (!can_fence()) return;
+    for (const auto& n : ws_.nodes) {
+      if (!n.unclean) continue;
+      t_.fencing.push_back({n.uname, ws_.options.stonith_action, fence_reason(ws_, n)});
+      t_.fenced_nodes.push_back(n.uname);
+    }
+  }
+
+  static bool probe_node(const WsNode& n) { return n.online && !n.unclean && !n.pending; }
+
+  void primitive_actions(const WsResource& r) {
+    std::vector<Pending> made;
+    auto add = [&made](Action a) {
+      made.push_back({std::move(a), {}, {}});
+      return made.size() - 1;
+    };
+    // Probes, in node order.
+    std::vector<std::size_t> probes;
+    for (const auto& n : ws_.nodes) {
+      if (!probe_node(n)) continue;
+      const bool known = std::any_of(r.history.begin(), r.history.end(),
+                                     [&n](const NodeRscState& h) { return h.node == n.uname; });
+      if (known) continue;
+      probes.push_back(add({0, ActionKind::kResource, r.id, "monitor", n.uname, 0, ""}));
+    }
+    const PrimitivePlacement* p = t_.placement.find(r.id);
+    if (p == nullptr || p->unmanaged) return finish(made);
+
+    std::vector<const NodeRscState*> active;
+    for (const auto& h : r.history)
+      if (h.failed || h.role == Role::kStarted || h.role == Role::kUnpromoted ||
+          h.role == Role::kPromoted || !h.pending_task.empty())
+        active.push_back(&h);
+
+    std::string target = p->node;
+    std::string stop_reason = "node availability";
+    bool start_blocked = false;
+    std::string start_reason;
+    if (quorum_stop()) {
+      if (!active.empty()) {
+        target.clear();
+        stop_reason = "no quorum";
+      } else {
+        start_blocked = true;
+        start_reason = "no quorum";
+      }
+    } else if (quorum_freeze() && active.empty()) {
+      start_blocked = true;
+      start_reason = "quorum freeze";
+    }
+
+    // Stops: wherever it is active and should not stay (failed: recover).
+    std::vector<std::size_t> stops;
+    bool stays = false;
+    const NodeRscState* stays_on = nullptr;
+    for (const NodeRscState* h : active) {
+      if (h->node == target && !h->failed && active.size() == 1) {
+        stays = true;
+        stays_on = h;
+        continue;
+      }
+      const bool implied = fenced(h->node);
+      Action a{0, implied ? ActionKind::kPseudo : ActionKind::kResource, r.id, "stop", h->node, 0,
+               ""};
+      const std::size_t i = add(a);
+      if (implied) made[i].after_keys.push_back("fence:" + h->node);
+      stops.push_back(i);
+    }
+
+    // Summary line.
+    if (active.size() == 1) {
+      const NodeRscState* h = active.front();
+      const bool failed = h->failed;
+      if (target.empty()) {
+        t_.changes.push_back({"Stop", r.id, h->node, "", stop_reason, false});
+      } else if (target == h->node) {
+        if (failed) t_.changes.push_back({"Recover", r.id, h->node, h->node, "", false});
+      } else {
+        t_.changes.push_back({failed ? "Recover" : "Move", r.id, h->node, target, "", false});
+      }
+    } else if (active.size() > 1) {
+      for (const NodeRscState* h : active)
+        t_.changes.push_back({"Stop", r.id, h->node, "", stop_reason, false});
+      if (!target.empty()) t_.changes.push_back({"Start", r.id, "", target, "", false});
+    } else if (!target.empty()) {
+      t_.changes.push_back({"Start", r.id, "", target, start_reason, start_blocked});
+    }
+
+    if (target.empty() || start_blocked) return finish(made);
+
+    // Start and recurring monitors.
+    std::vector<std::size_t> starts;
+    if (!stays) {
+      const std::size_t s = add({0, ActionKind::kResource, r.id, "start", target, 0, ""});
+      made[s].after.insert(made[s].after.end(), probes.begin(), probes.end());
+      made[s].after.insert(made[s].after.end(), stops.begin(), stops.end());
+      starts.push_back(s);
+    }
+    for (const auto& op : r.ops) {
+      if (op.name != "monitor" || !op_enabled(op)) continue;
+      if (op.role) {
+        const auto role = parse_role(*op.role);
+        if (role && *role != Role::kStarted) continue;
+      }
+      const std::int64_t iv = op_interval_ms(op);
+      if (iv <= 0) continue;
+      if (stays) {
+        const bool running =
+            std::any_of(stays_on->ops.begin(), stays_on->ops.end(), [iv](const HistoryOp& h) {
+              return h.task == "monitor" && h.interval_ms == iv && h.op_status != 1;
+            });
+        if (running) continue;
+      }
+      const std::size_t m = add({0, ActionKind::kResource, r.id, "monitor", target, iv, ""});
+      made[m].after.insert(made[m].after.end(), starts.begin(), starts.end());
+    }
+    return finish(made);
+  }
+
+  // Keeps one resource's actions (creation order) for emit().
+  void finish(std::vector<Pending>& made) { pending_.push_back(std::move(made)); }
+
+  void node_actions() {
+    for (const auto& f : t_.fencing) {
+      node_pending_.push_back(
+          {{0, ActionKind::kFence, "", "stonith", f.node, 0, f.action}, {}, {}});
+    }
+    for (const auto& n : ws_.nodes) {
+      if (!n.shutdown || !n.online || n.unclean) continue;
+      node_pending_.push_back({{0, ActionKind::kShutdown, "", "do_shutdown", n.uname, 0, ""},
+                               {},
+                               {"stops:" + n.uname}});
+    }
+  }
+
+  // Graph order: newest first per resource (Pacemaker prepends each new
+  // action to its resource's list), node actions last; local orderings
+  // resolved into global ones.
+  void emit() {
+    std::map<std::string, std::vector<int>, std::less<>> keyed;
+    std::vector<std::pair<int, std::vector<std::string>>> key_deps;
+    for (auto& made : pending_) {
+      std::vector<int> ids(made.size(), -1);
+      for (std::size_t i = made.size(); i-- > 0;) {
+        Action a = made[i].action;
+        a.id = static_cast<int>(t_.actions.size());
+        ids[i] = a.id;
+        if (a.task == "stop") keyed["stops:" + a.node].push_back(a.id);
+        t_.actions.push_back(std::move(a));
+      }
+      for (std::size_t i = 0; i < made.size(); ++i) {
+        for (const std::size_t j : made[i].after) t_.orderings.push_back({ids[j], ids[i]});
+        if (!made[i].after_keys.empty()) key_deps.push_back({ids[i], made[i].after_keys});
+      }
+    }
+    for (std::size_t i = node_pending_.size(); i-- > 0;) {
+      Action a = node_pending_[i].action;
+      a.id = static_cast<int>(t_.actions.size());
+      if (a.kind == ActionKind::kFence) keyed["fence:" + a.node].push_back(a.id);
+      if (!node_pending_[i].after_keys.empty())
+        key_deps.push_back({a.id, node_pending_[i].after_keys});
+      t_.actions.push_back(std::move(a));
+    }
+    for (const auto& [then, keys] : key_deps) {
+      for (const auto& k : keys) {
+        const auto it = keyed.find(k);
+        if (it == keyed.end()) continue;
+        for (const int first : it->second)
+          if (first != then) t_.orderings.push_back({first, then});
+      }
+    }
+  }
+
+  const WorkingSet& ws_;
+  Transition& t_;
+  std::vector<std::vector<Pending>> pending_;
+  std::vector<Pending> node_pending_;
+};
+
+}  // namespace
+
+std::int64_t op_interval_ms(const Op& op) { return parse_interval_ms(op.interval); }
+
+Transition schedule(const WorkingSet& ws) {
+  Transition t;
+  Builder(ws, t).run();
+  return t;
+}
+
+}  // namespace quorate::crm::sched

@@ -1,0 +1,153 @@
+// Transition Summary text, simulated graph execution, and the revised
+// working set.
+#include "crm/sched_graph_print.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+namespace quorate::crm::sched {
+
+namespace {
+
+std::string details_of(const ResourceChange& c) {
+  if (c.origin.empty()) return c.destination;
+  if (c.destination.empty() || c.destination == c.origin) return c.origin;
+  return c.origin + " -> " + c.destination;
+}
+
+std::string pad_right(const std::string& s, std::size_t width) {
+  return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
+}
+
+std::string pad_left(const std::string& s, std::size_t width) {
+  return s.size() >= width ? s : std::string(width - s.size(), ' ') + s;
+}
+
+std::string action_key(const Action& a) {
+  return a.rsc + "_" + a.task + "_" + std::to_string(a.interval_ms);
+}
+
+}  // namespace
+
+std::string render_transition_summary(const Transition& t) {
+  std::ostringstream out;
+  for (const auto& f : t.fencing)
+    out << "  * Fence (" << f.action << ") " << f.node << " '" << f.reason << "'\n";
+  // Pacemaker widens the columns as it meets longer names: the resource
+  // column to length + 2, the details column to the longest details.
+  std::size_t rsc_width = 5;
+  std::size_t detail_width = 5;
+  for (const auto& c : t.changes) {
+    if (c.rsc.size() > rsc_width) rsc_width = c.rsc.size() + 2;
+    detail_width = std::max(detail_width, details_of(c).size());
+  }
+  for (const auto& c : t.changes) {
+    std::string reason;
+    if (!c.reason.empty()) {
+      reason = "due to " + c.reason + (c.blocked ? " (blocked)" : "");
+    } else if (c.blocked) {
+      reason = "blocked";
+    }
+    out << "  * " << pad_right(c.change, 8) << "   " << pad_right(c.rsc, rsc_width) << "   ( "
+        << pad_left(details_of(c), detail_width) << " )" << (reason.empty() ? "" : "  ") << reason
+        << "\n";
+  }
+  return out.str();
+}
+
+std::vector<int> execute_order(const Transition& t) {
+  const std::size_t n = t.actions.size();
+  std::vector<std::vector<int>> inputs(n);
+  for (const auto& o : t.orderings) {
+    if (o.first >= 0 && o.then >= 0 && static_cast<std::size_t>(o.first) < n &&
+        static_cast<std::size_t>(o.then) < n)
+      inputs[static_cast<std::size_t>(o.then)].push_back(o.first);
+  }
+  std::vector<bool> done(n, false);
+  std::vector<int> order;
+  // Each pass fires at least one action or ends: at most n passes.
+  for (std::size_t pass = 0; pass <= n && order.size() < n; ++pass) {
+    bool fired = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (done[i]) continue;
+      const bool ready = std::all_of(inputs[i].begin(), inputs[i].end(),
+                                     [&done](int j) { return done[static_cast<std::size_t>(j)]; });
+      if (!ready) continue;
+      done[i] = true;
+      fired = true;
+      order.push_back(static_cast<int>(i));
+    }
+    if (!fired) break;  // a cycle: the rest never runs
+  }
+  return order;
+}
+
+std::string render_action(const Action& a) {
+  switch (a.kind) {
+    case ActionKind::kFence:
+      return "  * Fencing " + a.node + " (" + a.fence_type + ")\n";
+    case ActionKind::kShutdown:
+      return "  * Cluster action:  " + a.task + " on " + a.node + "\n";
+    case ActionKind::kPseudo:
+      return "  * Pseudo action:   " + action_key(a) + "\n";
+    case ActionKind::kResource:
+      break;
+  }
+  std::string task = a.task;
+  if (a.interval_ms > 0) task += "=" + std::to_string(a.interval_ms);
+  return "  * Resource action: " + pad_right(a.rsc, 15) + " " + task + " on " + a.node + "\n";
+}
+
+std::string render_executed(const Transition& t) {
+  std::string out;
+  for (const int id : execute_order(t))
+    out += render_action(t.actions[static_cast<std::size_t>(id)]);
+  return out;
+}
+
+WorkingSet revised_working_set(const WorkingSet& ws, const Transition& t) {
+  WorkingSet out = ws;
+  for (const auto& node : t.fenced_nodes) {
+    for (auto& n : out.nodes) {
+      if (n.uname != node) continue;
+      n.online = false;
+      n.unclean = false;
+    }
+  }
+  auto find_rsc = [&out](const std::string& id) -> WsResource* {
+    for (auto& r : out.resources)
+      if (r.kind == RscKind::kPrimitive && r.id == id) return &r;
+    return nullptr;
+  };
+  for (const int id : execute_order(t)) {
+    const Action& a = t.actions[static_cast<std::size_t>(id)];
+    if (a.rsc.empty() || (a.task != "start" && a.task != "stop")) continue;
+    WsResource* r = find_rsc(a.rsc);
+    if (r == nullptr) continue;
+    NodeRscState* h = nullptr;
+    for (auto& s : r->history)
+      if (s.node == a.node) h = &s;
+    if (h == nullptr) {
+      r->history.push_back({});
+      h = &r->history.back();
+      h->node = a.node;
+    }
+    h->role = a.task == "start" ? Role::kStarted : Role::kStopped;
+    h->failed = false;
+    h->blocked = false;
+    h->failure_ignored = false;
+    h->pending_task.clear();
+    h->pending_recurring = false;
+  }
+  // Orphans that no longer run anywhere disappear from the status.
+  out.resources.erase(std::remove_if(out.resources.begin(), out.resources.end(),
+                                     [](const WsResource& r) {
+                                       return r.orphan && r.kind == RscKind::kPrimitive &&
+                                              r.active_nodes().empty();
+                                     }),
+                      out.resources.end());
+  return out;
+}
+
+}  // namespace quorate::crm::sched

@@ -1,0 +1,338 @@
+// Score and assign: allocation scores per primitive and node, then one node
+// per primitive in Pacemaker's assignment order (priority, score where it
+// runs, scores on the nodes in node order).
+#include "crm/sched_place.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+#include <regex>
+
+namespace quorate::crm::sched {
+
+namespace {
+
+std::optional<long long> to_integer(std::string_view v) {
+  long long out = 0;
+  const char* b = v.data();
+  const char* e = v.data() + v.size();
+  if (b != e && *b == '+') ++b;
+  auto [p, ec] = std::from_chars(b, e, out);
+  if (ec != std::errc() || p == b) return std::nullopt;
+  return out;  // Pacemaker's strtoll accepts a numeric prefix ("2.5" -> 2)
+}
+
+std::optional<double> to_number(std::string_view v) {
+  const std::string s(v);
+  char* end = nullptr;
+  const double d = std::strtod(s.c_str(), &end);
+  if (end == s.c_str()) return std::nullopt;
+  return d;
+}
+
+int casecmp(std::string_view a, std::string_view b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const int ca = std::tolower(static_cast<unsigned char>(a[i]));
+    const int cb = std::tolower(static_cast<unsigned char>(b[i]));
+    if (ca != cb) return ca < cb ? -1 : 1;
+  }
+  if (a.size() == b.size()) return 0;
+  return a.size() < b.size() ? -1 : 1;
+}
+
+// Dotted version comparison ("1.10" > "1.9").
+int version_cmp(std::string_view a, std::string_view b) {
+  while (!a.empty() || !b.empty()) {
+    auto take = [](std::string_view& s) {
+      long long v = 0;
+      std::size_t i = 0;
+      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])))
+        v = v * 10 + (s[i++] - '0');
+      s.remove_prefix(i);
+      if (!s.empty() && s.front() == '.') s.remove_prefix(1);
+      return v;
+    };
+    const long long x = take(a);
+    const long long y = take(b);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+bool expression_matches(const Expression& e, const NodeAttrs& attrs) {
+  const auto it = attrs.find(e.attribute);
+  const std::string* have = it == attrs.end() ? nullptr : &it->second;
+  const std::string& op = e.operation;
+  if (op == "defined") return have != nullptr;
+  if (op == "not_defined") return have == nullptr;
+  if (have == nullptr || !e.value) return op == "ne";
+  const std::string& want = *e.value;
+  std::string type = e.type.value_or("");
+  const bool ordered = op == "lt" || op == "lte" || op == "gt" || op == "gte";
+  if (type.empty()) {
+    if (ordered) {
+      type = (have->find('.') != std::string::npos || want.find('.') != std::string::npos)
+                 ? "number"
+                 : "integer";
+    } else {
+      type = "string";
+    }
+  }
+  int cmp = 0;
+  if (type == "integer") {
+    const auto x = to_integer(*have);
+    const auto y = to_integer(want);
+    if (x && y) {
+      cmp = *x < *y ? -1 : (*x > *y ? 1 : 0);
+    } else {
+      cmp = casecmp(*have, want);
+    }
+  } else if (type == "number") {
+    const auto x = to_number(*have);
+    const auto y = to_number(want);
+    if (x && y) {
+      cmp = *x < *y ? -1 : (*x > *y ? 1 : 0);
+    } else {
+      cmp = casecmp(*have, want);
+    }
+  } else if (type == "version") {
+    cmp = version_cmp(*have, want);
+  } else {
+    cmp = casecmp(*have, want);
+  }
+  if (op == "eq") return cmp == 0;
+  if (op == "ne") return cmp != 0;
+  if (op == "lt") return cmp < 0;
+  if (op == "lte") return cmp <= 0;
+  if (op == "gt") return cmp > 0;
+  if (op == "gte") return cmp >= 0;
+  return false;
+}
+
+bool rule_holds(const Rule& rule, const NodeAttrs& attrs) {
+  const bool any = rule.boolean_op && *rule.boolean_op == "or";
+  if (rule.terms.empty()) return true;
+  for (const auto& term : rule.terms) {
+    bool m = false;
+    if (const auto* e = std::get_if<Expression>(&term)) {
+      m = expression_matches(*e, attrs);
+    } else if (const auto* r = std::get_if<Box<Rule>>(&term)) {
+      m = rule_holds(**r, attrs);
+    }  // date expressions and anything else: no match
+    if (any && m) return true;
+    if (!any && !m) return false;
+  }
+  return !any;
+}
+
+bool primitive_role_applies(const OptString& role) {
+  if (!role) return true;
+  const auto r = parse_role(*role);
+  return !r || *r == Role::kStarted;
+}
+
+bool id_matches(const Location& loc, const std::string& id) {
+  if (loc.rsc) return *loc.rsc == id;
+  if (loc.rsc_pattern) {
+    try {
+      return std::regex_search(id, std::regex(*loc.rsc_pattern, std::regex::extended));
+    } catch (const std::regex_error&) {
+      return false;
+    }
+  }
+  return false;
+}
+
+bool is_available(const WorkingSet& ws, std::string_view uname) {
+  const WsNode* n = ws.find_node(uname);
+  return n != nullptr && node_can_run(*n);
+}
+
+// Assignment order: priority, then the score on the node where it runs, then
+// the scores on the nodes (available nodes first, each part by name).
+bool assigned_before(const WorkingSet& ws, const WsResource& a, const std::vector<NodeScore>& sa,
+                     const WsResource& b, const std::vector<NodeScore>& sb,
+                     const std::vector<std::string>& node_order) {
+  if (a.priority != b.priority) return a.priority > b.priority;
+  auto current_score = [&ws](const WsResource& r, const std::vector<NodeScore>& s) {
+    const auto active = r.active_nodes();
+    if (active.empty()) return -kInfinity;
+    for (const auto& ns : s)
+      if (ns.node == active.front()) return ns.score;
+    (void)ws;
+    return -kInfinity;
+  };
+  const int ca = current_score(a, sa);
+  const int cb = current_score(b, sb);
+  if (ca != cb) return ca > cb;
+  for (const auto& node : node_order) {
+    int x = -kInfinity;
+    int y = -kInfinity;
+    for (const auto& ns : sa)
+      if (ns.node == node) x = ns.score;
+    for (const auto& ns : sb)
+      if (ns.node == node) y = ns.score;
+    if (x != y) return x > y;
+  }
+  return false;
+}
+
+}  // namespace
+
+NodeAttrs node_rule_attrs(const WorkingSet& ws, const WsNode& node) {
+  NodeAttrs attrs = node.attrs;
+  for (const auto& [k, v] : node.transient) attrs[k] = v;
+  attrs["#uname"] = node.uname;
+  attrs["#id"] = node.id;
+  attrs["#kind"] = "cluster";
+  const std::string* dc = ws.cib ? ws.cib->attr("dc-uuid") : nullptr;
+  attrs["#is_dc"] = (dc != nullptr && *dc == node.id) ? "true" : "false";
+  return attrs;
+}
+
+bool rule_matches(const Rule& rule, const NodeAttrs& attrs, int* score) {
+  if (!rule_holds(rule, attrs)) return false;
+  int s = 0;
+  if (rule.score) {
+    s = parse_score(*rule.score).value_or(0);
+  } else if (rule.score_attribute) {
+    const auto it = attrs.find(*rule.score_attribute);
+    s = it == attrs.end() ? 0 : parse_score(it->second).value_or(0);
+  }
+  if (score != nullptr) *score = s;
+  return true;
+}
+
+bool node_can_run(const WsNode& node) {
+  return node.online && !node.unclean && !node.standby && !node.shutdown && !node.pending &&
+         !node.maintenance;
+}
+
+const PrimitivePlacement* Placement::find(std::string_view rsc) const {
+  for (const auto& p : primitives)
+    if (p.rsc == rsc) return &p;
+  return nullptr;
+}
+
+std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& rsc) {
+  // nullopt: not (yet) allowed on the node (asymmetric clusters).
+  std::vector<std::optional<int>> score(ws.nodes.size());
+  if (ws.options.symmetric_cluster)
+    for (auto& s : score) s = 0;
+  auto add = [&score](std::size_t i, int value) {
+    score[i] = score_add(score[i].value_or(0), value);
+  };
+  if (ws.cib != nullptr) {
+    for (const auto& c : ws.cib->configuration.constraints) {
+      const auto* loc = std::get_if<Location>(&c);
+      if (loc == nullptr || !id_matches(*loc, rsc.id) || !primitive_role_applies(loc->role))
+        continue;
+      if (loc->node) {
+        const int value = loc->score ? parse_score(*loc->score).value_or(0) : 0;
+        for (std::size_t i = 0; i < ws.nodes.size(); ++i)
+          if (ws.nodes[i].uname == *loc->node) add(i, value);
+        continue;
+      }
+      for (const auto& rule : loc->rules) {
+        if (!primitive_role_applies(rule.role)) continue;
+        for (std::size_t i = 0; i < ws.nodes.size(); ++i) {
+          int value = 0;
+          if (rule_matches(rule, node_rule_attrs(ws, ws.nodes[i]), &value)) add(i, value);
+        }
+      }
+    }
+  }
+  // Stickiness: managed, sticky, and active on exactly one node.
+  const auto active = rsc.active_nodes();
+  if (rsc.managed && rsc.stickiness > 0 && active.size() == 1) {
+    for (std::size_t i = 0; i < ws.nodes.size(); ++i)
+      if (ws.nodes[i].uname == active.front() && score[i]) add(i, rsc.stickiness);
+  }
+  // Fail counts at or over migration-threshold ban the node.
+  for (const auto& h : rsc.history) {
+    if (h.failcount <= 0 || h.failcount < rsc.migration_threshold) continue;
+    for (std::size_t i = 0; i < ws.nodes.size(); ++i)
+      if (ws.nodes[i].uname == h.node) score[i] = -kInfinity;
+  }
+  const bool disabled = rsc.target_role && *rsc.target_role == Role::kStopped;
+  std::vector<NodeScore> out;
+  for (std::size_t i = 0; i < ws.nodes.size(); ++i) {
+    out.push_back({ws.nodes[i].uname, disabled ? -kInfinity : score[i].value_or(-kInfinity)});
+  }
+  return out;
+}
+
+std::string choose_node(const WorkingSet& ws, const std::vector<NodeScore>& scores,
+                        const std::map<std::string, int, std::less<>>& assigned_count,
+                        std::string_view current) {
+  struct Cand {
+    std::string node;
+    int weight;
+    int count;
+  };
+  std::vector<Cand> cands;
+  for (const auto& s : scores) {
+    const auto it = assigned_count.find(s.node);
+    cands.push_back({s.node, is_available(ws, s.node) ? s.score : -kInfinity,
+                     it == assigned_count.end() ? 0 : it->second});
+  }
+  std::stable_sort(cands.begin(), cands.end(), [current](const Cand& a, const Cand& b) {
+    if (a.weight != b.weight) return a.weight > b.weight;
+    if (a.count != b.count) return a.count < b.count;
+    if ((a.node == current) != (b.node == current)) return a.node == current;
+    return std::strcmp(a.node.c_str(), b.node.c_str()) < 0;
+  });
+  if (cands.empty() || cands.front().weight < 0) return "";
+  const Cand& best = cands.front();
+  if (best.weight > 0 && !current.empty() && is_available(ws, current)) {
+    for (std::size_t i = 1; i < cands.size() && cands[i].weight >= best.weight; ++i)
+      if (cands[i].node == current) return cands[i].node;
+  }
+  return best.node;
+}
+
+Placement place(const WorkingSet& ws) {
+  Placement out;
+  std::vector<const WsResource*> prims;
+  for (const auto& r : ws.resources) {
+    if (r.kind != RscKind::kPrimitive) continue;
+    prims.push_back(&r);
+    out.primitives.push_back({r.id, primitive_scores(ws, r), "", !r.managed});
+  }
+  // Node order for comparing resources: available nodes first, then by name.
+  std::vector<std::string> node_order;
+  for (const auto& n : ws.nodes) node_order.push_back(n.uname);
+  std::stable_sort(node_order.begin(), node_order.end(),
+                   [&ws](const std::string& a, const std::string& b) {
+                     const bool aa = is_available(ws, a);
+                     const bool ab = is_available(ws, b);
+                     if (aa != ab) return aa;
+                     return std::strcmp(a.c_str(), b.c_str()) < 0;
+                   });
+  std::vector<std::size_t> order(prims.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return assigned_before(ws, *prims[a], out.primitives[a].scores, *prims[b],
+                           out.primitives[b].scores, node_order);
+  });
+  std::map<std::string, int, std::less<>> count;
+  for (const std::size_t i : order) {
+    const WsResource& r = *prims[i];
+    PrimitivePlacement& p = out.primitives[i];
+    const auto active = r.active_nodes();
+    if (!r.managed) {
+      p.node = active.size() == 1 ? active.front() : "";
+      if (!p.node.empty()) ++count[p.node];
+      continue;
+    }
+    p.node = choose_node(ws, p.scores, count, active.size() == 1 ? active.front() : "");
+    if (!p.node.empty()) ++count[p.node];
+  }
+  return out;
+}
+
+}  // namespace quorate::crm::sched

@@ -1,0 +1,69 @@
+// Scheduler stages 1 and 2 — score and assign — for primitives: per node
+// allocation scores (symmetric-cluster default, rsc_location scores and rules
+// on node attributes, resource-stickiness, migration-threshold bans,
+// target-role=Stopped) and the node each primitive is assigned to, chosen the
+// way Pacemaker 2.1.5 breaks ties (score, then fewest resources assigned so
+// far in this run, then the node it runs on, then node name by strcmp).
+//
+// Pure functions over a WorkingSet; the result holds copies of ids only, so it
+// does not borrow from the working set. Not thread-safe beyond const values.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crm/sched_unpack.h"
+
+namespace quorate::crm::sched {
+
+// The attributes a location rule sees on one node: its configured instance
+// attributes, its transient (status) attributes, and the built-ins #uname,
+// #id, #kind and #is_dc.
+using NodeAttrs = std::map<std::string, std::string, std::less<>>;
+NodeAttrs node_rule_attrs(const WorkingSet& ws, const WsNode& node);
+
+// Whether `rule` holds for a node with `attrs` (expressions compared as
+// Pacemaker 2.1.5 does: eq/ne as strings unless typed; lt/gt as integers, or
+// numbers when either side has a '.'; nested rules; date expressions never
+// match). Its score, from `score` or `score-attribute`, goes to `*score`.
+bool rule_matches(const Rule& rule, const NodeAttrs& attrs, int* score);
+
+// Whether a node can host resources at all (online, clean, not standby, not
+// shutting down, not pending, not in maintenance).
+bool node_can_run(const WsNode& node);
+
+struct NodeScore {
+  std::string node;
+  int score = 0;
+};
+
+struct PrimitivePlacement {
+  std::string rsc;                // primitive id
+  std::vector<NodeScore> scores;  // ws.nodes order; the allocation scores
+  std::string node;               // assigned node; "" when it is to be stopped
+  bool unmanaged = false;         // is-managed=false: left where it is
+};
+
+struct Placement {
+  std::vector<PrimitivePlacement> primitives;  // top-level primitives, configuration order
+
+  const PrimitivePlacement* find(std::string_view rsc) const;
+};
+
+// Allocation scores of top-level primitive `rsc` before node availability is
+// considered (what crm_simulate -s prints as "allocation score").
+std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& rsc);
+
+// Chooses among `scores` given how many resources each node already holds in
+// this run and the node the resource runs on now ("" if none). Returns "" when
+// no node has a non-negative score on an available node.
+std::string choose_node(const WorkingSet& ws, const std::vector<NodeScore>& scores,
+                        const std::map<std::string, int, std::less<>>& assigned_count,
+                        std::string_view current);
+
+// Stages score + assign over every top-level primitive.
+Placement place(const WorkingSet& ws);
+
+}  // namespace quorate::crm::sched
