@@ -47,8 +47,10 @@ std::string fence_reason(const WorkingSet& ws, const WsNode& node) {
     for (const auto& ns : ws.cib->status->nodes)
       if (ns.id == node.id) state = &ns;
   }
-  if (state == nullptr) return "peer has not been seen by the cluster";
-  const bool in_ccm = state->in_ccm && *state->in_ccm != "false" && *state->in_ccm != "0";
+  if (state == nullptr) return "node is unclean";  // never seen: startup fencing
+  if (!state->in_ccm) return "peer has not been seen by the cluster";
+  if (state->join && *state->join == "banned") return "peer failed Pacemaker membership criteria";
+  const bool in_ccm = *state->in_ccm != "false" && *state->in_ccm != "0";
   if (!in_ccm) return "peer is no longer part of the cluster";
   return "peer process is no longer available";
 }
@@ -96,9 +98,25 @@ class Builder {
       t_.fencing.push_back({n.uname, ws_.options.stonith_action, fence_reason(ws_, n)});
       t_.fenced_nodes.push_back(n.uname);
     }
+    // The summary lists them newest first.
+    std::reverse(t_.fencing.begin(), t_.fencing.end());
   }
 
   static bool probe_node(const WsNode& n) { return n.online && !n.unclean && !n.pending; }
+
+  // Probes where the state on an online node is unknown, in node order.
+  std::vector<std::size_t> add_probes(const WsResource& r, std::vector<Pending>& made) {
+    std::vector<std::size_t> probes;
+    for (const auto& n : ws_.nodes) {
+      if (!probe_node(n)) continue;
+      const bool known = std::any_of(r.history.begin(), r.history.end(),
+                                     [&n](const NodeRscState& h) { return h.node == n.uname; });
+      if (known) continue;
+      made.push_back({{0, ActionKind::kResource, r.id, "monitor", n.uname, 0, ""}, {}, {}});
+      probes.push_back(made.size() - 1);
+    }
+    return probes;
+  }
 
   void primitive_actions(const WsResource& r) {
     std::vector<Pending> made;
@@ -106,17 +124,12 @@ class Builder {
       made.push_back({std::move(a), {}, {}});
       return made.size() - 1;
     };
-    // Probes, in node order.
-    std::vector<std::size_t> probes;
-    for (const auto& n : ws_.nodes) {
-      if (!probe_node(n)) continue;
-      const bool known = std::any_of(r.history.begin(), r.history.end(),
-                                     [&n](const NodeRscState& h) { return h.node == n.uname; });
-      if (known) continue;
-      probes.push_back(add({0, ActionKind::kResource, r.id, "monitor", n.uname, 0, ""}));
-    }
     const PrimitivePlacement* p = t_.placement.find(r.id);
-    if (p == nullptr || p->unmanaged) return finish(made);
+    if (p == nullptr || p->unmanaged) {
+      add_probes(r, made);
+      finish(made);
+      return;
+    }
 
     std::vector<const NodeRscState*> active;
     for (const auto& h : r.history)
@@ -142,21 +155,30 @@ class Builder {
     }
 
     // Stops: wherever it is active and should not stay (failed: recover).
+    // Pacemaker creates the recovery stop of a failed instance while reading
+    // the history, so before the probes; other stops after them.
     std::vector<std::size_t> stops;
     bool stays = false;
     const NodeRscState* stays_on = nullptr;
+    auto add_stop = [&](const NodeRscState* h) {
+      const bool implied = fenced(h->node);
+      const std::size_t i = add(
+          {0, implied ? ActionKind::kPseudo : ActionKind::kResource, r.id, "stop", h->node, 0, ""});
+      if (implied) made[i].after_keys.push_back("fence:" + h->node);
+      stops.push_back(i);
+    };
+    for (const NodeRscState* h : active)
+      if (h->failed) add_stop(h);
+    const std::vector<std::size_t> probes = add_probes(r, made);
     for (const NodeRscState* h : active) {
-      if (h->node == target && !h->failed && active.size() == 1) {
+      if (h->failed) continue;
+      if (h->node == target && active.size() == 1) {
+        if (h->pending_task == "start") continue;  // started again, no stop
         stays = true;
         stays_on = h;
         continue;
       }
-      const bool implied = fenced(h->node);
-      Action a{0, implied ? ActionKind::kPseudo : ActionKind::kResource, r.id, "stop", h->node, 0,
-               ""};
-      const std::size_t i = add(a);
-      if (implied) made[i].after_keys.push_back("fence:" + h->node);
-      stops.push_back(i);
+      add_stop(h);
     }
 
     // Summary line.
@@ -171,14 +193,25 @@ class Builder {
         t_.changes.push_back({failed ? "Recover" : "Move", r.id, h->node, target, "", false});
       }
     } else if (active.size() > 1) {
-      for (const NodeRscState* h : active)
-        t_.changes.push_back({"Stop", r.id, h->node, "", stop_reason, false});
-      if (!target.empty()) t_.changes.push_back({"Start", r.id, "", target, "", false});
+      // Multiply active: everything stops, then one start (stop_start).
+      const bool there = std::any_of(active.begin(), active.end(),
+                                     [&target](const auto* h) { return h->node == target; });
+      if (target.empty()) {
+        for (const NodeRscState* h : active)
+          t_.changes.push_back({"Stop", r.id, h->node, "", stop_reason, false});
+      } else if (there) {
+        t_.changes.push_back({"Restart", r.id, target, target, "", false});
+      } else {
+        t_.changes.push_back({"Move", r.id, active.front()->node, target, "", false});
+      }
     } else if (!target.empty()) {
       t_.changes.push_back({"Start", r.id, "", target, start_reason, start_blocked});
     }
 
-    if (target.empty() || start_blocked) return finish(made);
+    if (target.empty() || start_blocked) {
+      finish(made);
+      return;
+    }
 
     // Start and recurring monitors.
     std::vector<std::size_t> starts;
@@ -206,16 +239,25 @@ class Builder {
       const std::size_t m = add({0, ActionKind::kResource, r.id, "monitor", target, iv, ""});
       made[m].after.insert(made[m].after.end(), starts.begin(), starts.end());
     }
-    return finish(made);
+    {
+      finish(made);
+      return;
+    }
   }
 
   // Keeps one resource's actions (creation order) for emit().
   void finish(std::vector<Pending>& made) { pending_.push_back(std::move(made)); }
 
   void node_actions() {
-    for (const auto& f : t_.fencing) {
-      node_pending_.push_back(
-          {{0, ActionKind::kFence, "", "stonith", f.node, 0, f.action}, {}, {}});
+    // Created in node order; without concurrent-fencing each waits for the
+    // previous one.
+    std::string previous;
+    for (auto it = t_.fencing.rbegin(); it != t_.fencing.rend(); ++it) {
+      Pending f{{0, ActionKind::kFence, "", "stonith", it->node, 0, it->action}, {}, {}};
+      if (!ws_.options.concurrent_fencing && !previous.empty())
+        f.after_keys.push_back("fence:" + previous);
+      previous = it->node;
+      node_pending_.push_back(std::move(f));
     }
     for (const auto& n : ws_.nodes) {
       if (!n.shutdown || !n.online || n.unclean) continue;

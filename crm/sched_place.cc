@@ -1,6 +1,6 @@
 // Score and assign: allocation scores per primitive and node, then one node
-// per primitive in Pacemaker's assignment order (priority, score where it
-// runs, scores on the nodes in node order).
+// per primitive in Pacemaker's assignment order (priority, then
+// configuration order).
 #include "crm/sched_place.h"
 
 #include <algorithm>
@@ -152,34 +152,9 @@ bool is_available(const WorkingSet& ws, std::string_view uname) {
   return n != nullptr && node_can_run(*n);
 }
 
-// Assignment order: priority, then the score on the node where it runs, then
-// the scores on the nodes (available nodes first, each part by name).
-bool assigned_before(const WorkingSet& ws, const WsResource& a, const std::vector<NodeScore>& sa,
-                     const WsResource& b, const std::vector<NodeScore>& sb,
-                     const std::vector<std::string>& node_order) {
-  if (a.priority != b.priority) return a.priority > b.priority;
-  auto current_score = [&ws](const WsResource& r, const std::vector<NodeScore>& s) {
-    const auto active = r.active_nodes();
-    if (active.empty()) return -kInfinity;
-    for (const auto& ns : s)
-      if (ns.node == active.front()) return ns.score;
-    (void)ws;
-    return -kInfinity;
-  };
-  const int ca = current_score(a, sa);
-  const int cb = current_score(b, sb);
-  if (ca != cb) return ca > cb;
-  for (const auto& node : node_order) {
-    int x = -kInfinity;
-    int y = -kInfinity;
-    for (const auto& ns : sa)
-      if (ns.node == node) x = ns.score;
-    for (const auto& ns : sb)
-      if (ns.node == node) y = ns.score;
-    if (x != y) return x > y;
-  }
-  return false;
-}
+// Assignment order: higher priority first; equal priorities keep
+// configuration order (the corpus shows no further sorting in 2.1.5).
+bool assigned_before(const WsResource& a, const WsResource& b) { return a.priority > b.priority; }
 
 }  // namespace
 
@@ -252,8 +227,13 @@ std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& 
     for (std::size_t i = 0; i < ws.nodes.size(); ++i)
       if (ws.nodes[i].uname == active.front() && score[i]) add(i, rsc.stickiness);
   }
-  // Fail counts at or over migration-threshold ban the node.
+  // Fail counts at or over migration-threshold ban the node, as does a
+  // probe that found the agent not installed.
   for (const auto& h : rsc.history) {
+    if (h.not_installed) {
+      for (std::size_t i = 0; i < ws.nodes.size(); ++i)
+        if (ws.nodes[i].uname == h.node) score[i] = -kInfinity;
+    }
     if (h.failcount <= 0 || h.failcount < rsc.migration_threshold) continue;
     for (std::size_t i = 0; i < ws.nodes.size(); ++i)
       if (ws.nodes[i].uname == h.node) score[i] = -kInfinity;
@@ -303,21 +283,10 @@ Placement place(const WorkingSet& ws) {
     prims.push_back(&r);
     out.primitives.push_back({r.id, primitive_scores(ws, r), "", !r.managed});
   }
-  // Node order for comparing resources: available nodes first, then by name.
-  std::vector<std::string> node_order;
-  for (const auto& n : ws.nodes) node_order.push_back(n.uname);
-  std::stable_sort(node_order.begin(), node_order.end(),
-                   [&ws](const std::string& a, const std::string& b) {
-                     const bool aa = is_available(ws, a);
-                     const bool ab = is_available(ws, b);
-                     if (aa != ab) return aa;
-                     return std::strcmp(a.c_str(), b.c_str()) < 0;
-                   });
   std::vector<std::size_t> order(prims.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return assigned_before(ws, *prims[a], out.primitives[a].scores, *prims[b],
-                           out.primitives[b].scores, node_order);
+  std::stable_sort(order.begin(), order.end(), [&prims](std::size_t a, std::size_t b) {
+    return assigned_before(*prims[a], *prims[b]);
   });
   std::map<std::string, int, std::less<>> count;
   for (const std::size_t i : order) {

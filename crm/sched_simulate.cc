@@ -24,7 +24,10 @@ std::string simulate(const Cib& cib, const SimulateOptions& options) {
   out << "Current cluster status:\n" << status << "\n";
   const Transition transition = schedule(*ws);
   out << "Transition Summary:\n" << render_transition_summary(transition) << "\n";
-  out << "Executing Cluster Transition:\n" << render_executed(transition) << "\n";
+  out << "Executing Cluster Transition:\n" << render_executed(transition);
+  if (!ws->execution_date.empty())
+    out << "Using the original execution date of: " << ws->execution_date << "\n";
+  out << "\n";
   out << "Revised Cluster Status:\n" << render_status_text(revised_working_set(*ws, transition));
   return out.str();
 }

@@ -1,0 +1,147 @@
+// Scores, rules, placement decisions and the actions/summary built from them.
+#include "crm/sched_place.h"
+
+#include <gtest/gtest.h>
+
+#include "crm/cib_xml.h"
+#include "crm/sched_actions.h"
+#include "crm/sched_graph_print.h"
+
+namespace quorate::crm::sched {
+namespace {
+
+// Two online nodes (node2 with attribute kind=fast), rsc1 running on node1
+// with stickiness 100, rsc2 and rsc3 stopped, rsc2 preferring kind=fast by 50.
+constexpr const char* kCib = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1"
+    validate-with="pacemaker-3.0" dc-uuid="1">
+  <configuration>
+    <crm_config><cluster_property_set id="o">
+      <nvpair id="o1" name="stonith-enabled" value="false"/>
+    </cluster_property_set></crm_config>
+    <nodes>
+      <node id="1" uname="node1"/>
+      <node id="2" uname="node2">
+        <instance_attributes id="n2"><nvpair id="n2k" name="kind" value="fast"/></instance_attributes>
+      </node>
+    </nodes>
+    <resources>
+      <primitive id="rsc1" class="ocf" provider="heartbeat" type="apache">
+        <meta_attributes id="m1"><nvpair id="m1s" name="resource-stickiness" value="100"/></meta_attributes>
+      </primitive>
+      <primitive id="rsc2" class="ocf" provider="heartbeat" type="apache">
+        <operations><op id="rsc2-mon" name="monitor" interval="10s"/></operations>
+      </primitive>
+      <primitive id="rsc3" class="ocf" provider="heartbeat" type="apache"/>
+    </resources>
+    <constraints>
+      <rsc_location id="l2" rsc="rsc2">
+        <rule id="l2r" score="50"><expression id="l2e" attribute="kind" operation="eq" value="FAST"/></rule>
+      </rsc_location>
+    </constraints>
+  </configuration>
+  <status>
+    <node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">
+      <lrm id="1"><lrm_resources>
+        <lrm_resource id="rsc1" class="ocf" provider="heartbeat" type="apache">
+          <lrm_rsc_op id="a1" operation="start" call-id="1" rc-code="0" op-status="0" interval="0"
+              transition-key="1:1:0:x"/>
+        </lrm_resource>
+      </lrm_resources></lrm>
+    </node_state>
+    <node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/>
+  </status>
+</cib>)";
+
+WorkingSet unpack(const char* xml, Cib& cib) {
+  auto parsed = parse_cib_xml(xml, "test.xml");
+  EXPECT_TRUE(parsed.ok()) << parsed.error().message;
+  cib = *parsed;
+  auto ws = unpack_working_set(cib);
+  EXPECT_TRUE(ws.ok());
+  return *ws;
+}
+
+TEST(Rules, ExpressionTypes) {
+  NodeAttrs attrs{{"n", "10"}, {"d", "2.5"}, {"s", "Abc"}, {"v", "1.10"}};
+  auto rule = [](const std::string& attr, const std::string& op, const std::string& value,
+                 const char* type = nullptr) {
+    Rule r;
+    r.score = "7";
+    Expression e;
+    e.attribute = attr;
+    e.operation = op;
+    e.value = value;
+    if (type != nullptr) e.type = std::string(type);
+    r.terms.emplace_back(e);
+    return r;
+  };
+  int score = 0;
+  EXPECT_TRUE(rule_matches(rule("n", "gt", "9"), attrs, &score));  // integers, not strings
+  EXPECT_EQ(score, 7);
+  EXPECT_TRUE(rule_matches(rule("d", "lt", "2.6"), attrs, nullptr));  // numbers ('.')
+  EXPECT_TRUE(rule_matches(rule("s", "eq", "abc"), attrs, nullptr));  // strings: any case
+  EXPECT_TRUE(rule_matches(rule("v", "gt", "1.9", "version"), attrs, nullptr));
+  EXPECT_FALSE(rule_matches(rule("missing", "eq", "x"), attrs, nullptr));
+  EXPECT_TRUE(rule_matches(rule("missing", "ne", "x"), attrs, nullptr));
+  Rule defined = rule("n", "defined", "");
+  EXPECT_TRUE(rule_matches(defined, attrs, nullptr));
+}
+
+TEST(Place, ScoresStickinessAndRules) {
+  Cib cib;
+  const WorkingSet ws = unpack(kCib, cib);
+  const auto s1 = primitive_scores(ws, ws.resources[0]);
+  ASSERT_EQ(s1.size(), 2U);
+  EXPECT_EQ(s1[0].node, "node1");
+  EXPECT_EQ(s1[0].score, 100);  // stickiness where it runs
+  EXPECT_EQ(s1[1].score, 0);
+  const auto s2 = primitive_scores(ws, ws.resources[1]);
+  EXPECT_EQ(s2[0].score, 0);
+  EXPECT_EQ(s2[1].score, 50);  // kind eq FAST matches "fast"
+}
+
+TEST(Place, TiesGoToTheLeastLoadedThenCurrentThenName) {
+  Cib cib;
+  const WorkingSet ws = unpack(kCib, cib);
+  const std::vector<NodeScore> tie{{"node1", 0}, {"node2", 0}};
+  EXPECT_EQ(choose_node(ws, tie, {}, ""), "node1");
+  EXPECT_EQ(choose_node(ws, tie, {}, "node2"), "node2");
+  EXPECT_EQ(choose_node(ws, tie, {{"node1", 1}}, ""), "node2");
+  const std::vector<NodeScore> banned{{"node1", -kInfinity}, {"node2", -1}};
+  EXPECT_EQ(choose_node(ws, banned, {}, ""), "");
+}
+
+TEST(Place, AssignsInConfigurationOrderBalancingLoad) {
+  Cib cib;
+  const WorkingSet ws = unpack(kCib, cib);
+  const Placement p = place(ws);
+  ASSERT_EQ(p.primitives.size(), 3U);
+  EXPECT_EQ(p.find("rsc1")->node, "node1");
+  EXPECT_EQ(p.find("rsc2")->node, "node2");
+  EXPECT_EQ(p.find("rsc3")->node, "node1");  // 1 each: by name
+}
+
+TEST(Schedule, ProbesStartsMonitorsAndSummary) {
+  Cib cib;
+  const WorkingSet ws = unpack(kCib, cib);
+  const Transition t = schedule(ws);
+  const std::string summary = render_transition_summary(t);
+  EXPECT_EQ(summary,
+            "  * Start      rsc2    ( node2 )\n"
+            "  * Start      rsc3    ( node1 )\n");
+  EXPECT_EQ(render_executed(t),
+            "  * Resource action: rsc1            monitor on node2\n"
+            "  * Resource action: rsc2            monitor on node2\n"
+            "  * Resource action: rsc2            monitor on node1\n"
+            "  * Resource action: rsc3            monitor on node2\n"
+            "  * Resource action: rsc3            monitor on node1\n"
+            "  * Resource action: rsc2            start on node2\n"
+            "  * Resource action: rsc3            start on node1\n"
+            "  * Resource action: rsc2            monitor=10000 on node2\n");
+  const WorkingSet after = revised_working_set(ws, t);
+  EXPECT_EQ(after.resources[1].active_nodes(), std::vector<std::string>{"node2"});
+  EXPECT_EQ(after.resources[2].active_nodes(), std::vector<std::string>{"node1"});
+}
+
+}  // namespace
+}  // namespace quorate::crm::sched
