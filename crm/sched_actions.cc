@@ -26,6 +26,12 @@ std::int64_t parse_interval_ms(std::string_view text) {
   return 0;
 }
 
+bool is_true(std::string_view text) {
+  std::string v(text);
+  for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return v == "true" || v == "yes" || v == "on" || v == "1" || v == "y";
+}
+
 bool op_enabled(const Op& op) {
   const std::string* e = find_attr(op.extra, "enabled");
   if (e == nullptr) return true;
@@ -249,15 +255,33 @@ class Builder {
   void finish(std::vector<Pending>& made) { pending_.push_back(std::move(made)); }
 
   void node_actions() {
-    // Created in node order; without concurrent-fencing each waits for the
-    // previous one.
-    std::string previous;
+    // Created in node order with the DC's last; the DC's fencing waits for
+    // all others, and without concurrent-fencing (2.1.5 default: true) each
+    // waits for the previous one.
+    const auto cf = ws_.options.properties.find("concurrent-fencing");
+    const bool concurrent = cf == ws_.options.properties.end() || is_true(cf->second);
+    const std::string* dc_id = ws_.cib != nullptr ? ws_.cib->attr("dc-uuid") : nullptr;
+    std::vector<const Fencing*> created;
+    const Fencing* dc = nullptr;
     for (auto it = t_.fencing.rbegin(); it != t_.fencing.rend(); ++it) {
-      Pending f{{0, ActionKind::kFence, "", "stonith", it->node, 0, it->action}, {}, {}};
-      if (!ws_.options.concurrent_fencing && !previous.empty())
-        f.after_keys.push_back("fence:" + previous);
-      previous = it->node;
-      node_pending_.push_back(std::move(f));
+      const WsNode* n = ws_.find_node(it->node);
+      if (dc_id != nullptr && n != nullptr && n->id == *dc_id) {
+        dc = &*it;
+      } else {
+        created.push_back(&*it);
+      }
+    }
+    std::vector<std::string> before;
+    for (const Fencing* f : created) {
+      Pending p{{0, ActionKind::kFence, "", "stonith", f->node, 0, f->action}, {}, {}};
+      if (!concurrent && !before.empty()) p.after_keys.push_back("fence:" + before.back());
+      before.push_back(f->node);
+      node_pending_.push_back(std::move(p));
+    }
+    if (dc != nullptr) {
+      Pending p{{0, ActionKind::kFence, "", "stonith", dc->node, 0, dc->action}, {}, {}};
+      for (const auto& b : before) p.after_keys.push_back("fence:" + b);
+      node_pending_.push_back(std::move(p));
     }
     for (const auto& n : ws_.nodes) {
       if (!n.shutdown || !n.online || n.unclean) continue;

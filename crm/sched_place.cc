@@ -238,7 +238,14 @@ std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& 
     for (std::size_t i = 0; i < ws.nodes.size(); ++i)
       if (ws.nodes[i].uname == h.node) score[i] = -kInfinity;
   }
-  const bool disabled = rsc.target_role && *rsc.target_role == Role::kStopped;
+  // A failure with on-fail=stop keeps the resource stopped everywhere.
+  bool stop_on_fail = false;
+  for (const auto& h : rsc.history) {
+    if (!h.failed) continue;
+    for (const auto& op : h.ops)
+      if (op.on_fail == "stop" && op.rc != op.target_rc && op.op_status != 1) stop_on_fail = true;
+  }
+  const bool disabled = stop_on_fail || (rsc.target_role && *rsc.target_role == Role::kStopped);
   std::vector<NodeScore> out;
   for (std::size_t i = 0; i < ws.nodes.size(); ++i) {
     out.push_back({ws.nodes[i].uname, disabled ? -kInfinity : score[i].value_or(-kInfinity)});
