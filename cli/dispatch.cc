@@ -51,6 +51,8 @@ void usage(std::ostream& out) {
       << "  ring ...      totem link status (same options as corosync-cfgtool)\n"
       << "  cluster up|down|status [--nodes N] [--dir DIR] [--port P] [--bin DIR]\n"
       << "                a local cluster of N quorated on 127.0.0.x\n"
+      << "  simulate -x CIB.xml [-S] [--json]\n"
+      << "                offline scheduler run on a CIB file (same as crm_simulate)\n"
       << "  keygen [-k FILE]\n"
       << "                write a new authkey (default /etc/quorate/authkey)\n"
       << "  version       print the version\n"
