@@ -43,14 +43,6 @@ std::string get(const StrMap& m, std::string_view key, std::string_view def = ""
   return it == m.end() ? std::string(def) : it->second;
 }
 
-// A boolean-ish timestamp ("true", "online", or a positive number).
-bool flag_or_time(const OptString& v, std::string_view truthy) {
-  if (!v) return false;
-  if (*v == truthy || *v == "true") return true;
-  auto n = to_int(*v);
-  return n && *n > 0;
-}
-
 ClusterOptions unpack_options(const Cib& cib) {
   ClusterOptions o;
   for (const auto& set : cib.configuration.crm_config) {
@@ -66,6 +58,17 @@ ClusterOptions unpack_options(const Cib& cib) {
   o.startup_fencing = is_true(get(p, "startup-fencing", "true"));
   o.concurrent_fencing = is_true(get(p, "concurrent-fencing", "false"));
   o.no_quorum_policy = get(p, "no-quorum-policy", "stop");
+  for (auto& ch : o.no_quorum_policy)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (o.no_quorum_policy != "ignore" && o.no_quorum_policy != "freeze" &&
+      o.no_quorum_policy != "demote" && o.no_quorum_policy != "suicide")
+    o.no_quorum_policy = "stop";
+  if (o.no_quorum_policy == "suicide") {
+    // Effective only with fencing, and once the cluster has had quorum.
+    const auto* panic = cib.attr("no-quorum-panic");
+    const bool do_panic = panic != nullptr && to_int(*panic).value_or(0) != 0;
+    if (!o.stonith_enabled || !(do_panic || o.have_quorum)) o.no_quorum_policy = "stop";
+  }
   o.symmetric_cluster = is_true(get(p, "symmetric-cluster", "true"));
   o.start_failure_is_fatal = is_true(get(p, "start-failure-is-fatal", "true"));
   o.stop_all_resources = is_true(get(p, "stop-all-resources", "false"));
@@ -74,60 +77,137 @@ ClusterOptions unpack_options(const Cib& cib) {
   return o;
 }
 
-void unpack_node_state(const NodeState& ns, bool stonith_enabled, WsNode& n) {
-  if (ns.transient_attributes) {
-    merge_sets(ns.transient_attributes->sets, SetKind::kInstance, n.transient);
+bool ieq(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
   }
-  const bool in_ccm = flag_or_time(ns.in_ccm, "true");
-  const bool crmd = flag_or_time(ns.crmd, "online");
-  const std::string join = ns.join.value_or("down");
-  const std::string expected = ns.expected.value_or("");
-  n.expected_up = expected == "member";
-  const std::string shutdown = get(n.transient, "shutdown", "0");
-  n.shutdown = !shutdown.empty() && shutdown != "0";
-  if (in_ccm && crmd && join == "member") {
-    n.online = true;
-  } else if (in_ccm && crmd && expected != "down") {
-    n.pending = true;  // in membership, not yet joined
-  } else if (expected == "down" || (!in_ccm && !crmd && expected.empty())) {
-    n.online = false;  // cleanly down
+  return true;
+}
+
+bool opt_true(const OptString& v) { return v && is_true(*v); }
+bool opt_eq(const OptString& v, std::string_view s) { return v && ieq(*v, s); }
+
+// A node attribute as Pacemaker reads it: the status (transient) value wins
+// over the configured one.
+const std::string* node_attr(const WsNode& n, std::string_view name) {
+  if (auto it = n.transient.find(name); it != n.transient.end()) return &it->second;
+  if (auto it = n.attrs.find(name); it != n.attrs.end()) return &it->second;
+  return nullptr;
+}
+
+// Pacemaker 2.1's online/clean rules for a cluster node with a node_state.
+// in_ccm is the membership layer's view, crmd the controller's, join the
+// controller's join state, expected what the DC expects. With fencing, a node
+// that is (or may be) running but not properly in the cluster is unclean; a
+// node in membership whose controller has not joined yet is pending. Without
+// fencing, only a node expected up whose controller vanished while it stayed
+// in membership is unclean (there is nothing to fence, but it is flagged).
+void determine_online(const NodeState& ns, const ClusterOptions& o, WsNode& n) {
+  n.shutdown = false;
+  n.expected_up = false;
+  const std::string* shutdown = node_attr(n, "shutdown");
+  if (shutdown != nullptr && *shutdown != "0") {
+    n.shutdown = true;
+  } else if (opt_eq(ns.expected, "member")) {
+    n.expected_up = true;
+  }
+  const bool in_cluster = opt_true(ns.in_ccm);
+  const bool crmd_online = opt_eq(ns.crmd, "online");
+  bool online = false;
+  if (!o.stonith_enabled) {
+    if (!in_cluster) {
+      // down
+    } else if (crmd_online) {
+      online = opt_eq(ns.join, "member");
+    } else if (n.expected_up) {
+      n.unclean = true;  // peer is unexpectedly down
+    }
+    n.online = online;
+    return;
+  }
+  bool terminate = false;
+  if (const std::string* t = node_attr(n, "terminate")) {
+    terminate = is_true(*t) || (!t->empty() && (*t)[0] != '0' &&
+                                std::isdigit(static_cast<unsigned char>((*t)[0])));
+  }
+  const std::string exp = ns.expected.value_or("down");
+  online = in_cluster;
+  if (n.shutdown) {
+    online = crmd_online;  // a dead peer cannot shut down
+  } else if (!ns.in_ccm) {
+    n.unclean = true;  // never seen by the cluster
+  } else if (opt_eq(ns.join, "banned")) {
+    n.unclean = true;
+  } else if (!terminate && ieq(exp, "down")) {
+    if (in_cluster || crmd_online) {
+      n.pending = true;
+      n.standby = true;
+    }
+  } else if (terminate && opt_eq(ns.join, "down") && !in_cluster && !crmd_online) {
+    online = false;  // just fenced
+  } else if (!in_cluster || !crmd_online || terminate) {
+    n.unclean = true;
+  } else if (opt_eq(ns.join, "member")) {
+    // active
+  } else if (opt_eq(ns.join, "pending") || opt_eq(ns.join, "down")) {
+    n.pending = true;
+    n.standby = true;
   } else {
-    n.unclean = stonith_enabled;  // expected up but gone: membership or controller lost
+    n.unclean = true;  // unknown state
   }
+  n.online = online;
+}
+
+WsNode* find_node_any(std::vector<WsNode>& nodes, std::string_view id, const OptString& uname) {
+  for (auto& n : nodes)
+    if (n.id == id) return &n;
+  if (uname) {
+    for (auto& n : nodes)
+      if (ieq(n.uname, *uname)) return &n;
+  }
+  return nullptr;
 }
 
 std::vector<WsNode> unpack_nodes(const Cib& cib, const ClusterOptions& o) {
   std::vector<WsNode> nodes;
   for (const auto& cn : cib.configuration.nodes) {
-    if (cn.type && *cn.type != "member" && *cn.type != "normal") continue;
+    if (cn.type && !ieq(*cn.type, "member") && !ieq(*cn.type, "normal")) continue;
     WsNode n;
     n.id = cn.id;
     n.uname = cn.uname;
     merge_sets(cn.sets, SetKind::kInstance, n.attrs);
-    n.unclean = o.stonith_enabled && o.startup_fencing;  // until seen in the status
-    bool seen = false;
-    if (cib.status) {
-      for (const auto& ns : cib.status->nodes) {
-        if (ns.id == cn.id || (ns.uname && *ns.uname == cn.uname && ns.id.empty())) {
-          seen = true;
-          n.unclean = false;
-          unpack_node_state(ns, o.stonith_enabled, n);
-          break;
-        }
-      }
-    }
-    (void)seen;
-    const std::string standby =
-        n.transient.count("standby") ? get(n.transient, "standby") : get(n.attrs, "standby", "off");
-    n.standby = is_true(standby);
-    const std::string maint = n.transient.count("maintenance") ? get(n.transient, "maintenance")
-                                                               : get(n.attrs, "maintenance", "off");
-    n.maintenance = is_true(maint);
+    // Until its node_state is seen, a node is unclean if startup fencing
+    // applies (fencing enabled and startup-fencing not false).
+    n.unclean = o.stonith_enabled && o.startup_fencing;
+    n.unseen = true;
     nodes.push_back(std::move(n));
   }
   std::stable_sort(nodes.begin(), nodes.end(), [](const WsNode& a, const WsNode& b) {
     return node_name_less(a.uname, b.uname);
   });
+  if (!cib.status) return nodes;
+  for (const auto& ns : cib.status->nodes) {
+    if (!ns.uname) continue;  // malformed: Pacemaker ignores it
+    WsNode* n = find_node_any(nodes, ns.id, ns.uname);
+    if (n == nullptr) continue;
+    if (ns.transient_attributes) {
+      // Later (status) values replace earlier ones.
+      StrMap fresh;
+      merge_sets(ns.transient_attributes->sets, SetKind::kInstance, fresh);
+      for (auto& [k, v] : fresh) n->transient[k] = v;
+    }
+    // Standby and maintenance are read only for nodes with a node_state.
+    if (const auto* v = node_attr(*n, "standby"); v != nullptr && is_true(*v)) n->standby = true;
+    if (const auto* v = node_attr(*n, "maintenance"); v != nullptr && is_true(*v))
+      n->maintenance = true;
+    n->unclean = false;
+    n->unseen = false;
+    determine_online(ns, o, *n);
+    if (!o.have_quorum && n->online && o.no_quorum_policy == "suicide") n->unclean = true;
+  }
   return nodes;
 }
 
@@ -185,6 +265,11 @@ WsResource make_group(const Group& g, const StrMap& inherited) {
   return r;
 }
 
+void mark_orphan(WsResource& r) {
+  r.orphan = true;
+  for (auto& c : r.children) mark_orphan(c);
+}
+
 void suffix_ids(WsResource& r, int instance) {
   r.id = r.base_id + ":" + std::to_string(instance);
   for (auto& c : r.children) suffix_ids(c, instance);
@@ -226,6 +311,15 @@ WsResource make_clone(const Clone& c, const StrMap& defaults, int node_count) {
     suffix_ids(child, i);
     r.children.push_back(std::move(child));
   }
+  if (r.clone_max == 0) {
+    // Pacemaker keeps one (orphan) instance so that history can find the clone.
+    WsResource child = std::holds_alternative<Primitive>(c.child)
+                           ? make_primitive(std::get<Primitive>(c.child), r.meta)
+                           : make_group(std::get<Group>(c.child), r.meta);
+    suffix_ids(child, 0);
+    mark_orphan(child);
+    r.children.push_back(std::move(child));
+  }
   return r;
 }
 
@@ -264,110 +358,120 @@ std::string on_fail_for(const std::vector<Op>& ops, const std::string& task,
   return "";
 }
 
-std::vector<HistoryOp> sorted_ops(const LrmResource& lr, const std::vector<Op>& configured) {
-  std::vector<HistoryOp> ops;
-  for (const auto& op : lr.ops) {
-    HistoryOp h;
-    h.target_rc = target_rc_of(op.transition_key);
-    h.task = op.operation;
-    h.call_id = op.call_id.value_or(-1);
-    h.rc = op.rc_code.value_or(0);
-    h.op_status = op.op_status.value_or(0);
-    h.interval_ms = op.interval_ms.value_or(0);
-    h.on_fail = on_fail_for(configured, h.task, h.interval_ms);
-    ops.push_back(h);
+// One lrm_rsc_op with what sorting and replaying it need.
+struct RawOp {
+  HistoryOp h;
+  std::string id;
+  std::int64_t xml_call_id = -1;
+  std::int64_t last_rc_change = -1;
+  bool has_key = false;
+  bool has_magic = false;
+  std::string uuid;
+  std::int64_t transition = -1;
+  bool has_on_node = false;
+};
+
+// "op_status:rc;action:transition:target_rc:uuid" -> transition and uuid.
+bool decode_magic(const std::string& magic, std::int64_t* transition, std::string* uuid) {
+  const auto semi = magic.find(';');
+  if (semi == std::string::npos) return false;
+  const std::string key = magic.substr(semi + 1);
+  const auto a = key.find(':');
+  const auto b = a == std::string::npos ? a : key.find(':', a + 1);
+  const auto c = b == std::string::npos ? b : key.find(':', b + 1);
+  if (c == std::string::npos) return false;
+  const auto t = to_int(std::string_view(key).substr(a + 1, b - a - 1));
+  if (!t) return false;
+  *transition = *t;
+  *uuid = key.substr(c + 1);
+  return true;
+}
+
+// Pacemaker's history order: by call id; a pending operation (call id -1)
+// against a completed one by the transition numbers in their magic.
+int compare_ops(const RawOp& a, const RawOp& b) {
+  if (a.id == b.id) return 0;
+  const std::int64_t ac = a.xml_call_id;
+  const std::int64_t bc = b.xml_call_id;
+  if (ac == -1 && bc == -1) return 0;
+  if (ac >= 0 && ac < bc) return -1;
+  if (bc >= 0 && ac > bc) return 1;
+  if (bc >= 0 && ac == bc) {
+    if (a.last_rc_change >= 0 && a.last_rc_change < b.last_rc_change) return -1;
+    if (b.last_rc_change >= 0 && a.last_rc_change > b.last_rc_change) return 1;
+    return 0;
   }
-  // Pending ops (call-id -1) are the most recent.
-  std::stable_sort(ops.begin(), ops.end(), [](const HistoryOp& a, const HistoryOp& b) {
-    auto key = [](const HistoryOp& o) { return o.call_id < 0 ? INT64_MAX : o.call_id; };
-    return key(a) < key(b);
-  });
+  if (!a.has_magic || !b.has_magic) return 0;
+  if (!ieq(a.uuid, b.uuid) || a.transition == b.transition) {
+    if (bc == -1) return -1;
+    if (ac == -1) return 1;
+    return 0;
+  }
+  if ((a.transition >= 0 && a.transition < b.transition) || b.transition == -1) return -1;
+  if ((b.transition >= 0 && a.transition > b.transition) || a.transition == -1) return 1;
+  return 0;
+}
+
+// GLib's list merge sort (stable; halves of floor(n/2) and the rest), so that
+// an inconsistent comparison orders entries as Pacemaker does.
+void merge_sort(std::vector<RawOp>& v) {
+  if (v.size() < 2) return;
+  const auto half = static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::vector<RawOp> left(v.begin(), v.begin() + half);
+  std::vector<RawOp> right(v.begin() + half, v.end());
+  merge_sort(left);
+  merge_sort(right);
+  std::size_t i = 0;
+  std::size_t j = 0;
+  std::size_t k = 0;
+  while (i < left.size() && j < right.size())
+    v[k++] = compare_ops(left[i], right[j]) <= 0 ? std::move(left[i++]) : std::move(right[j++]);
+  while (i < left.size()) v[k++] = std::move(left[i++]);
+  while (j < right.size()) v[k++] = std::move(right[j++]);
+}
+
+std::vector<RawOp> sorted_ops(const LrmResource& lr, const std::vector<Op>& configured) {
+  std::vector<RawOp> ops;
+  // Pacemaker builds the list by prepending, then sorts it.
+  for (auto it = lr.ops.rbegin(); it != lr.ops.rend(); ++it) {
+    const LrmRscOp& op = *it;
+    RawOp r;
+    r.h.target_rc = target_rc_of(op.transition_key);
+    r.h.task = op.operation;
+    r.h.call_id = op.call_id.value_or(-1);
+    r.h.rc = op.rc_code.value_or(0);
+    r.h.op_status = op.op_status.value_or(0);
+    r.h.interval_ms = op.interval_ms.value_or(0);
+    r.h.on_fail = on_fail_for(configured, r.h.task, r.h.interval_ms);
+    r.h.key = op.operation_key.value_or(op.id);
+    r.id = op.id;
+    r.xml_call_id = op.call_id.value_or(-1);
+    r.last_rc_change = op.last_rc_change.value_or(-1);
+    r.has_key = op.transition_key.has_value();
+    if (op.transition_magic)
+      r.has_magic = decode_magic(*op.transition_magic, &r.transition, &r.uuid);
+    r.has_on_node = op.on_node.has_value();
+    ops.push_back(std::move(r));
+  }
+  merge_sort(ops);
   return ops;
 }
 
-// Replays the history of one primitive on one node. An operation's result
-// is judged against the rc its transition expected (so an old CIB's
-// "op-status=4 rc=7" probe that expected 7 is a clean "not running").
-NodeRscState replay(const std::string& node, std::vector<HistoryOp> ops, bool stonith_enabled) {
-  NodeRscState s;
-  s.node = node;
-  auto at_least_started = [&s] {
-    if (s.role == Role::kUnknown || s.role == Role::kStopped) s.role = Role::kStarted;
-  };
-  for (const auto& op : ops) {
-    if (op.op_status == 1) continue;  // cancelled
-    if (op.task == "notify" || op.task == "meta-data") continue;
-    const bool recurring = op.interval_ms > 0;
-    const bool probe = op.task == "monitor" && !recurring;
-    if (op.op_status == -1 || op.rc == 193) {
-      s.pending_task = op.task;
-      s.pending_recurring = recurring;
-      if (op.task == "start" || op.task == "migrate_from") {
-        s.role = Role::kStarted;
-      } else if (op.task == "promote") {
-        s.role = Role::kUnpromoted;
-      } else if (op.task == "demote") {
-        s.role = Role::kPromoted;
-      }
-      continue;
-    }
-    s.pending_task.clear();
-    s.pending_recurring = false;
-    const bool completed = op.op_status == 0 || op.op_status == 4;
-    if (completed && probe && op.rc == 5) {
-      s.role = Role::kStopped;
-      s.not_installed = true;
-      continue;
-    }
-    const bool ok =
-        completed && (op.rc == op.target_rc || (probe && (op.rc == 0 || op.rc == 7 || op.rc == 8)));
-    if (ok) {
-      if (op.rc == 7) {
-        s.role = Role::kStopped;
-      } else if (op.rc == 8) {
-        s.role = Role::kPromoted;
-      } else if (op.task == "stop" || op.task == "migrate_to") {
-        s.role = Role::kStopped;
-      } else if (op.task == "start" || op.task == "migrate_from") {
-        s.role = Role::kStarted;
-      } else if (op.task == "promote") {
-        s.role = Role::kPromoted;
-      } else if (op.task == "demote") {
-        s.role = Role::kUnpromoted;
-      } else {
-        at_least_started();
-      }
-      if (op.task == "start" || op.task == "stop" || op.task == "promote" || op.task == "demote" ||
-          probe) {
-        s.failed = false;
-        s.blocked = false;
-        s.failure_ignored = false;
-      }
-      continue;
-    }
-    std::string on_fail = op.on_fail;
-    if (on_fail.empty())
-      on_fail = op.task == "stop" ? (stonith_enabled ? "fence" : "block") : "restart";
-    // Hard errors (not installed, fatal) cannot be ignored.
-    if (on_fail == "ignore" && op.op_status >= 5 && op.op_status <= 7) on_fail = "restart";
-    if (on_fail == "ignore") {
-      s.failure_ignored = true;
-      at_least_started();
-      continue;
-    }
-    s.failed = true;
-    if (on_fail == "block") s.blocked = true;
-    if (on_fail == "fence") s.needs_fencing = true;
-    if (op.rc == 9 || op.task == "promote") {
-      s.role = Role::kPromoted;
-    } else if (op.task == "demote") {
-      s.role = Role::kUnpromoted;
-    } else {
-      at_least_started();
-    }
-  }
-  s.ops = std::move(ops);
-  return s;
+// Failure responses, least to most severe.
+enum class OnFail { kIgnore, kDemote, kRecover, kMigrate, kBlock, kStop, kStandby, kFence };
+
+OnFail on_fail_of(const HistoryOp& op, bool stonith_enabled) {
+  std::string v = op.on_fail;
+  for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (v == "ignore") return OnFail::kIgnore;
+  if (v == "block") return OnFail::kBlock;
+  if (v == "demote") return OnFail::kDemote;
+  if (v == "fence") return stonith_enabled ? OnFail::kFence : OnFail::kStop;
+  if (v == "standby") return OnFail::kStandby;
+  if (v == "stop") return OnFail::kStop;
+  if (v == "restart") return OnFail::kRecover;
+  if (op.task == "stop") return stonith_enabled ? OnFail::kFence : OnFail::kBlock;
+  return OnFail::kRecover;
 }
 
 int failcount_for(const WsNode& node, std::string_view rsc_id) {
@@ -380,153 +484,432 @@ int failcount_for(const WsNode& node, std::string_view rsc_id) {
   return total;
 }
 
+bool role_active(Role r) {
+  return r == Role::kStarted || r == Role::kUnpromoted || r == Role::kPromoted;
+}
+
+int rank(Role r) { return static_cast<int>(r); }
+
+// What the history replay needs to know about the cluster and the resource.
+struct ReplayContext {
+  const ClusterOptions& options;
+  bool have_stonith_resource = false;
+  bool promotable = false;  // the resource is (in) a promotable clone
+  bool managed = true;      // configured is-managed and not yet blocked
+};
+
+// Replays one primitive's history on one node the way Pacemaker 2.1 unpacks
+// it (unpack_rsc_op): results are judged against the expected rc of their
+// transition, degraded monitor results count as success, probe failures
+// meaning "not installed/configured" count as "not running", on-fail decides
+// what a failure means, and a failed stop that cannot be fenced blocks the
+// resource.
+class Replay {
+ public:
+  Replay(const ReplayContext& ctx, WsNode& node) : ctx_(ctx), node_(node) { s_.node = node.uname; }
+
+  NodeRscState run(const std::vector<RawOp>& ops) {
+    for (const auto& op : ops) step(op);
+    for (const auto& op : ops) s_.ops.push_back(op.h);
+    finish();
+    return std::move(s_);
+  }
+
+ private:
+  void set_active() { s_.role = ctx_.promotable ? Role::kUnpromoted : Role::kStarted; }
+  bool managed() const { return ctx_.managed && !s_.blocked; }
+
+  bool can_fence() const {
+    const auto& o = ctx_.options;
+    if (!o.stonith_enabled || !ctx_.have_stonith_resource) return false;
+    return o.have_quorum || o.no_quorum_policy == "ignore" || node_.online;
+  }
+
+  void check_recoverable(const std::string& task) {
+    if (task == "stop" && !can_fence()) s_.blocked = true;
+  }
+
+  void update_state(const HistoryOp& op, std::int64_t rc, bool masked) {
+    bool clear = false;
+    if (rc == 5 || masked) {
+      s_.role = Role::kStopped;
+    } else if (rc == 7) {
+      clear = true;
+    } else if (op.task == "monitor") {
+      if (!last_failure_key_.empty() && op.key == last_failure_key_) clear = true;
+      if (rank(s_.role) < rank(Role::kStarted)) set_active();
+    } else if (op.task == "start" || op.task == "migrate_from") {
+      s_.role = Role::kStarted;
+      clear = true;
+    } else if (op.task == "stop" || op.task == "migrate_to") {
+      s_.role = Role::kStopped;
+      clear = true;
+    } else if (op.task == "promote") {
+      s_.role = Role::kPromoted;
+      clear = true;
+    } else if (op.task == "demote") {
+      if (on_fail_ == OnFail::kDemote) clear = true;
+      s_.role = Role::kUnpromoted;
+    } else if (rank(s_.role) < rank(Role::kStarted)) {
+      set_active();
+    }
+    if (clear && on_fail_ != OnFail::kStop && on_fail_ != OnFail::kFence &&
+        on_fail_ != OnFail::kMigrate && on_fail_ != OnFail::kStandby)
+      on_fail_ = OnFail::kIgnore;
+  }
+
+  void failure(const HistoryOp& op, std::int64_t rc, OnFail strategy) {
+    last_failure_key_ = op.key;
+    if (static_cast<int>(on_fail_) < static_cast<int>(strategy)) on_fail_ = strategy;
+    if (op.task == "promote") {
+      s_.role = Role::kPromoted;
+    } else if (op.task == "demote") {
+      if (strategy == OnFail::kBlock) {
+        s_.role = Role::kPromoted;
+      } else if (rc == 7) {
+        s_.role = Role::kStopped;
+      } else {
+        s_.role = Role::kUnpromoted;
+      }
+    }
+    if (rank(s_.role) < rank(Role::kStarted)) set_active();
+  }
+
+  void step(const RawOp& raw) {
+    const HistoryOp& op = raw.h;
+    if (op.task == "notify" || op.task == "meta-data") return;
+    std::int64_t status = op.op_status;
+    if (status < -1 || status > 11) return;
+    const std::int64_t target = raw.has_key ? op.target_rc : -1;
+    std::int64_t rc = op.rc;
+    const bool probe = op.task == "monitor" && op.interval_ms == 0;
+
+    if (status == -1) {  // in flight
+      if (op.task == "start") {
+        set_active();
+      } else if (op.task == "promote") {
+        s_.role = Role::kPromoted;
+      }
+      if (s_.first_pending.empty() && (op.interval_ms != 0 || op.task != "monitor"))
+        s_.first_pending = op.task;
+      s_.pending_task = op.task;
+      s_.pending_recurring = op.interval_ms > 0;
+      return;
+    }
+    s_.pending_task.clear();
+    s_.pending_recurring = false;
+
+    // Remap the result.
+    if (op.task == "monitor") {
+      if (rc == 190) rc = 0;  // degraded: running
+      if (rc == 191) rc = 8;  // degraded promoted: promoted
+    }
+    const bool masked = probe && (op.rc == 5 || op.rc == 6 || status == 7);
+    if (masked) {
+      status = 0;
+      rc = 7;
+    }
+    if (status == 0 || status == 4) {
+      status = (target < 0 || target != rc) ? 4 : 0;
+      switch (rc) {
+        case 0:
+          if (probe && target == 7) status = 0;
+          break;
+        case 7:
+          if (probe || target == rc || !managed()) {
+            status = 0;
+            s_.role = Role::kStopped;
+            on_fail_ = OnFail::kIgnore;
+          }
+          break;
+        case 8:
+          if (probe && rc != target) status = 0;
+          s_.role = Role::kPromoted;
+          break;
+        case 9:
+        case 191:
+          s_.role = Role::kPromoted;
+          status = 4;
+          break;
+        case 6:
+          status = 6;
+          break;
+        case 3:
+          if (op.interval_ms == 0) {
+            check_recoverable(op.task);
+            status = 5;
+          } else {
+            status = 3;
+          }
+          break;
+        case 5:
+        case 2:
+        case 4:
+          check_recoverable(op.task);
+          status = 5;
+          break;
+        default:
+          if (status == 0) status = 4;
+          break;
+      }
+    }
+    if (masked) {
+      update_state(op, target, true);
+      if (op.rc == 5 || status == 7) s_.not_installed = true;
+      if (node_.online && raw.has_on_node && s_.failed_probe_rc == 0)
+        s_.failed_probe_rc = static_cast<int>(op.rc);
+      return;
+    }
+    switch (status) {
+      case 1:  // cancelled
+        return;
+      case 0:
+        update_state(op, rc, false);
+        return;
+      case 7: {  // agent not installed
+        const OnFail strategy = on_fail_of(op, ctx_.options.stonith_enabled);
+        if (strategy == OnFail::kIgnore) on_fail_ = OnFail::kMigrate;
+        failure(op, rc, strategy);
+        return;
+      }
+      default:
+        break;
+    }
+    const OnFail strategy = on_fail_of(op, ctx_.options.stonith_enabled);
+    if (strategy == OnFail::kIgnore) {
+      update_state(op, target, false);
+      s_.failure_ignored = true;
+      return;
+    }
+    failure(op, rc, strategy);
+  }
+
+  // Pacemaker's process_rsc_state: what the final state means for the node.
+  void finish() {
+    const auto& o = ctx_.options;
+    if (role_active(s_.role) && !node_.online && !node_.maintenance && managed() &&
+        o.stonith_enabled)
+      node_.unclean = true;  // thought to be active on a node that is gone
+    const OnFail effective = node_.unclean ? OnFail::kIgnore : on_fail_;
+    switch (effective) {
+      case OnFail::kFence:
+        node_.unclean = true;
+        s_.needs_fencing = true;
+        break;
+      case OnFail::kBlock:
+        s_.blocked = true;
+        break;
+      case OnFail::kStandby:
+        node_.standby = true;
+        node_.standby_onfail = true;
+        break;
+      default:
+        break;
+    }
+    if (role_active(s_.role)) s_.failed = effective != OnFail::kIgnore;
+  }
+
+  const ReplayContext& ctx_;
+  WsNode& node_;
+  NodeRscState s_;
+  OnFail on_fail_ = OnFail::kIgnore;
+  std::string last_failure_key_;
+};
+
+// The part of an id before a ":N" clone suffix.
+std::string_view base_name(std::string_view id) {
+  const auto colon = id.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == id.size()) return id;
+  for (std::size_t i = colon + 1; i < id.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(id[i]))) return id;
+  return id.substr(0, colon);
+}
+
+void collect_prims(const WsResource& r, std::vector<const WsResource*>& out) {
+  if (r.kind == RscKind::kPrimitive) {
+    out.push_back(&r);
+    return;
+  }
+  for (const auto& c : r.children) collect_prims(c, out);
+}
+
+// Nodes where a primitive is active, in history order.
+std::vector<std::string> prim_running(const WsResource& p) {
+  std::vector<std::string> out;
+  for (const auto& h : p.history)
+    if (role_active(h.role) && std::find(out.begin(), out.end(), h.node) == out.end())
+      out.push_back(h.node);
+  return out;
+}
+
+// Where a primitive's first in-flight operation ran ("" if none).
+std::string pending_node(const WsResource& p) {
+  for (const auto& h : p.history)
+    if (!h.first_pending.empty()) return h.node;
+  return "";
+}
+
+bool prim_blocked(const WsResource& p) {
+  return std::any_of(p.history.begin(), p.history.end(),
+                     [](const NodeRscState& h) { return h.blocked; });
+}
+
+// The member of clone instance `inst` configured as `base` (the instance
+// itself when it is a primitive).
+WsResource* member_of(WsResource& inst, std::string_view base) {
+  if (inst.kind == RscKind::kPrimitive) return inst.base_id == base ? &inst : nullptr;
+  for (auto& c : inst.children)
+    if (c.base_id == base) return &c;
+  return nullptr;
+}
+
+void clear_for_orphan(WsResource& r, int instance) {
+  r.id = r.base_id + ":" + std::to_string(instance);
+  r.orphan = true;
+  r.history.clear();
+  for (auto& c : r.children) clear_for_orphan(c, instance);
+}
+
 struct Unpacker {
   WorkingSet& ws;
-  // primitive base id -> path to it: (top index, clone?, member index)
-  struct Where {
-    std::size_t top = 0;
-    bool in_clone = false;
-    bool in_group = false;
-    std::size_t member = 0;
-  };
-  std::map<std::string, Where, std::less<>> where;
+  bool have_stonith_resource = false;
   std::vector<WsResource> orphans;
-  std::set<std::string> fence_nodes;  // a failed stop there needs fencing
 
-  void index() {
-    for (std::size_t i = 0; i < ws.resources.size(); ++i) {
-      const auto& r = ws.resources[i];
-      if (r.kind == RscKind::kPrimitive) {
-        where[r.base_id] = {i, false, false, 0};
-      } else if (r.kind == RscKind::kGroup) {
-        for (std::size_t m = 0; m < r.children.size(); ++m)
-          where[r.children[m].base_id] = {i, false, true, m};
-      } else if (!r.children.empty()) {
-        const auto& c = r.children.front();
-        if (c.kind == RscKind::kPrimitive) {
-          where[c.base_id] = {i, true, false, 0};
-        } else {
-          for (std::size_t m = 0; m < c.children.size(); ++m)
-            where[c.children[m].base_id] = {i, true, true, m};
+  // Pacemaker's resource lookup by history id: a resource whose id is `id`,
+  // or a clone instance whose id without the ":N" suffix is `id`, in
+  // configuration order. Sets *top to the top-level resource.
+  static WsResource* find(std::vector<WsResource>& rs, std::string_view id, WsResource** top,
+                          WsResource* current_top) {
+    for (auto& r : rs) {
+      WsResource* t = current_top != nullptr ? current_top : &r;
+      const bool instance = r.id != r.base_id;
+      if (r.id == id || (instance && r.base_id == id)) {
+        *top = t;
+        return &r;
+      }
+      if (auto* found = find(r.children, id, top, t)) return found;
+    }
+    return nullptr;
+  }
+
+  bool requires_fencing(const WsResource& p) const {
+    std::string v = get(p.meta, "requires");
+    for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (v == "fencing" || v == "unfencing") return true;
+    if (v == "quorum" || v == "nothing") return false;
+    if (p.rsc_class == "stonith") return false;
+    return ws.options.stonith_enabled;
+  }
+
+  // Pacemaker's find_anonymous_clone: the instance already active (or
+  // pending) on the node; else the first inactive, unblocked instance not
+  // pending elsewhere; else a new orphan instance. An instance that would
+  // only run on an unclean or offline node, for a resource not requiring
+  // fencing, becomes an orphan unless the clone runs everywhere.
+  WsResource* anonymous_instance(WsResource& clone, const WsNode& node, std::string_view base) {
+    WsResource* found = nullptr;
+    WsResource* inactive = nullptr;
+    bool skip_inactive = false;
+    for (auto& inst : clone.children) {
+      if (found != nullptr) break;
+      std::vector<const WsResource*> prims;
+      collect_prims(inst, prims);
+      std::vector<std::string> where;
+      for (const auto* p : prims) {
+        for (auto& n : prim_running(*p))
+          if (std::find(where.begin(), where.end(), n) == where.end()) where.push_back(n);
+        const std::string pn = pending_node(*p);
+        if (!pn.empty() && std::find(where.begin(), where.end(), pn) == where.end())
+          where.push_back(pn);
+      }
+      if (!where.empty()) {
+        if (where.front() == node.uname) {
+          WsResource* m = member_of(inst, base);
+          if (m != nullptr) {
+            if (!prim_running(*m).empty()) {
+              skip_inactive = true;  // a second history of the same instance
+            } else {
+              found = m;
+            }
+          }
+        }
+        continue;
+      }
+      const bool blocked = inst.kind == RscKind::kPrimitive && prim_blocked(inst);
+      if (!skip_inactive && inactive == nullptr && !blocked) {
+        inactive = member_of(inst, base);
+        if (inactive != nullptr) {
+          const std::string pn = pending_node(*inactive);
+          if (!pn.empty() && pn != node.uname) inactive = nullptr;
         }
       }
     }
+    if (found == nullptr && !skip_inactive) found = inactive;
+    if (found != nullptr && !requires_fencing(*found) && (!node.online || node.unclean) &&
+        clone.clone_max != static_cast<int>(ws.nodes.size()))
+      found = nullptr;
+    if (found != nullptr) return found;
+    WsResource inst = clone.children.front();
+    clear_for_orphan(inst, static_cast<int>(clone.children.size()));
+    clone.children.push_back(std::move(inst));
+    return member_of(clone.children.back(), base);
   }
 
-  static bool active(const NodeRscState& s) {
-    return s.failed || s.role == Role::kStarted || s.role == Role::kUnpromoted ||
-           s.role == Role::kPromoted || !s.pending_task.empty();
-  }
-
-  static bool instance_active_on(const WsResource& inst, const std::string& node) {
-    if (inst.kind == RscKind::kPrimitive) {
-      for (const auto& h : inst.history)
-        if (h.node == node && active(h)) return true;
-      return false;
-    }
-    for (const auto& c : inst.children)
-      if (instance_active_on(c, node)) return true;
-    return false;
-  }
-
-  static bool instance_active_anywhere(const WsResource& inst) {
-    if (inst.kind == RscKind::kPrimitive) {
-      for (const auto& h : inst.history)
-        if (active(h)) return true;
-      return false;
-    }
-    for (const auto& c : inst.children)
-      if (instance_active_anywhere(c)) return true;
-    return false;
-  }
-
-  static void add_history(WsResource& prim, const WsNode& node, NodeRscState s,
-                          bool anonymous = false) {
-    s.failcount = failcount_for(node, anonymous ? prim.base_id : prim.id);
-    prim.history.push_back(std::move(s));
-  }
-
-  void unpack_lrm(const WsNode& node, const LrmResource& lr) {
-    std::string id = lr.id;
-    std::optional<int> instance;
-    if (auto colon = id.rfind(':'); colon != std::string::npos) {
-      if (auto n = to_int(std::string_view(id).substr(colon + 1))) {
-        instance = static_cast<int>(*n);
-        id = id.substr(0, colon);
+  void unpack_lrm(WsNode& node, const LrmResource& lr) {
+    if (lr.ops.empty()) return;
+    WsResource* top = nullptr;
+    WsResource* rsc = find(ws.resources, lr.id, &top, nullptr);
+    if (rsc == nullptr) rsc = find(orphans, lr.id, &top, nullptr);
+    if (rsc == nullptr) {
+      const std::string zero = std::string(base_name(lr.id)) + ":0";
+      WsResource* t0 = nullptr;
+      WsResource* r0 = find(ws.resources, zero, &t0, nullptr);
+      if (r0 != nullptr && r0->kind == RscKind::kPrimitive && t0->kind == RscKind::kClone &&
+          !t0->unique) {
+        rsc = r0;
+        top = t0;
       }
+    } else if (rsc->kind != RscKind::kPrimitive) {
+      rsc = nullptr;  // history of what is now a group or clone: an orphan
     }
-    auto it = where.find(id);
-    const WsResource* conf = nullptr;
-    if (it != where.end()) {
-      const WsResource& top = ws.resources[it->second.top];
-      const WsResource* base =
-          top.kind == RscKind::kClone && !top.children.empty() ? &top.children.front() : &top;
-      conf = it->second.in_group ? &base->children[it->second.member] : base;
+    bool anonymous = false;
+    if (rsc != nullptr && top->kind == RscKind::kClone && !top->unique) {
+      anonymous = true;
+      rsc = anonymous_instance(*top, node, base_name(lr.id));
     }
-    NodeRscState s = replay(node.uname, sorted_ops(lr, conf ? conf->ops : std::vector<Op>{}),
-                            ws.options.stonith_enabled);
-    if (s.needs_fencing) fence_nodes.insert(node.uname);
-    if (it == where.end() || (!it->second.in_clone && instance)) {
-      add_orphan(node, lr, std::move(s));
+    if (rsc == nullptr) {
+      add_orphan(node, lr);
       return;
     }
-    const Where w = it->second;
-    WsResource& top = ws.resources[w.top];
-    if (!w.in_clone) {
-      WsResource& prim = w.in_group ? top.children[w.member] : top;
-      add_history(prim, node, std::move(s));
-      return;
-    }
-    if (top.children.empty()) {
-      add_orphan(node, lr, std::move(s));
-      return;
-    }
-    std::size_t idx = 0;
-    if (top.unique) {
-      if (!instance || *instance < 0 ||
-          static_cast<std::size_t>(*instance) >= top.children.size()) {
-        add_orphan(node, lr, std::move(s));
-        return;
-      }
-      idx = static_cast<std::size_t>(*instance);
-    } else {
-      idx = anonymous_instance(top, node.uname, active(s));
-    }
-    WsResource& inst = top.children[idx];
-    WsResource& prim = w.in_group ? inst.children[w.member] : inst;
-    add_history(prim, node, std::move(s), !top.unique);
+    ReplayContext ctx{ws.options, have_stonith_resource,
+                      top->kind == RscKind::kClone && top->promotable,
+                      rsc->managed && !prim_blocked(*rsc)};
+    NodeRscState s = Replay(ctx, node).run(sorted_ops(lr, rsc->ops));
+    s.failcount = failcount_for(node, anonymous ? rsc->base_id : rsc->id);
+    rsc->history.push_back(std::move(s));
   }
 
-  // The instance of anonymous clone `clone` that holds history on `node`:
-  // the one already active there, else (when this history is active) the
-  // first instance active nowhere, else the first instance inactive there.
-  static std::size_t anonymous_instance(const WsResource& clone, const std::string& node,
-                                        bool is_active) {
-    for (std::size_t i = 0; i < clone.children.size(); ++i)
-      if (instance_active_on(clone.children[i], node)) return i;
-    for (std::size_t i = 0; i < clone.children.size(); ++i)
-      if (!instance_active_anywhere(clone.children[i])) return i;
-    (void)is_active;
-    return 0;
-  }
-
-  void add_orphan(const WsNode& node, const LrmResource& lr, NodeRscState s) {
-    for (auto& o : orphans) {
-      if (o.id == lr.id) {
-        add_history(o, node, std::move(s));
-        return;
-      }
+  void add_orphan(WsNode& node, const LrmResource& lr) {
+    WsResource* o = nullptr;
+    for (auto& r : orphans)
+      if (r.id == lr.id) o = &r;
+    if (o == nullptr) {
+      WsResource r;
+      r.kind = RscKind::kPrimitive;
+      r.id = r.base_id = lr.id;
+      r.orphan = true;
+      r.rsc_class = lr.resource_class.value_or("");
+      r.agent = r.rsc_class;
+      if (lr.provider) r.agent += ":" + *lr.provider;
+      r.agent += ":" + lr.type.value_or("");
+      r.managed = ws.options.stop_orphan_resources;
+      orphans.push_back(std::move(r));
+      o = &orphans.back();
     }
-    WsResource r;
-    r.kind = RscKind::kPrimitive;
-    r.id = r.base_id = lr.id;
-    r.orphan = true;
-    r.rsc_class = lr.resource_class.value_or("");
-    r.agent = r.rsc_class;
-    if (lr.provider) r.agent += ":" + *lr.provider;
-    r.agent += ":" + lr.type.value_or("");
-    add_history(r, node, std::move(s));
-    orphans.push_back(std::move(r));
+    ReplayContext ctx{ws.options, have_stonith_resource, false, o->managed && !prim_blocked(*o)};
+    NodeRscState s = Replay(ctx, node).run(sorted_ops(lr, {}));
+    s.failcount = failcount_for(node, o->id);
+    o->history.push_back(std::move(s));
   }
 };
 
@@ -536,11 +919,11 @@ void count_instances(const std::vector<WsResource>& rs, WorkingSet& ws) {
       count_instances(r.children, ws);
       continue;
     }
+    // Orphans count only while active.
+    if (r.orphan && r.active_nodes().empty()) continue;
     ++ws.instances;
     if (r.target_role && *r.target_role == Role::kStopped) ++ws.disabled_instances;
-    bool blocked = false;
-    for (const auto& h : r.history) blocked = blocked || (h.failed && h.blocked);
-    if (blocked) ++ws.blocked_instances;
+    if (prim_blocked(r)) ++ws.blocked_instances;
   }
 }
 
@@ -663,7 +1046,7 @@ std::vector<std::string> WsResource::active_nodes() const {
     return out;
   }
   for (const auto& h : history)
-    if (Unpacker::active(h)) out.push_back(h.node);
+    if (role_active(h.role)) out.push_back(h.node);
   return out;
 }
 
@@ -676,7 +1059,7 @@ Role WsResource::current_role() const {
     return best;
   }
   for (const auto& h : history) {
-    if (!Unpacker::active(h)) continue;
+    if (!role_active(h.role)) continue;
     Role r = h.role == Role::kUnknown || h.role == Role::kStopped ? Role::kStarted : h.role;
     if (rank(r) > rank(best)) best = r;
   }
@@ -729,22 +1112,34 @@ Result<WorkingSet> unpack_working_set(const Cib& cib) {
   std::stable_sort(
       ws.resources.begin(), ws.resources.end(),
       [](const WsResource& a, const WsResource& b) { return a.priority > b.priority; });
-  Unpacker u{ws, {}, {}, {}};
-  u.index();
+  Unpacker u{ws, false, {}};
+  for (const auto& res : cib.configuration.resources) {
+    auto is_stonith = [](const Primitive& p) { return p.resource_class == "stonith"; };
+    if (const auto* p = std::get_if<Primitive>(&res)) {
+      u.have_stonith_resource = u.have_stonith_resource || is_stonith(*p);
+    } else if (const auto* g = std::get_if<Group>(&res)) {
+      for (const auto& m : g->members)
+        u.have_stonith_resource = u.have_stonith_resource || is_stonith(m);
+    } else if (const auto* c = std::get_if<Clone>(&res)) {
+      if (const auto* cp = std::get_if<Primitive>(&c->child))
+        u.have_stonith_resource = u.have_stonith_resource || is_stonith(*cp);
+    }
+  }
   if (cib.status) {
+    // Histories in status order, each node's once. Without fencing, the
+    // histories of offline nodes are not read at all.
+    std::set<std::string> done;
     for (const auto& ns : cib.status->nodes) {
-      const WsNode* node = nullptr;
-      for (const auto& n : ws.nodes)
-        if (n.id == ns.id) node = &n;
-      if (node == nullptr || !ns.lrm) continue;
-      // A node that left cleanly runs nothing: its history is not current.
-      if (!node->online && !node->unclean && !node->pending) continue;
+      if (!ns.uname) continue;
+      WsNode* node = find_node_any(ws.nodes, ns.id, ns.uname);
+      if (node == nullptr || done.count(node->id)) continue;
+      if (!ws.options.stonith_enabled && !node->online) continue;
+      done.insert(node->id);
+      if (!ns.lrm) continue;
       for (const auto& lr : ns.lrm->resources) u.unpack_lrm(*node, lr);
     }
   }
   for (auto& o : u.orphans) ws.resources.push_back(std::move(o));
-  for (auto& n : ws.nodes)
-    if (u.fence_nodes.count(n.uname)) n.unclean = true;
   count_instances(ws.resources, ws);
   if (const auto* date = cib.attr("execution-date")) ws.execution_date = format_date(*date);
   return ws;

@@ -51,6 +51,8 @@ struct WsNode {
   bool shutdown = false;
   bool maintenance = false;
   bool expected_up = false;
+  bool unseen = false;          // configured, but no node_state in the status
+  bool standby_onfail = false;  // put in standby by a failure with on-fail=standby
   std::map<std::string, std::string, std::less<>> attrs;      // configured instance attributes
   std::map<std::string, std::string, std::less<>> transient;  // status transient attributes
 };
@@ -79,6 +81,7 @@ struct HistoryOp {
   std::int64_t interval_ms = 0;
   std::int64_t target_rc = 0;  // from the transition key; 0 when absent
   std::string on_fail;         // the configured op's on-fail, "" if unset
+  std::string key;             // operation_key (the entry's id when absent)
 };
 
 // A primitive's state on one node, from its lrm history there.
@@ -94,6 +97,14 @@ struct NodeRscState {
   bool needs_fencing = false;    // a failed stop with fencing enabled
   int failcount = 0;
   std::vector<HistoryOp> ops;  // call-id order
+  // The first in-flight non-probe operation met in this node's history, even
+  // if later operations completed (Pacemaker's pending task/node of the
+  // resource, shown as "Starting node" and used to number clone instances).
+  // A simulation that completes the operation should clear it.
+  std::string first_pending;
+  // The exit code of a probe failure that Pacemaker treats as "not running"
+  // (not installed / not configured), recorded on an online node; 0 if none.
+  int failed_probe_rc = 0;
 };
 
 enum class RscKind { kPrimitive, kGroup, kClone };
@@ -129,7 +140,9 @@ struct WsResource {
   std::vector<WsResource> children;  // group members, clone instances
   std::string child_base_id;         // clones: the configured child's id
 
-  // Primitives: state per node where history exists (status-section order).
+  // Primitives: state per node where history exists, in the order Pacemaker
+  // unpacks node histories (status-section order; with fencing disabled,
+  // offline nodes' histories are not read).
   std::vector<NodeRscState> history;
 
   // Nodes where the primitive is active (role >= Started, or failed there).
