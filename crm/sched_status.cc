@@ -1,5 +1,13 @@
 // The cluster status in Pacemaker 2.1.5's text layout (crm_simulate's
 // "Current cluster status:" / "Revised Cluster Status:") and as JSON.
+//
+// The rules follow Pacemaker's output code: a resource's role is the highest
+// role its history left on any node; it "runs" where that role is active;
+// FAILED, blocked and "failure ignored" come from the history; an anonymous
+// clone instance is summarized in the Promoted/Unpromoted/Started lists only
+// when it is fully active on one clean node, without failure, orphan,
+// unmanaged or pending state; and the clone's Stopped list shows every node
+// not running an instance, unless the summarized instances reach clone-max.
 #include "crm/sched_status.h"
 
 #include <algorithm>
@@ -11,6 +19,10 @@ namespace {
 
 std::string indent(int level) { return std::string(static_cast<std::size_t>(level) * 2, ' '); }
 
+bool is_active_role(Role r) {
+  return r == Role::kStarted || r == Role::kUnpromoted || r == Role::kPromoted;
+}
+
 std::string join_nodes(std::vector<std::string> nodes) {
   std::sort(nodes.begin(), nodes.end(),
             [](const std::string& a, const std::string& b) { return node_name_less(a, b); });
@@ -19,32 +31,170 @@ std::string join_nodes(std::vector<std::string> nodes) {
   return out + " ]";
 }
 
-bool node_has_active(const WorkingSet& ws, const std::string& uname);
-
-bool rsc_active_on(const WsResource& r, const std::string& uname) {
-  const auto nodes = r.active_nodes();
-  return std::find(nodes.begin(), nodes.end(), uname) != nodes.end();
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-bool node_has_active(const WorkingSet& ws, const std::string& uname) {
-  for (const auto& r : ws.resources)
-    if (rsc_active_on(r, uname)) return true;
-  return false;
+void collect_prims(const WsResource& r, std::vector<const WsResource*>& out) {
+  if (r.kind == RscKind::kPrimitive) {
+    out.push_back(&r);
+    return;
+  }
+  for (const auto& c : r.children) collect_prims(c, out);
 }
 
-void render_nodes(const WorkingSet& ws, std::ostream& out) {
-  out << "  * Node List:\n";
+// Nodes where a primitive runs, in history order.
+std::vector<std::string> running(const WsResource& p) {
+  std::vector<std::string> out;
+  for (const auto& h : p.history)
+    if (is_active_role(h.role) && !contains(out, h.node)) out.push_back(h.node);
+  return out;
+}
+
+bool blocked(const WsResource& p) {
+  return std::any_of(p.history.begin(), p.history.end(),
+                     [](const NodeRscState& h) { return h.blocked; });
+}
+
+bool managed(const WsResource& p) { return p.managed && !blocked(p); }
+
+bool failed(const WsResource& p) {
+  return std::any_of(p.history.begin(), p.history.end(),
+                     [](const NodeRscState& h) { return h.failed; });
+}
+
+bool ignored(const WsResource& p) {
+  return std::any_of(p.history.begin(), p.history.end(),
+                     [](const NodeRscState& h) { return h.failure_ignored; });
+}
+
+// The highest role the history left on any node (at least Stopped).
+Role role_of(const WsResource& r) {
+  Role best = Role::kStopped;
+  if (r.kind != RscKind::kPrimitive) {
+    for (const auto& c : r.children) {
+      const Role cr = role_of(c);
+      if (static_cast<int>(cr) > static_cast<int>(best)) best = cr;
+    }
+    return best;
+  }
+  for (const auto& h : r.history)
+    if (static_cast<int>(h.role) > static_cast<int>(best)) best = h.role;
+  return best;
+}
+
+// The first in-flight operation met in the history, and where. An entry
+// whose history still ends in flight but whose pending task was cleared has
+// been completed by a simulation: its operation is no longer pending.
+const NodeRscState* pending_entry(const WsResource& p) {
+  for (const auto& h : p.history) {
+    if (h.first_pending.empty()) continue;
+    if (!h.ops.empty() && h.ops.back().op_status == -1 && h.pending_task.empty()) continue;
+    return &h;
+  }
+  return nullptr;
+}
+
+struct Ctx {
+  const WorkingSet& ws;
+  const StatusOptions& opts;
+  std::ostream& out;
+
+  const WsNode* node(const std::string& uname) const { return ws.find_node(uname); }
+  bool online(const std::string& uname) const {
+    const WsNode* n = node(uname);
+    return n != nullptr && n->online;
+  }
+  bool unclean(const std::string& uname) const {
+    const WsNode* n = node(uname);
+    return n != nullptr && n->unclean;
+  }
+
+  // Pacemaker's "active": running on an unclean node, an online node, or an
+  // offline node while unmanaged. all: every member (groups, clones).
+  bool active(const WsResource& r, bool all) const {
+    if (r.kind == RscKind::kPrimitive) {
+      for (const auto& n : running(r)) {
+        if (unclean(n) || online(n) || !managed(r)) return true;
+      }
+      return false;
+    }
+    for (const auto& c : r.children) {
+      const bool a = active(c, all);
+      if (!all && a) return true;
+      if (all && !a) return false;
+    }
+    return all;
+  }
+
+  // Where a resource counts as running: a primitive's nodes; a group's or
+  // clone's nodes of their primitives, except an unmanaged primitive's on a
+  // node that is offline.
+  std::vector<std::string> running_on(const WsResource& r) const {
+    if (r.kind == RscKind::kPrimitive) return running(r);
+    std::vector<const WsResource*> prims;
+    collect_prims(r, prims);
+    std::vector<std::string> nodes;
+    for (const auto* p : prims)
+      for (const auto& n : running(*p))
+        if ((managed(*p) || online(n)) && !contains(nodes, n)) nodes.push_back(n);
+    return nodes;
+  }
+
+  bool node_runs_something(const std::string& uname) const {
+    std::vector<const WsResource*> prims;
+    for (const auto& r : ws.resources) collect_prims(r, prims);
+    return std::any_of(prims.begin(), prims.end(),
+                       [&](const WsResource* p) { return contains(running(*p), uname); });
+  }
+};
+
+const char* exit_text(int rc) {
+  switch (rc) {
+    case 0:
+      return "ok";
+    case 1:
+      return "error";
+    case 2:
+      return "invalid parameter";
+    case 3:
+      return "unimplemented feature";
+    case 4:
+      return "insufficient privileges";
+    case 5:
+      return "not installed";
+    case 6:
+      return "not configured";
+    case 7:
+      return "not running";
+    case 8:
+      return "promoted";
+    case 9:
+      return "promoted (failed)";
+    case 190:
+      return "degraded";
+    case 191:
+      return "promoted (degraded)";
+    default:
+      return "unknown";
+  }
+}
+
+void render_nodes(const Ctx& ctx) {
+  ctx.out << "  * Node List:\n";
   std::vector<std::string> online;
   std::vector<std::string> offline;
-  for (const auto& n : ws.nodes) {
+  for (const auto& n : ctx.ws.nodes) {
     std::string state;
     if (n.unclean) {
-      state = n.online ? "UNCLEAN (online)" : "UNCLEAN (offline)";
+      state = n.online ? "UNCLEAN (online)" : n.pending ? "UNCLEAN (pending)" : "UNCLEAN (offline)";
     } else if (n.pending) {
       state = "pending";
+    } else if (n.standby_onfail && n.online) {
+      state = "standby (on-fail)";
     } else if (n.standby) {
       if (n.online) {
-        state = node_has_active(ws, n.uname) ? "standby (with active resources)" : "standby";
+        state = ctx.node_runs_something(n.uname) ? "standby (with active resources)" : "standby";
       } else {
         state = "OFFLINE (standby)";
       }
@@ -57,95 +207,81 @@ void render_nodes(const WorkingSet& ws, std::ostream& out) {
       offline.push_back(n.uname);
       continue;
     }
-    out << "    * Node " << n.uname << ": " << state << "\n";
+    ctx.out << "    * Node " << n.uname << ": " << state << "\n";
   }
-  if (!online.empty()) out << "    * Online: " << join_nodes(online) << "\n";
-  if (!offline.empty()) out << "    * OFFLINE: " << join_nodes(offline) << "\n";
+  if (!online.empty()) ctx.out << "    * Online: " << join_nodes(online) << "\n";
+  if (!offline.empty()) ctx.out << "    * OFFLINE: " << join_nodes(offline) << "\n";
 }
 
-struct PrintCtx {
-  const WorkingSet& ws;
-  std::ostream& out;
-};
-
-std::string pending_state(const std::string& task) {
+const char* pending_state(const std::string& task) {
   if (task == "start") return "Starting";
   if (task == "stop") return "Stopping";
+  if (task == "migrate_to" || task == "migrate_from") return "Migrating";
   if (task == "promote") return "Promoting";
   if (task == "demote") return "Demoting";
-  if (task == "migrate_to" || task == "migrate_from") return "Migrating";
-  return "";
+  return nullptr;
 }
 
 bool disabled(const WsResource& r) { return r.target_role && *r.target_role == Role::kStopped; }
 
+void add_flag(std::string& line, bool& have, const std::string& flag) {
+  line += have ? ", " : " (";
+  line += flag;
+  have = true;
+}
+
 // One primitive line. `name` is the id to show (anonymous clone instances
-// show the configured id).
-void render_primitive(const PrintCtx& ctx, const WsResource& r, const std::string& name, int level,
-                      bool in_promotable) {
-  std::string line = indent(level) + "* " + name + "\t(" + r.agent + "):\t ";
-  std::vector<std::string> nodes;
-  Role role = Role::kStopped;
-  bool failed = false;
-  std::string pending;
-  bool monitoring = false;
-  bool ignored = false;
-  bool blocked = false;
-  bool not_installed = false;
-  for (const auto& h : r.history) {
-    ignored = ignored || h.failure_ignored;
-    not_installed = not_installed || h.not_installed;
-    const bool act = h.failed || !h.pending_task.empty() || h.role == Role::kStarted ||
-                     h.role == Role::kUnpromoted || h.role == Role::kPromoted;
-    if (!act) continue;
-    nodes.push_back(h.node);
-    Role hr = h.role == Role::kUnknown || h.role == Role::kStopped ? Role::kStarted : h.role;
-    if (static_cast<int>(hr) > static_cast<int>(role)) role = hr;
-    failed = failed || h.failed;
-    blocked = blocked || (h.failed && h.blocked);
-    if (!h.pending_task.empty()) {
-      if (h.pending_recurring || h.pending_task == "monitor") {
-        monitoring = monitoring || h.pending_recurring;
-      } else {
-        pending = h.pending_task;
-      }
+// show the configured id); `promotable` whether its top resource is a
+// promotable clone.
+void render_primitive(const Ctx& ctx, const WsResource& r, const std::string& name, int level,
+                      bool promotable) {
+  const auto nodes = running(r);
+  const NodeRscState* pend = pending_entry(r);
+  std::string node;
+  if (nodes.size() == 1) {
+    node = nodes.front();
+  } else if (nodes.empty() && pend != nullptr) {
+    node = pend->node;
+  }
+  Role role = role_of(r);
+  if (role == Role::kStarted && promotable) role = Role::kUnpromoted;
+
+  std::string line = indent(level) + "* " + name + "\t(" + r.agent + "):\t";
+  if (r.orphan) line += " ORPHANED";
+  if (failed(r)) {
+    line += " FAILED";
+    if (role == Role::kPromoted) line += " Promoted";
+  } else {
+    const char* ps =
+        ctx.opts.show_pending && pend != nullptr ? pending_state(pend->first_pending) : nullptr;
+    line += " ";
+    line += ps != nullptr ? ps : role_text(role);
+  }
+  if (!node.empty()) line += " " + node;
+  if (role == Role::kStopped) {
+    for (const auto& h : r.history) {
+      if (h.failed_probe_rc == 0 || (!node.empty() && h.node != node)) continue;
+      line += " (" + std::string(exit_text(h.failed_probe_rc)) + ") ";
+      break;
     }
   }
-  std::string state;
-  if (r.orphan) state = "ORPHANED ";
-  if (failed) {
-    state += "FAILED";
-    if (role == Role::kPromoted) state += " Promoted";
-  } else if (nodes.empty()) {
-    state += "Stopped";
-  } else if (!pending.empty() && !pending_state(pending).empty()) {
-    state += pending_state(pending);
-  } else {
-    state += role_text(in_promotable && role == Role::kStarted ? Role::kUnpromoted : role);
+  bool have = false;
+  if (!node.empty() && !ctx.online(node) && ctx.unclean(node)) add_flag(line, have, "UNCLEAN");
+  if (ctx.opts.show_pending && pend != nullptr && pend->first_pending == "monitor")
+    add_flag(line, have, "Monitoring");
+  if (disabled(r)) {
+    add_flag(line, have, "disabled");
+  } else if (promotable && r.target_role && *r.target_role == Role::kUnpromoted) {
+    add_flag(line, have, "target-role:" + r.meta.at("target-role"));
   }
-  line += state;
-  if (nodes.size() == 1) line += " " + nodes.front();
-  std::vector<std::string> flags;
-  if (nodes.empty() && not_installed) flags.emplace_back("not installed");
-  if (nodes.size() == 1) {
-    const WsNode* n = ctx.ws.find_node(nodes.front());
-    if (n != nullptr && !n->online && n->unclean) flags.emplace_back("UNCLEAN");
-  }
-  if (monitoring) flags.emplace_back("Monitoring");
-  if (disabled(r)) flags.emplace_back("disabled");
-  if (blocked) {
-    flags.emplace_back("blocked");
+  if (blocked(r)) {
+    add_flag(line, have, "blocked");
   } else if (!r.managed) {
-    flags.emplace_back("unmanaged");
+    add_flag(line, have, "unmanaged");
   }
-  if (ignored) flags.emplace_back("failure ignored");
-  if (!flags.empty()) {
-    line += " (";
-    for (std::size_t i = 0; i < flags.size(); ++i) line += (i ? ", " : "") + flags[i];
-    line += ")";
-  }
+  if (ignored(r)) add_flag(line, have, "failure ignored");
+  if (have) line += ")";
   if (nodes.size() > 1) {
-    // Multi-active: the nodes in history order, after the flags.
     line += " [";
     for (const auto& n : nodes) line += " " + n;
     line += " ]";
@@ -153,132 +289,114 @@ void render_primitive(const PrintCtx& ctx, const WsResource& r, const std::strin
   ctx.out << line << "\n";
 }
 
-void render_resource(const PrintCtx& ctx, const WsResource& r, int level, bool anonymous,
-                     bool in_promotable);
-
-void render_group(const PrintCtx& ctx, const WsResource& g, const std::string& name, int level,
-                  bool anonymous, bool in_promotable) {
+void render_group(const Ctx& ctx, const WsResource& g, const std::string& name, int level,
+                  bool anonymous, bool promotable) {
   std::string head = indent(level) + "* Resource Group: " + name;
-  std::vector<std::string> flags;
-  if (!g.managed) flags.emplace_back("unmanaged");
-  if (disabled(g)) flags.emplace_back("disabled");
-  if (!flags.empty()) {
-    head += " (";
-    for (std::size_t i = 0; i < flags.size(); ++i) head += (i ? ", " : "") + flags[i];
-    head += ")";
-  }
+  bool have = false;
+  if (disabled(g)) add_flag(head, have, "disabled");
+  if (!g.managed) add_flag(head, have, "unmanaged");
+  if (have) head += ")";
   ctx.out << head << ":\n";
-  for (const auto& m : g.children) render_resource(ctx, m, level + 1, anonymous, in_promotable);
+  for (const auto& m : g.children)
+    render_primitive(ctx, m, anonymous ? m.base_id : m.id, level + 1, promotable);
 }
 
-// Whether an anonymous clone instance can be summarized in a node list:
-// active on exactly one node, fully, without failures or pending actions.
-bool summarizable(const WsResource& inst, const WorkingSet& ws, std::string* node) {
+bool any_prim(const WsResource& r, bool (*pred)(const WsResource&)) {
   std::vector<const WsResource*> prims;
-  if (inst.kind == RscKind::kPrimitive) {
-    prims.push_back(&inst);
-  } else {
-    for (const auto& c : inst.children) prims.push_back(&c);
-  }
-  std::string where;
-  for (const auto* p : prims) {
-    if (p->orphan || !p->managed) return false;
-    int active = 0;
-    for (const auto& h : p->history) {
-      const bool act = h.failed || !h.pending_task.empty() || h.role == Role::kStarted ||
-                       h.role == Role::kUnpromoted || h.role == Role::kPromoted;
-      if (!act) continue;
-      if (h.failed) return false;
-      if (!h.pending_task.empty() && !h.pending_recurring && h.pending_task != "monitor")
-        return false;
-      ++active;
-      if (where.empty()) where = h.node;
-      if (where != h.node) return false;
-    }
-    if (active != 1) return false;
-  }
-  const WsNode* n = ws.find_node(where);
-  if (n != nullptr && !n->online && n->unclean) return false;
-  *node = where;
-  return true;
+  collect_prims(r, prims);
+  return std::any_of(prims.begin(), prims.end(), [&](const WsResource* p) { return pred(*p); });
 }
 
-void render_clone(const PrintCtx& ctx, const WsResource& c, int level) {
+void render_clone(const Ctx& ctx, const WsResource& c, int level) {
   std::string head = indent(level) + "* Clone Set: " + c.id + " [" + c.child_base_id + "]";
-  std::vector<std::string> flags;
-  if (c.promotable) flags.emplace_back("promotable");
-  if (c.unique) flags.emplace_back("unique");
-  if (!c.managed) flags.emplace_back("unmanaged");
-  if (disabled(c)) flags.emplace_back("disabled");
-  if (!flags.empty()) {
-    head += " (";
-    for (std::size_t i = 0; i < flags.size(); ++i) head += (i ? ", " : "") + flags[i];
-    head += ")";
-  }
+  bool have = false;
+  if (c.promotable) add_flag(head, have, "promotable");
+  if (c.unique) add_flag(head, have, "unique");
+  if (!c.managed) add_flag(head, have, "unmanaged");
+  if (disabled(c)) add_flag(head, have, "disabled");
+  if (have) head += ")";
   ctx.out << head << ":\n";
-  if (c.unique) {
-    for (const auto& inst : c.children) {
-      if (inst.kind == RscKind::kGroup) {
-        render_group(ctx, inst, inst.id, level + 1, false, c.promotable);
-      } else {
-        render_primitive(ctx, inst, inst.id, level + 1, c.promotable);
-      }
+
+  auto render_instance = [&](const WsResource& inst) {
+    if (inst.kind == RscKind::kGroup) {
+      render_group(ctx, inst, inst.id, level + 1, !c.unique, c.promotable);
+    } else {
+      render_primitive(ctx, inst, c.unique ? inst.id : inst.base_id, level + 1, c.promotable);
     }
-    return;
-  }
+  };
   std::vector<std::string> promoted;
-  std::vector<std::string> unpromoted;
   std::vector<std::string> started;
-  std::vector<std::string> running;
   for (const auto& inst : c.children) {
-    const auto act = inst.active_nodes();
-    running.insert(running.end(), act.begin(), act.end());
-    if (act.empty()) continue;
-    std::string node;
-    if (summarizable(inst, ctx.ws, &node)) {
-      const Role role = inst.current_role();
-      if (role == Role::kPromoted) {
-        promoted.push_back(node);
-      } else if (role == Role::kUnpromoted || c.promotable) {
-        unpromoted.push_back(node);
-      } else {
-        started.push_back(node);
-      }
+    const bool partially = ctx.active(inst, false);
+    if (c.unique) {
+      if (partially || !c.orphan) render_instance(inst);
       continue;
     }
-    if (inst.kind == RscKind::kGroup) {
-      render_group(ctx, inst, inst.id, level + 1, true, c.promotable);
+    bool pending = false;
+    if (ctx.opts.show_pending) {
+      std::vector<const WsResource*> prims;
+      collect_prims(inst, prims);
+      pending = std::any_of(prims.begin(), prims.end(),
+                            [](const WsResource* p) { return pending_entry(*p) != nullptr; });
+    }
+    if (pending) {
+      render_instance(inst);
+    } else if (!partially) {
+      continue;  // listed as Stopped below
+    } else if (any_prim(inst, [](const WsResource& p) { return p.orphan; }) ||
+               any_prim(inst, [](const WsResource& p) { return !managed(p); }) ||
+               any_prim(inst, [](const WsResource& p) { return failed(p); })) {
+      render_instance(inst);
+    } else if (ctx.active(inst, true)) {
+      std::vector<const WsResource*> prims;
+      collect_prims(inst, prims);
+      std::vector<std::string> where;
+      for (const auto* p : prims)
+        for (const auto& n : running(*p))
+          if (!contains(where, n)) where.push_back(n);
+      if (where.size() != 1 || (!ctx.online(where.front()) && ctx.unclean(where.front()))) {
+        render_instance(inst);
+      } else if (role_of(inst) == Role::kPromoted) {
+        promoted.push_back(where.front());
+      } else {
+        started.push_back(where.front());
+      }
     } else {
-      render_primitive(ctx, inst, inst.base_id, level + 1, c.promotable);
+      render_instance(inst);
     }
   }
+  if (c.unique) return;
   const std::string sub = indent(level + 1) + "* ";
   if (!promoted.empty()) ctx.out << sub << "Promoted: " << join_nodes(promoted) << "\n";
-  if (!unpromoted.empty()) ctx.out << sub << "Unpromoted: " << join_nodes(unpromoted) << "\n";
-  if (!started.empty()) ctx.out << sub << "Started: " << join_nodes(started) << "\n";
-  std::vector<std::string> stopped;
-  int active_instances = 0;
-  for (const auto& inst : c.children)
-    if (!inst.active_nodes().empty()) ++active_instances;
-  for (const auto& n : ctx.ws.nodes) {
-    if (c.promotable && active_instances >= c.clone_max) break;  // every instance runs
-    if (std::find(running.begin(), running.end(), n.uname) == running.end())
-      stopped.push_back(n.uname);
+  if (!started.empty()) {
+    if (!c.promotable) {
+      ctx.out << sub << "Started: ";
+    } else if (c.target_role && *c.target_role == Role::kUnpromoted) {
+      ctx.out << sub << "Unpromoted (target-role): ";
+    } else {
+      ctx.out << sub << "Unpromoted: ";
+    }
+    ctx.out << join_nodes(started) << "\n";
   }
+  const int summarized = static_cast<int>(promoted.size() + started.size());
+  if (c.clone_max <= summarized) return;
+  const auto on = ctx.running_on(c);
+  std::vector<std::string> stopped;
+  for (const auto& n : ctx.ws.nodes)
+    if (!contains(on, n.uname)) stopped.push_back(n.uname);
   if (!stopped.empty()) {
     ctx.out << sub << (disabled(c) ? "Stopped (disabled): " : "Stopped: ") << join_nodes(stopped)
             << "\n";
   }
 }
 
-void render_resource(const PrintCtx& ctx, const WsResource& r, int level, bool anonymous,
-                     bool in_promotable) {
+void render_resource(const Ctx& ctx, const WsResource& r, int level) {
   switch (r.kind) {
     case RscKind::kPrimitive:
-      render_primitive(ctx, r, anonymous ? r.base_id : r.id, level, in_promotable);
+      render_primitive(ctx, r, r.id, level, false);
       break;
     case RscKind::kGroup:
-      render_group(ctx, r, r.id, level, anonymous, in_promotable);
+      render_group(ctx, r, r.id, level, false, false);
       break;
     case RscKind::kClone:
       render_clone(ctx, r, level);
@@ -348,14 +466,20 @@ std::string render_status_preamble(const WorkingSet& ws) {
   return out.str();
 }
 
-std::string render_status_text(const WorkingSet& ws) {
+std::string render_status_text(const WorkingSet& ws) { return render_status_text(ws, {}); }
+
+std::string render_status_text(const WorkingSet& ws, const StatusOptions& options) {
   std::ostringstream out;
-  render_nodes(ws, out);
+  const Ctx ctx{ws, options, out};
+  render_nodes(ctx);
   out << "\n  * Full List of Resources:\n";
-  const PrintCtx ctx{ws, out};
   for (const auto& r : ws.resources) {
-    if (r.orphan && r.active_nodes().empty()) continue;
-    render_resource(ctx, r, 2, false, false);
+    const bool partially = ctx.active(r, false);
+    // Inactive orphans, and resources active only where they do not count
+    // as running (unmanaged on an offline node), are not shown.
+    if (r.orphan && !ctx.active(r, true)) continue;
+    if (partially && ctx.running_on(r).empty()) continue;
+    render_resource(ctx, r, 2);
   }
   return out.str();
 }

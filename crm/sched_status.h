@@ -10,9 +10,16 @@
 
 namespace quorate::crm::sched {
 
+struct StatusOptions {
+  // Show in-flight operations ("Starting node1", "(Monitoring)"), as
+  // crm_simulate does for the current status but not the revised one.
+  bool show_pending = true;
+};
+
 // "  * Node List:\n ... \n\n  * Full List of Resources:\n ..." without the
 // heading line ("Current cluster status:").
 std::string render_status_text(const WorkingSet& ws);
+std::string render_status_text(const WorkingSet& ws, const StatusOptions& options);
 
 // The lines crm_simulate prints before "Current cluster status:": the
 // execution date of a recorded CIB and the count of disabled / blocked

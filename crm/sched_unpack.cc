@@ -287,8 +287,14 @@ WsResource make_clone(const Clone& c, const StrMap& defaults, int node_count) {
   r.unique = is_true(get(m, "globally-unique", "false"));
   const auto* child_prim = std::get_if<Primitive>(&c.child);
   r.child_base_id = child_prim ? child_prim->id : std::get<Group>(c.child).id;
-  if (child_prim && child_prim->resource_class && *child_prim->resource_class == "lsb")
-    r.unique = false;  // LSB agents cannot run as distinct instances
+  // LSB agents cannot run as distinct instances: a clone holding one
+  // (directly or in its group) is anonymous.
+  auto is_lsb = [](const Primitive& p) { return p.resource_class && *p.resource_class == "lsb"; };
+  if (child_prim != nullptr && is_lsb(*child_prim)) r.unique = false;
+  if (const auto* g = std::get_if<Group>(&c.child)) {
+    for (const auto& member : g->members)
+      if (is_lsb(member)) r.unique = false;
+  }
   r.interleave = is_true(get(m, "interleave", "false"));
   r.notify = is_true(get(m, "notify", "false"));
   auto num = [&](std::initializer_list<const char*> keys, int def) {
