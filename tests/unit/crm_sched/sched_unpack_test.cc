@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "crm/cib_xml.h"
 #include "crm/sched_status.h"
 
@@ -123,6 +125,133 @@ TEST(Unpack, NodesOptionsResourcesAndHistory) {
   EXPECT_NE(text.find("      * Started: [ node1 ]\n      * Stopped: [ node2 node3 ]\n"),
             std::string::npos)
       << text;
+}
+
+// A CIB with the given properties, nodes, resources and status.
+std::string make_cib(const std::string& props, const std::string& nodes,
+                     const std::string& resources, const std::string& status,
+                     const std::string& quorum = "1") {
+  return "<cib admin_epoch=\"0\" epoch=\"1\" num_updates=\"1\" have-quorum=\"" + quorum +
+         "\" validate-with=\"pacemaker-3.0\"><configuration><crm_config>"
+         "<cluster_property_set id=\"o\">" +
+         props + "</cluster_property_set></crm_config><nodes>" + nodes + "</nodes><resources>" +
+         resources + "</resources><constraints/></configuration><status>" + status +
+         "</status></cib>";
+}
+
+std::string status_of(const std::string& xml) {
+  auto cib = parse_cib_xml(xml, "test.xml");
+  EXPECT_TRUE(cib.ok()) << cib.error().message;
+  if (!cib.ok()) return "";
+  auto ws = unpack_working_set(*cib);
+  EXPECT_TRUE(ws.ok());
+  return ws.ok() ? render_status_text(*ws) : "";
+}
+
+constexpr const char* kTwoNodes = R"(<node id="1" uname="node1"/><node id="2" uname="node2"/>)";
+constexpr const char* kDummy =
+    R"(<primitive id="d" class="ocf" provider="pacemaker" type="Dummy"/>)";
+
+std::string up(const std::string& id, const std::string& lrm = "") {
+  return "<node_state id=\"" + id + "\" uname=\"node" + id +
+         "\" in_ccm=\"true\" crmd=\"online\" join=\"member\" expected=\"member\">" +
+         (lrm.empty() ? ""
+                      : "<lrm id=\"" + id + "\"><lrm_resources>" + lrm + "</lrm_resources></lrm>") +
+         "</node_state>";
+}
+
+std::string op(const std::string& id, const std::string& task, int call, int rc,
+               const std::string& extra = "", int target = 0) {
+  return "<lrm_rsc_op id=\"" + id + "\" operation=\"" + task + "\" call-id=\"" +
+         std::to_string(call) + "\" rc-code=\"" + std::to_string(rc) +
+         "\" op-status=\"0\" interval=\"0\" transition-key=\"1:1:" + std::to_string(target) +
+         ":x\" transition-magic=\"0:" + std::to_string(rc) + ";1:1:" + std::to_string(target) +
+         ":x\" " + extra + "/>";
+}
+
+TEST(UnpackNodes, FencingRules) {
+  // node1 in membership without its controller: unclean but online. node2
+  // never seen: unclean (startup fencing). node3 in membership, controller
+  // not joined yet: pending.
+  const std::string nodes = std::string(kTwoNodes) + R"(<node id="3" uname="node3"/>)";
+  const std::string text = status_of(make_cib(
+      "", nodes, "",
+      R"(<node_state id="1" uname="node1" in_ccm="true" crmd="offline" join="member" expected="member"/>
+         <node_state id="3" uname="node3" in_ccm="true" crmd="online" join="pending"/>)"));
+  EXPECT_NE(text.find("* Node node1: UNCLEAN (online)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("* Node node2: UNCLEAN (offline)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("* Node node3: pending\n"), std::string::npos) << text;
+}
+
+TEST(UnpackNodes, NoFencingUnseenNodeIsCleanAndNotStandby) {
+  const std::string nodes =
+      R"(<node id="1" uname="node1"/><node id="2" uname="node2"><instance_attributes id="a">
+         <nvpair id="a1" name="standby" value="on"/></instance_attributes></node>)";
+  const std::string text = status_of(
+      make_cib(R"(<nvpair id="o1" name="stonith-enabled" value="false"/>)", nodes, "", up("1")));
+  EXPECT_NE(text.find("* Online: [ node1 ]\n    * OFFLINE: [ node2 ]\n"), std::string::npos)
+      << text;
+}
+
+TEST(UnpackHistory, DegradedMonitorIsRunning) {
+  const std::string text = status_of(make_cib(
+      "", kTwoNodes, kDummy,
+      up("1",
+         "<lrm_resource id=\"d\" class=\"ocf\" provider=\"pacemaker\" "
+         "type=\"Dummy\">" +
+             op("d_start_0", "start", 2, 0) +
+             op("d_monitor_10000", "monitor", 3, 190, "interval=\"10000\"") + "</lrm_resource>") +
+          up("2")));
+  EXPECT_NE(text.find("* d\t(ocf:pacemaker:Dummy):\t Started node1\n"), std::string::npos) << text;
+}
+
+TEST(UnpackHistory, FailedStopWithoutFencingDeviceBlocks) {
+  // Fencing is enabled but no device exists: the stop's hard failure cannot
+  // be recovered; the node is to be fenced (unclean) and the resource blocked.
+  const std::string text = status_of(make_cib(
+      "", kTwoNodes, kDummy,
+      up("1", "<lrm_resource id=\"d\" class=\"ocf\" provider=\"pacemaker\" type=\"Dummy\">" +
+                  op("d_start_0", "start", 2, 0) + op("d_stop_0", "stop", 3, 5) +
+                  "</lrm_resource>") +
+          up("2")));
+  EXPECT_NE(text.find("* Node node1: UNCLEAN (online)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("* d\t(ocf:pacemaker:Dummy):\t FAILED node1 (blocked)\n"), std::string::npos)
+      << text;
+}
+
+TEST(UnpackHistory, AnonymousCloneHistoryBeyondCloneMaxIsAnOrphanInstance) {
+  const std::string clone =
+      R"(<clone id="c"><meta_attributes id="cm"><nvpair id="cm1" name="clone-max" value="1"/>
+         </meta_attributes>)" +
+      std::string(kDummy) + "</clone>";
+  auto lrm = [](const std::string& call) {
+    return "<lrm_resource id=\"d\" class=\"ocf\" provider=\"pacemaker\" type=\"Dummy\">" +
+           op("d_start_0", "start", std::stoi(call), 0) + "</lrm_resource>";
+  };
+  const std::string text =
+      status_of(make_cib(R"(<nvpair id="o1" name="stonith-enabled" value="false"/>)", kTwoNodes,
+                         clone, up("1", lrm("2")) + up("2", lrm("3"))));
+  EXPECT_NE(text.find("* Clone Set: c [d]:\n      * d\t(ocf:pacemaker:Dummy):\t ORPHANED "
+                      "Started node2\n      * Started: [ node1 ]\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST(UnpackHistory, PendingStartSupersededByLaterStopStillShowsPending) {
+  // Pacemaker orders a pending operation (call-id -1) against completed ones
+  // by transition number, and keeps the first pending task for display.
+  const std::string pending =
+      R"(<lrm_rsc_op id="d_start_0" operation="start" call-id="-1" rc-code="-1" op-status="-1"
+         interval="0" transition-key="1:8:0:x" transition-magic="-1:-1;1:8:0:x"/>)";
+  const std::string stop =
+      R"(<lrm_rsc_op id="d_stop_0" operation="stop" call-id="8" rc-code="0" op-status="0"
+         interval="0" transition-key="1:9:0:x" transition-magic="0:0;1:9:0:x"/>)";
+  const std::string text = status_of(make_cib(
+      "", kTwoNodes, kDummy,
+      up("1", "<lrm_resource id=\"d\" class=\"ocf\" provider=\"pacemaker\" type=\"Dummy\">" +
+                  pending + stop + "</lrm_resource>") +
+          up("2")));
+  EXPECT_NE(text.find("* d\t(ocf:pacemaker:Dummy):\t Starting node1\n"), std::string::npos) << text;
 }
 
 }  // namespace
