@@ -28,7 +28,10 @@ std::string simulate(const Cib& cib, const SimulateOptions& options) {
   if (!ws->execution_date.empty())
     out << "Using the original execution date of: " << ws->execution_date << "\n";
   out << "\n";
-  out << "Revised Cluster Status:\n" << render_status_text(revised_working_set(*ws, transition));
+  // crm_simulate shows in-flight operations only in the current status.
+  out << "Revised Cluster Status:\n"
+      << render_status_text(revised_working_set(*ws, transition),
+                            StatusOptions{.show_pending = false});
   return out.str();
 }
 
