@@ -1,0 +1,22 @@
+// The bridge from the crm configure language to the typed CIB model: the
+// <configuration> crmsh 4.4 would commit for a session, with ids generated as
+// crmsh generates them (rsc-instance_attributes, rsc-monitor-10s,
+// cib-bootstrap-options, <set>-<name> nvpairs, <constraint>-N resource sets,
+// -0, -1 ... suffixes on collision) and elements in crmsh's order.
+//
+// Pure function over values.
+#pragma once
+
+#include <vector>
+
+#include "common/result.h"
+#include "crm/cib.h"
+#include "crm/lang_ast.h"
+
+namespace quorate::crm::lang {
+
+// Applies the session (lang_check.h apply_commands) and converts the final
+// objects; the first apply error, if any.
+Result<Configuration> to_configuration(const std::vector<Command>& session);
+
+}  // namespace quorate::crm::lang
