@@ -70,7 +70,8 @@ class Builder {
     t_.placement = place(ws_);
     decide_fencing();
     for (const auto& r : ws_.resources) {
-      if (r.kind == RscKind::kPrimitive) primitive_actions(r);
+      if (r.kind == RscKind::kPrimitive) finish(primitive_actions(r, ""));
+      if (r.kind == RscKind::kGroup) group_actions(r);
     }
     node_actions();
     emit();
@@ -124,7 +125,9 @@ class Builder {
     return probes;
   }
 
-  void primitive_actions(const WsResource& r) {
+  // A primitive's actions in creation order. `required_by`: the group member
+  // before it starts, so it must start again too (a restart if it stays).
+  std::vector<Pending> primitive_actions(const WsResource& r, const std::string& required_by) {
     std::vector<Pending> made;
     auto add = [&made](Action a) {
       made.push_back({std::move(a), {}, {}});
@@ -133,8 +136,7 @@ class Builder {
     const PrimitivePlacement* p = t_.placement.find(r.id);
     if (p == nullptr || p->unmanaged) {
       add_probes(r, made);
-      finish(made);
-      return;
+      return made;
     }
 
     std::vector<const NodeRscState*> active;
@@ -165,6 +167,7 @@ class Builder {
     // the history, so before the probes; other stops after them.
     std::vector<std::size_t> stops;
     bool stays = false;
+    bool restart = false;
     const NodeRscState* stays_on = nullptr;
     auto add_stop = [&](const NodeRscState* h) {
       const bool implied = fenced(h->node);
@@ -180,6 +183,11 @@ class Builder {
       if (h->failed) continue;
       if (h->node == target && active.size() == 1) {
         if (h->pending_task == "start") continue;  // started again, no stop
+        if (!required_by.empty() && !start_blocked) {
+          restart = true;
+          add_stop(h);
+          continue;
+        }
         stays = true;
         stays_on = h;
         continue;
@@ -194,7 +202,12 @@ class Builder {
       if (target.empty()) {
         t_.changes.push_back({"Stop", r.id, h->node, "", stop_reason, false});
       } else if (target == h->node) {
-        if (failed) t_.changes.push_back({"Recover", r.id, h->node, h->node, "", false});
+        if (failed) {
+          t_.changes.push_back({"Recover", r.id, h->node, h->node, "", false});
+        } else if (restart) {
+          t_.changes.push_back(
+              {"Restart", r.id, h->node, h->node, "required " + required_by + " start", false});
+        }
       } else {
         t_.changes.push_back({failed ? "Recover" : "Move", r.id, h->node, target, "", false});
       }
@@ -214,10 +227,7 @@ class Builder {
       t_.changes.push_back({"Start", r.id, "", target, start_reason, start_blocked});
     }
 
-    if (target.empty() || start_blocked) {
-      finish(made);
-      return;
-    }
+    if (target.empty() || start_blocked) return made;
 
     // Start and recurring monitors.
     std::vector<std::size_t> starts;
@@ -245,14 +255,59 @@ class Builder {
       const std::size_t m = add({0, ActionKind::kResource, r.id, "monitor", target, iv, ""});
       made[m].after.insert(made[m].after.end(), starts.begin(), starts.end());
     }
-    {
-      finish(made);
-      return;
+    return made;
+  }
+
+  // A group's members' actions, ordered one after another (starts in
+  // member order, stops in reverse), between the group's pseudo actions.
+  void group_actions(const WsResource& g) {
+    std::vector<std::vector<Pending>> lists;
+    std::string required_by;
+    bool any_start = false;
+    bool any_stop = false;
+    const std::string gkey = "a:" + g.id + ":";
+    for (std::size_t i = 0; i < g.children.size(); ++i) {
+      const WsResource& m = g.children[i];
+      std::vector<Pending> made = primitive_actions(m, required_by);
+      bool starts = false;
+      for (auto& p : made) {
+        if (p.action.task == "start") {
+          starts = true;
+          p.after_keys.push_back(gkey + "start");
+          if (i > 0) p.after_keys.push_back("a:" + g.children[i - 1].id + ":start");
+        } else if (p.action.task == "stop") {
+          any_stop = true;
+          p.after_keys.push_back(gkey + "stop");
+          if (i + 1 < g.children.size())
+            p.after_keys.push_back("a:" + g.children[i + 1].id + ":stop");
+        }
+      }
+      any_start = any_start || starts;
+      required_by = starts ? m.id : "";
+      lists.push_back(std::move(made));
     }
+    std::vector<Pending> own;
+    auto pseudo = [&](const char* task, std::vector<std::string> after) {
+      own.push_back({{0, ActionKind::kPseudo, g.id, task, "", 0, ""}, {}, std::move(after)});
+    };
+    if (any_start) {
+      std::vector<std::string> members;
+      for (const auto& m : g.children) members.push_back("a:" + m.id + ":start");
+      pseudo("start", {gkey + "stopped"});
+      pseudo("running", members);
+    }
+    if (any_stop) {
+      std::vector<std::string> members;
+      for (const auto& m : g.children) members.push_back("a:" + m.id + ":stop");
+      pseudo("stop", {});
+      pseudo("stopped", members);
+    }
+    finish(std::move(own));
+    for (auto& l : lists) finish(std::move(l));
   }
 
   // Keeps one resource's actions (creation order) for emit().
-  void finish(std::vector<Pending>& made) { pending_.push_back(std::move(made)); }
+  void finish(std::vector<Pending> made) { pending_.push_back(std::move(made)); }
 
   void node_actions() {
     // Created in node order with the DC's last; the DC's fencing waits for
@@ -303,7 +358,9 @@ class Builder {
         Action a = made[i].action;
         a.id = static_cast<int>(t_.actions.size());
         ids[i] = a.id;
-        if (a.task == "stop") keyed["stops:" + a.node].push_back(a.id);
+        if (a.task == "stop" && !a.node.empty()) keyed["stops:" + a.node].push_back(a.id);
+        if (a.interval_ms == 0 && a.task != "monitor")
+          keyed["a:" + a.rsc + ":" + a.task].push_back(a.id);
         t_.actions.push_back(std::move(a));
       }
       for (std::size_t i = 0; i < made.size(); ++i) {

@@ -116,8 +116,12 @@ WorkingSet revised_working_set(const WorkingSet& ws, const Transition& t) {
     }
   }
   auto find_rsc = [&out](const std::string& id) -> WsResource* {
-    for (auto& r : out.resources)
+    for (auto& r : out.resources) {
       if (r.kind == RscKind::kPrimitive && r.id == id) return &r;
+      if (r.kind != RscKind::kGroup) continue;
+      for (auto& m : r.children)
+        if (m.id == id) return &m;
+    }
     return nullptr;
   };
   for (const int id : execute_order(t)) {

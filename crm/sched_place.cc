@@ -193,7 +193,8 @@ const PrimitivePlacement* Placement::find(std::string_view rsc) const {
   return nullptr;
 }
 
-std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& rsc) {
+std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& rsc,
+                                        std::string_view parent_id) {
   // nullopt: not (yet) allowed on the node (asymmetric clusters).
   std::vector<std::optional<int>> score(ws.nodes.size());
   if (ws.options.symmetric_cluster)
@@ -204,7 +205,9 @@ std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& 
   if (ws.cib != nullptr) {
     for (const auto& c : ws.cib->configuration.constraints) {
       const auto* loc = std::get_if<Location>(&c);
-      if (loc == nullptr || !id_matches(*loc, rsc.id) || !primitive_role_applies(loc->role))
+      if (loc == nullptr || !primitive_role_applies(loc->role)) continue;
+      if (!id_matches(*loc, rsc.id) &&
+          (parent_id.empty() || !id_matches(*loc, std::string(parent_id))))
         continue;
       if (loc->node) {
         const int value = loc->score ? parse_score(*loc->score).value_or(0) : 0;
@@ -284,29 +287,72 @@ std::string choose_node(const WorkingSet& ws, const std::vector<NodeScore>& scor
 
 Placement place(const WorkingSet& ws) {
   Placement out;
-  std::vector<const WsResource*> prims;
+  struct Unit {
+    const WsResource* rsc;
+    std::size_t first;  // index of its first primitive in out.primitives
+  };
+  std::vector<Unit> units;
   for (const auto& r : ws.resources) {
-    if (r.kind != RscKind::kPrimitive) continue;
-    prims.push_back(&r);
-    out.primitives.push_back({r.id, primitive_scores(ws, r), "", !r.managed});
+    if (r.kind == RscKind::kPrimitive) {
+      units.push_back({&r, out.primitives.size()});
+      out.primitives.push_back({r.id, primitive_scores(ws, r), "", !r.managed});
+    } else if (r.kind == RscKind::kGroup) {
+      units.push_back({&r, out.primitives.size()});
+      for (const auto& m : r.children)
+        out.primitives.push_back({m.id, primitive_scores(ws, m, r.id), "", !m.managed});
+    }
   }
-  std::vector<std::size_t> order(prims.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&prims](std::size_t a, std::size_t b) {
-    return assigned_before(*prims[a], *prims[b]);
-  });
+  std::stable_sort(units.begin(), units.end(),
+                   [](const Unit& a, const Unit& b) { return assigned_before(*a.rsc, *b.rsc); });
   std::map<std::string, int, std::less<>> count;
-  for (const std::size_t i : order) {
-    const WsResource& r = *prims[i];
-    PrimitivePlacement& p = out.primitives[i];
+  auto single_active = [](const WsResource& r) {
     const auto active = r.active_nodes();
-    if (!r.managed) {
-      p.node = active.size() == 1 ? active.front() : "";
+    return active.size() == 1 ? active.front() : std::string();
+  };
+  for (const Unit& u : units) {
+    const WsResource& r = *u.rsc;
+    if (r.kind == RscKind::kPrimitive) {
+      PrimitivePlacement& p = out.primitives[u.first];
+      if (!r.managed) {
+        p.node = single_active(r);
+      } else {
+        p.node = choose_node(ws, p.scores, count, single_active(r));
+      }
       if (!p.node.empty()) ++count[p.node];
       continue;
     }
-    p.node = choose_node(ws, p.scores, count, active.size() == 1 ? active.front() : "");
-    if (!p.node.empty()) ++count[p.node];
+    const std::size_t k = r.children.size();
+    if (k == 0) continue;
+    // Scores of the first member with those of the members colocated with
+    // it merged in, last first; a merge that leaves no node able to run is
+    // rolled back.
+    std::vector<NodeScore> merged = out.primitives[u.first + k - 1].scores;
+    for (std::size_t i = k - 1; i-- > 0;) {
+      std::vector<NodeScore> mine = out.primitives[u.first + i].scores;
+      std::vector<NodeScore> sum = mine;
+      bool any = false;
+      for (std::size_t n = 0; n < sum.size(); ++n) {
+        sum[n].score = score_add(sum[n].score, merged[n].score);
+        if (sum[n].score >= 0 && is_available(ws, sum[n].node)) any = true;
+      }
+      merged = any ? sum : mine;
+    }
+    std::string prev;
+    for (std::size_t i = 0; i < k; ++i) {
+      const WsResource& m = r.children[i];
+      PrimitivePlacement& p = out.primitives[u.first + i];
+      if (!m.managed) {
+        p.node = single_active(m);
+      } else if (i == 0) {
+        p.node = choose_node(ws, merged, count, single_active(m));
+      } else if (!prev.empty()) {
+        p.node.clear();
+        for (const auto& s : p.scores)
+          if (s.node == prev && s.score >= 0 && is_available(ws, prev)) p.node = prev;
+      }
+      if (!p.node.empty()) ++count[p.node];
+      prev = p.node;
+    }
   }
   return out;
 }

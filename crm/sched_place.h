@@ -47,14 +47,17 @@ struct PrimitivePlacement {
 };
 
 struct Placement {
-  std::vector<PrimitivePlacement> primitives;  // top-level primitives, configuration order
+  // Top-level primitives and group members, configuration order.
+  std::vector<PrimitivePlacement> primitives;
 
   const PrimitivePlacement* find(std::string_view rsc) const;
 };
 
 // Allocation scores of top-level primitive `rsc` before node availability is
 // considered (what crm_simulate -s prints as "allocation score").
-std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& rsc);
+// `parent_id`: a group member also takes its group's location constraints.
+std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& rsc,
+                                        std::string_view parent_id = {});
 
 // Chooses among `scores` given how many resources each node already holds in
 // this run and the node the resource runs on now ("" if none). Returns "" when
@@ -63,7 +66,9 @@ std::string choose_node(const WorkingSet& ws, const std::vector<NodeScore>& scor
                         const std::map<std::string, int, std::less<>>& assigned_count,
                         std::string_view current);
 
-// Stages score + assign over every top-level primitive.
+// Stages score + assign over every top-level primitive and group: a group is
+// placed by its first member's scores plus those of the members colocated
+// with it; each later member goes where the previous one went, or stops.
 Placement place(const WorkingSet& ws);
 
 }  // namespace quorate::crm::sched
