@@ -89,7 +89,9 @@ class Builder {
   std::set<std::string> taken_;
   // owner id → set kind → first set id (for $id-ref=<object>)
   std::map<std::string, std::map<SetKind, std::string>> owner_sets_;
-  std::map<std::string, std::string> operations_ids_;  // primitive id → operations id
+  std::map<std::string, std::string> operations_ids_;
+  std::map<std::string, std::string>
+      first_rule_;  // constraint id → its first rule id  // primitive id → operations id
 };
 
 crm::Expression Builder::expression(const Expression& e, const std::string& rule_id) {
@@ -144,7 +146,8 @@ crm::RuleTerm Builder::term(const Expression& e, const std::string& rule_id) {
 crm::Rule Builder::rule(const Rule& r, const std::string& base, bool default_infinity) {
   crm::Rule x;
   if (!r.id_ref.empty()) {
-    x.id_ref = r.id_ref;
+    auto it = first_rule_.find(r.id_ref);
+    x.id_ref = it != first_rule_.end() ? it->second : r.id_ref;
     return x;
   }
   const std::string id = r.id.empty() ? fresh(base + "-rule") : claim(r.id);
@@ -171,7 +174,7 @@ crm::NvPair Builder::nvpair(const NvPair& p, const std::string& set_id) {
   }
   x.id = p.id.empty() ? fresh(set_id + "-" + p.name) : claim(p.id);
   x.name = p.name;
-  x.value = p.value.value_or("");
+  x.value = p.value;
   return x;
 }
 
@@ -357,6 +360,7 @@ crm::Location Builder::location(const lang::Location& l) {
   }
   if (l.has_sets) x.sets = sets(l.sets, l.id, false);
   for (const auto& r : l.rules) x.rules.push_back(rule(r, l.id, false));
+  if (!x.rules.empty() && x.rules[0].id) first_rule_[l.id] = *x.rules[0].id;
   return x;
 }
 
@@ -416,6 +420,8 @@ Configuration Builder::build() {
   std::map<std::string, Clone> clones;
   std::map<std::string, Template> templates;
   std::map<std::string, std::vector<std::string>> members;
+  XmlElement tags;
+  tags.name = "tags";
 
   for (const auto& c : objects_) {
     if (const auto* n = std::get_if<lang::Node>(&c.body)) {
@@ -458,6 +464,17 @@ Configuration Builder::build() {
       conf.constraints.emplace_back(colocation(*co));
     } else if (const auto* o = std::get_if<lang::Order>(&c.body)) {
       conf.constraints.emplace_back(order(*o));
+    } else if (const auto* t = std::get_if<Tag>(&c.body)) {
+      XmlElement tag;
+      tag.name = "tag";
+      tag.attrs.emplace_back("id", t->id);
+      for (const auto& m : t->members) {
+        XmlElement ref;
+        ref.name = "obj_ref";
+        ref.attrs.emplace_back("id", m);
+        tag.children.push_back(std::move(ref));
+      }
+      tags.children.push_back(std::move(tag));
     } else if (const auto* ps = std::get_if<PropertySet>(&c.body)) {
       const std::string id = object_id(c);
       AttrList body = ps->body;
@@ -500,6 +517,7 @@ Configuration Builder::build() {
     else
       conf.resources.emplace_back(templates[id]);
   }
+  if (!tags.children.empty()) conf.other_sections.push_back(std::move(tags));
   return conf;
 }
 
