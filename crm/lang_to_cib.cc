@@ -464,6 +464,37 @@ Configuration Builder::build() {
       conf.constraints.emplace_back(colocation(*co));
     } else if (const auto* o = std::get_if<lang::Order>(&c.body)) {
       conf.constraints.emplace_back(order(*o));
+    } else if (const auto* tk = std::get_if<RscTicket>(&c.body)) {
+      XmlElement e;
+      e.name = "rsc_ticket";
+      e.attrs.emplace_back("id", tk->id);
+      e.attrs.emplace_back("ticket", tk->ticket);
+      auto items = all_items(tk->sets);
+      bool simple = items.size() == 1;
+      for (const auto& rs : tk->sets) simple = simple && rs.bracket == 0 && rs.attributes.empty();
+      if (simple) {
+        e.attrs.emplace_back("rsc", items[0].rsc);
+        if (!items[0].qualifier.empty()) e.attrs.emplace_back("rsc-role", items[0].qualifier);
+      } else {
+        for (const auto& rs : sets(tk->sets, tk->id, false)) {
+          XmlElement x;
+          x.name = "resource_set";
+          x.attrs.emplace_back("id", rs.id.value_or(""));
+          if (rs.sequential) x.attrs.emplace_back("sequential", *rs.sequential);
+          if (rs.require_all) x.attrs.emplace_back("require-all", *rs.require_all);
+          if (rs.role) x.attrs.emplace_back("role", *rs.role);
+          for (const auto& a : rs.extra) x.attrs.push_back(a);
+          for (const auto& r : rs.resources) {
+            XmlElement ref;
+            ref.name = "resource_ref";
+            ref.attrs.emplace_back("id", r.id);
+            x.children.push_back(std::move(ref));
+          }
+          e.children.push_back(std::move(x));
+        }
+      }
+      if (!tk->loss_policy.empty()) e.attrs.emplace_back("loss-policy", tk->loss_policy);
+      conf.constraints.emplace_back(std::move(e));
     } else if (const auto* t = std::get_if<Tag>(&c.body)) {
       XmlElement tag;
       tag.name = "tag";
