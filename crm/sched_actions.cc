@@ -149,7 +149,11 @@ class Builder {
     std::string stop_reason = "node availability";
     bool start_blocked = false;
     std::string start_reason;
-    if (quorum_stop()) {
+    const auto req = r.meta.find("requires");
+    const bool needs_quorum = req == r.meta.end() || req->second != "nothing";
+    if (!needs_quorum) {
+      // requires=nothing: runs regardless of quorum
+    } else if (quorum_stop()) {
       if (!active.empty()) {
         target.clear();
         stop_reason = "no quorum";
@@ -274,12 +278,13 @@ class Builder {
         if (p.action.task == "start") {
           starts = true;
           p.after_keys.push_back(gkey + "start");
-          if (i > 0) p.after_keys.push_back("a:" + g.children[i - 1].id + ":start");
+          for (std::size_t j = 0; j < i; ++j)
+            p.after_keys.push_back("a:" + g.children[j].id + ":start");
         } else if (p.action.task == "stop") {
           any_stop = true;
           p.after_keys.push_back(gkey + "stop");
-          if (i + 1 < g.children.size())
-            p.after_keys.push_back("a:" + g.children[i + 1].id + ":stop");
+          for (std::size_t j = i + 1; j < g.children.size(); ++j)
+            p.after_keys.push_back("a:" + g.children[j].id + ":stop");
         }
       }
       any_start = any_start || starts;
