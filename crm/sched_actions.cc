@@ -68,6 +68,7 @@ class Builder {
 
   void run() {
     t_.placement = place(ws_);
+    read_orders();
     decide_fencing();
     for (const auto& r : ws_.resources) {
       if (r.kind == RscKind::kPrimitive) finish(primitive_actions(r, ""));
@@ -78,6 +79,92 @@ class Builder {
   }
 
  private:
+  // A simple (set-less) rsc_order between two top-level resources.
+  struct OrderEdge {
+    std::string first, first_action, then, then_action;
+    bool mandatory = true;
+    bool symmetrical = true;
+  };
+
+  const WsResource* top_level(const std::string& id) const {
+    for (const auto& r : ws_.resources)
+      if (r.id == id && (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup)) return &r;
+    return nullptr;
+  }
+
+  // The node a top-level resource is assigned ("" when it stays stopped).
+  std::string target_of(const WsResource& r) const {
+    const std::string& id =
+        r.kind == RscKind::kGroup ? (r.children.empty() ? r.id : r.children.front().id) : r.id;
+    const PrimitivePlacement* p = t_.placement.find(id);
+    return p == nullptr ? "" : p->node;
+  }
+
+  void read_orders() {
+    if (ws_.cib == nullptr) return;
+    for (const auto& c : ws_.cib->configuration.constraints) {
+      const auto* o = std::get_if<Order>(&c);
+      if (o == nullptr || !o->sets.empty() || !o->first || !o->then) continue;
+      if (top_level(*o->first) == nullptr || top_level(*o->then) == nullptr) continue;
+      OrderEdge e;
+      e.first = *o->first;
+      e.then = *o->then;
+      e.first_action = o->first_action.value_or("start");
+      e.then_action = o->then_action.value_or(e.first_action);
+      const std::string kind = o->kind.value_or("");
+      if (!kind.empty()) {
+        e.mandatory = kind == "Mandatory";
+      } else if (o->score) {
+        e.mandatory = parse_score(*o->score).value_or(0) > 0;
+      }
+      e.symmetrical = o->symmetrical ? is_true(*o->symmetrical) : kind != "Serialize";
+      orders_.push_back(e);
+    }
+    // A mandatory "first start then start" blocks the start of `then` when
+    // `first` cannot start.
+    std::map<std::string, bool, std::less<>> unrunnable;
+    for (const auto& r : ws_.resources)
+      if (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup)
+        unrunnable[r.id] = target_of(r).empty();
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (const auto& e : orders_) {
+        if (!e.mandatory || e.first_action != "start" || e.then_action != "start") continue;
+        if (!unrunnable[e.first] || unrunnable[e.then]) continue;
+        unrunnable[e.then] = true;
+        changed = true;
+        const WsResource* then = top_level(e.then);
+        const std::string reason = "unrunnable " + e.first + " start";
+        if (then->kind == RscKind::kGroup) {
+          for (const auto& m : then->children) blocked_start_.emplace(m.id, reason);
+        } else {
+          blocked_start_.emplace(then->id, reason);
+        }
+      }
+    }
+  }
+
+  // The graph key of a resource's action as the first (or then) side of an
+  // ordering: a group's start or stop is complete when it is running or
+  // stopped.
+  std::string order_key(const std::string& rsc, const std::string& action, bool as_first) const {
+    const WsResource* r = top_level(rsc);
+    std::string task = action;
+    if (as_first && r != nullptr && r->kind == RscKind::kGroup) {
+      if (action == "start") task = "running";
+      if (action == "stop") task = "stopped";
+    }
+    return "a:" + rsc + ":" + task;
+  }
+
+  static std::string inverse(const std::string& action) {
+    if (action == "start") return "stop";
+    if (action == "stop") return "start";
+    if (action == "promote") return "demote";
+    if (action == "demote") return "promote";
+    return action;
+  }
+
   struct Pending {
     Action action;
     std::vector<std::size_t> after;       // local indices (same resource) ...
@@ -164,6 +251,13 @@ class Builder {
     } else if (quorum_freeze() && active.empty()) {
       start_blocked = true;
       start_reason = "quorum freeze";
+    }
+    if (!start_blocked && active.empty()) {
+      const auto b = blocked_start_.find(r.id);
+      if (b != blocked_start_.end()) {
+        start_blocked = true;
+        start_reason = b->second;
+      }
     }
 
     // Stops: wherever it is active and should not stay (failed: recover).
@@ -381,6 +475,13 @@ class Builder {
         key_deps.push_back({a.id, node_pending_[i].after_keys});
       t_.actions.push_back(std::move(a));
     }
+    for (const auto& e : orders_) {
+      key_deps_between(keyed, order_key(e.first, e.first_action, true),
+                       order_key(e.then, e.then_action, false));
+      if (e.symmetrical)
+        key_deps_between(keyed, order_key(e.then, inverse(e.then_action), true),
+                         order_key(e.first, inverse(e.first_action), false));
+    }
     for (const auto& [then, keys] : key_deps) {
       for (const auto& k : keys) {
         const auto it = keyed.find(k);
@@ -391,8 +492,20 @@ class Builder {
     }
   }
 
+  void key_deps_between(const std::map<std::string, std::vector<int>, std::less<>>& keyed,
+                        const std::string& first, const std::string& then) {
+    const auto f = keyed.find(first);
+    const auto t = keyed.find(then);
+    if (f == keyed.end() || t == keyed.end()) return;
+    for (const int a : f->second)
+      for (const int b : t->second)
+        if (a != b) t_.orderings.push_back({a, b});
+  }
+
   const WorkingSet& ws_;
   Transition& t_;
+  std::vector<OrderEdge> orders_;
+  std::map<std::string, std::string, std::less<>> blocked_start_;
   std::vector<std::vector<Pending>> pending_;
   std::vector<Pending> node_pending_;
 };
