@@ -285,75 +285,152 @@ std::string choose_node(const WorkingSet& ws, const std::vector<NodeScore>& scor
   return best.node;
 }
 
+namespace {
+
+struct Coloc {
+  std::size_t dependent;
+  std::size_t primary;
+  int score;
+};
+
+// Adds `factor` times `other`'s scores to `weights` (a primary taking in
+// the preferences of a resource colocated with it); rolled back when no node
+// could run the result.
+std::vector<NodeScore> merge_scores(const WorkingSet& ws, const std::vector<NodeScore>& weights,
+                                    const std::vector<NodeScore>& other, double factor) {
+  std::vector<NodeScore> out = weights;
+  bool any = false;
+  for (std::size_t n = 0; n < out.size(); ++n) {
+    const int score = other[n].score;
+    if (factor < 0 && score < 0) {
+      // a dislike of a node the other avoids anyway is no preference
+    } else {
+      double f = factor * static_cast<double>(score);
+      if (f >= kInfinity) f = kInfinity;
+      if (f <= -kInfinity) f = -kInfinity;
+      out[n].score = score_add(out[n].score, static_cast<int>(f));
+    }
+    if (out[n].score >= 0 && is_available(ws, out[n].node)) any = true;
+  }
+  return any ? out : weights;
+}
+
+bool coloc_role_applies(const OptString& role) {
+  if (!role) return true;
+  const auto r = parse_role(*role);
+  return !r || *r == Role::kStarted;
+}
+
+}  // namespace
+
 Placement place(const WorkingSet& ws) {
   Placement out;
   struct Unit {
     const WsResource* rsc;
     std::size_t first;  // index of its first primitive in out.primitives
+    std::vector<NodeScore> base;
+    int state = 0;  // 0 unassigned, 1 assigning, 2 assigned
+    std::string node;
   };
   std::vector<Unit> units;
   for (const auto& r : ws.resources) {
     if (r.kind == RscKind::kPrimitive) {
-      units.push_back({&r, out.primitives.size()});
+      units.push_back({&r, out.primitives.size(), {}, 0, ""});
       out.primitives.push_back({r.id, primitive_scores(ws, r), "", !r.managed});
-    } else if (r.kind == RscKind::kGroup) {
-      units.push_back({&r, out.primitives.size()});
+      units.back().base = out.primitives.back().scores;
+    } else if (r.kind == RscKind::kGroup && !r.children.empty()) {
+      units.push_back({&r, out.primitives.size(), {}, 0, ""});
       for (const auto& m : r.children)
         out.primitives.push_back({m.id, primitive_scores(ws, m, r.id), "", !m.managed});
+      // The first member's scores with those of the members colocated with
+      // it merged in, last first.
+      const std::size_t k = r.children.size();
+      const std::size_t f = units.back().first;
+      std::vector<NodeScore> merged = out.primitives[f + k - 1].scores;
+      for (std::size_t i = k - 1; i-- > 0;)
+        merged = merge_scores(ws, out.primitives[f + i].scores, merged, 1.0);
+      units.back().base = merged;
     }
   }
-  std::stable_sort(units.begin(), units.end(),
-                   [](const Unit& a, const Unit& b) { return assigned_before(*a.rsc, *b.rsc); });
+  auto unit_of = [&units](std::string_view id) -> std::size_t {
+    for (std::size_t i = 0; i < units.size(); ++i)
+      if (units[i].rsc->id == id) return i;
+    return units.size();
+  };
+  std::vector<Coloc> colocs;
+  if (ws.cib != nullptr) {
+    for (const auto& c : ws.cib->configuration.constraints) {
+      const auto* co = std::get_if<Colocation>(&c);
+      if (co == nullptr || !co->sets.empty() || !co->rsc || !co->with_rsc || !co->score) continue;
+      if (!coloc_role_applies(co->rsc_role) || !coloc_role_applies(co->with_rsc_role)) continue;
+      if (co->node_attribute && *co->node_attribute != "#uname") continue;
+      const std::size_t d = unit_of(*co->rsc);
+      const std::size_t p = unit_of(*co->with_rsc);
+      const auto score = parse_score(*co->score);
+      if (d == units.size() || p == units.size() || d == p || !score || *score == 0) continue;
+      colocs.push_back({d, p, *score});
+    }
+  }
+  std::vector<std::size_t> order(units.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&units](std::size_t a, std::size_t b) {
+    return assigned_before(*units[a].rsc, *units[b].rsc);
+  });
   std::map<std::string, int, std::less<>> count;
   auto single_active = [](const WsResource& r) {
     const auto active = r.active_nodes();
     return active.size() == 1 ? active.front() : std::string();
   };
-  for (const Unit& u : units) {
+  auto assign = [&](auto&& self, std::size_t ui) -> void {
+    Unit& u = units[ui];
+    if (u.state != 0) return;
+    u.state = 1;
+    for (const auto& c : colocs)
+      if (c.dependent == ui) self(self, c.primary);
     const WsResource& r = *u.rsc;
+    std::vector<NodeScore> weights = u.base;
+    for (const auto& c : colocs)
+      if (c.primary == ui && units[c.dependent].state == 0)
+        weights = merge_scores(ws, weights, units[c.dependent].base,
+                               static_cast<double>(c.score) / kInfinity);
+    for (const auto& c : colocs) {
+      if (c.dependent != ui || units[c.primary].state != 2) continue;
+      const std::string& with = units[c.primary].node;
+      for (auto& w : weights) {
+        if (!with.empty() && w.node == with) {
+          if (c.score < kInfinity) w.score = score_add(w.score, c.score);
+        } else if (c.score >= kInfinity) {
+          w.score = -kInfinity;
+        }
+      }
+    }
     if (r.kind == RscKind::kPrimitive) {
       PrimitivePlacement& p = out.primitives[u.first];
-      if (!r.managed) {
-        p.node = single_active(r);
-      } else {
-        p.node = choose_node(ws, p.scores, count, single_active(r));
-      }
+      p.node = r.managed ? choose_node(ws, weights, count, single_active(r)) : single_active(r);
       if (!p.node.empty()) ++count[p.node];
-      continue;
-    }
-    const std::size_t k = r.children.size();
-    if (k == 0) continue;
-    // Scores of the first member with those of the members colocated with
-    // it merged in, last first; a merge that leaves no node able to run is
-    // rolled back.
-    std::vector<NodeScore> merged = out.primitives[u.first + k - 1].scores;
-    for (std::size_t i = k - 1; i-- > 0;) {
-      std::vector<NodeScore> mine = out.primitives[u.first + i].scores;
-      std::vector<NodeScore> sum = mine;
-      bool any = false;
-      for (std::size_t n = 0; n < sum.size(); ++n) {
-        sum[n].score = score_add(sum[n].score, merged[n].score);
-        if (sum[n].score >= 0 && is_available(ws, sum[n].node)) any = true;
-      }
-      merged = any ? sum : mine;
-    }
-    std::string prev;
-    for (std::size_t i = 0; i < k; ++i) {
-      const WsResource& m = r.children[i];
-      PrimitivePlacement& p = out.primitives[u.first + i];
-      if (!m.managed) {
-        p.node = single_active(m);
-      } else if (i == 0) {
-        p.node = choose_node(ws, merged, count, single_active(m));
-      } else if (!prev.empty()) {
+      u.node = p.node;
+    } else {
+      std::string prev;
+      for (std::size_t i = 0; i < r.children.size(); ++i) {
+        const WsResource& m = r.children[i];
+        PrimitivePlacement& p = out.primitives[u.first + i];
         p.node.clear();
-        for (const auto& s : p.scores)
-          if (s.node == prev && s.score >= 0 && is_available(ws, prev)) p.node = prev;
+        if (!m.managed) {
+          p.node = single_active(m);
+        } else if (i == 0) {
+          p.node = choose_node(ws, weights, count, single_active(m));
+        } else if (!prev.empty()) {
+          for (const auto& sc : p.scores)
+            if (sc.node == prev && sc.score >= 0 && is_available(ws, prev)) p.node = prev;
+        }
+        if (!p.node.empty()) ++count[p.node];
+        prev = p.node;
       }
-      if (!p.node.empty()) ++count[p.node];
-      prev = p.node;
+      u.node = out.primitives[u.first].node;
     }
-  }
+    u.state = 2;
+  };
+  for (const std::size_t i : order) assign(assign, i);
   return out;
 }
 
