@@ -134,7 +134,10 @@ class Builder {
         unrunnable[e.then] = true;
         changed = true;
         const WsResource* then = top_level(e.then);
-        const std::string reason = "unrunnable " + e.first + " start";
+        const WsResource* first = top_level(e.first);
+        if (then == nullptr || first == nullptr) continue;
+        const std::string reason =
+            "unrunnable " + e.first + (first->kind == RscKind::kGroup ? " running" : " start");
         if (then->kind == RscKind::kGroup) {
           for (const auto& m : then->children) blocked_start_.emplace(m.id, reason);
         } else {
@@ -481,6 +484,21 @@ class Builder {
       if (e.symmetrical)
         key_deps_between(keyed, order_key(e.then, inverse(e.then_action), true),
                          order_key(e.first, inverse(e.first_action), false));
+    }
+    // Resources that must never share a node: each stops before the other
+    // starts.
+    if (ws_.cib != nullptr) {
+      for (const auto& c : ws_.cib->configuration.constraints) {
+        const auto* co = std::get_if<Colocation>(&c);
+        if (co == nullptr || !co->sets.empty() || !co->rsc || !co->with_rsc || !co->score) continue;
+        if (co->rsc_role || co->with_rsc_role) continue;
+        if (parse_score(*co->score).value_or(0) > -kInfinity) continue;
+        if (top_level(*co->rsc) == nullptr || top_level(*co->with_rsc) == nullptr) continue;
+        key_deps_between(keyed, order_key(*co->rsc, "stop", true),
+                         order_key(*co->with_rsc, "start", false));
+        key_deps_between(keyed, order_key(*co->with_rsc, "stop", true),
+                         order_key(*co->rsc, "start", false));
+      }
     }
     for (const auto& [then, keys] : key_deps) {
       for (const auto& k : keys) {
