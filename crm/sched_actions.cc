@@ -100,6 +100,14 @@ class Builder {
     return p == nullptr ? "" : p->node;
   }
 
+  // A failure that blocks the resource where it is (on-fail=block): it is
+  // left alone.
+  static bool blocked_failure(const WsResource& r) {
+    if (r.kind != RscKind::kPrimitive) return false;
+    return std::any_of(r.history.begin(), r.history.end(),
+                       [](const NodeRscState& h) { return h.blocked; });
+  }
+
   void read_orders() {
     if (ws_.cib == nullptr) return;
     for (const auto& c : ws_.cib->configuration.constraints) {
@@ -125,7 +133,7 @@ class Builder {
     std::map<std::string, bool, std::less<>> unrunnable;
     for (const auto& r : ws_.resources)
       if (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup)
-        unrunnable[r.id] = target_of(r).empty();
+        unrunnable[r.id] = target_of(r).empty() || blocked_failure(r);
     for (bool changed = true; changed;) {
       changed = false;
       for (const auto& e : orders_) {
@@ -224,7 +232,7 @@ class Builder {
       return made.size() - 1;
     };
     const PrimitivePlacement* p = t_.placement.find(r.id);
-    if (p == nullptr || p->unmanaged) {
+    if (p == nullptr || p->unmanaged || blocked_failure(r)) {
       add_probes(r, made);
       return made;
     }
@@ -255,11 +263,17 @@ class Builder {
       start_blocked = true;
       start_reason = "quorum freeze";
     }
-    if (!start_blocked && active.empty()) {
+    if (!start_blocked) {
       const auto b = blocked_start_.find(r.id);
-      if (b != blocked_start_.end()) {
+      if (b != blocked_start_.end() && active.empty()) {
         start_blocked = true;
         start_reason = b->second;
+      } else if (b != blocked_start_.end() &&
+                 !(active.size() == 1 && active.front()->node == target &&
+                   !active.front()->failed)) {
+        // it would have to start again: it cannot
+        target.clear();
+        stop_reason = b->second;
       }
     }
 
