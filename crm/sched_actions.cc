@@ -70,9 +70,52 @@ class Builder {
     t_.placement = place(ws_);
     read_orders();
     decide_fencing();
-    for (const auto& r : ws_.resources) {
-      if (r.kind == RscKind::kPrimitive) finish(primitive_actions(r, ""));
-      if (r.kind == RscKind::kGroup) group_actions(r);
+    // Resources are scheduled firsts before thens of mandatory orders (a
+    // then-resource restarts when its first starts), but listed in
+    // configuration order.
+    std::vector<const WsResource*> tops;
+    for (const auto& r : ws_.resources)
+      if (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup) tops.push_back(&r);
+    std::vector<int> state(tops.size(), 0);
+    std::vector<std::vector<ResourceChange>> changes(tops.size());
+    std::vector<std::vector<std::vector<Pending>>> lists(tops.size());
+    std::map<std::string, bool, std::less<>> starts;
+    auto process = [&](auto&& self, std::size_t i) -> void {
+      if (state[i] != 0) return;
+      state[i] = 1;
+      const WsResource& r = *tops[i];
+      std::string required_by;
+      for (const auto& e : orders_) {
+        if (!e.mandatory || e.then != r.id || e.first_action != "start" || e.then_action != "start")
+          continue;
+        for (std::size_t j = 0; j < tops.size(); ++j)
+          if (tops[j]->id == e.first) self(self, j);
+        if (starts[e.first] && required_by.empty())
+          required_by =
+              e.first + (top_level(e.first)->kind == RscKind::kGroup ? " running" : " start");
+      }
+      const std::size_t c0 = t_.changes.size();
+      const std::size_t p0 = pending_.size();
+      if (r.kind == RscKind::kPrimitive) {
+        finish(primitive_actions(r, required_by));
+      } else {
+        group_actions(r, required_by);
+      }
+      bool started = false;
+      for (std::size_t k = p0; k < pending_.size(); ++k)
+        for (const auto& p : pending_[k])
+          if (p.action.task == "start" && p.action.kind == ActionKind::kResource) started = true;
+      starts[r.id] = started;
+      changes[i].assign(t_.changes.begin() + static_cast<std::ptrdiff_t>(c0), t_.changes.end());
+      t_.changes.resize(c0);
+      for (std::size_t k = p0; k < pending_.size(); ++k) lists[i].push_back(std::move(pending_[k]));
+      pending_.resize(p0);
+      state[i] = 2;
+    };
+    for (std::size_t i = 0; i < tops.size(); ++i) process(process, i);
+    for (std::size_t i = 0; i < tops.size(); ++i) {
+      t_.changes.insert(t_.changes.end(), changes[i].begin(), changes[i].end());
+      for (auto& l : lists[i]) pending_.push_back(std::move(l));
     }
     node_actions();
     emit();
@@ -321,7 +364,7 @@ class Builder {
           t_.changes.push_back({"Recover", r.id, h->node, h->node, "", false});
         } else if (restart) {
           t_.changes.push_back(
-              {"Restart", r.id, h->node, h->node, "required " + required_by + " start", false});
+              {"Restart", r.id, h->node, h->node, "required " + required_by, false});
         }
       } else {
         t_.changes.push_back({failed ? "Recover" : "Move", r.id, h->node, target, "", false});
@@ -375,9 +418,8 @@ class Builder {
 
   // A group's members' actions, ordered one after another (starts in
   // member order, stops in reverse), between the group's pseudo actions.
-  void group_actions(const WsResource& g) {
+  void group_actions(const WsResource& g, std::string required_by) {
     std::vector<std::vector<Pending>> lists;
-    std::string required_by;
     bool any_start = false;
     bool any_stop = false;
     const std::string gkey = "a:" + g.id + ":";
@@ -399,7 +441,7 @@ class Builder {
         }
       }
       any_start = any_start || starts;
-      required_by = starts ? m.id : "";
+      required_by = starts ? m.id + " start" : "";
       lists.push_back(std::move(made));
     }
     std::vector<Pending> own;
