@@ -413,7 +413,27 @@ class Builder {
       const std::size_t m = add({0, ActionKind::kResource, r.id, "monitor", target, iv, ""});
       made[m].after.insert(made[m].after.end(), starts.begin(), starts.end());
     }
+    // Recovery in place: the start was created with the stop, before the
+    // recurring monitors.
+    const bool recovering = std::any_of(active.begin(), active.end(), [&target](const auto* h) {
+      return h->failed && h->node == target;
+    });
+    if (recovering && starts.size() == 1 && starts.front() + 1 < made.size())
+      move_to_end(made, starts.front());
     return made;
+  }
+
+  static void move_to_end(std::vector<Pending>& made, std::size_t from) {
+    const std::size_t last = made.size() - 1;
+    auto remap = [from, last](std::size_t i) {
+      if (i == from) return last;
+      return i > from ? i - 1 : i;
+    };
+    for (auto& p : made)
+      for (auto& a : p.after) a = remap(a);
+    Pending moved = std::move(made[from]);
+    made.erase(made.begin() + static_cast<std::ptrdiff_t>(from));
+    made.push_back(std::move(moved));
   }
 
   // A group's members' actions, ordered one after another (starts in
