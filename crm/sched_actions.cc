@@ -8,6 +8,7 @@
 #include <cctype>
 #include <charconv>
 #include <map>
+#include <set>
 
 namespace quorate::crm::sched {
 
@@ -69,6 +70,7 @@ class Builder {
   void run() {
     t_.placement = place(ws_);
     read_orders();
+    find_blocked_stops();
     decide_fencing();
     // Resources are scheduled firsts before thens of mandatory orders (a
     // then-resource restarts when its first starts), but listed in
@@ -198,6 +200,70 @@ class Builder {
     }
   }
 
+  // Resources whose stop cannot happen: active ones that are unmanaged or
+  // blocked by a failure, and whatever must stop after them (mandatory
+  // stop orderings, later group members before earlier ones).
+  void find_blocked_stops() {
+    auto active = [](const WsResource& r) { return !r.active_nodes().empty(); };
+    for (const auto& r : ws_.resources) {
+      const std::vector<WsResource>* members = nullptr;
+      std::vector<WsResource> single;
+      if (r.kind == RscKind::kGroup) {
+        members = &r.children;
+      } else if (r.kind == RscKind::kPrimitive) {
+        single.push_back(r);
+        members = &single;
+      } else {
+        continue;
+      }
+      for (const auto& m : *members)
+        if (active(m) && (!m.managed || blocked_failure(m))) stop_blocked_.insert(m.id);
+    }
+    auto members_of = [this](const std::string& id) {
+      std::vector<std::string> out;
+      const WsResource* r = top_level(id);
+      if (r == nullptr) return out;
+      if (r->kind == RscKind::kGroup) {
+        for (const auto& m : r->children) out.push_back(m.id);
+      } else {
+        out.push_back(r->id);
+      }
+      return out;
+    };
+    std::vector<std::pair<std::string, std::string>> edges;  // stop a, then stop b
+    for (const auto& e : orders_) {
+      if (!e.mandatory) continue;
+      if (e.first_action == "stop" && e.then_action == "stop") edges.push_back({e.first, e.then});
+      if (e.symmetrical && e.first_action == "start" && e.then_action == "start")
+        edges.push_back({e.then, e.first});
+    }
+    for (bool changed = true; changed;) {
+      changed = false;
+      auto block = [&](const std::string& id) {
+        if (stop_blocked_.insert(id).second) changed = true;
+      };
+      for (const auto& r : ws_.resources) {
+        if (r.kind != RscKind::kGroup) continue;
+        for (std::size_t j = r.children.size(); j-- > 1;)
+          if (stop_blocked_.count(r.children[j].id) && active(r.children[j - 1]))
+            block(r.children[j - 1].id);
+      }
+      for (const auto& [a, b] : edges) {
+        bool blocked = false;
+        for (const auto& m : members_of(a)) blocked = blocked || stop_blocked_.count(m) > 0;
+        if (!blocked) continue;
+        const WsResource* rb = top_level(b);
+        if (rb == nullptr) continue;
+        if (rb->kind == RscKind::kGroup) {
+          for (const auto& m : rb->children)
+            if (active(m)) block(m.id);
+        } else if (active(*rb)) {
+          block(rb->id);
+        }
+      }
+    }
+  }
+
   // The graph key of a resource's action as the first (or then) side of an
   // ordering: a group's start or stop is complete when it is running or
   // stopped.
@@ -317,6 +383,23 @@ class Builder {
         // it would have to start again: it cannot
         target.clear();
         stop_reason = b->second;
+      }
+    }
+
+    last_stop_blocked_ = false;
+    if (stop_blocked_.count(r.id) && !active.empty() && !blocked_failure(r) && r.managed) {
+      const NodeRscState* h = active.front();
+      const bool leaves = active.size() > 1 || target != h->node || h->failed ||
+                          (!required_by.empty() && !start_blocked);
+      if (leaves) {
+        last_stop_blocked_ = true;
+        if (target.empty()) {
+          t_.changes.push_back({"Stop", r.id, h->node, "", stop_reason, true});
+        } else {
+          t_.changes.push_back({"Move", r.id, h->node, target, "", true});
+        }
+        add_probes(r, made);
+        return made;
       }
     }
 
@@ -440,12 +523,14 @@ class Builder {
   // member order, stops in reverse), between the group's pseudo actions.
   void group_actions(const WsResource& g, std::string required_by) {
     std::vector<std::vector<Pending>> lists;
+    bool stop_wanted_blocked = false;
     bool any_start = false;
     bool any_stop = false;
     const std::string gkey = "a:" + g.id + ":";
     for (std::size_t i = 0; i < g.children.size(); ++i) {
       const WsResource& m = g.children[i];
       std::vector<Pending> made = primitive_actions(m, required_by);
+      if (last_stop_blocked_) stop_wanted_blocked = true;
       bool starts = false;
       for (auto& p : made) {
         if (p.action.task == "start") {
@@ -474,11 +559,12 @@ class Builder {
       pseudo("start", {gkey + "stopped"});
       pseudo("running", members);
     }
-    if (any_stop) {
+    if (any_stop || stop_wanted_blocked) {
       std::vector<std::string> members;
       for (const auto& m : g.children) members.push_back("a:" + m.id + ":stop");
       pseudo("stop", {});
-      pseudo("stopped", members);
+      // a member that cannot stop keeps the group from ever being stopped
+      if (!stop_wanted_blocked) pseudo("stopped", members);
     }
     finish(std::move(own));
     for (auto& l : lists) finish(std::move(l));
@@ -600,6 +686,8 @@ class Builder {
   Transition& t_;
   std::vector<OrderEdge> orders_;
   std::map<std::string, std::string, std::less<>> blocked_start_;
+  std::set<std::string, std::less<>> stop_blocked_;
+  bool last_stop_blocked_ = false;  // primitive_actions: a wanted stop could not be
   std::vector<std::vector<Pending>> pending_;
   std::vector<Pending> node_pending_;
 };
