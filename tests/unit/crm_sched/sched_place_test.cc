@@ -143,5 +143,60 @@ TEST(Schedule, ProbesStartsMonitorsAndSummary) {
   EXPECT_EQ(after.resources[2].active_nodes(), std::vector<std::string>{"node1"});
 }
 
+// A group g (a, b) with a location preference for node2, b banned from node1,
+// and c colocated with g; d anti-colocated with c; c must start before d.
+constexpr const char* kGroupCib = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1"
+    validate-with="pacemaker-3.0" dc-uuid="1">
+  <configuration>
+    <crm_config><cluster_property_set id="o">
+      <nvpair id="o1" name="stonith-enabled" value="false"/>
+    </cluster_property_set></crm_config>
+    <nodes><node id="1" uname="node1"/><node id="2" uname="node2"/></nodes>
+    <resources>
+      <group id="g">
+        <primitive id="a" class="ocf" provider="heartbeat" type="Dummy"/>
+        <primitive id="b" class="ocf" provider="heartbeat" type="Dummy"/>
+      </group>
+      <primitive id="c" class="ocf" provider="heartbeat" type="Dummy"/>
+      <primitive id="d" class="ocf" provider="heartbeat" type="Dummy"/>
+    </resources>
+    <constraints>
+      <rsc_location id="l1" rsc="b" node="node1" score="-INFINITY"/>
+      <rsc_colocation id="c1" rsc="c" with-rsc="g" score="INFINITY"/>
+      <rsc_colocation id="c2" rsc="d" with-rsc="c" score="-INFINITY"/>
+      <rsc_order id="ord1" first="g" then="d"/>
+    </constraints>
+  </configuration>
+  <status>
+    <node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"/>
+    <node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/>
+  </status>
+</cib>)";
+
+TEST(Place, GroupsFollowMembersAndColocations) {
+  Cib cib;
+  const WorkingSet ws = unpack(kGroupCib, cib);
+  const Placement p = place(ws);
+  ASSERT_NE(p.find("a"), nullptr);
+  EXPECT_EQ(p.find("a")->node, "node2");  // b's ban pulls the whole group
+  EXPECT_EQ(p.find("b")->node, "node2");
+  EXPECT_EQ(p.find("c")->node, "node2");
+  EXPECT_EQ(p.find("d")->node, "node1");
+}
+
+TEST(Schedule, GroupPseudoActionsAndOrders) {
+  Cib cib;
+  const WorkingSet ws = unpack(kGroupCib, cib);
+  const Transition t = schedule(ws);
+  const std::string executed = render_executed(t);
+  const auto at = [&executed](const std::string& s) { return executed.find(s); };
+  ASSERT_NE(at("Pseudo action:   g_start_0"), std::string::npos) << executed;
+  EXPECT_LT(at("g_start_0"), at("a               start on node2"));
+  EXPECT_LT(at("a               start on node2"), at("b               start on node2"));
+  EXPECT_LT(at("b               start on node2"), at("g_running_0"));
+  EXPECT_LT(at("g_running_0"), at("d               start on node1"));
+  EXPECT_EQ(at("g_stop_0"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace quorate::crm::sched
