@@ -193,8 +193,11 @@ class Builder {
             "unrunnable " + e.first + (first->kind == RscKind::kGroup ? " running" : " start");
         if (then->kind == RscKind::kGroup) {
           for (const auto& m : then->children) blocked_start_.emplace(m.id, reason);
+          if (e.symmetrical)
+            for (const auto& m : then->children) must_stop_.insert(m.id);
         } else {
           blocked_start_.emplace(then->id, reason);
+          if (e.symmetrical) must_stop_.insert(then->id);
         }
       }
     }
@@ -378,8 +381,9 @@ class Builder {
         start_blocked = true;
         start_reason = b->second;
       } else if (b != blocked_start_.end() &&
-                 !(active.size() == 1 && active.front()->node == target &&
-                   !active.front()->failed)) {
+                 (must_stop_.count(r.id) > 0 ||
+                  !(active.size() == 1 && active.front()->node == target &&
+                    !active.front()->failed))) {
         // it would have to start again: it cannot
         target.clear();
         stop_reason = b->second;
@@ -557,7 +561,13 @@ class Builder {
       std::vector<std::string> members;
       for (const auto& m : g.children) members.push_back("a:" + m.id + ":start");
       pseudo("start", {gkey + "stopped"});
-      pseudo("running", members);
+      // a member that cannot run keeps the group from ever running
+      const bool all_placed =
+          std::all_of(g.children.begin(), g.children.end(), [this](const auto& m) {
+            const PrimitivePlacement* p = t_.placement.find(m.id);
+            return p != nullptr && !p->node.empty();
+          });
+      if (all_placed) pseudo("running", members);
     }
     if (any_stop || stop_wanted_blocked) {
       std::vector<std::string> members;
@@ -686,6 +696,9 @@ class Builder {
   Transition& t_;
   std::vector<OrderEdge> orders_;
   std::map<std::string, std::string, std::less<>> blocked_start_;
+  // Then-resources of symmetrical mandatory orders whose first cannot run:
+  // they stop even where they could stay.
+  std::set<std::string, std::less<>> must_stop_;
   std::set<std::string, std::less<>> stop_blocked_;
   bool last_stop_blocked_ = false;  // primitive_actions: a wanted stop could not be
   std::vector<std::vector<Pending>> pending_;
