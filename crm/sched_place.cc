@@ -297,7 +297,8 @@ struct Coloc {
 // the preferences of a resource colocated with it); rolled back when no node
 // could run the result.
 std::vector<NodeScore> merge_scores(const WorkingSet& ws, const std::vector<NodeScore>& weights,
-                                    const std::vector<NodeScore>& other, double factor) {
+                                    const std::vector<NodeScore>& other, double factor,
+                                    bool nonnegative = false) {
   std::vector<NodeScore> out = weights;
   bool any = false;
   for (std::size_t n = 0; n < out.size(); ++n) {
@@ -308,7 +309,10 @@ std::vector<NodeScore> merge_scores(const WorkingSet& ws, const std::vector<Node
       double f = factor * static_cast<double>(score);
       if (f >= kInfinity) f = kInfinity;
       if (f <= -kInfinity) f = -kInfinity;
-      out[n].score = score_add(out[n].score, static_cast<int>(f));
+      const int merged = score_add(out[n].score, static_cast<int>(f));
+      // only non-negative preferences are taken in: a node the other
+      // cannot use does not repel a primary that may use it
+      if (!(nonnegative && merged < 0 && out[n].score >= 0)) out[n].score = merged;
     }
     if (out[n].score >= 0 && is_available(ws, out[n].node)) any = true;
   }
@@ -348,7 +352,7 @@ Placement place(const WorkingSet& ws) {
       const std::size_t f = units.back().first;
       std::vector<NodeScore> merged = out.primitives[f + k - 1].scores;
       for (std::size_t i = k - 1; i-- > 0;)
-        merged = merge_scores(ws, out.primitives[f + i].scores, merged, 1.0);
+        merged = merge_scores(ws, out.primitives[f + i].scores, merged, 1.0, true);
       units.back().base = merged;
     }
   }

