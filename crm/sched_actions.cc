@@ -77,7 +77,9 @@ class Builder {
     // configuration order.
     std::vector<const WsResource*> tops;
     for (const auto& r : ws_.resources)
-      if (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup) tops.push_back(&r);
+      if (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup ||
+          (is_anonymous_clone(r) && !constrained(r.id)))
+        tops.push_back(&r);
     std::vector<int> state(tops.size(), 0);
     std::vector<std::vector<ResourceChange>> changes(tops.size());
     std::vector<std::vector<std::vector<Pending>>> lists(tops.size());
@@ -100,6 +102,8 @@ class Builder {
       const std::size_t p0 = pending_.size();
       if (r.kind == RscKind::kPrimitive) {
         finish(primitive_actions(r, required_by));
+      } else if (r.kind == RscKind::kClone) {
+        clone_actions(r);
       } else {
         group_actions(r, required_by);
       }
@@ -319,13 +323,34 @@ class Builder {
     std::reverse(t_.fencing.begin(), t_.fencing.end());
   }
 
+  // Whether an order or colocation names `id` (clones in them are not
+  // scheduled yet).
+  bool constrained(const std::string& id) const {
+    if (ws_.cib == nullptr) return false;
+    for (const auto& c : ws_.cib->configuration.constraints) {
+      if (const auto* o = std::get_if<Order>(&c)) {
+        if (!o->sets.empty() || (o->first && *o->first == id) || (o->then && *o->then == id))
+          return true;
+      } else if (const auto* co = std::get_if<Colocation>(&c)) {
+        if (!co->sets.empty() || (co->rsc && *co->rsc == id) ||
+            (co->with_rsc && *co->with_rsc == id))
+          return true;
+      }
+    }
+    return false;
+  }
+
   static bool probe_node(const WsNode& n) { return n.online && !n.unclean && !n.pending; }
 
   // Probes where the state on an online node is unknown, in node order.
   std::vector<std::size_t> add_probes(const WsResource& r, std::vector<Pending>& made) {
     std::vector<std::size_t> probes;
+    const auto owned = clone_probes_.find(r.id);
     for (const auto& n : ws_.nodes) {
       if (!probe_node(n)) continue;
+      if (owned != clone_probes_.end() &&
+          std::find(owned->second.begin(), owned->second.end(), n.uname) == owned->second.end())
+        continue;
       const bool known = std::any_of(r.history.begin(), r.history.end(),
                                      [&n](const NodeRscState& h) { return h.node == n.uname; });
       if (known) continue;
@@ -580,6 +605,70 @@ class Builder {
     for (auto& l : lists) finish(std::move(l));
   }
 
+  // An anonymous clone: each instance's actions between the clone's pseudo
+  // actions. A node where no instance's state is known is probed once, by
+  // the instance assigned there (else the first instance placed nowhere).
+  void clone_actions(const WsResource& c) {
+    std::vector<std::string> spare;
+    for (const auto& inst : c.children) {
+      clone_probes_[inst.id];
+      const PrimitivePlacement* p = t_.placement.find(inst.id);
+      if ((p == nullptr || p->node.empty()) && inst.active_nodes().empty())
+        spare.push_back(inst.id);
+    }
+    for (const auto& n : ws_.nodes) {
+      if (!probe_node(n)) continue;
+      bool known = false;
+      std::string owner;
+      for (const auto& inst : c.children) {
+        for (const auto& h : inst.history)
+          if (h.node == n.uname) known = true;
+        const PrimitivePlacement* p = t_.placement.find(inst.id);
+        if (owner.empty() && p != nullptr && p->node == n.uname) owner = inst.id;
+      }
+      if (known) continue;
+      if (owner.empty() && !spare.empty()) owner = spare.front();
+      if (!owner.empty()) clone_probes_[owner].push_back(n.uname);
+    }
+    const std::string ckey = "a:" + c.id + ":";
+    std::vector<std::vector<Pending>> lists;
+    bool any_start = false;
+    bool any_stop = false;
+    std::vector<std::string> starts;
+    std::vector<std::string> stops;
+    for (const auto& inst : c.children) {
+      std::vector<Pending> made = primitive_actions(inst, "");
+      for (auto& p : made) {
+        if (p.action.kind != ActionKind::kResource && p.action.kind != ActionKind::kPseudo)
+          continue;
+        if (p.action.task == "start") {
+          any_start = true;
+          p.after_keys.push_back(ckey + "start");
+        } else if (p.action.task == "stop") {
+          any_stop = true;
+          p.after_keys.push_back(ckey + "stop");
+        }
+      }
+      starts.push_back("a:" + inst.id + ":start");
+      stops.push_back("a:" + inst.id + ":stop");
+      lists.push_back(std::move(made));
+    }
+    std::vector<Pending> own;
+    auto pseudo = [&](const char* task, std::vector<std::string> after) {
+      own.push_back({{0, ActionKind::kPseudo, c.id, task, "", 0, ""}, {}, std::move(after)});
+    };
+    if (any_start) {
+      pseudo("start", {ckey + "stopped"});
+      pseudo("running", starts);
+    }
+    if (any_stop) {
+      pseudo("stop", {});
+      pseudo("stopped", stops);
+    }
+    for (auto& l : lists) finish(std::move(l));
+    finish(std::move(own));
+  }
+
   // Keeps one resource's actions (creation order) for emit().
   void finish(std::vector<Pending> made) { pending_.push_back(std::move(made)); }
 
@@ -700,6 +789,8 @@ class Builder {
   // they stop even where they could stay.
   std::set<std::string, std::less<>> must_stop_;
   std::set<std::string, std::less<>> stop_blocked_;
+  // Anonymous clone instances: the only nodes each may probe.
+  std::map<std::string, std::vector<std::string>, std::less<>> clone_probes_;
   bool last_stop_blocked_ = false;  // primitive_actions: a wanted stop could not be
   std::vector<std::vector<Pending>> pending_;
   std::vector<Pending> node_pending_;

@@ -118,7 +118,7 @@ WorkingSet revised_working_set(const WorkingSet& ws, const Transition& t) {
   auto find_rsc = [&out](const std::string& id) -> WsResource* {
     for (auto& r : out.resources) {
       if (r.kind == RscKind::kPrimitive && r.id == id) return &r;
-      if (r.kind != RscKind::kGroup) continue;
+      if (r.kind != RscKind::kGroup && r.kind != RscKind::kClone) continue;
       for (auto& m : r.children)
         if (m.id == id) return &m;
     }

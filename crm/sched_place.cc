@@ -327,6 +327,65 @@ bool coloc_role_applies(const OptString& role) {
 
 }  // namespace
 
+namespace {
+
+// Anonymous clone instances: those running stay where they are (stickiness
+// permitting), then the rest go to the best-scored nodes holding the fewest
+// instances, at most clone-node-max per node.
+void place_clone(const WorkingSet& ws, const WsResource& c, Placement& out) {
+  std::map<std::string, int, std::less<>> per_node;
+  const std::size_t first = out.primitives.size();
+  for (const auto& inst : c.children)
+    out.primitives.push_back({inst.id, primitive_scores(ws, inst, c.id), "", !inst.managed});
+  auto full = [&](const std::string& node) {
+    const auto it = per_node.find(node);
+    return it != per_node.end() && it->second >= c.clone_node_max;
+  };
+  int placed = 0;
+  std::vector<bool> done(c.children.size(), false);
+  for (std::size_t i = 0; i < c.children.size(); ++i) {
+    const WsResource& inst = c.children[i];
+    PrimitivePlacement& p = out.primitives[first + i];
+    const auto active = inst.active_nodes();
+    if (active.size() != 1) continue;
+    const std::string& node = active.front();
+    if (!inst.managed) {
+      p.node = node;
+    } else {
+      for (const auto& sc : p.scores)
+        if (sc.node == node && sc.score >= 0 && is_available(ws, node) && !full(node) &&
+            placed < c.clone_max)
+          p.node = node;
+    }
+    if (!p.node.empty()) {
+      ++per_node[p.node];
+      ++placed;
+    }
+    done[i] = true;
+  }
+  for (std::size_t i = 0; i < c.children.size(); ++i) {
+    if (done[i] || placed >= c.clone_max) continue;
+    const WsResource& inst = c.children[i];
+    PrimitivePlacement& p = out.primitives[first + i];
+    if (!inst.managed) continue;
+    std::vector<NodeScore> weights = p.scores;
+    for (auto& w : weights)
+      if (full(w.node)) w.score = -kInfinity;
+    p.node = choose_node(ws, weights, per_node, "");
+    if (!p.node.empty()) {
+      ++per_node[p.node];
+      ++placed;
+    }
+  }
+}
+
+}  // namespace
+
+bool is_anonymous_clone(const WsResource& r) {
+  return r.kind == RscKind::kClone && !r.promotable && !r.unique && !r.children.empty() &&
+         r.children.front().kind == RscKind::kPrimitive;
+}
+
 Placement place(const WorkingSet& ws) {
   Placement out;
   struct Unit {
@@ -435,6 +494,8 @@ Placement place(const WorkingSet& ws) {
     u.state = 2;
   };
   for (const std::size_t i : order) assign(assign, i);
+  for (const auto& r : ws.resources)
+    if (is_anonymous_clone(r)) place_clone(ws, r, out);
   return out;
 }
 

@@ -47,7 +47,8 @@ struct PrimitivePlacement {
 };
 
 struct Placement {
-  // Top-level primitives and group members, configuration order.
+  // Top-level primitives and group members, configuration order, then
+  // anonymous clone instances.
   std::vector<PrimitivePlacement> primitives;
 
   const PrimitivePlacement* find(std::string_view rsc) const;
@@ -65,6 +66,9 @@ std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& 
 std::string choose_node(const WorkingSet& ws, const std::vector<NodeScore>& scores,
                         const std::map<std::string, int, std::less<>>& assigned_count,
                         std::string_view current);
+
+// A clone of a primitive that is neither promotable nor globally unique.
+bool is_anonymous_clone(const WsResource& r);
 
 // Stages score + assign over every top-level primitive and group: a group is
 // placed by its first member's scores plus those of the members colocated
