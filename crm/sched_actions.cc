@@ -8,6 +8,7 @@
 #include <cctype>
 #include <charconv>
 #include <map>
+#include <optional>
 #include <set>
 
 namespace quorate::crm::sched {
@@ -78,8 +79,25 @@ class Builder {
     std::vector<const WsResource*> tops;
     for (const auto& r : ws_.resources)
       if (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup ||
-          (is_anonymous_clone(r) && !constrained(r.id)))
+          (is_primitive_clone(r) && !constrained(r.id)))
         tops.push_back(&r);
+    for (const auto& r : ws_.resources) {
+      if (!is_primitive_clone(r)) continue;
+      // crm_simulate names an anonymous instance's actions by the clone's
+      // child id when some instance's history is recorded under it.
+      const bool bare = !r.unique && std::any_of(r.children.begin(), r.children.end(),
+                                                 [](const WsResource& inst) {
+                                                   return inst.history_name == inst.base_id;
+                                                 });
+      for (const auto& inst : r.children) {
+        if (r.promotable) promotable_instances_.insert(inst.id);
+        if (bare) {
+          labels_[inst.id] = inst.base_id;
+        } else if (!r.unique && !inst.history_name.empty() && inst.history_name != inst.id) {
+          labels_[inst.id] = inst.history_name;
+        }
+      }
+    }
     std::vector<int> state(tops.size(), 0);
     std::vector<std::vector<ResourceChange>> changes(tops.size());
     std::vector<std::vector<std::vector<Pending>>> lists(tops.size());
@@ -296,6 +314,7 @@ class Builder {
     Action action;
     std::vector<std::size_t> after;       // local indices (same resource) ...
     std::vector<std::string> after_keys;  // ... or global keys (fencing)
+    std::vector<std::string> keys{};      // extra keys others may wait for
   };
 
   bool quorum_stop() const {
@@ -381,6 +400,8 @@ class Builder {
         active.push_back(&h);
 
     std::string target = p->node;
+    const bool promotable = promotable_instances_.count(r.id) > 0;
+    const Role next_role = promotable ? p->next_role : Role::kStarted;
     std::string stop_reason = "node availability";
     bool start_blocked = false;
     std::string start_reason;
@@ -439,11 +460,23 @@ class Builder {
     bool stays = false;
     bool restart = false;
     const NodeRscState* stays_on = nullptr;
+    std::vector<std::size_t> demotes;
+    auto add_demote = [&](const NodeRscState* h) {
+      const bool implied = fenced(h->node);
+      const std::size_t i = add({0, implied ? ActionKind::kPseudo : ActionKind::kResource, r.id,
+                                 "demote", h->node, 0, ""});
+      if (implied) made[i].after_keys.push_back("fence:" + h->node);
+      demotes.push_back(i);
+      return i;
+    };
     auto add_stop = [&](const NodeRscState* h) {
       const bool implied = fenced(h->node);
+      std::optional<std::size_t> demote;
+      if (h->role == Role::kPromoted) demote = add_demote(h);
       const std::size_t i = add(
           {0, implied ? ActionKind::kPseudo : ActionKind::kResource, r.id, "stop", h->node, 0, ""});
       if (implied) made[i].after_keys.push_back("fence:" + h->node);
+      if (demote) made[i].after.push_back(*demote);
       stops.push_back(i);
     };
     for (const NodeRscState* h : active)
@@ -497,9 +530,13 @@ class Builder {
       t_.changes.push_back({"Start", r.id, "", target, start_reason, start_blocked});
     }
 
+    // A promoted instance that stays but is no longer to be promoted.
+    if (stays && stays_on->role == Role::kPromoted && next_role != Role::kPromoted &&
+        !start_blocked && !target.empty())
+      add_demote(stays_on);
     if (target.empty() || start_blocked) return made;
 
-    // Start and recurring monitors.
+    // Start, promote and recurring monitors.
     std::vector<std::size_t> starts;
     if (!stays) {
       const std::size_t s = add({0, ActionKind::kResource, r.id, "start", target, 0, ""});
@@ -507,15 +544,46 @@ class Builder {
       made[s].after.insert(made[s].after.end(), stops.begin(), stops.end());
       starts.push_back(s);
     }
-    for (const auto& op : r.ops) {
-      if (op.name != "monitor" || !op_enabled(op)) continue;
-      if (op.role) {
-        const auto role = parse_role(*op.role);
-        if (role && *role != Role::kStarted) continue;
+    std::vector<std::size_t> monitor_after = starts;
+    const bool promote =
+        next_role == Role::kPromoted && !(stays && stays_on->role == Role::kPromoted);
+    if (promote) {
+      const std::size_t i = add({0, ActionKind::kResource, r.id, "promote", target, 0, ""});
+      made[i].after.insert(made[i].after.end(), starts.begin(), starts.end());
+      made[i].after.insert(made[i].after.end(), demotes.begin(), demotes.end());
+      monitor_after.push_back(i);
+    }
+    // Monitors of the role it has now that it will not keep are cancelled.
+    std::vector<std::size_t> cancels;
+    if (stays && promotable) {
+      const Role was = stays_on->role == Role::kPromoted ? Role::kPromoted : Role::kUnpromoted;
+      if (was != next_role) {
+        for (const auto& op : r.ops) {
+          if (op.name != "monitor" || !op_enabled(op) || !monitor_for(op, was, true) ||
+              duplicate_op(r, op))
+            continue;
+          const std::int64_t iv = op_interval_ms(op);
+          const bool running =
+              iv > 0 &&
+              std::any_of(stays_on->ops.begin(), stays_on->ops.end(), [iv](const HistoryOp& h) {
+                return h.task == "monitor" && h.interval_ms == iv && h.op_status != 1;
+              });
+          if (running)
+            cancels.push_back(add({0, ActionKind::kResource, r.id, "cancel", target, iv, ""}));
+        }
       }
+    }
+    for (const std::size_t c : cancels)
+      for (std::size_t k = 0; k < made.size(); ++k)
+        if (made[k].action.task == "promote" || made[k].action.task == "demote")
+          made[k].after.push_back(c);
+    for (const auto& op : r.ops) {
+      if (op.name != "monitor" || !op_enabled(op) || duplicate_op(r, op)) continue;
+      if (!monitor_for(op, next_role, promotable)) continue;
       const std::int64_t iv = op_interval_ms(op);
       if (iv <= 0) continue;
-      if (stays) {
+      if (stays && (!promotable || stays_on->role == next_role ||
+                    (stays_on->role != Role::kPromoted && next_role != Role::kPromoted))) {
         const bool running =
             std::any_of(stays_on->ops.begin(), stays_on->ops.end(), [iv](const HistoryOp& h) {
               return h.task == "monitor" && h.interval_ms == iv && h.op_status != 1;
@@ -523,7 +591,7 @@ class Builder {
         if (running) continue;
       }
       const std::size_t m = add({0, ActionKind::kResource, r.id, "monitor", target, iv, ""});
-      made[m].after.insert(made[m].after.end(), starts.begin(), starts.end());
+      made[m].after.insert(made[m].after.end(), monitor_after.begin(), monitor_after.end());
     }
     // Recovery in place: the start was created with the stop, before the
     // recurring monitors.
@@ -533,6 +601,26 @@ class Builder {
     if (recovering && starts.size() == 1 && starts.front() + 1 < made.size())
       move_to_end(made, starts.front());
     return made;
+  }
+
+  // Pacemaker ignores every recurring op whose name and interval another op
+  // of the resource repeats (a configuration error it logs).
+  static bool duplicate_op(const WsResource& r, const Op& op) {
+    const std::int64_t iv = op_interval_ms(op);
+    int same = 0;
+    for (const auto& o : r.ops)
+      if (o.name == op.name && op_interval_ms(o) == iv) ++same;
+    return same > 1;
+  }
+
+  // Whether recurring monitor `op` runs on an instance in `role`: ops
+  // without a role (or for Started) on started and unpromoted instances,
+  // ops for Promoted / Unpromoted only in that role.
+  static bool monitor_for(const Op& op, Role role, bool promotable) {
+    const Role r = op.role ? parse_role(*op.role).value_or(Role::kUnknown) : Role::kUnknown;
+    if (!promotable) return r == Role::kUnknown || r == Role::kStarted;
+    if (role == Role::kPromoted) return r == Role::kPromoted;
+    return r != Role::kPromoted && r != Role::kStopped;
   }
 
   static void move_to_end(std::vector<Pending>& made, std::size_t from) {
@@ -605,10 +693,82 @@ class Builder {
     for (auto& l : lists) finish(std::move(l));
   }
 
-  // An anonymous clone: each instance's actions between the clone's pseudo
-  // actions. A node where no instance's state is known is probed once, by
-  // the instance assigned there (else the first instance placed nowhere).
+  // A clone of a primitive: each instance's actions between the clone's
+  // pseudo actions (start/running, stop/stopped, and for promotable clones
+  // promote/promoted, demote/demoted), with notifications when notify=true.
+  // An anonymous clone probes a node where no instance's state is known
+  // once, by the instance assigned there (else the first placed nowhere).
   void clone_actions(const WsResource& c) {
+    if (!c.unique) distribute_probes(c);
+    std::vector<const WsResource*> insts;
+    for (const auto& inst : c.children) insts.push_back(&inst);
+    const std::string ckey = "a:" + c.id + ":";
+    std::vector<std::vector<Pending>> lists;
+    std::map<std::string, bool, std::less<>> any;  // start stop promote demote
+    std::vector<std::string> done_keys[4];         // instance start/stop/promote/demote keys
+    static constexpr const char* kTasks[4] = {"start", "stop", "promote", "demote"};
+    for (const WsResource* inst : insts) {
+      const std::size_t c0 = t_.changes.size();
+      std::vector<Pending> made = primitive_actions(*inst, "");
+      for (auto& p : made) {
+        if (p.action.kind != ActionKind::kResource && p.action.kind != ActionKind::kPseudo)
+          continue;
+        for (const char* task : kTasks) {
+          if (p.action.task != task) continue;
+          any[task] = true;
+          p.after_keys.push_back(ckey + task);
+        }
+      }
+      for (int k = 0; k < 4; ++k) done_keys[k].push_back("a:" + inst->id + ":" + kTasks[k]);
+      if (c.promotable) promotable_summary(*inst, made, c0);
+      lists.push_back(std::move(made));
+    }
+    std::vector<Pending> own;
+    auto pseudo = [&](const std::string& task, std::vector<std::string> after) {
+      own.push_back({{0, ActionKind::kPseudo, c.id, task, "", 0, ""}, {}, std::move(after)});
+    };
+    // Clone-level actions: the task, its completion, and what the completion
+    // of other tasks must precede (Pacemaker's restart ordering).
+    struct Level {
+      const char* task;
+      const char* done;
+      std::vector<std::string> after_done;  // completions of other tasks it waits for
+    };
+    const std::vector<Level> levels = {
+        {"start", "running", {"stopped", "demoted"}},
+        {"stop", "stopped", {"demoted"}},
+        {"promote", "promoted", {"running", "stopped", "demoted"}},
+        {"demote", "demoted", {}},
+    };
+    for (std::size_t k = 0; k < levels.size(); ++k) {
+      const Level& l = levels[k];
+      if (!any[l.task]) continue;
+      std::vector<std::string> after;
+      for (const auto& d : l.after_done) after.push_back(ckey + d);
+      if (c.notify) {
+        // Wait for the other tasks' post-notifications to be confirmed.
+        std::vector<std::string> pre_after;
+        for (const auto& d : l.after_done) pre_after.push_back(ckey + "confirmed-post_notify_" + d);
+        pseudo(std::string("pre_notify_") + l.task, pre_after);
+        pseudo(std::string("confirmed-pre_notify_") + l.task,
+               {ckey + "pre_notify_" + l.task, "n:" + c.id + ":pre:" + l.task});
+        after.push_back(ckey + "confirmed-pre_notify_" + l.task);
+      }
+      pseudo(l.task, after);
+      pseudo(l.done, done_keys[k]);
+      if (c.notify) {
+        pseudo(std::string("post_notify_") + l.done,
+               {ckey + l.done, ckey + "confirmed-pre_notify_" + l.task});
+        pseudo(std::string("confirmed-post_notify_") + l.done,
+               {ckey + "post_notify_" + l.done, "n:" + c.id + ":post:" + l.task});
+      }
+    }
+    if (c.notify) add_notifications(c, insts, any, lists);
+    for (auto& l : lists) finish(std::move(l));
+    finish(std::move(own));
+  }
+
+  void distribute_probes(const WsResource& c) {
     std::vector<std::string> spare;
     for (const auto& inst : c.children) {
       clone_probes_[inst.id];
@@ -630,43 +790,107 @@ class Builder {
       if (owner.empty() && !spare.empty()) owner = spare.front();
       if (!owner.empty()) clone_probes_[owner].push_back(n.uname);
     }
+  }
+
+  // Summary lines of a promotable instance: roles on every line, a start
+  // that also promotes is a Promote, and a role change alone is a Promote
+  // or Demote.
+  void promotable_summary(const WsResource& inst, const std::vector<Pending>& made,
+                          std::size_t c0) {
+    const PrimitivePlacement* p = t_.placement.find(inst.id);
+    Role role = inst.current_role();
+    if (role == Role::kStarted) role = Role::kUnpromoted;
+    Role next = p == nullptr ? Role::kStopped : p->next_role;
+    bool promote = false;
+    bool demote = false;
+    bool start = false;
+    for (const auto& m : made) {
+      if (m.action.task == "promote") promote = true;
+      if (m.action.task == "demote") demote = true;
+      if (m.action.task == "start") start = true;
+    }
+    if (!start && !promote && next != Role::kStopped && role != Role::kPromoted &&
+        next == Role::kPromoted)
+      next = Role::kUnpromoted;  // the promotion could not be scheduled
+    if (t_.changes.size() == c0) {
+      const auto active = inst.active_nodes();
+      const std::string node = active.empty() ? std::string() : active.front();
+      if (promote && !node.empty()) {
+        t_.changes.push_back({"Promote", inst.id, node, node, "", false});
+      } else if (demote && !node.empty() && next == Role::kUnpromoted) {
+        t_.changes.push_back({"Demote", inst.id, node, node, "", false});
+      }
+    }
+    for (std::size_t i = c0; i < t_.changes.size(); ++i) {
+      ResourceChange& c = t_.changes[i];
+      c.role = role;
+      c.next_role = c.change == "Stop" ? Role::kStopped : next;
+      if (c.change == "Start" && promote) c.change = "Promote";
+    }
+  }
+
+  // Notify actions of each instance for the clone-level tasks that happen:
+  // before a stop or demote to the instances active now, after it to those
+  // that stay; before a start or promote to those that will be active
+  // (already running, for a start), after it to all that will be active.
+  void add_notifications(const WsResource& c, const std::vector<const WsResource*>& insts,
+                         std::map<std::string, bool, std::less<>>& any,
+                         std::vector<std::vector<Pending>>& lists) {
     const std::string ckey = "a:" + c.id + ":";
-    std::vector<std::vector<Pending>> lists;
-    bool any_start = false;
-    bool any_stop = false;
-    std::vector<std::string> starts;
-    std::vector<std::string> stops;
-    for (const auto& inst : c.children) {
-      std::vector<Pending> made = primitive_actions(inst, "");
-      for (auto& p : made) {
-        if (p.action.kind != ActionKind::kResource && p.action.kind != ActionKind::kPseudo)
-          continue;
-        if (p.action.task == "start") {
-          any_start = true;
-          p.after_keys.push_back(ckey + "start");
-        } else if (p.action.task == "stop") {
-          any_stop = true;
-          p.after_keys.push_back(ckey + "stop");
+    static constexpr const char* kOrder[4] = {"start", "stop", "promote", "demote"};
+    auto done_of = [](std::string_view task) -> std::string {
+      if (task == "start") return "running";
+      if (task == "stop") return "stopped";
+      return std::string(task) + "d";
+    };
+    for (std::size_t i = 0; i < insts.size(); ++i) {
+      const WsResource& inst = *insts[i];
+      std::vector<Pending>& made = lists[i];
+      const PrimitivePlacement* p = t_.placement.find(inst.id);
+      auto has = [&made](const char* task) {
+        return std::any_of(made.begin(), made.end(), [task](const Pending& m) {
+          return m.action.task == task && m.action.interval_ms == 0;
+        });
+      };
+      const bool stopping = has("stop");
+      const bool starting = has("start");
+      std::vector<std::string> posts;  // confirmed-post keys the monitors wait for
+      auto notify = [&](const std::string& node, const char* task, bool pre) {
+        const WsNode* n = ws_.find_node(node);
+        if (n == nullptr || !n->online) return;
+        Pending a{{0, ActionKind::kResource, inst.id, "notify", node, 0, ""}, {}, {}};
+        if (pre) {
+          a.after_keys.push_back(ckey + "pre_notify_" + task);
+        } else {
+          a.after_keys.push_back(ckey + "post_notify_" + done_of(task));
+          posts.push_back(ckey + "confirmed-post_notify_" + done_of(task));
+        }
+        a.keys.push_back("n:" + c.id + (pre ? ":pre:" : ":post:") + task);
+        made.push_back(std::move(a));
+      };
+      for (const char* task : kOrder) {
+        if (!any[task]) continue;
+        const std::string t = task;
+        if (t == "stop" || t == "demote") {
+          for (const auto& h : inst.history) {
+            if (h.role != Role::kStarted && h.role != Role::kUnpromoted &&
+                h.role != Role::kPromoted && !h.failed)
+              continue;
+            if (stopping && fenced(h.node)) continue;
+            notify(h.node, task, true);
+            if (t == "demote" || !stopping) notify(h.node, task, false);
+          }
+        } else if (p != nullptr && !p->node.empty() && (starting || !stopping)) {
+          if (has("start") || has("promote") || inst.active_nodes().size() == 1) {
+            if (t != "start" || !starting) notify(p->node, task, true);
+            notify(p->node, task, false);
+          }
         }
       }
-      starts.push_back("a:" + inst.id + ":start");
-      stops.push_back("a:" + inst.id + ":stop");
-      lists.push_back(std::move(made));
+      for (auto& m : made)
+        if (m.action.task == "monitor" && m.action.interval_ms > 0)
+          m.after_keys.insert(m.after_keys.end(), posts.begin(), posts.end());
     }
-    std::vector<Pending> own;
-    auto pseudo = [&](const char* task, std::vector<std::string> after) {
-      own.push_back({{0, ActionKind::kPseudo, c.id, task, "", 0, ""}, {}, std::move(after)});
-    };
-    if (any_start) {
-      pseudo("start", {ckey + "stopped"});
-      pseudo("running", starts);
-    }
-    if (any_stop) {
-      pseudo("stop", {});
-      pseudo("stopped", stops);
-    }
-    for (auto& l : lists) finish(std::move(l));
-    finish(std::move(own));
   }
 
   // Keeps one resource's actions (creation order) for emit().
@@ -722,8 +946,11 @@ class Builder {
         a.id = static_cast<int>(t_.actions.size());
         ids[i] = a.id;
         if (a.task == "stop" && !a.node.empty()) keyed["stops:" + a.node].push_back(a.id);
-        if (a.interval_ms == 0 && a.task != "monitor")
+        if (a.interval_ms == 0 && a.task != "monitor" && a.task != "notify")
           keyed["a:" + a.rsc + ":" + a.task].push_back(a.id);
+        for (const auto& k : made[i].keys) keyed[k].push_back(a.id);
+        const auto label = labels_.find(a.rsc);
+        if (label != labels_.end()) a.label = label->second;
         t_.actions.push_back(std::move(a));
       }
       for (std::size_t i = 0; i < made.size(); ++i) {
@@ -792,6 +1019,9 @@ class Builder {
   // Anonymous clone instances: the only nodes each may probe.
   std::map<std::string, std::vector<std::string>, std::less<>> clone_probes_;
   bool last_stop_blocked_ = false;  // primitive_actions: a wanted stop could not be
+  std::set<std::string, std::less<>> promotable_instances_;
+  // Anonymous instances known by another name in their history.
+  std::map<std::string, std::string, std::less<>> labels_;
   std::vector<std::vector<Pending>> pending_;
   std::vector<Pending> node_pending_;
 };

@@ -35,6 +35,9 @@ struct Action {
   std::string node;
   std::int64_t interval_ms = 0;
   std::string fence_type;  // kFence: "reboot", "off"
+  // The name crm_simulate prints for a resource action when it differs from
+  // rsc (an anonymous clone instance known by its history name).
+  std::string label{};
 };
 
 // `first` must be confirmed before `then` may run (ids into actions).
@@ -44,7 +47,8 @@ struct Ordering {
 };
 
 // One "Transition Summary" line for a resource: change is Start, Stop, Move,
-// Recover, Restart; origin/destination are nodes ("" when not applicable).
+// Recover, Restart, Promote, Demote; origin/destination are nodes ("" when
+// not applicable).
 struct ResourceChange {
   std::string change;
   std::string rsc;
@@ -52,6 +56,10 @@ struct ResourceChange {
   std::string destination;
   std::string reason;    // "node availability", "no quorum" ... ("" none)
   bool blocked = false;  // the action cannot run
+  // Current and next role; shown when either is a promotable role
+  // (kUnknown: not a promotable clone instance).
+  Role role = Role::kUnknown;
+  Role next_role = Role::kUnknown;
 };
 
 struct Fencing {

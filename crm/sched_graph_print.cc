@@ -10,10 +10,25 @@ namespace quorate::crm::sched {
 
 namespace {
 
+// The parenthesized details, as Pacemaker words them: roles appear when the
+// resource is or becomes more than a started or unpromoted instance.
 std::string details_of(const ResourceChange& c) {
-  if (c.origin.empty()) return c.destination;
-  if (c.destination.empty() || c.destination == c.origin) return c.origin;
-  return c.origin + " -> " + c.destination;
+  const bool need_role = static_cast<int>(c.role) > static_cast<int>(Role::kStarted) ||
+                         static_cast<int>(c.next_role) > static_cast<int>(Role::kUnpromoted);
+  const bool same_host = !c.origin.empty() && c.origin == c.destination;
+  const bool same_role = c.role == c.next_role;
+  const std::string role = role_text(c.role);
+  const std::string next = role_text(c.next_role);
+  if (c.origin.empty())
+    return need_role ? role + " -> " + next + " " + c.destination : c.destination;
+  if (c.destination.empty()) return need_role ? role + " " + c.origin : c.origin;
+  if (same_role && same_host) return need_role ? role + " " + c.origin : c.origin;
+  if (same_role) {
+    return need_role ? c.origin + " -> " + c.destination + " " + role
+                     : c.origin + " -> " + c.destination;
+  }
+  if (same_host) return role + " -> " + next + " " + c.origin;
+  return role + " " + c.origin + " -> " + next + " " + c.destination;
 }
 
 std::string pad_right(const std::string& s, std::size_t width) {
@@ -96,7 +111,8 @@ std::string render_action(const Action& a) {
   }
   std::string task = a.task;
   if (a.interval_ms > 0) task += "=" + std::to_string(a.interval_ms);
-  return "  * Resource action: " + pad_right(a.rsc, 15) + " " + task + " on " + a.node + "\n";
+  return "  * Resource action: " + pad_right(a.label.empty() ? a.rsc : a.label, 15) + " " + task +
+         " on " + a.node + "\n";
 }
 
 std::string render_executed(const Transition& t) {
@@ -115,10 +131,13 @@ WorkingSet revised_working_set(const WorkingSet& ws, const Transition& t) {
       n.unclean = false;
     }
   }
-  auto find_rsc = [&out](const std::string& id) -> WsResource* {
+  bool promotable = false;
+  auto find_rsc = [&out, &promotable](const std::string& id) -> WsResource* {
     for (auto& r : out.resources) {
+      promotable = false;
       if (r.kind == RscKind::kPrimitive && r.id == id) return &r;
       if (r.kind != RscKind::kGroup && r.kind != RscKind::kClone) continue;
+      promotable = r.kind == RscKind::kClone && r.promotable;
       for (auto& m : r.children)
         if (m.id == id) return &m;
     }
@@ -126,7 +145,9 @@ WorkingSet revised_working_set(const WorkingSet& ws, const Transition& t) {
   };
   for (const int id : execute_order(t)) {
     const Action& a = t.actions[static_cast<std::size_t>(id)];
-    if (a.rsc.empty() || (a.task != "start" && a.task != "stop")) continue;
+    if (a.rsc.empty() || a.node.empty()) continue;
+    if (a.task != "start" && a.task != "stop" && a.task != "promote" && a.task != "demote")
+      continue;
     WsResource* r = find_rsc(a.rsc);
     if (r == nullptr) continue;
     NodeRscState* h = nullptr;
@@ -137,7 +158,13 @@ WorkingSet revised_working_set(const WorkingSet& ws, const Transition& t) {
       h = &r->history.back();
       h->node = a.node;
     }
-    h->role = a.task == "start" ? Role::kStarted : Role::kStopped;
+    if (a.task == "start") {
+      h->role = promotable ? Role::kUnpromoted : Role::kStarted;
+    } else if (a.task == "stop") {
+      h->role = Role::kStopped;
+    } else {
+      h->role = a.task == "promote" ? Role::kPromoted : Role::kUnpromoted;
+    }
     h->failed = false;
     h->blocked = false;
     h->failure_ignored = false;

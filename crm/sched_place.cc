@@ -11,6 +11,8 @@
 #include <optional>
 #include <regex>
 
+#include "crm/sched_promote.h"
+
 namespace quorate::crm::sched {
 
 namespace {
@@ -135,7 +137,9 @@ bool primitive_role_applies(const OptString& role) {
   return !r || *r == Role::kStarted;
 }
 
-bool id_matches(const Location& loc, const std::string& id) {
+}  // namespace
+
+bool location_names(const Location& loc, const std::string& id) {
   if (loc.rsc) return *loc.rsc == id;
   if (loc.rsc_pattern) {
     try {
@@ -146,6 +150,10 @@ bool id_matches(const Location& loc, const std::string& id) {
   }
   return false;
 }
+
+namespace {
+
+bool id_matches(const Location& loc, const std::string& id) { return location_names(loc, id); }
 
 bool is_available(const WorkingSet& ws, std::string_view uname) {
   const WsNode* n = ws.find_node(uname);
@@ -337,6 +345,13 @@ void place_clone(const WorkingSet& ws, const WsResource& c, Placement& out) {
   const std::size_t first = out.primitives.size();
   for (const auto& inst : c.children)
     out.primitives.push_back({inst.id, primitive_scores(ws, inst, c.id), "", !inst.managed});
+  // Promotion scores weigh in where instances go (kept out of the allocation
+  // scores shown for them).
+  std::vector<std::vector<NodeScore>> weights_of;
+  for (std::size_t i = 0; i < c.children.size(); ++i) {
+    weights_of.push_back(out.primitives[first + i].scores);
+    if (c.promotable) add_promotion_weights(ws, c, c.children[i], weights_of.back());
+  }
   auto full = [&](const std::string& node) {
     const auto it = per_node.find(node);
     return it != per_node.end() && it->second >= c.clone_node_max;
@@ -352,7 +367,7 @@ void place_clone(const WorkingSet& ws, const WsResource& c, Placement& out) {
     if (!inst.managed) {
       p.node = node;
     } else {
-      for (const auto& sc : p.scores)
+      for (const auto& sc : weights_of[i])
         if (sc.node == node && sc.score >= 0 && is_available(ws, node) && !full(node) &&
             placed < c.clone_max)
           p.node = node;
@@ -368,7 +383,7 @@ void place_clone(const WorkingSet& ws, const WsResource& c, Placement& out) {
     const WsResource& inst = c.children[i];
     PrimitivePlacement& p = out.primitives[first + i];
     if (!inst.managed) continue;
-    std::vector<NodeScore> weights = p.scores;
+    std::vector<NodeScore> weights = weights_of[i];
     for (auto& w : weights)
       if (full(w.node)) w.score = -kInfinity;
     p.node = choose_node(ws, weights, per_node, "");
@@ -377,12 +392,21 @@ void place_clone(const WorkingSet& ws, const WsResource& c, Placement& out) {
       ++placed;
     }
   }
+  for (std::size_t i = 0; i < c.children.size(); ++i) {
+    PrimitivePlacement& p = out.primitives[first + i];
+    p.next_role = p.node.empty() ? Role::kStopped : Role::kStarted;
+  }
+  if (c.promotable) assign_promotable_roles(ws, c, out, first);
 }
 
 }  // namespace
 
 bool is_anonymous_clone(const WsResource& r) {
-  return r.kind == RscKind::kClone && !r.promotable && !r.unique && !r.children.empty() &&
+  return is_primitive_clone(r) && !r.promotable && !r.unique;
+}
+
+bool is_primitive_clone(const WsResource& r) {
+  return r.kind == RscKind::kClone && !r.children.empty() &&
          r.children.front().kind == RscKind::kPrimitive;
 }
 
@@ -494,8 +518,9 @@ Placement place(const WorkingSet& ws) {
     u.state = 2;
   };
   for (const std::size_t i : order) assign(assign, i);
+  for (auto& p : out.primitives) p.next_role = p.node.empty() ? Role::kStopped : Role::kStarted;
   for (const auto& r : ws.resources)
-    if (is_anonymous_clone(r)) place_clone(ws, r, out);
+    if (is_primitive_clone(r)) place_clone(ws, r, out);
   return out;
 }
 

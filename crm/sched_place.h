@@ -10,6 +10,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,10 @@ NodeAttrs node_rule_attrs(const WorkingSet& ws, const WsNode& node);
 // match). Its score, from `score` or `score-attribute`, goes to `*score`.
 bool rule_matches(const Rule& rule, const NodeAttrs& attrs, int* score);
 
+// Whether location constraint `loc` names resource `id` (rsc, or rsc-pattern
+// as an extended regular expression).
+bool location_names(const Location& loc, const std::string& id);
+
 // Whether a node can host resources at all (online, clean, not standby, not
 // shutting down, not pending, not in maintenance).
 bool node_can_run(const WsNode& node);
@@ -44,6 +49,12 @@ struct PrimitivePlacement {
   std::vector<NodeScore> scores;  // ws.nodes order; the allocation scores
   std::string node;               // assigned node; "" when it is to be stopped
   bool unmanaged = false;         // is-managed=false: left where it is
+  // The role it is to have: kStopped (no node), kStarted, or for instances of
+  // promotable clones kUnpromoted / kPromoted.
+  Role next_role = Role::kStopped;
+  // Promotable instances: the sort index crm_simulate -s shows as
+  // "promotion score" (nullopt for other resources).
+  std::optional<int> promotion_score{};
 };
 
 struct Placement {
@@ -69,6 +80,9 @@ std::string choose_node(const WorkingSet& ws, const std::vector<NodeScore>& scor
 
 // A clone of a primitive that is neither promotable nor globally unique.
 bool is_anonymous_clone(const WsResource& r);
+
+// A clone of a primitive (anonymous, globally unique or promotable).
+bool is_primitive_clone(const WsResource& r);
 
 // Stages score + assign over every top-level primitive and group: a group is
 // placed by its first member's scores plus those of the members colocated

@@ -773,6 +773,7 @@ void clear_for_orphan(WsResource& r, int instance) {
   r.id = r.base_id + ":" + std::to_string(instance);
   r.orphan = true;
   r.history.clear();
+  r.history_name.clear();
   for (auto& c : r.children) clear_for_orphan(c, instance);
 }
 
@@ -891,6 +892,11 @@ struct Unpacker {
                       top->kind == RscKind::kClone && top->promotable,
                       rsc->managed && !prim_blocked(*rsc)};
     NodeRscState s = Replay(ctx, node).run(sorted_ops(lr, rsc->ops));
+    // The name an anonymous instance is known by comes from a history that
+    // shows it active (a probe that found it stopped does not name it).
+    if (anonymous && rsc->history_name.empty() &&
+        (role_active(s.role) || s.failed || !s.pending_task.empty()))
+      rsc->history_name = lr.id;
     s.failcount = failcount_for(node, anonymous ? rsc->base_id : rsc->id);
     rsc->history.push_back(std::move(s));
   }

@@ -113,7 +113,11 @@ struct WsResource {
   RscKind kind = RscKind::kPrimitive;
   std::string id;       // instance id for clone instances ("rsc:0")
   std::string base_id;  // configured id ("rsc")
-  std::string agent;    // "ocf:heartbeat:IPaddr2" (primitives)
+  // Anonymous clone instances: the id their first history entry was recorded
+  // under ("rsc" or "rsc:3"), "" without history. Pacemaker addresses the
+  // instance's actions and promotion score by it.
+  std::string history_name;
+  std::string agent;  // "ocf:heartbeat:IPaddr2" (primitives)
   std::string rsc_class;
   std::map<std::string, std::string, std::less<>> meta;    // resolved (inherited + defaults)
   std::map<std::string, std::string, std::less<>> params;  // instance attributes

@@ -1,0 +1,188 @@
+// Promotion scores and promoted-instance choice for promotable clones.
+#include "crm/sched_promote.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace quorate::crm::sched {
+
+namespace {
+
+bool has_history_on(const WsResource& inst, std::string_view node) {
+  return std::any_of(inst.history.begin(), inst.history.end(),
+                     [node](const NodeRscState& h) { return h.node == node; });
+}
+
+bool active_on(const WsResource& inst, std::string_view node) {
+  const auto active = inst.active_nodes();
+  return std::find(active.begin(), active.end(), node) != active.end();
+}
+
+// Whether `inst`'s promotion score counts on `node` (Pacemaker's
+// promotion_score_applies): where its state is known, or anywhere while
+// nothing is known of it; for anonymous clones also where it (or, when no
+// instance runs there, any instance) is known. `allowed` is its allocation
+// score there: a banned node never counts.
+bool score_applies(const WsResource& clone, const WsResource& inst, std::string_view node,
+                   int allowed) {
+  bool applies = false;
+  if (!clone.unique) {
+    const WsResource* active = nullptr;
+    for (const auto& other : clone.children)
+      if (active == nullptr && active_on(other, node)) active = &other;
+    if (active == &inst) {
+      applies = true;
+    } else if (active == nullptr) {
+      applies =
+          std::any_of(clone.children.begin(), clone.children.end(),
+                      [node](const WsResource& other) { return has_history_on(other, node); });
+    }
+  }
+  if (!applies) applies = inst.history.empty() || has_history_on(inst, node);
+  return applies && allowed >= 0;
+}
+
+std::optional<int> attribute_score(const WsNode& node, const std::string& name) {
+  const std::string attr = "master-" + name;
+  const auto t = node.transient.find(attr);
+  if (t != node.transient.end()) return parse_score(t->second).value_or(0);
+  const auto a = node.attrs.find(attr);
+  if (a != node.attrs.end()) return parse_score(a->second).value_or(0);
+  return std::nullopt;
+}
+
+// The promotion score of `inst` on `node`; nullopt when no attribute gives
+// one (or it does not count there).
+std::optional<int> promotion_score(const WsResource& clone, const WsResource& inst,
+                                   const WsNode& node, int allowed) {
+  if (!score_applies(clone, inst, node.uname, allowed)) return std::nullopt;
+  const std::string& name = inst.history_name.empty() ? inst.id : inst.history_name;
+  auto score = attribute_score(node, name);
+  if (!score && !clone.unique && name != inst.base_id) score = attribute_score(node, inst.base_id);
+  return score;
+}
+
+std::optional<Role> role_of(const OptString& text) {
+  if (!text) return std::nullopt;
+  return parse_role(*text);
+}
+
+// The sum of the Promoted-role location scores for `clone` (or `inst`) that
+// apply on `node`.
+int promoted_location_score(const WorkingSet& ws, const WsResource& clone, const WsResource& inst,
+                            const WsNode& node) {
+  int total = 0;
+  if (ws.cib == nullptr) return total;
+  const NodeAttrs attrs = node_rule_attrs(ws, node);
+  for (const auto& c : ws.cib->configuration.constraints) {
+    const auto* loc = std::get_if<Location>(&c);
+    if (loc == nullptr || !(location_names(*loc, clone.id) || location_names(*loc, inst.id)))
+      continue;
+    if (loc->node) {
+      if (role_of(loc->role) == Role::kPromoted && *loc->node == node.uname)
+        total = score_add(total, loc->score ? parse_score(*loc->score).value_or(0) : 0);
+      continue;
+    }
+    for (const auto& rule : loc->rules) {
+      const auto role = rule.role ? role_of(rule.role) : role_of(loc->role);
+      if (role != Role::kPromoted) continue;
+      int value = 0;
+      if (rule_matches(rule, attrs, &value)) total = score_add(total, value);
+    }
+  }
+  return total;
+}
+
+Role current_role(const WsResource& inst) {
+  const Role r = inst.current_role();
+  return r == Role::kStarted ? Role::kUnpromoted : r;
+}
+
+}  // namespace
+
+void add_promotion_weights(const WorkingSet& ws, const WsResource& clone, const WsResource& inst,
+                           std::vector<NodeScore>& weights) {
+  for (auto& w : weights) {
+    const WsNode* node = ws.find_node(w.node);
+    if (node == nullptr || !node_can_run(*node)) continue;
+    const auto score = promotion_score(clone, inst, *node, w.score);
+    if (score && *score > 0) w.score = score_add(w.score, *score);
+  }
+}
+
+void assign_promotable_roles(const WorkingSet& ws, const WsResource& clone, Placement& out,
+                             std::size_t first) {
+  struct Instance {
+    std::size_t index;
+    int priority = 0;
+    int sort = 0;
+    Role current = Role::kStopped;
+  };
+  const std::size_t n = clone.children.size();
+  std::vector<Instance> insts;
+  for (std::size_t i = 0; i < n; ++i) {
+    const WsResource& inst = clone.children[i];
+    const PrimitivePlacement& p = out.primitives[first + i];
+    Instance e{i, 0, 0, current_role(inst)};
+    const WsNode* node = p.node.empty() ? nullptr : ws.find_node(p.node);
+    if (node != nullptr) {
+      if (inst.target_role == Role::kUnpromoted || inst.target_role == Role::kStopped) {
+        e.priority = -kInfinity;
+      } else {
+        int allowed = 0;
+        for (const auto& s : p.scores)
+          if (s.node == p.node) allowed = s.score;
+        e.priority = promotion_score(clone, inst, *node, allowed).value_or(-1);
+      }
+      e.priority = score_add(e.priority, promoted_location_score(ws, clone, inst, *node));
+    }
+    e.sort = e.priority;
+    insts.push_back(e);
+  }
+  // The clone's node scores plus its instances' non-negative priorities;
+  // each placed instance then sorts by its node's total.
+  std::vector<NodeScore> totals = primitive_scores(ws, clone);
+  auto total_of = [&totals](const std::string& node) -> int* {
+    for (auto& t : totals)
+      if (t.node == node) return &t.score;
+    return nullptr;
+  };
+  for (const auto& e : insts) {
+    const std::string& node = out.primitives[first + e.index].node;
+    if (e.sort < 0 || node.empty()) continue;
+    if (int* t = total_of(node)) *t = score_add(*t, e.sort);
+  }
+  for (auto& e : insts) {
+    const std::string& node = out.primitives[first + e.index].node;
+    if (e.sort < 0 || node.empty()) continue;
+    if (const int* t = total_of(node)) e.sort = *t;
+  }
+  std::stable_sort(insts.begin(), insts.end(), [](const Instance& a, const Instance& b) {
+    if (a.sort != b.sort) return a.sort > b.sort;
+    if (a.current != b.current) return static_cast<int>(a.current) > static_cast<int>(b.current);
+    return a.priority > b.priority;
+  });
+  int promoted = 0;
+  std::map<std::string, int, std::less<>> per_node;
+  const bool freeze = !ws.options.have_quorum && ws.options.no_quorum_policy == "freeze";
+  for (const auto& e : insts) {
+    const WsResource& inst = clone.children[e.index];
+    PrimitivePlacement& p = out.primitives[first + e.index];
+    p.promotion_score = e.sort;
+    p.next_role = p.node.empty() ? Role::kStopped : Role::kUnpromoted;
+    if (p.node.empty() || e.sort < 0 || promoted >= clone.promoted_max) continue;
+    if (!inst.managed && e.current != Role::kPromoted) continue;
+    if (e.priority < 0) continue;
+    const WsNode* node = ws.find_node(p.node);
+    if (node == nullptr || !node_can_run(*node)) continue;
+    if (per_node[p.node] >= clone.promoted_node_max && inst.managed) continue;
+    if (e.current != Role::kPromoted && freeze) continue;
+    p.next_role = Role::kPromoted;
+    ++per_node[p.node];
+    ++promoted;
+  }
+}
+
+}  // namespace quorate::crm::sched

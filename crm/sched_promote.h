@@ -1,0 +1,37 @@
+// Promotable clones: promotion scores and the choice of promoted instances,
+// as Pacemaker 2.1.5 makes it.
+//
+// A promotion score comes from the node attribute "master-<name>" (name: the
+// instance's history name, else its id; for anonymous clones also the id
+// without ":N"). It counts on a node only where the instance's state there is
+// known (or nowhere is, at cluster start). Before instances are placed, the
+// positive scores are added to their allocation weights; once placed, each
+// instance's priority is its score on its node (-1 without one), plus the
+// Promoted-role location constraints for that node; the clone sums the
+// non-negative priorities per node, and every placed instance's sort index
+// becomes its node's sum. The instances are then taken in descending sort
+// index (current role, then instance order, break ties) and promoted while
+// promoted-max and promoted-node-max allow.
+//
+// Internal to the scheduler (crm/sched_place.cc); pure functions.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "crm/sched_place.h"
+#include "crm/sched_unpack.h"
+
+namespace quorate::crm::sched {
+
+// Adds `inst`'s positive promotion scores to `weights` (ws.nodes order) on
+// nodes that can run resources.
+void add_promotion_weights(const WorkingSet& ws, const WsResource& clone, const WsResource& inst,
+                           std::vector<NodeScore>& weights);
+
+// Sets next_role and promotion_score of the placed instances of `clone`,
+// whose placements are out.primitives[first .. first + clone.children.size()).
+void assign_promotable_roles(const WorkingSet& ws, const WsResource& clone, Placement& out,
+                             std::size_t first);
+
+}  // namespace quorate::crm::sched
