@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/crm.h"
 #include "cli/simulate.h"
 #include "cli/tools.h"
 
@@ -33,7 +34,7 @@ int run_keygen(const std::string&, const std::vector<std::string>& args, ToolEnv
 constexpr std::array kTools = {
     Tool{"corosync-quorumtool", "quorum", quorumtool_main},
     Tool{"corosync-cfgtool", "ring", cfgtool_main},
-    Tool{"crm", "", nullptr},
+    Tool{"crm", "crm", crm_main},
     Tool{"crm_mon", "", nullptr},
     Tool{"crm_standby", "", nullptr},
     Tool{"crm_resource", "", nullptr},
@@ -51,6 +52,8 @@ void usage(std::ostream& out) {
       << "  ring ...      totem link status (same options as corosync-cfgtool)\n"
       << "  cluster up|down|status [--nodes N] [--dir DIR] [--port P] [--bin DIR]\n"
       << "                a local cluster of N quorated on 127.0.0.x\n"
+      << "  crm configure [COMMAND ARGS...]\n"
+      << "                edit the CIB file named by $CIB_file in crm syntax (same as crm)\n"
       << "  simulate -x CIB.xml [-S] [--json]\n"
       << "                offline scheduler run on a CIB file (same as crm_simulate)\n"
       << "  keygen [-k FILE]\n"

@@ -42,6 +42,12 @@ ToolEnv real_tool_env() {
       },
       [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); },
       read_self_exe(),
+      &std::cin,
+      ::isatty(STDIN_FILENO) == 1,
+      [](const std::string& name) -> std::optional<std::string> {
+        const char* v = std::getenv(name.c_str());
+        return v != nullptr ? std::optional<std::string>(v) : std::nullopt;
+      },
   };
 }
 

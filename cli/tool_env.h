@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <istream>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -29,7 +30,11 @@ struct ToolEnv {
   std::optional<std::string> socket_env;  // $QUORATE_SOCKET
   std::function<int64_t()> now_unix_ms;   // wall clock, for "Date:"
   std::function<void(std::chrono::milliseconds)> sleep;
-  std::string self_exe;  // path of the running executable
+  std::string self_exe;         // path of the running executable
+  std::istream* in = nullptr;   // standard input (nullptr: none)
+  bool in_is_terminal = false;  // standard input is a terminal (interactive shells)
+  // The process environment ($CIB_file ...); nullptr or unset: no variables.
+  std::function<std::optional<std::string>(const std::string& name)> getenv{};
 };
 
 ToolEnv real_tool_env();

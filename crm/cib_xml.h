@@ -28,6 +28,12 @@ Result<Configuration> parse_configuration_xml(std::string_view text, const std::
 std::string write_cib_xml(const Cib& cib);
 std::string write_configuration_xml(const Configuration& configuration);
 
+// The CIB document `original` with its <cib> start tag and <configuration>
+// element replaced by `cib`'s and every other byte (the status section,
+// comments, layout) kept as it was. When `original` is not a CIB with one
+// <configuration>, the whole of `cib` written as write_cib_xml does.
+std::string replace_configuration_xml(std::string_view original, const Cib& cib);
+
 // Serializes an untyped element tree with the same layout as the writers.
 // `depth` is the indentation level of `element`.
 std::string write_xml_element(const XmlElement& element, int depth = 0);

@@ -17,6 +17,7 @@ namespace quorate::crm::lang {
 struct SourcePos {
   int line = 0;
   int col = 0;
+  bool operator==(const SourcePos&) const = default;
 };
 
 // name=value, a bare name (no value), $id:name=value, or @ref[:name].
@@ -25,6 +26,7 @@ struct NvPair {
   std::string name;                  // empty for a pure @reference
   std::optional<std::string> value;  // absent for a bare word
   std::string ref;                   // @ref target id (then name may be set too)
+  bool operator==(const NvPair&) const = default;
 };
 
 // One simple expression of a rule.
@@ -36,6 +38,7 @@ struct Expression {
   std::string type;            // string | number | version (binary), as written
   std::string value;           // binary value; date lt/gt value
   std::vector<NvPair> fields;  // date in / spec fields (start=, end=, years= ...)
+  bool operator==(const Expression&) const = default;
 };
 
 struct Rule {
@@ -45,6 +48,7 @@ struct Rule {
   std::string score;    // as written (without ':'), empty when not given
   std::string bool_op;  // "and" | "or" | "" (one expression)
   std::vector<Expression> expressions;
+  bool operator==(const Rule&) const = default;
 };
 
 // params / meta / utilization / attributes / op_params / op_meta, and the
@@ -56,6 +60,7 @@ struct AttrList {
   std::string score;   // "3:" before the rules, without ':'
   std::vector<Rule> rules;
   std::vector<NvPair> pairs;
+  bool operator==(const AttrList&) const = default;
 };
 
 struct Op {
@@ -63,6 +68,7 @@ struct Op {
   std::vector<NvPair> attributes;  // as written, in order
   std::vector<AttrList> sets;      // op_params / op_meta
   SourcePos pos;
+  bool operator==(const Op&) const = default;
 };
 
 struct Node {
@@ -71,6 +77,7 @@ struct Node {
   std::string type;  // normal | member | ping | remote, empty if not given
   std::optional<std::string> description;
   std::vector<AttrList> sets;  // attributes / utilization
+  bool operator==(const Node&) const = default;
 };
 
 struct Primitive {
@@ -85,6 +92,7 @@ struct Primitive {
   std::string operations_id;      // operations $id=
   std::string operations_id_ref;  // operations $id-ref=
   std::vector<Op> ops;
+  bool operator==(const Primitive&) const = default;
 };
 
 // group, clone, ms (master).
@@ -95,12 +103,14 @@ struct Container {
   std::vector<std::string> children;
   std::optional<std::string> description;
   std::vector<AttrList> sets;
+  bool operator==(const Container&) const = default;
 };
 
 struct SetItem {
   std::string rsc;
   std::string qualifier;  // role (colocation, ticket, location) or action (order)
   SourcePos pos;
+  bool operator==(const SetItem&) const = default;
 };
 
 // One resource set as written: a bare run or a bracketed group.
@@ -108,6 +118,7 @@ struct ResourceSet {
   char bracket = 0;  // 0 (bare), '(' or '['
   std::vector<SetItem> items;
   std::vector<NvPair> attributes;  // sequential= require-all= (and others)
+  bool operator==(const ResourceSet&) const = default;
 };
 
 struct Location {
@@ -121,6 +132,7 @@ struct Location {
   std::string score;  // node form
   std::string node;
   std::vector<Rule> rules;
+  bool operator==(const Location&) const = default;
 };
 
 struct Colocation {
@@ -128,6 +140,7 @@ struct Colocation {
   std::string score;
   std::vector<ResourceSet> sets;
   std::string node_attribute;
+  bool operator==(const Colocation&) const = default;
 };
 
 struct Order {
@@ -135,6 +148,7 @@ struct Order {
   std::string kind;  // kind or score as written (without ':'), empty if none
   std::vector<ResourceSet> sets;
   std::string symmetrical;
+  bool operator==(const Order&) const = default;
 };
 
 struct RscTicket {
@@ -142,6 +156,7 @@ struct RscTicket {
   std::string ticket;
   std::vector<ResourceSet> sets;
   std::string loss_policy;
+  bool operator==(const RscTicket&) const = default;
 };
 
 // property, rsc_defaults, op_defaults.
@@ -149,20 +164,24 @@ struct PropertySet {
   enum class Kind { kProperty, kRscDefaults, kOpDefaults };
   Kind kind = Kind::kProperty;
   AttrList body;  // body.id is the set id (empty: the default set)
+  bool operator==(const PropertySet&) const = default;
 };
 
 struct Tag {
   std::string id;
   std::vector<std::string> members;
+  bool operator==(const Tag&) const = default;
 };
 
 struct FencingLevel {
   std::string target;   // "", "node", "attr:name=value" or "pattern:regex" as written
   std::string devices;  // comma list as written
+  bool operator==(const FencingLevel&) const = default;
 };
 
 struct FencingTopology {
   std::vector<FencingLevel> levels;
+  bool operator==(const FencingTopology&) const = default;
 };
 
 struct AclPermission {
@@ -170,23 +189,27 @@ struct AclPermission {
   std::string id;
   std::optional<std::string> description;
   std::vector<std::string> specs;  // "xpath:...", "ref:...", "type:...", "attr:...", shortcuts
+  bool operator==(const AclPermission&) const = default;
 };
 
 struct AclRole {
   std::string id;
   std::optional<std::string> description;
   std::vector<AclPermission> permissions;
+  bool operator==(const AclRole&) const = default;
 };
 
 struct AclTarget {
   std::string id;
   std::vector<std::string> roles;
+  bool operator==(const AclTarget&) const = default;
 };
 
 struct AlertRecipient {
   std::string path;
   std::optional<std::string> description;
   std::vector<AttrList> sets;
+  bool operator==(const AlertRecipient&) const = default;
 };
 
 struct Alert {
@@ -197,6 +220,7 @@ struct Alert {
   bool has_select = false;
   std::vector<AttrList> sets;  // attributes / meta
   std::vector<AlertRecipient> recipients;
+  bool operator==(const Alert&) const = default;
 };
 
 // bundle: kept generic — sections (docker, rkt, network, storage, meta,
@@ -205,12 +229,14 @@ struct BundleSection {
   std::string keyword;
   std::vector<std::string> words;  // nvpairs and sub-keywords (port-mapping ...) as written
   AttrList meta;                   // for "meta"
+  bool operator==(const BundleSection&) const = default;
 };
 
 struct Bundle {
   std::string id;
   std::optional<std::string> description;
   std::vector<BundleSection> sections;
+  bool operator==(const Bundle&) const = default;
 };
 
 struct Monitor {
@@ -218,15 +244,18 @@ struct Monitor {
   std::string role;
   std::string interval;
   std::string timeout;
+  bool operator==(const Monitor&) const = default;
 };
 
 struct Delete {
   std::vector<std::string> ids;
+  bool operator==(const Delete&) const = default;
 };
 
 struct Rename {
   std::string from;
   std::string to;
+  bool operator==(const Rename&) const = default;
 };
 
 struct ModGroup {
@@ -235,6 +264,7 @@ struct ModGroup {
   std::string rsc;
   std::string where;  // "", "after", "before"
   std::string ref;
+  bool operator==(const ModGroup&) const = default;
 };
 
 // Shell commands with no effect on the configuration text (commit, verify,
@@ -242,6 +272,7 @@ struct ModGroup {
 struct ShellCommand {
   std::string name;
   std::vector<std::string> args;
+  bool operator==(const ShellCommand&) const = default;
 };
 
 using CommandBody = std::variant<Node, Primitive, Container, Location, Colocation, Order, RscTicket,

@@ -426,6 +426,14 @@ Applied apply_commands(const std::vector<Command>& commands) {
   return std::move(s.out);
 }
 
+std::vector<Error> apply_command(std::vector<Command>& objects, const Command& command) {
+  Session s;
+  s.out.objects = objects;
+  s.run(command);
+  if (s.out.errors.empty()) objects = std::move(s.out.objects);
+  return std::move(s.out.errors);
+}
+
 Status check_crm(const std::vector<Command>& commands) {
   Applied a = apply_commands(commands);
   check_objects(a.objects, a.errors);

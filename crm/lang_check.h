@@ -31,6 +31,11 @@ struct Applied {
 
 Applied apply_commands(const std::vector<Command>& commands);
 
+// Runs one command against `objects` (an applied list, as Applied::objects)
+// the way apply_commands runs each: on success `objects` holds the result and
+// the answer is empty; on an error `objects` is left as it was.
+std::vector<Error> apply_command(std::vector<Command>& objects, const Command& command);
+
 // The id an object definition is known by ("" for shell commands). Property
 // sets without an id get their default set id (cib-bootstrap-options ...).
 std::string object_id(const Command& c);

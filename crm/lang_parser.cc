@@ -773,6 +773,12 @@ std::string match_command(std::string_view word) {
   return count == 1 ? found : std::string{};
 }
 
+Result<Command> parse_line(const LogicalLine& line, const std::string& origin) {
+  if (line.tokens.empty()) return Error{origin + ":" + std::to_string(line.line) + ": empty line"};
+  detail::LineParser p(line, origin);
+  return p.run();
+}
+
 Result<std::vector<Command>> parse_crm(std::string_view text, const std::string& origin) {
   auto lines = lex_crm(text, origin);
   if (!lines) return lines.error();

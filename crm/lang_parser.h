@@ -14,10 +14,14 @@
 
 #include "common/result.h"
 #include "crm/lang_ast.h"
+#include "crm/lang_lexer.h"
 
 namespace quorate::crm::lang {
 
 Result<std::vector<Command>> parse_crm(std::string_view text, const std::string& origin);
+
+// Parses one logical line from lex_crm (lang_lexer.h); it must have a token.
+Result<Command> parse_line(const LogicalLine& line, const std::string& origin);
 
 // The canonical configure command a (possibly shortened, any case) word
 // stands for: exact name, then a unique prefix, then a unique subsequence,

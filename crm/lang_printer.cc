@@ -515,7 +515,9 @@ std::string quote_value(const std::string& v) {
   return out + "\"";
 }
 
-std::string show(const std::vector<Command>& commands) {
+std::string show(const std::vector<Command>& commands) { return show(commands, {}); }
+
+std::string show(const std::vector<Command>& commands, const std::set<std::string>& ids) {
   Applied a = apply_commands(commands);
   std::vector<const Command*> order;
   for (const auto& o : a.objects) order.push_back(&o);
@@ -528,6 +530,7 @@ std::string show(const std::vector<Command>& commands) {
   Printer p(a.objects);
   std::string out;
   for (const Command* c : order) {
+    if (!ids.empty() && ids.count(object_id(*c)) == 0) continue;
     std::string s = p.print(*c);
     if (s.empty()) continue;
     out += s + "\n";

@@ -9,6 +9,7 @@
 // tab. The result ends with a newline (empty configuration: empty string).
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@
 namespace quorate::crm::lang {
 
 std::string show(const std::vector<Command>& commands);
+
+// Like show(), but prints only the objects whose ids are in `ids`.
+std::string show(const std::vector<Command>& commands, const std::set<std::string>& ids);
 
 // One value as crmsh's show writes it: bare when it matches [\w.-]+, else in
 // double quotes with `"` and `\` escaped.

@@ -48,7 +48,8 @@ const char* set_suffix(SetKind k) { return set_element_name(k); }
 
 class Builder {
  public:
-  explicit Builder(const std::vector<Command>& objects) : objects_(objects) {
+  explicit Builder(const std::vector<Command>& objects, const std::set<std::string>& reserved = {})
+      : objects_(objects), taken_(reserved) {
     for (const auto& c : objects_) {
       const std::string id = object_id(c);
       if (!id.empty()) taken_.insert(id);
@@ -558,6 +559,12 @@ Result<Configuration> to_configuration(const std::vector<Command>& session) {
   Applied applied = apply_commands(session);
   if (!applied.errors.empty()) return applied.errors.front();
   Builder b(applied.objects);
+  return b.build();
+}
+
+Configuration objects_to_configuration(const std::vector<Command>& objects,
+                                       const std::set<std::string>& reserved) {
+  Builder b(objects, reserved);
   return b.build();
 }
 

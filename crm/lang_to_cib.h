@@ -7,6 +7,8 @@
 // Pure function over values.
 #pragma once
 
+#include <set>
+#include <string>
 #include <vector>
 
 #include "common/result.h"
@@ -18,5 +20,11 @@ namespace quorate::crm::lang {
 // Applies the session (lang_check.h apply_commands) and converts the final
 // objects; the first apply error, if any.
 Result<Configuration> to_configuration(const std::vector<Command>& session);
+
+// Converts objects that are already applied (Applied::objects, or a list kept
+// by apply_command) without applying them again. Generated ids avoid
+// `reserved` as well as the objects' own ids.
+Configuration objects_to_configuration(const std::vector<Command>& objects,
+                                       const std::set<std::string>& reserved);
 
 }  // namespace quorate::crm::lang

@@ -134,7 +134,10 @@ class FakeDaemon {
                    socket_env,
                    [] { return kSampleNowMs; },
                    [](std::chrono::milliseconds) {},
-                   "/opt/quorate/bin/quorate"};
+                   "/opt/quorate/bin/quorate",
+                   nullptr,
+                   false,
+                   {}};
   }
 
   // Answers like a daemon in `status` that accepts every change.

@@ -221,8 +221,12 @@ TEST(CfgTool, AddressShutdownUsageAndUnsupported) {
 TEST(Dispatch, NamesWithoutTheirLayerAreNotAvailable) {
   FakeDaemon d;
   d.down();
-  // crm_simulate has its layer (crm/sched_*) and is tested in crm_sched.
-  for (const char* name : {"crm", "crm_mon", "crm_standby", "crm_resource", "drbdadm"}) {
+  // crm_simulate has its layer (crm/sched_*) and is tested in crm_sched; crm
+  // has its configure level (crm_test.cc) and only that.
+  const ToolRun crm_status = run(d, {"/usr/bin/crm", "status"});
+  EXPECT_EQ(crm_status.rc, 3);
+  EXPECT_NE(crm_status.err.find("'status' is not available in this build yet"), std::string::npos);
+  for (const char* name : {"crm_mon", "crm_standby", "crm_resource", "drbdadm"}) {
     const ToolRun r = run(d, {std::string("/usr/bin/") + name, "status"});
     EXPECT_EQ(r.rc, 3) << name;
     EXPECT_EQ(r.err, std::string("quorate: '") + name + "' is not available in this build yet\n");
