@@ -196,9 +196,17 @@ bool node_can_run(const WsNode& node) {
 }
 
 const PrimitivePlacement* Placement::find(std::string_view rsc) const {
+  if (const auto it = by_id.find(rsc);
+      it != by_id.end() && it->second < primitives.size() && primitives[it->second].rsc == rsc)
+    return &primitives[it->second];
   for (const auto& p : primitives)
     if (p.rsc == rsc) return &p;
   return nullptr;
+}
+
+void Placement::index() {
+  by_id.clear();
+  for (std::size_t i = 0; i < primitives.size(); ++i) by_id.emplace(primitives[i].rsc, i);
 }
 
 std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& rsc,
@@ -521,6 +529,7 @@ Placement place(const WorkingSet& ws) {
   for (auto& p : out.primitives) p.next_role = p.node.empty() ? Role::kStopped : Role::kStarted;
   for (const auto& r : ws.resources)
     if (is_primitive_clone(r)) place_clone(ws, r, out);
+  out.index();
   return out;
 }
 

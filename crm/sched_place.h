@@ -61,8 +61,13 @@ struct Placement {
   // Top-level primitives and group members, configuration order, then
   // anonymous clone instances.
   std::vector<PrimitivePlacement> primitives;
+  // id -> index into `primitives`, rebuilt by index() (place() calls it).
+  // find() checks every hit and scans on a miss, so entries added or moved
+  // since the last index() are still found.
+  std::map<std::string, std::size_t, std::less<>> by_id;
 
   const PrimitivePlacement* find(std::string_view rsc) const;
+  void index();
 };
 
 // Allocation scores of top-level primitive `rsc` before node availability is

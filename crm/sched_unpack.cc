@@ -799,6 +799,36 @@ struct Unpacker {
     return nullptr;
   }
 
+  // find() over ws.resources through an index: each id (and each instance's
+  // base id) -> the first top-level resource, in configuration order, whose
+  // tree holds it; the search then runs within that one tree. Keeps the
+  // history unpacking linear in the status size instead of status x resources.
+  std::map<std::string, std::size_t, std::less<>> top_of;
+
+  void index(const WsResource& r, std::size_t top) {
+    for (const std::string* key : {&r.id, &r.base_id}) {
+      auto [it, fresh] = top_of.emplace(*key, top);
+      if (!fresh && top < it->second) it->second = top;
+    }
+    for (const auto& c : r.children) index(c, top);
+  }
+
+  void build_index() {
+    top_of.clear();
+    for (std::size_t i = 0; i < ws.resources.size(); ++i) index(ws.resources[i], i);
+  }
+
+  WsResource* find_configured(std::string_view id, WsResource** top) {
+    const auto it = top_of.find(id);
+    if (it == top_of.end()) return nullptr;
+    WsResource& t = ws.resources[it->second];
+    if (t.id == id || (t.id != t.base_id && t.base_id == id)) {
+      *top = &t;
+      return &t;
+    }
+    return find(t.children, id, top, &t);
+  }
+
   bool requires_fencing(const WsResource& p) const {
     std::string v = get(p.meta, "requires");
     for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -859,18 +889,21 @@ struct Unpacker {
     WsResource inst = clone.children.front();
     clear_for_orphan(inst, static_cast<int>(clone.children.size()));
     clone.children.push_back(std::move(inst));
+    if (!ws.resources.empty() && &clone >= ws.resources.data() &&
+        &clone < ws.resources.data() + ws.resources.size())
+      index(clone.children.back(), static_cast<std::size_t>(&clone - ws.resources.data()));
     return member_of(clone.children.back(), base);
   }
 
   void unpack_lrm(WsNode& node, const LrmResource& lr) {
     if (lr.ops.empty()) return;
     WsResource* top = nullptr;
-    WsResource* rsc = find(ws.resources, lr.id, &top, nullptr);
+    WsResource* rsc = find_configured(lr.id, &top);
     if (rsc == nullptr) rsc = find(orphans, lr.id, &top, nullptr);
     if (rsc == nullptr) {
       const std::string zero = std::string(base_name(lr.id)) + ":0";
       WsResource* t0 = nullptr;
-      WsResource* r0 = find(ws.resources, zero, &t0, nullptr);
+      WsResource* r0 = find_configured(zero, &t0);
       if (r0 != nullptr && r0->kind == RscKind::kPrimitive && t0->kind == RscKind::kClone &&
           !t0->unique) {
         rsc = r0;
@@ -1090,6 +1123,13 @@ bool WsResource::failed() const {
 }
 
 const WsNode* WorkingSet::find_node(std::string_view uname) const {
+  // `nodes` is sorted by node_name_less: search the equal range, then scan
+  // (a working set built by hand may not be sorted).
+  auto it = std::lower_bound(
+      nodes.begin(), nodes.end(), uname,
+      [](const WsNode& n, std::string_view u) { return node_name_less(n.uname, u); });
+  for (; it != nodes.end() && !node_name_less(uname, it->uname); ++it)
+    if (it->uname == uname) return &*it;
   for (const auto& n : nodes)
     if (n.uname == uname) return &n;
   return nullptr;
@@ -1137,6 +1177,7 @@ Result<WorkingSet> unpack_working_set(const Cib& cib) {
         u.have_stonith_resource = u.have_stonith_resource || is_stonith(*cp);
     }
   }
+  u.build_index();
   if (cib.status) {
     // Histories in status order, each node's once. Without fencing, the
     // histories of offline nodes are not read at all.
