@@ -563,12 +563,7 @@ class Builder {
               duplicate_op(r, op))
             continue;
           const std::int64_t iv = op_interval_ms(op);
-          const bool running =
-              iv > 0 &&
-              std::any_of(stays_on->ops.begin(), stays_on->ops.end(), [iv](const HistoryOp& h) {
-                return h.task == "monitor" && h.interval_ms == iv && h.op_status != 1;
-              });
-          if (running)
+          if (iv > 0 && monitor_running(*stays_on, iv))
             cancels.push_back(add({0, ActionKind::kResource, r.id, "cancel", target, iv, ""}));
         }
       }
@@ -584,11 +579,7 @@ class Builder {
       if (iv <= 0) continue;
       if (stays && (!promotable || stays_on->role == next_role ||
                     (stays_on->role != Role::kPromoted && next_role != Role::kPromoted))) {
-        const bool running =
-            std::any_of(stays_on->ops.begin(), stays_on->ops.end(), [iv](const HistoryOp& h) {
-              return h.task == "monitor" && h.interval_ms == iv && h.op_status != 1;
-            });
-        if (running) continue;
+        if (monitor_running(*stays_on, iv)) continue;
       }
       const std::size_t m = add({0, ActionKind::kResource, r.id, "monitor", target, iv, ""});
       made[m].after.insert(made[m].after.end(), monitor_after.begin(), monitor_after.end());
@@ -601,6 +592,20 @@ class Builder {
     if (recovering && starts.size() == 1 && starts.front() + 1 < made.size())
       move_to_end(made, starts.front());
     return made;
+  }
+
+  // Whether a recurring monitor of interval `iv` runs on the node: recorded,
+  // not cancelled, and not older than the last start, promote or demote
+  // (which the executor restarts recurring operations across).
+  static bool monitor_running(const NodeRscState& h, std::int64_t iv) {
+    std::int64_t reset = -1;
+    for (const auto& op : h.ops)
+      if (op.task == "start" || op.task == "promote" || op.task == "demote")
+        reset = std::max(reset, op.call_id);
+    return std::any_of(h.ops.begin(), h.ops.end(), [iv, reset](const HistoryOp& op) {
+      return op.task == "monitor" && op.interval_ms == iv && op.op_status != 1 &&
+             (op.call_id > reset || op.call_id < 0);
+    });
   }
 
   // Pacemaker ignores every recurring op whose name and interval another op
@@ -745,23 +750,22 @@ class Builder {
       if (!any[l.task]) continue;
       std::vector<std::string> after;
       for (const auto& d : l.after_done) after.push_back(ckey + d);
-      if (c.notify) {
-        // Wait for the other tasks' post-notifications to be confirmed.
-        std::vector<std::string> pre_after;
-        for (const auto& d : l.after_done) pre_after.push_back(ckey + "confirmed-post_notify_" + d);
-        pseudo(std::string("pre_notify_") + l.task, pre_after);
-        pseudo(std::string("confirmed-pre_notify_") + l.task,
-               {ckey + "pre_notify_" + l.task, "n:" + c.id + ":pre:" + l.task});
-        after.push_back(ckey + "confirmed-pre_notify_" + l.task);
-      }
+      if (c.notify) after.push_back(ckey + "confirmed-pre_notify_" + l.task);
+      // Created as Pacemaker creates them: the task and its completion, then
+      // the notification pseudo actions around them.
       pseudo(l.task, after);
       pseudo(l.done, done_keys[k]);
-      if (c.notify) {
-        pseudo(std::string("post_notify_") + l.done,
-               {ckey + l.done, ckey + "confirmed-pre_notify_" + l.task});
-        pseudo(std::string("confirmed-post_notify_") + l.done,
-               {ckey + "post_notify_" + l.done, "n:" + c.id + ":post:" + l.task});
-      }
+      if (!c.notify) continue;
+      // Notifications wait for the other tasks' post-notifications.
+      std::vector<std::string> pre_after;
+      for (const auto& d : l.after_done) pre_after.push_back(ckey + "confirmed-post_notify_" + d);
+      pseudo(std::string("pre_notify_") + l.task, pre_after);
+      pseudo(std::string("confirmed-pre_notify_") + l.task,
+             {ckey + "pre_notify_" + l.task, "n:" + c.id + ":pre:" + l.task});
+      pseudo(std::string("post_notify_") + l.done,
+             {ckey + l.done, ckey + "confirmed-pre_notify_" + l.task});
+      pseudo(std::string("confirmed-post_notify_") + l.done,
+             {ckey + "post_notify_" + l.done, "n:" + c.id + ":post:" + l.task});
     }
     if (c.notify) add_notifications(c, insts, any, lists);
     for (auto& l : lists) finish(std::move(l));
