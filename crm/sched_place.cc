@@ -364,6 +364,13 @@ void place_clone(const WorkingSet& ws, const WsResource& c, Placement& out) {
     const auto it = per_node.find(node);
     return it != per_node.end() && it->second >= c.clone_node_max;
   };
+  // First pass: instances stay where they run while their node holds fewer
+  // than its even share (clone-max / available nodes, at least 1) — so a
+  // clone crowded onto few nodes spreads out again.
+  int available = 0;
+  for (const auto& sc : primitive_scores(ws, c))
+    if (sc.score >= 0 && is_available(ws, sc.node)) ++available;
+  const int share = std::max(1, available > 0 ? c.clone_max / available : 1);
   int placed = 0;
   std::vector<bool> done(c.children.size(), false);
   for (std::size_t i = 0; i < c.children.size(); ++i) {
@@ -374,18 +381,22 @@ void place_clone(const WorkingSet& ws, const WsResource& c, Placement& out) {
     const std::string& node = active.front();
     if (!inst.managed) {
       p.node = node;
+      done[i] = true;
     } else {
+      const auto count = per_node.find(node);
+      const bool room = count == per_node.end() || count->second < share;
       for (const auto& sc : weights_of[i])
-        if (sc.node == node && sc.score >= 0 && is_available(ws, node) && !full(node) &&
+        if (sc.node == node && sc.score >= 0 && is_available(ws, node) && !full(node) && room &&
             placed < c.clone_max)
           p.node = node;
+      done[i] = !p.node.empty();
     }
     if (!p.node.empty()) {
       ++per_node[p.node];
       ++placed;
     }
-    done[i] = true;
   }
+  // Second pass: the rest go to the best-scored nodes with room.
   for (std::size_t i = 0; i < c.children.size(); ++i) {
     if (done[i] || placed >= c.clone_max) continue;
     const WsResource& inst = c.children[i];
@@ -394,7 +405,8 @@ void place_clone(const WorkingSet& ws, const WsResource& c, Placement& out) {
     std::vector<NodeScore> weights = weights_of[i];
     for (auto& w : weights)
       if (full(w.node)) w.score = -kInfinity;
-    p.node = choose_node(ws, weights, per_node, "");
+    const auto active = inst.active_nodes();
+    p.node = choose_node(ws, weights, per_node, active.size() == 1 ? active.front() : "");
     if (!p.node.empty()) {
       ++per_node[p.node];
       ++placed;
