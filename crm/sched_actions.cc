@@ -78,8 +78,7 @@ class Builder {
     // configuration order.
     std::vector<const WsResource*> tops;
     for (const auto& r : ws_.resources)
-      if (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup ||
-          (is_primitive_clone(r) && !constrained(r.id)))
+      if (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup || is_primitive_clone(r))
         tops.push_back(&r);
     for (const auto& r : ws_.resources) {
       if (!is_primitive_clone(r)) continue;
@@ -114,7 +113,7 @@ class Builder {
           if (tops[j]->id == e.first) self(self, j);
         if (starts[e.first] && required_by.empty())
           required_by =
-              e.first + (top_level(e.first)->kind == RscKind::kGroup ? " running" : " start");
+              e.first + (top_level(e.first)->kind != RscKind::kPrimitive ? " running" : " start");
       }
       const std::size_t c0 = t_.changes.size();
       const std::size_t p0 = pending_.size();
@@ -155,12 +154,22 @@ class Builder {
 
   const WsResource* top_level(const std::string& id) const {
     for (const auto& r : ws_.resources)
-      if (r.id == id && (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup)) return &r;
+      if (r.id == id &&
+          (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup || is_primitive_clone(r)))
+        return &r;
     return nullptr;
   }
 
-  // The node a top-level resource is assigned ("" when it stays stopped).
+  // The node a top-level resource is assigned ("" when it stays stopped; for
+  // a clone, the first node an instance is assigned).
   std::string target_of(const WsResource& r) const {
+    if (r.kind == RscKind::kClone) {
+      for (const auto& inst : r.children) {
+        const PrimitivePlacement* p = t_.placement.find(inst.id);
+        if (p != nullptr && !p->node.empty()) return p->node;
+      }
+      return "";
+    }
     const std::string& id =
         r.kind == RscKind::kGroup ? (r.children.empty() ? r.id : r.children.front().id) : r.id;
     const PrimitivePlacement* p = t_.placement.find(id);
@@ -199,7 +208,7 @@ class Builder {
     // `first` cannot start.
     std::map<std::string, bool, std::less<>> unrunnable;
     for (const auto& r : ws_.resources)
-      if (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup)
+      if (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup || is_primitive_clone(r))
         unrunnable[r.id] = target_of(r).empty() || blocked_failure(r);
     for (bool changed = true; changed;) {
       changed = false;
@@ -212,9 +221,13 @@ class Builder {
         const WsResource* first = top_level(e.first);
         if (then == nullptr || first == nullptr) continue;
         const std::string reason =
-            "unrunnable " + e.first + (first->kind == RscKind::kGroup ? " running" : " start");
-        if (then->kind == RscKind::kGroup) {
+            "unrunnable " + e.first + (first->kind != RscKind::kPrimitive ? " running" : " start");
+        if (then->kind != RscKind::kPrimitive) {
           for (const auto& m : then->children) blocked_start_.emplace(m.id, reason);
+          // Pacemaker lists no blocked start for the instances of a clone
+          // that waits for another clone.
+          if (then->kind == RscKind::kClone && first->kind == RscKind::kClone)
+            for (const auto& m : then->children) silent_block_.insert(m.id);
           if (e.symmetrical)
             for (const auto& m : then->children) must_stop_.insert(m.id);
         } else {
@@ -248,7 +261,7 @@ class Builder {
       std::vector<std::string> out;
       const WsResource* r = top_level(id);
       if (r == nullptr) return out;
-      if (r->kind == RscKind::kGroup) {
+      if (r->kind != RscKind::kPrimitive) {
         for (const auto& m : r->children) out.push_back(m.id);
       } else {
         out.push_back(r->id);
@@ -279,7 +292,7 @@ class Builder {
         if (!blocked) continue;
         const WsResource* rb = top_level(b);
         if (rb == nullptr) continue;
-        if (rb->kind == RscKind::kGroup) {
+        if (rb->kind != RscKind::kPrimitive) {
           for (const auto& m : rb->children)
             if (active(m)) block(m.id);
         } else if (active(*rb)) {
@@ -295,7 +308,7 @@ class Builder {
   std::string order_key(const std::string& rsc, const std::string& action, bool as_first) const {
     const WsResource* r = top_level(rsc);
     std::string task = action;
-    if (as_first && r != nullptr && r->kind == RscKind::kGroup) {
+    if (as_first && r != nullptr && r->kind != RscKind::kPrimitive) {
       if (action == "start") task = "running";
       if (action == "stop") task = "stopped";
     }
@@ -340,23 +353,6 @@ class Builder {
     }
     // The summary lists them newest first.
     std::reverse(t_.fencing.begin(), t_.fencing.end());
-  }
-
-  // Whether an order or colocation names `id` (clones in them are not
-  // scheduled yet).
-  bool constrained(const std::string& id) const {
-    if (ws_.cib == nullptr) return false;
-    for (const auto& c : ws_.cib->configuration.constraints) {
-      if (const auto* o = std::get_if<Order>(&c)) {
-        if (!o->sets.empty() || (o->first && *o->first == id) || (o->then && *o->then == id))
-          return true;
-      } else if (const auto* co = std::get_if<Colocation>(&c)) {
-        if (!co->sets.empty() || (co->rsc && *co->rsc == id) ||
-            (co->with_rsc && *co->with_rsc == id))
-          return true;
-      }
-    }
-    return false;
   }
 
   static bool probe_node(const WsNode& n) { return n.online && !n.unclean && !n.pending; }
@@ -526,7 +522,7 @@ class Builder {
       } else {
         t_.changes.push_back({"Move", r.id, active.front()->node, target, "", false});
       }
-    } else if (!target.empty()) {
+    } else if (!target.empty() && !(start_blocked && silent_block_.count(r.id) > 0)) {
       t_.changes.push_back({"Start", r.id, "", target, start_reason, start_blocked});
     }
 
@@ -1024,6 +1020,7 @@ class Builder {
   std::map<std::string, std::vector<std::string>, std::less<>> clone_probes_;
   bool last_stop_blocked_ = false;  // primitive_actions: a wanted stop could not be
   std::set<std::string, std::less<>> promotable_instances_;
+  std::set<std::string, std::less<>> silent_block_;  // blocked starts left out of the summary
   // Anonymous instances known by another name in their history.
   std::map<std::string, std::string, std::less<>> labels_;
   std::vector<std::vector<Pending>> pending_;

@@ -348,16 +348,20 @@ namespace {
 // Anonymous clone instances: those running stay where they are (stickiness
 // permitting), then the rest go to the best-scored nodes holding the fewest
 // instances, at most clone-node-max per node.
-void place_clone(const WorkingSet& ws, const WsResource& c, Placement& out) {
+// `first`: index of the clone's first instance in out.primitives; `extra`:
+// scores (ws.nodes order) that colocations add to every instance; `count`:
+// resources assigned per node so far in this run (updated).
+void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
+                 const std::vector<NodeScore>& extra,
+                 std::map<std::string, int, std::less<>>& count, Placement& out) {
   std::map<std::string, int, std::less<>> per_node;
-  const std::size_t first = out.primitives.size();
-  for (const auto& inst : c.children)
-    out.primitives.push_back({inst.id, primitive_scores(ws, inst, c.id), "", !inst.managed});
-  // Promotion scores weigh in where instances go (kept out of the allocation
-  // scores shown for them).
+  // Promotion scores and colocations weigh in where instances go (kept out
+  // of the allocation scores shown for them).
   std::vector<std::vector<NodeScore>> weights_of;
   for (std::size_t i = 0; i < c.children.size(); ++i) {
     weights_of.push_back(out.primitives[first + i].scores);
+    for (std::size_t n = 0; n < extra.size() && n < weights_of.back().size(); ++n)
+      weights_of.back()[n].score = score_add(weights_of.back()[n].score, extra[n].score);
     if (c.promotable) add_promotion_weights(ws, c, c.children[i], weights_of.back());
   }
   auto full = [&](const std::string& node) {
@@ -393,6 +397,7 @@ void place_clone(const WorkingSet& ws, const WsResource& c, Placement& out) {
     }
     if (!p.node.empty()) {
       ++per_node[p.node];
+      ++count[p.node];
       ++placed;
     }
   }
@@ -406,9 +411,10 @@ void place_clone(const WorkingSet& ws, const WsResource& c, Placement& out) {
     for (auto& w : weights)
       if (full(w.node)) w.score = -kInfinity;
     const auto active = inst.active_nodes();
-    p.node = choose_node(ws, weights, per_node, active.size() == 1 ? active.front() : "");
+    p.node = choose_node(ws, weights, count, active.size() == 1 ? active.front() : "");
     if (!p.node.empty()) {
       ++per_node[p.node];
+      ++count[p.node];
       ++placed;
     }
   }
@@ -438,6 +444,7 @@ Placement place(const WorkingSet& ws) {
     std::vector<NodeScore> base;
     int state = 0;  // 0 unassigned, 1 assigning, 2 assigned
     std::string node;
+    std::vector<std::string> nodes{};  // where it runs once assigned (clones: every instance)
   };
   std::vector<Unit> units;
   for (const auto& r : ws.resources) {
@@ -457,6 +464,10 @@ Placement place(const WorkingSet& ws) {
       for (std::size_t i = k - 1; i-- > 0;)
         merged = merge_scores(ws, out.primitives[f + i].scores, merged, 1.0, true);
       units.back().base = merged;
+    } else if (is_primitive_clone(r)) {
+      units.push_back({&r, out.primitives.size(), primitive_scores(ws, r), 0, ""});
+      for (const auto& inst : r.children)
+        out.primitives.push_back({inst.id, primitive_scores(ws, inst, r.id), "", !inst.managed});
     }
   }
   auto unit_of = [&units](std::string_view id) -> std::size_t {
@@ -495,26 +506,44 @@ Placement place(const WorkingSet& ws) {
     for (const auto& c : colocs)
       if (c.dependent == ui) self(self, c.primary);
     const WsResource& r = *u.rsc;
+    const bool clone = r.kind == RscKind::kClone;
     std::vector<NodeScore> weights = u.base;
     for (const auto& c : colocs)
-      if (c.primary == ui && units[c.dependent].state == 0)
+      if (c.primary == ui && units[c.dependent].state == 0 && !clone &&
+          units[c.dependent].rsc->kind != RscKind::kClone)
         weights = merge_scores(ws, weights, units[c.dependent].base,
                                static_cast<double>(c.score) / kInfinity);
+    // Colocations with what is already placed: a clone counts on every node
+    // one of its instances runs on. For a clone dependent they apply to
+    // each instance (`extra`).
+    std::vector<NodeScore> extra = u.base;
+    for (auto& e : extra) e.score = 0;
     for (const auto& c : colocs) {
       if (c.dependent != ui || units[c.primary].state != 2) continue;
-      const std::string& with = units[c.primary].node;
-      for (auto& w : weights) {
-        if (!with.empty() && w.node == with) {
-          if (c.score < kInfinity) w.score = score_add(w.score, c.score);
-        } else if (c.score >= kInfinity) {
-          w.score = -kInfinity;
+      const auto& with = units[c.primary].nodes;
+      for (auto* ws_scores : {&weights, &extra}) {
+        for (auto& w : *ws_scores) {
+          if (std::find(with.begin(), with.end(), w.node) != with.end()) {
+            if (c.score < kInfinity) w.score = score_add(w.score, c.score);
+          } else if (c.score >= kInfinity) {
+            w.score = -kInfinity;
+          }
         }
       }
     }
-    if (r.kind == RscKind::kPrimitive) {
+    if (clone) {
+      place_clone(ws, r, u.first, extra, count, out);
+      for (std::size_t i = 0; i < r.children.size(); ++i) {
+        const std::string& n = out.primitives[u.first + i].node;
+        if (!n.empty() && std::find(u.nodes.begin(), u.nodes.end(), n) == u.nodes.end())
+          u.nodes.push_back(n);
+      }
+      u.node = u.nodes.empty() ? "" : u.nodes.front();
+    } else if (r.kind == RscKind::kPrimitive) {
       PrimitivePlacement& p = out.primitives[u.first];
       p.node = r.managed ? choose_node(ws, weights, count, single_active(r)) : single_active(r);
       if (!p.node.empty()) ++count[p.node];
+      p.next_role = p.node.empty() ? Role::kStopped : Role::kStarted;
       u.node = p.node;
     } else {
       std::string prev;
@@ -531,16 +560,15 @@ Placement place(const WorkingSet& ws) {
             if (sc.node == prev && sc.score >= 0 && is_available(ws, prev)) p.node = prev;
         }
         if (!p.node.empty()) ++count[p.node];
+        p.next_role = p.node.empty() ? Role::kStopped : Role::kStarted;
         prev = p.node;
       }
       u.node = out.primitives[u.first].node;
     }
+    if (!clone && !u.node.empty()) u.nodes = {u.node};
     u.state = 2;
   };
   for (const std::size_t i : order) assign(assign, i);
-  for (auto& p : out.primitives) p.next_role = p.node.empty() ? Role::kStopped : Role::kStarted;
-  for (const auto& r : ws.resources)
-    if (is_primitive_clone(r)) place_clone(ws, r, out);
   out.index();
   return out;
 }

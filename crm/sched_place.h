@@ -58,8 +58,8 @@ struct PrimitivePlacement {
 };
 
 struct Placement {
-  // Top-level primitives and group members, configuration order, then
-  // anonymous clone instances.
+  // Top-level primitives, group members and clone instances, in
+  // configuration order.
   std::vector<PrimitivePlacement> primitives;
   // id -> index into `primitives`, rebuilt by index() (place() calls it).
   // find() checks every hit and scans on a miss, so entries added or moved
@@ -89,9 +89,14 @@ bool is_anonymous_clone(const WsResource& r);
 // A clone of a primitive (anonymous, globally unique or promotable).
 bool is_primitive_clone(const WsResource& r);
 
-// Stages score + assign over every top-level primitive and group: a group is
-// placed by its first member's scores plus those of the members colocated
-// with it; each later member goes where the previous one went, or stops.
+// Stages score + assign over every top-level primitive, group and clone of
+// primitives, in priority then configuration order: a group is placed by its
+// first member's scores plus those of the members colocated with it, each
+// later member where the previous one went (or stopped); a clone's instances
+// stay where they run up to an even share per node, the rest go to the best
+// nodes with room (clone-node-max), and promotable instances get their roles
+// (crm/sched_promote.h). Colocation with a clone counts every node one of its
+// instances is placed on.
 Placement place(const WorkingSet& ws);
 
 }  // namespace quorate::crm::sched

@@ -200,3 +200,66 @@ TEST(Schedule, GroupPseudoActionsAndOrders) {
 
 }  // namespace
 }  // namespace quorate::crm::sched
+
+namespace quorate::crm::sched {
+namespace {
+
+// A clone limited to node2 by a location ban, and a primitive that must run
+// with it and start after it.
+constexpr const char* kCloneCib = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1"
+    dc-uuid="1">
+  <configuration>
+    <crm_config><cluster_property_set id="o">
+      <nvpair id="o1" name="stonith-enabled" value="false"/>
+    </cluster_property_set></crm_config>
+    <nodes><node id="1" uname="node1"/><node id="2" uname="node2"/><node id="3" uname="node3"/></nodes>
+    <resources>
+      <primitive id="app" class="ocf" provider="heartbeat" type="Dummy"/>
+      <clone id="base-clone">
+        <primitive id="base" class="ocf" provider="heartbeat" type="Dummy"/>
+      </clone>
+    </resources>
+    <constraints>
+      <rsc_location id="ban1" rsc="base-clone" node="node1" score="-INFINITY"/>
+      <rsc_location id="ban3" rsc="base-clone" node="node3" score="-INFINITY"/>
+      <rsc_colocation id="c" rsc="app" with-rsc="base-clone" score="INFINITY"/>
+      <rsc_order id="order1" first="base-clone" then="app"/>
+    </constraints>
+  </configuration>
+  <status>
+    <node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"/>
+    <node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/>
+    <node_state id="3" uname="node3" in_ccm="true" crmd="online" join="member" expected="member"/>
+  </status>
+</cib>)";
+
+TEST(Place, ColocationWithACloneFollowsItsInstances) {
+  Cib cib;
+  const WorkingSet ws = unpack(kCloneCib, cib);
+  const Placement p = place(ws);
+  ASSERT_NE(p.find("app"), nullptr);
+  EXPECT_EQ(p.find("app")->node, "node2");
+  int placed = 0;
+  for (const char* id : {"base:0", "base:1", "base:2"}) {
+    ASSERT_NE(p.find(id), nullptr) << id;
+    if (!p.find(id)->node.empty()) {
+      EXPECT_EQ(p.find(id)->node, "node2");
+      ++placed;
+    }
+  }
+  EXPECT_EQ(placed, 1);
+}
+
+TEST(Schedule, OrderAfterACloneWaitsForItsRunningPseudoAction) {
+  Cib cib;
+  const WorkingSet ws = unpack(kCloneCib, cib);
+  const std::string executed = render_executed(schedule(ws));
+  const auto running = executed.find("base-clone_running_0");
+  const auto start = executed.find("app             start on node2");
+  ASSERT_NE(running, std::string::npos) << executed;
+  ASSERT_NE(start, std::string::npos) << executed;
+  EXPECT_LT(running, start) << executed;
+}
+
+}  // namespace
+}  // namespace quorate::crm::sched
