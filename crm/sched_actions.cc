@@ -101,33 +101,53 @@ class Builder {
     std::vector<std::vector<ResourceChange>> changes(tops.size());
     std::vector<std::vector<std::vector<Pending>>> lists(tops.size());
     std::map<std::string, bool, std::less<>> starts;
+    // Per top-level resource: node -> id of the primitive (instance) it starts there.
+    std::map<std::string, std::map<std::string, std::string>, std::less<>> started_on;
     auto process = [&](auto&& self, std::size_t i) -> void {
       if (state[i] != 0) return;
       state[i] = 1;
       const WsResource& r = *tops[i];
       std::string required_by;
+      // Clone instances that must start again: interleaved clones only where
+      // the first clone starts an instance on the same node.
+      std::map<std::string, std::string, std::less<>> instance_required;
       for (const auto& e : orders_) {
         if (!e.mandatory || e.then != r.id || e.first_action != "start" || e.then_action != "start")
           continue;
         for (std::size_t j = 0; j < tops.size(); ++j)
           if (tops[j]->id == e.first) self(self, j);
+        const WsResource* first = top_level(e.first);
+        if (r.kind == RscKind::kClone && r.interleave && first->kind == RscKind::kClone) {
+          const auto& on = started_on[e.first];
+          for (const auto& inst : r.children) {
+            const auto active = inst.active_nodes();
+            if (active.size() != 1) continue;
+            const auto it = on.find(active.front());
+            if (it != on.end()) instance_required.emplace(inst.id, it->second + " start");
+          }
+          continue;
+        }
         if (starts[e.first] && required_by.empty())
-          required_by =
-              e.first + (top_level(e.first)->kind != RscKind::kPrimitive ? " running" : " start");
+          required_by = e.first + (first->kind != RscKind::kPrimitive ? " running" : " start");
       }
       const std::size_t c0 = t_.changes.size();
       const std::size_t p0 = pending_.size();
       if (r.kind == RscKind::kPrimitive) {
         finish(primitive_actions(r, required_by));
       } else if (r.kind == RscKind::kClone) {
-        clone_actions(r);
+        if (!required_by.empty())
+          for (const auto& inst : r.children) instance_required.emplace(inst.id, required_by);
+        clone_actions(r, instance_required);
       } else {
         group_actions(r, required_by);
       }
       bool started = false;
       for (std::size_t k = p0; k < pending_.size(); ++k)
         for (const auto& p : pending_[k])
-          if (p.action.task == "start" && p.action.kind == ActionKind::kResource) started = true;
+          if (p.action.task == "start" && p.action.kind == ActionKind::kResource) {
+            started = true;
+            started_on[r.id].emplace(p.action.node, p.action.rsc);
+          }
       starts[r.id] = started;
       changes[i].assign(t_.changes.begin() + static_cast<std::ptrdiff_t>(c0), t_.changes.end());
       t_.changes.resize(c0);
@@ -207,6 +227,7 @@ class Builder {
     // A mandatory "first start then start" blocks the start of `then` when
     // `first` cannot start.
     std::map<std::string, bool, std::less<>> unrunnable;
+    std::set<std::string, std::less<>> by_order;  // unrunnable because of an order
     for (const auto& r : ws_.resources)
       if (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup || is_primitive_clone(r))
         unrunnable[r.id] = target_of(r).empty() || blocked_failure(r);
@@ -216,12 +237,23 @@ class Builder {
         if (!e.mandatory || e.first_action != "start" || e.then_action != "start") continue;
         if (!unrunnable[e.first] || unrunnable[e.then]) continue;
         unrunnable[e.then] = true;
+        by_order.insert(e.then);
         changed = true;
         const WsResource* then = top_level(e.then);
         const WsResource* first = top_level(e.first);
         if (then == nullptr || first == nullptr) continue;
-        const std::string reason =
-            "unrunnable " + e.first + (first->kind != RscKind::kPrimitive ? " running" : " start");
+        const std::string what =
+            e.first + (first->kind != RscKind::kPrimitive ? " running" : " start");
+        const std::string reason = "unrunnable " + what;
+        // What runs now stops because its first stops: a first that is
+        // itself held back by an order is "required", not "unrunnable".
+        if (by_order.count(e.first) > 0) {
+          if (then->kind == RscKind::kPrimitive) {
+            stop_reason_.emplace(then->id, "required " + what);
+          } else {
+            for (const auto& m : then->children) stop_reason_.emplace(m.id, "required " + what);
+          }
+        }
         if (then->kind != RscKind::kPrimitive) {
           for (const auto& m : then->children) blocked_start_.emplace(m.id, reason);
           // Pacemaker lists no blocked start for the instances of a clone
@@ -428,7 +460,8 @@ class Builder {
                     !active.front()->failed))) {
         // it would have to start again: it cannot
         target.clear();
-        stop_reason = b->second;
+        const auto why = stop_reason_.find(r.id);
+        stop_reason = why != stop_reason_.end() ? why->second : b->second;
       }
     }
 
@@ -699,7 +732,8 @@ class Builder {
   // promote/promoted, demote/demoted), with notifications when notify=true.
   // An anonymous clone probes a node where no instance's state is known
   // once, by the instance assigned there (else the first placed nowhere).
-  void clone_actions(const WsResource& c) {
+  void clone_actions(const WsResource& c,
+                     const std::map<std::string, std::string, std::less<>>& required) {
     if (!c.unique) distribute_probes(c);
     std::vector<const WsResource*> insts;
     for (const auto& inst : c.children) insts.push_back(&inst);
@@ -710,7 +744,9 @@ class Builder {
     static constexpr const char* kTasks[4] = {"start", "stop", "promote", "demote"};
     for (const WsResource* inst : insts) {
       const std::size_t c0 = t_.changes.size();
-      std::vector<Pending> made = primitive_actions(*inst, "");
+      const auto req = required.find(inst->id);
+      std::vector<Pending> made =
+          primitive_actions(*inst, req == required.end() ? std::string() : req->second);
       for (auto& p : made) {
         if (p.action.kind != ActionKind::kResource && p.action.kind != ActionKind::kPseudo)
           continue;
@@ -1012,6 +1048,8 @@ class Builder {
   Transition& t_;
   std::vector<OrderEdge> orders_;
   std::map<std::string, std::string, std::less<>> blocked_start_;
+  // The reason shown for the stop of what must stop after its first.
+  std::map<std::string, std::string, std::less<>> stop_reason_;
   // Then-resources of symmetrical mandatory orders whose first cannot run:
   // they stop even where they could stay.
   std::set<std::string, std::less<>> must_stop_;
