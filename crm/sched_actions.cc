@@ -633,7 +633,7 @@ class Builder {
         reset = std::max(reset, op.call_id);
     return std::any_of(h.ops.begin(), h.ops.end(), [iv, reset](const HistoryOp& op) {
       return op.task == "monitor" && op.interval_ms == iv && op.op_status != 1 &&
-             (op.call_id > reset || op.call_id < 0);
+             op.op_status != -1 && op.call_id > reset;
     });
   }
 
