@@ -648,13 +648,14 @@ class Builder {
   }
 
   // Whether recurring monitor `op` runs on an instance in `role`: ops
-  // without a role (or for Started) on started and unpromoted instances,
-  // ops for Promoted / Unpromoted only in that role.
+  // without a role on started and unpromoted instances, ops for Started only
+  // on instances of ordinary resources, ops for Promoted / Unpromoted only
+  // in that role.
   static bool monitor_for(const Op& op, Role role, bool promotable) {
     const Role r = op.role ? parse_role(*op.role).value_or(Role::kUnknown) : Role::kUnknown;
     if (!promotable) return r == Role::kUnknown || r == Role::kStarted;
     if (role == Role::kPromoted) return r == Role::kPromoted;
-    return r != Role::kPromoted && r != Role::kStopped;
+    return r == Role::kUnknown || r == Role::kUnpromoted;
   }
 
   static void move_to_end(std::vector<Pending>& made, std::size_t from) {
