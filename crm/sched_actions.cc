@@ -268,6 +268,34 @@ class Builder {
         }
       }
     }
+    // What must run with something an order holds back cannot run either.
+    if (ws_.cib == nullptr) return;
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (const auto& c : ws_.cib->configuration.constraints) {
+        const auto* co = std::get_if<Colocation>(&c);
+        if (co == nullptr || !co->sets.empty() || !co->rsc || !co->with_rsc || !co->score ||
+            co->rsc_role || co->with_rsc_role)
+          continue;
+        if (parse_score(*co->score).value_or(0) < kInfinity) continue;
+        const WsResource* dep = top_level(*co->rsc);
+        if (dep == nullptr || top_level(*co->with_rsc) == nullptr) continue;
+        if (by_order.count(*co->with_rsc) == 0 || unrunnable[dep->id]) continue;
+        unrunnable[dep->id] = true;
+        by_order.insert(dep->id);
+        changed = true;
+        const std::string reason = "colocation with " + *co->with_rsc;
+        if (dep->kind == RscKind::kPrimitive) {
+          blocked_start_.emplace(dep->id, reason);
+          must_stop_.insert(dep->id);
+        } else {
+          for (const auto& m : dep->children) {
+            blocked_start_.emplace(m.id, reason);
+            must_stop_.insert(m.id);
+          }
+        }
+      }
+    }
   }
 
   // Resources whose stop cannot happen: active ones that are unmanaged or
