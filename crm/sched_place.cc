@@ -151,9 +151,28 @@ bool location_names(const Location& loc, const std::string& id) {
   return false;
 }
 
-namespace {
+std::vector<const Location*> locations_for(const WorkingSet& ws, const std::string& id,
+                                           std::string_view parent_id) {
+  std::vector<std::pair<std::size_t, const Location*>> found;
+  auto take = [&](std::string_view name) {
+    const auto it = ws.locations_by_rsc.find(name);
+    if (it != ws.locations_by_rsc.end())
+      found.insert(found.end(), it->second.begin(), it->second.end());
+  };
+  take(id);
+  if (!parent_id.empty() && parent_id != id) take(parent_id);
+  for (const auto& p : ws.pattern_locations)
+    if (location_names(*p.second, id) ||
+        (!parent_id.empty() && location_names(*p.second, std::string(parent_id))))
+      found.push_back(p);
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<const Location*> out;
+  for (const auto& f : found) out.push_back(f.second);
+  return out;
+}
 
-bool id_matches(const Location& loc, const std::string& id) { return location_names(loc, id); }
+namespace {
 
 bool is_available(const WorkingSet& ws, std::string_view uname) {
   const WsNode* n = ws.find_node(uname);
@@ -219,12 +238,8 @@ std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& 
     score[i] = score_add(score[i].value_or(0), value);
   };
   if (ws.cib != nullptr) {
-    for (const auto& c : ws.cib->configuration.constraints) {
-      const auto* loc = std::get_if<Location>(&c);
-      if (loc == nullptr || !primitive_role_applies(loc->role)) continue;
-      if (!id_matches(*loc, rsc.id) &&
-          (parent_id.empty() || !id_matches(*loc, std::string(parent_id))))
-        continue;
+    for (const Location* loc : locations_for(ws, rsc.id, parent_id)) {
+      if (!primitive_role_applies(loc->role)) continue;
       if (loc->node) {
         const int value = loc->score ? parse_score(*loc->score).value_or(0) : 0;
         for (std::size_t i = 0; i < ws.nodes.size(); ++i)
@@ -387,8 +402,8 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
       p.node = node;
       done[i] = true;
     } else {
-      const auto count = per_node.find(node);
-      const bool room = count == per_node.end() || count->second < share;
+      const auto held = per_node.find(node);
+      const bool room = held == per_node.end() || held->second < share;
       for (const auto& sc : weights_of[i])
         if (sc.node == node && sc.score >= 0 && is_available(ws, node) && !full(node) && room &&
             placed < c.clone_max)

@@ -35,6 +35,11 @@ bool rule_matches(const Rule& rule, const NodeAttrs& attrs, int* score);
 // as an extended regular expression).
 bool location_names(const Location& loc, const std::string& id);
 
+// The location constraints naming resource `id` or `parent_id` (rsc, or
+// rsc-pattern), in configuration order, found through the working set's index.
+std::vector<const Location*> locations_for(const WorkingSet& ws, const std::string& id,
+                                           std::string_view parent_id = {});
+
 // Whether a node can host resources at all (online, clean, not standby, not
 // shutting down, not pending, not in maintenance).
 bool node_can_run(const WsNode& node);

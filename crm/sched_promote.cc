@@ -76,10 +76,7 @@ int promoted_location_score(const WorkingSet& ws, const WsResource& clone, const
   int total = 0;
   if (ws.cib == nullptr) return total;
   const NodeAttrs attrs = node_rule_attrs(ws, node);
-  for (const auto& c : ws.cib->configuration.constraints) {
-    const auto* loc = std::get_if<Location>(&c);
-    if (loc == nullptr || !(location_names(*loc, clone.id) || location_names(*loc, inst.id)))
-      continue;
+  for (const Location* loc : locations_for(ws, inst.id, clone.id)) {
     if (loc->node) {
       if (role_of(loc->role) == Role::kPromoted && *loc->node == node.uname)
         total = score_add(total, loc->score ? parse_score(*loc->score).value_or(0) : 0);

@@ -1138,6 +1138,16 @@ const WsNode* WorkingSet::find_node(std::string_view uname) const {
 Result<WorkingSet> unpack_working_set(const Cib& cib) {
   WorkingSet ws;
   ws.cib = &cib;
+  const auto& constraints = cib.configuration.constraints;
+  for (std::size_t i = 0; i < constraints.size(); ++i) {
+    const auto* loc = std::get_if<Location>(&constraints[i]);
+    if (loc == nullptr) continue;
+    if (loc->rsc) {
+      ws.locations_by_rsc[*loc->rsc].emplace_back(i, loc);
+    } else if (loc->rsc_pattern) {
+      ws.pattern_locations.emplace_back(i, loc);
+    }
+  }
   ws.options = unpack_options(cib);
   ws.nodes = unpack_nodes(cib, ws.options);
 
@@ -1164,7 +1174,7 @@ Result<WorkingSet> unpack_working_set(const Cib& cib) {
   std::stable_sort(
       ws.resources.begin(), ws.resources.end(),
       [](const WsResource& a, const WsResource& b) { return a.priority > b.priority; });
-  Unpacker u{ws, false, {}};
+  Unpacker u{ws, false, {}, {}};
   for (const auto& res : cib.configuration.resources) {
     auto is_stonith = [](const Primitive& p) { return p.resource_class == "stonith"; };
     if (const auto* p = std::get_if<Primitive>(&res)) {

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -164,6 +165,12 @@ struct WorkingSet {
   int blocked_instances = 0;          // of which blocked by a failure
   std::string execution_date;         // cib execution-date, as "YYYY-MM-DD HH:MM:SSZ"
   const Cib* cib = nullptr;           // the input (constraints are read from it); not owned
+  // Location constraints by the resource they name (rsc=), and those naming
+  // resources by pattern (rsc-pattern=), each with its position among the
+  // constraints; pointers into *cib.
+  std::map<std::string, std::vector<std::pair<std::size_t, const Location*>>, std::less<>>
+      locations_by_rsc;
+  std::vector<std::pair<std::size_t, const Location*>> pattern_locations;
 
   const WsNode* find_node(std::string_view uname) const;
 };

@@ -299,7 +299,9 @@ TEST_F(CrmConfigure, GarbageInputNeverCrashes) {
     }
     Run r = crm({"configure"}, junk);
     EXPECT_TRUE(r.rc == 0 || r.rc == 1) << junk;
-    if (r.rc == 1) EXPECT_EQ(slurp(cib_), before) << junk;
+    if (r.rc == 1) {
+      EXPECT_EQ(slurp(cib_), before) << junk;
+    }
     spit(cib_, before);
   }
 }
