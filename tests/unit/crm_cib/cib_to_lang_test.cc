@@ -24,26 +24,11 @@
 namespace quorate::crm::lang {
 namespace {
 
+using crm::testing::expected_pass;
 using crm::testing::files_with_suffix;
 using crm::testing::normalize_configuration;
 using crm::testing::read_file;
 using crm::testing::shared_dir;
-
-std::string source_dir() {
-  std::string f = __FILE__;
-  return f.substr(0, f.find_last_of('/'));
-}
-
-std::set<std::string> expected_pass() {
-  std::set<std::string> out;
-  std::istringstream in(read_file(source_dir() + "/cib_to_lang_expected_pass.txt"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    out.insert(line);
-  }
-  return out;
-}
 
 // "" when the case's XML shows as crmsh showed it, else what differs.
 std::string run_case(const std::string& xml_path, const std::string& show_path) {
@@ -62,7 +47,8 @@ TEST(CibToLang, CrmshCorpusShow) {
   const std::string dir = shared_dir() + "/corpus/crmsh/cases";
   const auto files = files_with_suffix(dir, ".show");
   ASSERT_FALSE(files.empty()) << "corpus not found under " << dir;
-  const std::set<std::string> must = expected_pass();
+  const std::set<std::string> must = expected_pass("cib_to_lang_expected_pass.txt");
+  ASSERT_FALSE(must.empty()) << "expected-pass list not found";
   const bool verbose = std::getenv("CIB_TO_LANG_VERBOSE") != nullptr;
   int passed = 0;
   int failed = 0;
@@ -88,11 +74,8 @@ TEST(CibToLang, CrmshCorpusShow) {
 // (ids kept), for the cases where crm→cib already matches crmsh.
 TEST(CibToLang, RoundTripKeepsIds) {
   const std::string dir = shared_dir() + "/corpus/crmsh/cases";
-  std::istringstream in(read_file(source_dir() + "/lang_to_cib_expected_pass.txt"));
-  std::string name;
   int checked = 0;
-  while (std::getline(in, name)) {
-    if (name.empty() || name[0] == '#') continue;
+  for (const std::string& name : expected_pass("lang_to_cib_expected_pass.txt")) {
     const std::string xml = read_file(dir + "/" + name + ".xml");
     auto conf = parse_configuration_xml(xml, name);
     ASSERT_TRUE(conf.ok()) << conf.error().message;

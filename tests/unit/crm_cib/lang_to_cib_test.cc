@@ -20,26 +20,11 @@
 namespace quorate::crm::lang {
 namespace {
 
+using crm::testing::expected_pass;
 using crm::testing::files_with_suffix;
 using crm::testing::normalize_configuration;
 using crm::testing::read_file;
 using crm::testing::shared_dir;
-
-std::string source_dir() {
-  std::string f = __FILE__;
-  return f.substr(0, f.find_last_of('/'));
-}
-
-std::set<std::string> expected_pass() {
-  std::set<std::string> out;
-  std::istringstream in(read_file(source_dir() + "/lang_to_cib_expected_pass.txt"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    out.insert(line);
-  }
-  return out;
-}
 
 std::string base_name(const std::string& path) {
   std::string b = path.substr(path.find_last_of('/') + 1);
@@ -66,7 +51,8 @@ TEST(LangToCib, CrmshCorpus) {
   const std::string dir = shared_dir() + "/corpus/crmsh/cases";
   const auto files = files_with_suffix(dir, ".xml");
   ASSERT_FALSE(files.empty()) << "corpus not found under " << dir;
-  const std::set<std::string> must = expected_pass();
+  const std::set<std::string> must = expected_pass("lang_to_cib_expected_pass.txt");
+  ASSERT_FALSE(must.empty()) << "expected-pass list not found";
   const bool verbose = std::getenv("LANG_TO_CIB_VERBOSE") != nullptr;
   int passed = 0;
   int failed = 0;

@@ -19,6 +19,16 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+std::set<std::string> expected_pass(const std::string& file_name) {
+  const std::string here = __FILE__;
+  std::istringstream in(read_file(here.substr(0, here.find_last_of('/')) + "/" + file_name));
+  std::set<std::string> out;
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty() && line[0] != '#') out.insert(line);
+  return out;
+}
+
 std::vector<std::string> core_scheduler_cases() {
   std::istringstream in(read_file(shared_dir() + "/corpus/pacemaker-scheduler/MANIFEST.tsv"));
   std::string line;

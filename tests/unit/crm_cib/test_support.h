@@ -4,6 +4,7 @@
 // comments kept, two-space indentation.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@ std::string read_file(const std::string& path);
 std::vector<std::string> core_scheduler_cases();
 // Sorted paths matching DIR/*SUFFIX.
 std::vector<std::string> files_with_suffix(const std::string& dir, const std::string& suffix);
+// The names listed in an expected-pass file of this directory (one per line,
+// blank lines and # comments skipped), e.g. "lang_to_cib_expected_pass.txt".
+std::set<std::string> expected_pass(const std::string& file_name);
 // The normalized <configuration> of a CIB or configuration document, without
 // a trailing newline; "" when the text is not XML or has no <configuration>.
 std::string normalize_configuration(const std::string& xml);
