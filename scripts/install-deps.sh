@@ -17,6 +17,9 @@ pkgs=(
   clang                             # libFuzzer targets
   iproute2                          # network-namespace partition tests (ip netns, tc netem)
   procps psmisc                     # ps/pkill used by tests and the local cluster
+  libfuse3-dev fuse3                # FUSE single-file export of replicated volumes
+  libnbd-bin qemu-utils fio         # real NBD clients the export is tested and benchmarked with
+  e2fsprogs util-linux              # mkfs.ext4, losetup, mount in the FUSE export test
 )
 missing=()
 for p in "${pkgs[@]}"; do
