@@ -13,7 +13,9 @@ fuzz_seconds=${QUORATE_FUZZ_SECONDS:-20}
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DQUORATE_FUZZ=ON -DQUORATE_TESTS=ON \
   -DQUORATE_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C build-fuzz -j"$(nproc)" fuzzers
-for f in fuzz_totem fuzz_frame fuzz_ipc_frame fuzz_config fuzz_cib_xml fuzz_crm_lang; do
+# Every target tests/fuzz/CMakeLists.txt lists (FUZZERS) lands as build-fuzz/bin/fuzz_*.
+for bin in build-fuzz/bin/fuzz_*; do
+  f=$(basename "$bin")
   mkdir -p build-fuzz/corpus/$f
   echo "fuzzing $f for ${fuzz_seconds}s"
   build-fuzz/bin/$f -max_total_time="$fuzz_seconds" -max_len=4096 -print_final_stats=0 \
