@@ -1,0 +1,787 @@
+// Replica: roles, users' requests, local I/O ordering and meta data. The peer
+// connection is in engine_peer.cc, resync and verify in engine_sync.cc.
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "replication/engine_impl.h"
+
+namespace quorate::replication {
+
+namespace {
+Error refuse(std::string_view what) { return Error{fmt::format("State change failed: {}", what)}; }
+}  // namespace
+
+// ---- construction and attach ---------------------------------------------
+
+Replica::Impl::Impl(EngineOptions o, AttachState a, uint64_t seed, Millis t)
+    : opt(std::move(o)),
+      layout(a.layout),
+      sb(a.superblock),
+      bm(std::move(a.bitmap)),
+      al(std::clamp<uint32_t>(opt.al_extents, 7, kAlExtentsMax), a.al.next_number, a.al.slots),
+      rng(seed),
+      now(t) {
+  assert(bm.bits() == layout.bits());
+  crashed_primary = sb.has(kMdPrimaryInd) && !sb.has(kMdCleanShutdown);
+  if (!sb.has(kMdConsistent)) {
+    disk = DiskState::kInconsistent;
+  } else if (sb.has(kMdOutdated)) {
+    disk = DiskState::kOutdated;
+  } else {
+    // UpToDate or Outdated is decided when the peer is seen again.
+    disk = DiskState::kConsistent;
+  }
+  info(fmt::format("{}: attached to disk of {} KiB (meta data {}), disk state {}{}", opt.resource,
+                   layout.data_bytes / 1024, layout.internal ? "internal" : "external", name(disk),
+                   crashed_primary ? "; was a crashed primary: its activity log is marked out of sync" : ""));
+  // From now on the disk is in use: not clean until the next `down`.
+  sb.set(kMdCleanShutdown, false);
+  if (crashed_primary) sb.set(kMdPrimaryInd, false);
+  write_superblock(true);
+}
+
+Replica::Replica(EngineOptions options, AttachState attach, uint64_t seed, Millis now)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(attach), seed, now)) {}
+Replica::~Replica() = default;
+
+Result<AttachState> attach_from_bytes(const MdLayout& layout, std::span<const uint8_t> sb_area,
+                                      std::span<const uint8_t> al_ring,
+                                      std::span<const uint8_t> bm_area) {
+  auto sb = decode_superblock_area(sb_area);
+  if (!sb.ok()) return sb.error();
+  if (sb->data_bytes != layout.data_bytes || sb->bm_bytes != layout.bm_bytes) {
+    return Error{fmt::format("meta data describes {} bytes of data but the device now has {}: the "
+                             "backing device changed size (run create-md again to start over)",
+                             sb->data_bytes, layout.data_bytes)};
+  }
+  AttachState a;
+  a.layout = layout;
+  a.superblock = *sb;
+  a.al = recover_al(al_ring, sb->al_extents);
+  a.bitmap = Bitmap(layout.bits());
+  for (uint64_t p = 0; p < a.bitmap.pages(); ++p) {
+    if ((p + 1) * kBlockBytes > bm_area.size()) break;
+    a.bitmap.decode_page(p, bm_area.subspan(p * kBlockBytes, kBlockBytes));
+  }
+  (void)a.bitmap.take_dirty_pages();
+  if (sb->has(kMdFullSync)) a.bitmap.set_all();
+  if (sb->has(kMdPrimaryInd) && !sb->has(kMdCleanShutdown)) {
+    const uint64_t blocks_per_extent = kAlExtentBytes / kBlockBytes;
+    for (uint32_t e : a.al.slots) {
+      if (e == kAlFreeSlot) continue;
+      a.bitmap.set_range(uint64_t{e} * blocks_per_extent, (uint64_t{e} + 1) * blocks_per_extent - 1);
+    }
+  }
+  return a;
+}
+
+std::vector<std::pair<uint64_t, std::vector<uint8_t>>> fresh_metadata(const MdLayout& layout,
+                                                                      uint32_t al_extents,
+                                                                      uint64_t device_uuid) {
+  std::vector<std::pair<uint64_t, std::vector<uint8_t>>> out;
+  // Bitmap and AL ring first (zero), the superblock last: an interrupted
+  // create-md leaves no valid superblock behind.
+  for (uint64_t off = 0; off < layout.bm_bytes; off += 1 << 20) {
+    out.emplace_back(layout.bm_offset + off,
+                     std::vector<uint8_t>(std::min<uint64_t>(1 << 20, layout.bm_bytes - off), 0));
+  }
+  out.emplace_back(layout.al_offset, std::vector<uint8_t>(kAlRingBytes, 0));
+  Superblock sb;
+  sb.seq = 2;  // copy 0; copy 1 stays zero (invalid)
+  sb.uuids = Uuids{};
+  sb.data_bytes = layout.data_bytes;
+  sb.bm_bytes = layout.bm_bytes;
+  sb.al_extents = std::clamp<uint32_t>(al_extents, 7, kAlExtentsMax);
+  sb.device_uuid = device_uuid;
+  sb.flags = kMdCleanShutdown;
+  std::vector<uint8_t> area(kSuperblockBytes, 0);
+  const auto copy = encode_superblock(sb);
+  std::copy(copy.begin(), copy.end(), area.begin() + static_cast<std::ptrdiff_t>(superblock_copy_offset(sb.seq)));
+  out.emplace_back(layout.sb_offset, std::move(area));
+  return out;
+}
+
+// ---- helpers ---------------------------------------------------------------
+
+void Replica::Impl::event(out::Event::Level l, std::string text) {
+  outs.emplace_back(out::Event{l, std::move(text)});
+}
+
+uint64_t Replica::Impl::random_uuid() {
+  uint64_t u = 0;
+  while (uuid_base(u) == 0 || uuid_base(u) == kUuidJustCreated) u = rng();
+  u &= ~kUuidRoleBit;
+  if (role == Role::kPrimary) u |= kUuidRoleBit;
+  return u;
+}
+
+void Replica::Impl::set_disk(DiskState d) {
+  if (d == disk) return;
+  info(fmt::format("{}: disk( {} -> {} )", opt.resource, name(disk), name(d)));
+  disk = d;
+  sb.set(kMdConsistent, d == DiskState::kUpToDate || d == DiskState::kConsistent ||
+                            d == DiskState::kOutdated || (d == DiskState::kDiskless && sb.has(kMdConsistent)));
+  if (d == DiskState::kUpToDate) {
+    sb.set(kMdWasUpToDate, true);
+    sb.set(kMdOutdated, false);
+  }
+  if (d == DiskState::kOutdated) sb.set(kMdOutdated, true);
+  if (d == DiskState::kInconsistent) {
+    sb.set(kMdWasUpToDate, false);
+    sb.set(kMdOutdated, false);
+  }
+  if (transport_up && params_sent) send_state();
+}
+
+void Replica::Impl::set_role(Role r) {
+  if (r == role) return;
+  info(fmt::format("{}: role( {} -> {} )", opt.resource, name(role), name(r)));
+  role = r;
+  sb.set(kMdPrimaryInd, r == Role::kPrimary);
+  if (transport_up && params_sent) send_state();
+}
+
+void Replica::Impl::new_generation() {
+  if (sb.uuids.bitmap == 0) {
+    sb.uuids.bitmap = sb.uuids.current;
+  } else {
+    sb.uuids.history[1] = sb.uuids.history[0];
+    sb.uuids.history[0] = sb.uuids.current;
+  }
+  sb.uuids.current = random_uuid();
+  info(fmt::format("{}: new current UUID {:016X}", opt.resource, sb.uuids.current));
+}
+
+bool Replica::Impl::peer_gets_writes() const {
+  return transport_up && params_sent && peer_params && is_connected(cs) &&
+         cs != ConnState::kWFBitMapS && cs != ConnState::kWFBitMapT &&
+         cs != ConnState::kStartingSyncS && cs != ConnState::kStartingSyncT &&
+         peer_disk != DiskState::kDiskless && peer_disk != DiskState::kFailed;
+}
+
+// ---- meta data -----------------------------------------------------------
+
+void Replica::Impl::write_superblock(bool gate) {
+  ++sb.seq;
+  out::DiskIo io;
+  io.dev = out::DiskIo::Dev::kMeta;
+  io.op = out::DiskIo::Op::kWrite;
+  io.offset = layout.sb_offset + superblock_copy_offset(sb.seq);
+  auto bytes = encode_superblock(sb);
+  io.length = static_cast<uint32_t>(bytes.size());
+  io.data = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+  if (gate) ++md_gate;
+  ++md_inflight;
+  local_io(std::move(io), [this, gate](int err, Bytes) {
+    --md_inflight;
+    if (gate) --md_gate;
+    if (err) disk_failed("meta-data write", err);
+    pump_gated();
+  });
+}
+
+void Replica::Impl::write_bitmap_pages(const std::vector<uint64_t>& pages) {
+  for (uint64_t p : pages) {
+    out::DiskIo io;
+    io.dev = out::DiskIo::Dev::kMeta;
+    io.op = out::DiskIo::Op::kWrite;
+    io.offset = layout.bm_offset + p * kBlockBytes;
+    auto bytes = bm.encode_page(p);
+    io.length = static_cast<uint32_t>(bytes.size());
+    io.data = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+    ++bm_writes;
+    ++md_inflight;
+    local_io(std::move(io), [this](int err, Bytes) {
+      --md_inflight;
+      if (err) disk_failed("bitmap write", err);
+    });
+  }
+}
+
+void Replica::Impl::flush_dirty_bitmap() {
+  if (disk == DiskState::kDiskless || disk == DiskState::kFailed) return;
+  write_bitmap_pages(bm.take_dirty_pages());
+}
+
+void Replica::Impl::disk_failed(const char* what, int err) {
+  if (disk == DiskState::kDiskless || disk == DiskState::kFailed) return;
+  error(fmt::format("{}: local disk error ({}: errno {}); on-io-error {}", opt.resource, what, err,
+                    opt.on_io_error == OnIoError::kDetach       ? "detach"
+                    : opt.on_io_error == OnIoError::kPassOn     ? "pass_on"
+                                                                : "call-local-io-error"));
+  if (opt.on_io_error == OnIoError::kPassOn) return;
+  if (opt.on_io_error == OnIoError::kCallLocalIoError) handler("local-io-error");
+  set_disk(DiskState::kFailed);
+  set_disk(DiskState::kDiskless);
+  // Waiting I/O will never be issued; fail it.
+  auto w = std::move(waiting);
+  waiting.clear();
+  for (auto& io : w) io.done(EIO, nullptr);
+}
+
+// ---- local I/O ordering ----------------------------------------------------
+
+bool Replica::Impl::conflicts(const out::DiskIo& a, const out::DiskIo& b) const {
+  if (a.dev != b.dev) return false;
+  using Op = out::DiskIo::Op;
+  if (a.op == Op::kFlush || b.op == Op::kFlush) return false;
+  if (a.op == Op::kRead && b.op == Op::kRead) return false;
+  return a.offset < b.offset + b.length && b.offset < a.offset + a.length;
+}
+
+void Replica::Impl::local_io(out::DiskIo io, std::function<void(int, Bytes)> done) {
+  const bool data_dev = io.dev == out::DiskIo::Dev::kData;
+  if (data_dev && (disk == DiskState::kDiskless || disk == DiskState::kFailed)) {
+    done(EIO, nullptr);
+    return;
+  }
+  LocalIo l;
+  l.id = next_io_id++;
+  l.io = std::move(io);
+  l.io.id = l.id;
+  l.done = std::move(done);
+  bool blocked = false;
+  for (const auto& [id, f] : inflight) {
+    if (conflicts(f.io, l.io)) {
+      blocked = true;
+      break;
+    }
+  }
+  if (!blocked) {
+    for (const auto& w : waiting) {
+      if (conflicts(w.io, l.io)) {
+        blocked = true;
+        break;
+      }
+    }
+  }
+  if (blocked) {
+    waiting.push_back(std::move(l));
+    return;
+  }
+  outs.emplace_back(l.io);
+  inflight.emplace(l.id, std::move(l));
+}
+
+void Replica::Impl::start_waiting() {
+  for (auto it = waiting.begin(); it != waiting.end();) {
+    bool blocked = false;
+    for (const auto& [id, f] : inflight) {
+      if (conflicts(f.io, it->io)) {
+        blocked = true;
+        break;
+      }
+    }
+    for (auto e = waiting.begin(); !blocked && e != it; ++e) {
+      if (conflicts(e->io, it->io)) blocked = true;
+    }
+    if (blocked) {
+      ++it;
+      continue;
+    }
+    outs.emplace_back(it->io);
+    const uint64_t id = it->id;
+    inflight.emplace(id, std::move(*it));
+    it = waiting.erase(it);
+  }
+}
+
+void Replica::on_disk_done(uint64_t id, int error, Bytes data, Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  auto it = m.inflight.find(id);
+  if (it == m.inflight.end()) return;  // unknown id: ignore (the caller's bug, not ours to crash on)
+  LocalIo l = std::move(it->second);
+  m.inflight.erase(it);
+  if (l.io.dev == out::DiskIo::Dev::kData) {
+    if (l.io.op == out::DiskIo::Op::kRead && !error) m.dr_bytes += l.io.length;
+    if (l.io.op == out::DiskIo::Op::kWrite && !error) m.dw_bytes += l.io.length;
+  }
+  m.start_waiting();
+  l.done(error, std::move(data));
+  m.process_inbox();
+}
+
+// ---- admin -----------------------------------------------------------------
+
+Status Replica::primary(bool force, Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  if (m.downing) return refuse("the resource is going down");
+  if (m.role == Role::kPrimary) return Status::Ok();
+  if (m.peer_role == Role::kPrimary && !m.opt.allow_two_primaries) {
+    return refuse("(-1) Multiple primaries not allowed by config");
+  }
+  if (m.disk == DiskState::kDiskless || m.disk == DiskState::kFailed) {
+    return refuse("(-2) Need access to UpToDate data (no local disk)");
+  }
+  if (is_connected(m.cs) && m.cs != ConnState::kConnected && !force &&
+      (m.cs == ConnState::kSyncTarget || m.cs == ConnState::kPausedSyncT || m.cs == ConnState::kWFSyncUUID ||
+       m.cs == ConnState::kWFBitMapT || m.cs == ConnState::kStartingSyncT)) {
+    return refuse("(-2) Need access to UpToDate data (this node is the sync target)");
+  }
+  const bool connected = is_connected(m.cs);
+  if (!force) {
+    if (m.disk == DiskState::kInconsistent) return refuse("(-2) Need access to UpToDate data");
+    if (m.disk == DiskState::kOutdated) return refuse("(-7) Refusing to be Outdated while Primary");
+    if (m.disk == DiskState::kConsistent) {
+      if (m.opt.fencing != Fencing::kDontCare) {
+        return refuse("(-7) Refusing to promote Consistent data while the peer's disk is unknown "
+                      "(fencing is on; outdate the peer or use --force)");
+      }
+      m.warn(fmt::format("{}: promoting with Consistent data; the peer's disk state is unknown",
+                         m.opt.resource));
+    }
+  } else if (m.disk != DiskState::kUpToDate) {
+    m.warn(fmt::format("{}: forced into Primary with {} data", m.opt.resource, name(m.disk)));
+  }
+  const bool was_up_to_date = m.disk == DiskState::kUpToDate;
+  m.set_role(Role::kPrimary);
+  if (!connected || !was_up_to_date) m.new_generation();
+  m.set_disk(DiskState::kUpToDate);
+  m.sb.set(kMdFullSync, false);
+  // A forced primary connected to a peer without good data syncs it fully.
+  if (connected && m.cs == ConnState::kConnected && !was_up_to_date) {
+    m.write_superblock(true);
+    m.send(wire::Type::kState, wire::State{static_cast<uint8_t>(m.role), static_cast<uint8_t>(m.disk),
+                                           kStateInvalidateYou | (m.user_paused ? 1u : 0u)});
+    m.begin_sync(false, true);
+  } else {
+    m.write_superblock(true);
+  }
+  return Status::Ok();
+}
+
+Status Replica::secondary(Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  if (m.role == Role::kSecondary) return Status::Ok();
+  for (const auto& [id, r] : m.reqs) {
+    if (r.r.op != AppRequest::Op::kRead && !r.completed) {
+      return refuse("(-12) Device is held open by someone (writes in flight)");
+    }
+  }
+  m.set_role(Role::kSecondary);
+  m.write_superblock(true);
+  return Status::Ok();
+}
+
+Status Replica::connect(bool discard_my_data, Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  if (m.downing) return refuse("the resource is going down");
+  if (m.cs != ConnState::kStandAlone) {
+    if (discard_my_data) return Error{"Failure: (125) Device has a net-config (use disconnect first)"};
+    return Status::Ok();
+  }
+  m.discard_my_data = discard_my_data;
+  m.set_cs(ConnState::kUnconnected);
+  m.set_cs(ConnState::kWFConnection);
+  return Status::Ok();
+}
+
+Status Replica::disconnect(Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  if (m.cs == ConnState::kStandAlone) return Status::Ok();
+  m.drop_connection(ConnState::kDisconnecting, "disconnect requested", true);
+  return Status::Ok();
+}
+
+Status Replica::outdate(Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  if (m.role == Role::kPrimary) return refuse("(-7) Refusing to be Outdated while Primary");
+  if (is_connected(m.cs)) return refuse("(-10) State change was refused by peer node (connected)");
+  if (m.disk == DiskState::kUpToDate || m.disk == DiskState::kConsistent) {
+    m.set_disk(DiskState::kOutdated);
+    m.write_superblock(true);
+  } else if (m.disk != DiskState::kOutdated) {
+    return refuse(fmt::format("(-2) disk is {}", name(m.disk)));
+  }
+  return Status::Ok();
+}
+
+Status Replica::pause_sync(Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  if (m.user_paused) return Error{"Failure: (134) Sync-pause flag is already set"};
+  m.user_paused = true;
+  if (m.cs == ConnState::kSyncSource) m.set_cs(ConnState::kPausedSyncS);
+  if (m.cs == ConnState::kSyncTarget) m.set_cs(ConnState::kPausedSyncT);
+  if (m.sync && !m.sync->paused_since) m.sync->paused_since = now;
+  if (m.transport_up && m.params_sent) m.send_state();
+  return Status::Ok();
+}
+
+Status Replica::resume_sync(Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  if (!m.user_paused) return Error{"Failure: (135) Sync-pause flag is already cleared"};
+  m.user_paused = false;
+  if (!m.peer_paused) {
+    if (m.cs == ConnState::kPausedSyncS) m.set_cs(ConnState::kSyncSource);
+    if (m.cs == ConnState::kPausedSyncT) m.set_cs(ConnState::kSyncTarget);
+    if (m.sync && m.sync->paused_since) {
+      m.sync->paused_total += now - *m.sync->paused_since;
+      m.sync->paused_since.reset();
+    }
+  }
+  if (m.transport_up && m.params_sent) m.send_state();
+  return Status::Ok();
+}
+
+Status Replica::down(Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  if (m.downing) return Status::Ok();
+  if (m.role == Role::kPrimary) {
+    if (Status s = secondary(now); !s.ok()) return s;
+  }
+  if (m.cs != ConnState::kStandAlone) m.drop_connection(ConnState::kDisconnecting, "down", true);
+  m.downing = true;
+  if (m.disk != DiskState::kDiskless && m.disk != DiskState::kFailed) {
+    m.bm.mark_all_dirty();
+    m.flush_dirty_bitmap();
+    m.al.clear();
+    m.sb.set(kMdCleanShutdown, true);
+    m.sb.set(kMdPrimaryInd, false);
+    m.write_superblock(false);
+  }
+  return Status::Ok();
+}
+
+bool Replica::down_complete() const { return impl_->downing && impl_->md_inflight == 0 && impl_->inflight.empty(); }
+
+bool Replica::wants_connection() const {
+  const ConnState c = impl_->cs;
+  return !impl_->downing && c != ConnState::kStandAlone && c != ConnState::kDisconnecting && !impl_->transport_up;
+}
+
+// ---- users -----------------------------------------------------------------
+
+bool Replica::writable() const {
+  const Impl& m = *impl_;
+  return m.role == Role::kPrimary && !m.downing &&
+         (m.disk == DiskState::kUpToDate || m.peer_gets_writes());
+}
+
+std::string Replica::read_only_reason() const {
+  const Impl& m = *impl_;
+  if (m.role != Role::kPrimary) return fmt::format("{} is Secondary (writes only on the Primary)", m.opt.resource);
+  if (m.downing) return fmt::format("{} is going down", m.opt.resource);
+  return fmt::format("{} has no usable data (disk {})", m.opt.resource, name(m.disk));
+}
+
+void Replica::submit(AppRequest request, Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  using Op = AppRequest::Op;
+  auto fail = [&](int err) { m.outs.emplace_back(out::AppDone{request.id, err, nullptr}); };
+  const bool is_write = request.op == Op::kWrite || request.op == Op::kTrim || request.op == Op::kWriteZeroes;
+  if (request.op != Op::kFlush) {
+    if (request.length == 0 || request.offset % 512 || request.length % 512 ||
+        request.offset > m.data_bytes() || request.length > m.data_bytes() - request.offset) {
+      return fail(EINVAL);
+    }
+    if (request.op == Op::kWrite && (!request.data || request.data->size() != request.length)) {
+      return fail(EINVAL);
+    }
+  }
+  if (request.op == Op::kRead) {
+    if (m.role != Role::kPrimary && !m.opt.allow_two_primaries && m.disk != DiskState::kUpToDate) {
+      return fail(EIO);
+    }
+    if (!m.disk_usable() || m.disk == DiskState::kInconsistent || m.disk == DiskState::kOutdated) {
+      return fail(EIO);
+    }
+  } else if (is_write || request.op == Op::kFlush) {
+    if (!writable()) return fail(EROFS);
+  }
+  const uint64_t rid = m.next_req_id++;
+  Impl::Req& r = m.reqs[rid];
+  r.r = std::move(request);
+  if (is_write && m.opt.al_updates) {
+    r.al_first = static_cast<uint32_t>(r.r.offset / kAlExtentBytes);
+    r.al_last = static_cast<uint32_t>((r.r.offset + r.r.length - 1) / kAlExtentBytes);
+  }
+  if (is_write || r.r.op == Op::kFlush) {
+    m.gated.push_back(rid);
+    m.pump_gated();
+  } else {
+    m.start_request(rid);
+  }
+}
+
+void Replica::Impl::pump_gated() {
+  while (!gated.empty() && md_gate == 0) {
+    const uint64_t rid = gated.front();
+    auto it = reqs.find(rid);
+    if (it == reqs.end()) {
+      gated.pop_front();
+      continue;
+    }
+    Req& r = it->second;
+    const bool is_write = r.r.op != AppRequest::Op::kFlush;
+    if (is_write && opt.al_updates && disk_usable()) {
+      if (!al.try_begin(r.al_first, r.al_last)) {
+        if (al_transaction_inflight) return;  // wait for it
+        auto plan = al.plan(r.al_first, r.al_last);
+        if (!plan) return;  // every extent busy: wait for writes to end
+        // Bitmap pages of evicted extents go to disk first: their bits are
+        // no longer covered by the activity log after this transaction.
+        std::vector<uint64_t> pages;
+        for (uint32_t e : plan->evicted) {
+          const uint64_t first_bit = uint64_t{e} * (kAlExtentBytes / kBlockBytes);
+          const uint64_t page = bm.page_of_bit(first_bit);
+          if (std::find(pages.begin(), pages.end(), page) == pages.end()) pages.push_back(page);
+        }
+        write_bitmap_pages(pages);
+        out::DiskIo io;
+        io.dev = out::DiskIo::Dev::kMeta;
+        io.op = out::DiskIo::Op::kWrite;
+        io.offset = layout.al_offset + (plan->transaction.number % kAlRingSlots) * 4096;
+        auto bytes = encode_al_transaction(plan->transaction);
+        io.length = static_cast<uint32_t>(bytes.size());
+        io.data = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+        ++al_writes;
+        al_transaction_inflight = true;
+        ++md_inflight;
+        local_io(std::move(io), [this](int err, Bytes) {
+          --md_inflight;
+          al_transaction_inflight = false;
+          if (err) disk_failed("activity-log write", err);
+          pump_gated();
+        });
+        return;
+      }
+      r.al_held = true;
+    }
+    gated.pop_front();
+    start_request(rid);
+  }
+}
+
+void Replica::Impl::close_epoch() {
+  if (tx_epoch_writes == 0) return;
+  send(wire::Type::kBarrier, wire::Barrier{tx_epoch});
+  note_sent_request(now);
+  sent_barrier = tx_epoch;
+  ++tx_epoch;
+  tx_epoch_writes = 0;
+}
+
+void Replica::Impl::start_request(uint64_t rid) {
+  Req& r = reqs.at(rid);
+  r.started = true;
+  using Op = AppRequest::Op;
+  const bool local_ok = disk == DiskState::kUpToDate || disk == DiskState::kConsistent ||
+                        (r.r.op != Op::kRead && disk_usable());
+  if (r.r.op == Op::kFlush) {
+    r.peer_needed = peer_gets_writes() && opt.protocol != Protocol::kA;
+    if (r.peer_needed) {
+      close_epoch();
+      if (sent_barrier > acked_epoch) {
+        r.flush_wait_epoch = sent_barrier;
+      } else {
+        r.peer_needed = false;
+      }
+    }
+    r.peer_done = !r.peer_needed;
+    if (local_ok) {
+      out::DiskIo io;
+      io.op = out::DiskIo::Op::kFlush;
+      local_io(std::move(io), [this, rid](int err, Bytes) {
+        auto it = reqs.find(rid);
+        if (it == reqs.end()) return;
+        it->second.local_done = true;
+        it->second.local_error = err;
+        maybe_complete(rid);
+      });
+    } else {
+      r.local_done = true;
+      r.local_error = EIO;
+      maybe_complete(rid);
+    }
+    return;
+  }
+  if (r.r.op == Op::kRead) {
+    r.peer_done = true;
+    out::DiskIo io;
+    io.op = out::DiskIo::Op::kRead;
+    io.offset = r.r.offset;
+    io.length = r.r.length;
+    local_io(std::move(io), [this, rid](int err, Bytes data) {
+      auto it = reqs.find(rid);
+      if (it == reqs.end()) return;
+      it->second.local_done = true;
+      it->second.local_error = err;
+      it->second.read_data = std::move(data);
+      if (err) disk_failed("read", err);
+      maybe_complete(rid);
+    });
+    return;
+  }
+  // Writes, trims, zeroes.
+  if (peer_gets_writes()) {
+    if (tx_epoch_close_pending || tx_epoch_writes >= opt.max_epoch_size) {
+      close_epoch();
+      tx_epoch_close_pending = false;
+    }
+    r.peer_needed = true;
+    r.epoch = tx_epoch;
+    ++tx_epoch_writes;
+    wire::Data d;
+    d.id = rid;
+    d.offset = r.r.offset;
+    d.length = r.r.length;
+    d.epoch = tx_epoch;
+    d.dflags = static_cast<uint16_t>((r.r.fua ? wire::kDFua : 0) |
+                                     (r.r.op == Op::kTrim ? wire::kDTrim : 0) |
+                                     (r.r.op == Op::kWriteZeroes ? wire::kDZeroes : 0));
+    d.payload = r.r.op == Op::kWrite ? r.r.data : nullptr;
+    send(wire::Type::kData, d);
+    ns_bytes += r.r.length;
+    tl[rid] = TlEntry{r.r.offset, r.r.length, tx_epoch};
+    if (opt.protocol == Protocol::kA) {
+      r.peer_done = true;
+    } else {
+      ++pe;
+      note_sent_request(now);
+    }
+  } else {
+    r.peer_done = true;
+    r.peer_error = EIO;
+    mark_oos(r.r.offset, r.r.length);
+  }
+  if (disk_usable()) {
+    out::DiskIo io;
+    io.op = r.r.op == Op::kWrite ? out::DiskIo::Op::kWrite
+            : r.r.op == Op::kTrim ? out::DiskIo::Op::kTrim
+                                  : out::DiskIo::Op::kWriteZeroes;
+    io.offset = r.r.offset;
+    io.length = r.r.length;
+    io.fua = r.r.fua;
+    io.data = r.r.op == Op::kWrite ? r.r.data : nullptr;
+    local_io(std::move(io), [this, rid](int err, Bytes) {
+      auto it = reqs.find(rid);
+      if (it == reqs.end()) return;
+      it->second.local_done = true;
+      it->second.local_error = err;
+      if (err) {
+        disk_failed("write", err);
+        if (it->second.peer_needed && opt.on_io_error == OnIoError::kPassOn) {
+          mark_oos(it->second.r.offset, it->second.r.length);
+        }
+      }
+      maybe_complete(rid);
+    });
+  } else {
+    r.local_done = true;
+    r.local_error = EIO;
+    maybe_complete(rid);
+  }
+}
+
+void Replica::Impl::maybe_complete(uint64_t rid) {
+  auto it = reqs.find(rid);
+  if (it == reqs.end()) return;
+  Req& r = it->second;
+  if (r.completed || !r.local_done || !r.peer_done) return;
+  r.completed = true;
+  int err = 0;
+  using Op = AppRequest::Op;
+  if (r.r.op == Op::kRead) {
+    err = r.local_error;
+  } else if (r.r.op == Op::kFlush) {
+    err = r.local_error && (!r.peer_needed || r.peer_error) ? r.local_error : 0;
+    if (r.local_error && !r.peer_needed && peer_gets_writes()) err = 0;  // diskless: the peer holds the data
+  } else {
+    // A write succeeds when at least one leg did (REPLICATION-FACTS §1.2).
+    const bool local_ok = r.local_error == 0;
+    const bool peer_ok = r.peer_needed && r.peer_error == 0;
+    err = (local_ok || peer_ok) ? 0 : (r.local_error ? r.local_error : EIO);
+    if (r.al_held) al.end(r.al_first, r.al_last);
+    tx_epoch_close_pending = true;
+  }
+  outs.emplace_back(out::AppDone{r.r.id, err, std::move(r.read_data)});
+  reqs.erase(it);
+  pump_gated();
+}
+
+void Replica::Impl::mark_oos(uint64_t offset, uint64_t length) {
+  if (length == 0) return;
+  bm.set_range(offset / kBlockBytes, (offset + length - 1) / kBlockBytes);
+}
+
+// ---- status ----------------------------------------------------------------
+
+ReplicaStatus Replica::status(Millis now) const {
+  const Impl& m = *impl_;
+  ReplicaStatus s;
+  s.resource = m.opt.resource;
+  s.peer = m.opt.peer;
+  s.role = m.role;
+  s.peer_role = m.transport_up && m.peer_params ? m.peer_role : Role::kUnknown;
+  s.cstate = m.cs;
+  s.disk = m.disk;
+  s.peer_disk = is_connected(m.cs) ? m.peer_disk : DiskState::kDUnknown;
+  s.protocol = m.opt.protocol;
+  s.paused_by_user = m.user_paused;
+  s.paused_by_peer = m.peer_paused;
+  s.ns = m.ns_bytes / 1024;
+  s.nr = m.nr_bytes / 1024;
+  s.dw = m.dw_bytes / 1024;
+  s.dr = m.dr_bytes / 1024;
+  s.al = m.al_writes;
+  s.bm = m.bm_writes;
+  uint64_t lo = 0;
+  for (const auto& [id, l] : m.inflight) {
+    if (l.io.dev == out::DiskIo::Dev::kData) ++lo;
+  }
+  s.lo = lo;
+  s.pe = m.pe + m.rs_inflight.size();
+  s.ua = m.ua;
+  s.ap = m.reqs.size();
+  s.ep = m.sent_barrier >= m.acked_epoch ? (m.sent_barrier - m.acked_epoch) + 1 : 1;
+  s.wo = m.opt.disk_flushes ? 'f' : 'd';
+  s.oos_kib = m.bm.count() * (kBlockBytes / 1024);
+  s.size_kib = m.data_bytes() / 1024;
+  s.split_brain = m.split_brain_note;
+  if (m.sync) {
+    const auto& r = *m.sync;
+    SyncProgress p;
+    p.total_kib = r.total_bits * 4;
+    const uint64_t left_bits = r.verify ? (r.total_bits - std::min(r.total_bits, r.done_bits)) : m.bm.count();
+    p.left_kib = left_bits * 4;
+    const Millis active = now - r.started - r.paused_total - (r.paused_since ? now - *r.paused_since : Millis{0});
+    const uint64_t done_bits = r.verify ? r.done_bits : (r.total_bits > left_bits ? r.total_bits - left_bits : 0);
+    if (active.count() > 0) p.avg_kib_s = done_bits * 4 * 1000 / static_cast<uint64_t>(active.count());
+    if (r.samples.size() >= 2) {
+      const auto& [t0, b0] = r.samples.front();
+      const auto& [t1, b1] = r.samples.back();
+      if (t1 > t0) p.rate_kib_s = (b1 - b0) * 4 * 1000 / static_cast<uint64_t>((t1 - t0).count());
+    } else {
+      p.rate_kib_s = p.avg_kib_s;
+    }
+    p.want_kib_s = (r.target || r.verify) ? m.rate_cap_kib_s() : 0;
+    p.stalled = now - r.last_progress > Millis{18000};
+    s.sync = p;
+  }
+  return s;
+}
+
+const Superblock& Replica::superblock() const { return impl_->sb; }
+const Bitmap& Replica::bitmap() const { return impl_->bm; }
+uint64_t Replica::size_bytes() const { return impl_->data_bytes(); }
+
+std::vector<Output> Replica::take_outputs() {
+  std::vector<Output> o;
+  o.swap(impl_->outs);
+  return o;
+}
+
+}  // namespace quorate::replication

@@ -1,0 +1,220 @@
+// Internal: the state of Replica, shared by engine.cc (roles, users, local
+// I/O, meta data), engine_peer.cc (the connection, replication, acks) and
+// engine_sync.cc (resync and online verify). Not a public header.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <list>
+#include <map>
+#include <optional>
+#include <unordered_map>
+
+#include "replication/engine.h"
+
+namespace quorate::replication {
+
+// Local I/O in flight or waiting: writes never overlap anything in flight,
+// reads never overlap a write in flight; waiting I/Os start in arrival order
+// per overlapping range.
+struct LocalIo {
+  uint64_t id = 0;
+  out::DiskIo io;
+  std::function<void(int error, Bytes data)> done;
+};
+
+// wire::State flags beyond bit 0 (paused by user).
+inline constexpr uint32_t kStateInvalidateMe = 2;   // sender becomes a full-sync target
+inline constexpr uint32_t kStateInvalidateYou = 4;  // sender becomes a full-sync source
+
+struct Replica::Impl {
+  Impl(EngineOptions o, AttachState a, uint64_t seed, Millis now);
+
+  EngineOptions opt;
+  MdLayout layout;
+  Superblock sb;
+  Bitmap bm;
+  ActivityLog al;
+  std::mt19937_64 rng;
+  std::vector<Output> outs;
+  Millis now{0};
+
+  Role role = Role::kSecondary;
+  Role peer_role = Role::kUnknown;
+  ConnState cs = ConnState::kStandAlone;
+  DiskState disk = DiskState::kDiskless;
+  DiskState peer_disk = DiskState::kDUnknown;
+  bool crashed_primary = false;
+  bool discard_my_data = false;
+  bool user_paused = false;
+  bool peer_paused = false;
+  bool downing = false;
+  std::string split_brain_note;
+
+  // ---- counters (/proc/drbd) ----
+  uint64_t ns_bytes = 0, nr_bytes = 0, dw_bytes = 0, dr_bytes = 0;
+  uint64_t al_writes = 0, bm_writes = 0;
+
+  // ---- local I/O ----
+  uint64_t next_io_id = 1;
+  std::map<uint64_t, LocalIo> inflight;  // by id
+  std::list<LocalIo> waiting;            // FIFO
+  uint64_t md_gate = 0;                  // superblock writes that new writes wait for
+  uint64_t md_inflight = 0;
+  void local_io(out::DiskIo io, std::function<void(int, Bytes)> done);
+  bool conflicts(const out::DiskIo& a, const out::DiskIo& b) const;
+  void start_waiting();
+  void write_superblock(bool gate);
+  void write_bitmap_pages(const std::vector<uint64_t>& pages);
+  void flush_dirty_bitmap();
+  void disk_failed(const char* what, int error);
+
+  // ---- users (Primary) ----
+  struct Req {
+    AppRequest r;
+    bool started = false;
+    bool local_done = false;
+    int local_error = 0;
+    bool peer_needed = false;  // a peer leg exists
+    bool peer_done = false;
+    int peer_error = 0;
+    bool completed = false;
+    uint32_t epoch = 0;
+    uint32_t al_first = 0, al_last = 0;
+    bool al_held = false;
+    std::optional<uint32_t> flush_wait_epoch;  // flush: the barrier to wait for
+    Bytes read_data;
+  };
+  uint64_t next_req_id = 1;
+  std::map<uint64_t, Req> reqs;     // by our id; Data ids on the wire
+  std::deque<uint64_t> gated;       // writes waiting for md_gate / AL room
+  bool al_transaction_inflight = false;
+  void start_request(uint64_t rid);
+  void pump_gated();
+  void maybe_complete(uint64_t rid);
+  void mark_oos(uint64_t offset, uint64_t length);
+
+  // Transfer log: replicated writes kept until their epoch's barrier ack.
+  struct TlEntry {
+    uint64_t offset = 0;
+    uint32_t length = 0;
+    uint32_t epoch = 0;
+  };
+  std::map<uint64_t, TlEntry> tl;  // by request id
+  uint32_t tx_epoch = 1;           // current epoch
+  uint32_t tx_epoch_writes = 0;
+  bool tx_epoch_close_pending = false;  // a write completed: next write starts a new epoch
+  uint32_t acked_epoch = 0;        // highest barrier-acked epoch
+  uint32_t sent_barrier = 0;       // highest epoch closed by a barrier
+  void close_epoch();
+
+  // ---- the connection ----
+  bool transport_up = false;
+  bool hello_sent = false;
+  bool peer_authed = false;
+  bool params_sent = false;
+  bool established = false;  // the handshake ended in replication (not a refusal)
+  std::array<uint8_t, 32> challenge{};
+  wire::FrameReader reader;
+  std::optional<wire::Params> my_params;
+  std::optional<wire::Params> peer_params;
+  std::deque<wire::Frame> inbox;
+  bool inbox_blocked = false;
+  Millis last_rx{0};
+  bool ping_outstanding = false;
+  Millis ping_sent_at{0};
+  std::optional<Millis> oldest_unacked;  // earliest send still awaiting an answer
+  uint64_t pe = 0;  // requests sent, not answered
+  uint64_t ua = 0;  // requests received, not answered
+
+  // Receiving replicated writes (Secondary): the open epoch.
+  uint32_t rx_epoch_pending = 0;
+  uint32_t rx_epoch_writes = 0;
+  std::optional<uint32_t> rx_barrier;  // barrier waiting for the epoch's writes
+
+  // Sync handshake.
+  SyncDecision decision;
+  std::optional<Bitmap> peer_bitmap;
+  std::vector<uint8_t> rx_bitmap_rle;  // chunks of the peer's bitmap so far
+  bool sync_full = false;
+  bool bitmap_sent = false;
+  bool bitmap_received = false;
+
+  void send(wire::Type t, const wire::Message& m);
+  void set_cs(ConnState c);
+  void drop_connection(ConnState why, const std::string& reason, bool standalone);
+  void after_connection_lost();
+  void process_inbox();
+  void handle(const wire::Frame& f);
+  void on_hello(const wire::Hello& h);
+  void on_auth(const wire::AuthResponse& a);
+  void on_params(const wire::Params& p);
+  void send_params();
+  void send_state();
+  void on_bitmap(const wire::BitmapChunk& c);
+  void start_after_bitmaps();
+  void on_data(const wire::Data& d);
+  void on_barrier(const wire::Barrier& b);
+  void finish_barrier_if_ready();
+  void on_ack(wire::Type t, const wire::BlockAck& a);
+  void on_barrier_ack(const wire::BarrierAck& a);
+  void on_state(const wire::State& s);
+  void on_uuids(const wire::UuidSet& u);
+  SideInfo side_info(const wire::Params& p) const;
+  void note_sent_request(Millis t);
+  void note_answer();
+
+  // ---- resync and verify ----
+  struct SyncRun {
+    bool target = false;
+    bool verify = false;
+    uint64_t cursor_bit = 0;  // next bit to look at (target / VerifyS)
+    uint64_t total_bits = 0;
+    uint64_t done_bits = 0;
+    uint64_t inflight_bytes = 0;
+    uint64_t found_oos = 0;
+    Millis started{0};
+    Millis paused_total{0};
+    std::optional<Millis> paused_since;
+    double tokens_bytes = 0;
+    Millis last_refill{0};
+    std::deque<std::pair<Millis, uint64_t>> samples;  // (time, done_bits) for the ~18 s rate
+    Millis last_progress{0};
+    bool finishing = false;
+  };
+  std::optional<SyncRun> sync;
+  uint64_t next_rs_id = 1;
+  std::map<uint64_t, std::pair<uint64_t, uint32_t>> rs_inflight;  // id -> (offset, length)
+  void new_generation();
+  void begin_sync(bool as_target, bool full);
+  void on_sync_uuid(const wire::SyncUuid& s);
+  void sync_running(bool as_target);
+  void generate_requests();
+  void on_rs_request(wire::Type t, const wire::RsRequest& q);
+  void on_rs_reply(const wire::RsReply& p);
+  void on_rs_neg(const wire::RsNegReply& n);
+  void on_rs_write_ack(const wire::BlockAck& a);
+  void target_maybe_done();
+  void on_rs_done();
+  void on_ov_reply(const wire::OvReply& o);
+  void on_ov_done(const wire::OvDone& d);
+  void verify_maybe_done();
+  std::vector<uint8_t> digests(std::span<const uint8_t> data) const;
+  uint64_t rate_cap_kib_s() const;
+
+  // ---- helpers ----
+  void event(out::Event::Level l, std::string text);
+  void info(std::string text) { event(out::Event::Level::kInfo, std::move(text)); }
+  void warn(std::string text) { event(out::Event::Level::kWarning, std::move(text)); }
+  void error(std::string text) { event(out::Event::Level::kError, std::move(text)); }
+  void handler(std::string name) { outs.emplace_back(out::Handler{std::move(name)}); }
+  void set_disk(DiskState d);
+  void set_role(Role r);
+  uint64_t random_uuid();
+  bool disk_usable() const { return disk == DiskState::kUpToDate || disk == DiskState::kConsistent ||
+                                    disk == DiskState::kOutdated || disk == DiskState::kInconsistent; }
+  bool peer_gets_writes() const;
+  uint64_t data_bytes() const { return layout.data_bytes; }
+};
+
+}  // namespace quorate::replication

@@ -1,0 +1,580 @@
+// Replica: the peer connection — handshake and authentication, the sync
+// decision, replicated writes on the receiving side, acknowledgements,
+// barriers, keep-alive and timeouts.
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "replication/engine_impl.h"
+
+namespace quorate::replication {
+
+namespace {
+
+std::vector<uint8_t> hmac(const std::string& alg, const std::string& secret,
+                          std::span<const uint8_t> data) {
+  const EVP_MD* md = EVP_get_digestbyname(alg.c_str());
+  if (md == nullptr) return {};
+  std::vector<uint8_t> out(EVP_MAX_MD_SIZE);
+  unsigned int len = 0;
+  if (HMAC(md, secret.data(), static_cast<int>(secret.size()), data.data(), data.size(), out.data(),
+           &len) == nullptr) {
+    return {};
+  }
+  out.resize(len);
+  return out;
+}
+
+}  // namespace
+
+void Replica::Impl::send(wire::Type t, const wire::Message& m) {
+  if (!transport_up) return;
+  wire::Encoded e = wire::encode(t, m);
+  outs.emplace_back(out::Send{std::move(e.head), std::move(e.payload)});
+}
+
+void Replica::Impl::set_cs(ConnState c) {
+  if (c == cs) return;
+  info(fmt::format("{}: conn( {} -> {} )", opt.resource, name(cs), name(c)));
+  cs = c;
+}
+
+void Replica::Impl::note_sent_request(Millis t) {
+  if (!oldest_unacked) oldest_unacked = t;
+}
+
+void Replica::Impl::note_answer() {
+  // The oldest outstanding answer is re-armed from now: a live peer answering
+  // anything proves the link; a stuck request is caught by ko-count logic in
+  // a later version (docs/formats/replication-peer.md).
+  oldest_unacked.reset();
+  if (pe > 0 || !rs_inflight.empty() || sent_barrier > acked_epoch) oldest_unacked = now;
+}
+
+void Replica::on_transport_up(Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  if (m.transport_up || m.cs == ConnState::kStandAlone || m.downing) return;
+  m.transport_up = true;
+  m.reader = wire::FrameReader{};
+  m.inbox.clear();
+  m.inbox_blocked = false;
+  m.hello_sent = true;
+  m.peer_authed = false;
+  m.params_sent = false;
+  m.my_params.reset();
+  m.peer_params.reset();
+  m.peer_bitmap.reset();
+  m.bitmap_sent = m.bitmap_received = false;
+  m.last_rx = now;
+  m.ping_outstanding = false;
+  m.oldest_unacked.reset();
+  m.pe = m.ua = 0;
+  m.tx_epoch = 1;
+  m.tx_epoch_writes = 0;
+  m.tx_epoch_close_pending = false;
+  m.acked_epoch = 0;
+  m.sent_barrier = 0;
+  m.rx_epoch_pending = 0;
+  m.rx_epoch_writes = 0;
+  m.rx_barrier.reset();
+  m.set_cs(ConnState::kWFReportParams);
+  for (auto& b : m.challenge) b = static_cast<uint8_t>(m.rng());
+  wire::Hello h;
+  h.challenge = m.challenge;
+  h.node = m.opt.self;
+  h.resource = m.opt.resource;
+  m.send(wire::Type::kHello, h);
+}
+
+void Replica::on_transport_down(Millis now, ConnState why) {
+  Impl& m = *impl_;
+  m.now = now;
+  if (!m.transport_up) return;
+  m.drop_connection(why, "connection lost", false);
+}
+
+void Replica::Impl::drop_connection(ConnState why, const std::string& reason, bool standalone) {
+  const bool was_up = transport_up;
+  if (was_up) {
+    outs.emplace_back(out::Close{reason});
+    transport_up = false;
+  }
+  if (why != cs) set_cs(why);
+  if (was_up) info(fmt::format("{}: {}", opt.resource, reason));
+  after_connection_lost();
+  if (standalone) {
+    set_cs(ConnState::kStandAlone);
+  } else if (cs != ConnState::kStandAlone) {
+    set_cs(ConnState::kUnconnected);
+    set_cs(ConnState::kWFConnection);
+  }
+}
+
+void Replica::Impl::after_connection_lost() {
+  const bool was_replicating = established;
+  established = false;
+  // Everything the peer has not confirmed on stable storage is out of sync.
+  for (const auto& [rid, e] : tl) mark_oos(e.offset, e.length);
+  tl.clear();
+  for (auto& [rid, r] : reqs) {
+    if (r.peer_needed && !r.peer_done) {
+      r.peer_done = true;
+      r.peer_error = EIO;
+      if (r.r.op != AppRequest::Op::kFlush && r.r.op != AppRequest::Op::kRead) mark_oos(r.r.offset, r.r.length);
+    }
+  }
+  std::vector<uint64_t> ids;
+  for (const auto& [rid, r] : reqs) ids.push_back(rid);
+  for (uint64_t rid : ids) maybe_complete(rid);
+  rs_inflight.clear();
+  inbox.clear();
+  inbox_blocked = false;
+  rx_barrier.reset();
+  pe = ua = 0;
+  oldest_unacked.reset();
+  if (sync) {
+    if (sync->verify) {
+      info(fmt::format("{}: online verify aborted ({} blocks checked, {} out of sync)", opt.resource,
+                       sync->done_bits, sync->found_oos));
+    }
+    sync.reset();
+  }
+  peer_role = Role::kUnknown;
+  peer_disk = DiskState::kDUnknown;
+  peer_paused = false;
+  sb.set(kMdConnectedInd, false);
+  if (was_replicating && role == Role::kPrimary) new_generation();
+  if (was_replicating || bm.count() > 0) flush_dirty_bitmap();
+  peer_params.reset();
+  my_params.reset();
+  params_sent = false;
+  write_superblock(was_replicating && role == Role::kPrimary);
+}
+
+void Replica::on_receive(std::span<const uint8_t> bytes, Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  if (!m.transport_up) return;
+  m.last_rx = now;
+  m.ping_outstanding = false;
+  m.reader.feed(bytes);
+  while (m.transport_up) {
+    auto f = m.reader.next();
+    if (!f.ok()) {
+      m.error(fmt::format("{}: protocol error from {}: {}", m.opt.resource, m.opt.peer, f.error().message));
+      m.drop_connection(ConnState::kProtocolError, "protocol error", false);
+      return;
+    }
+    if (!f->has_value()) break;
+    m.inbox.push_back(std::move(**f));
+  }
+  m.process_inbox();
+}
+
+void Replica::Impl::process_inbox() {
+  // Bounded: each pass handles what is queued; a barrier may block the rest
+  // until the local writes of its epoch are done.
+  while (transport_up && !inbox_blocked && !inbox.empty()) {
+    wire::Frame f = std::move(inbox.front());
+    inbox.pop_front();
+    handle(f);
+  }
+}
+
+void Replica::Impl::handle(const wire::Frame& f) {
+  using T = wire::Type;
+  const bool handshake_done = peer_params.has_value();
+  if (f.type != T::kHello && f.type != T::kAuthResponse && f.type != T::kPing && f.type != T::kPingAck &&
+      !(f.type == T::kParams && peer_authed) && !handshake_done) {
+    drop_connection(ConnState::kProtocolError,
+                    fmt::format("protocol error: message {} before the handshake finished",
+                                static_cast<int>(f.type)),
+                    false);
+    return;
+  }
+  switch (f.type) {
+    case T::kHello: return on_hello(std::get<wire::Hello>(f.message));
+    case T::kAuthResponse: return on_auth(std::get<wire::AuthResponse>(f.message));
+    case T::kParams: return on_params(std::get<wire::Params>(f.message));
+    case T::kBitmap: return on_bitmap(std::get<wire::BitmapChunk>(f.message));
+    case T::kSyncUuid: return on_sync_uuid(std::get<wire::SyncUuid>(f.message));
+    case T::kState: return on_state(std::get<wire::State>(f.message));
+    case T::kData: return on_data(std::get<wire::Data>(f.message));
+    case T::kRecvAck:
+    case T::kWriteAck:
+    case T::kNegAck: return on_ack(f.type, std::get<wire::BlockAck>(f.message));
+    case T::kRsWriteAck: return on_rs_write_ack(std::get<wire::BlockAck>(f.message));
+    case T::kBarrier: return on_barrier(std::get<wire::Barrier>(f.message));
+    case T::kBarrierAck: return on_barrier_ack(std::get<wire::BarrierAck>(f.message));
+    case T::kRsRequest:
+    case T::kOvRequest: return on_rs_request(f.type, std::get<wire::RsRequest>(f.message));
+    case T::kRsReply: return on_rs_reply(std::get<wire::RsReply>(f.message));
+    case T::kRsNegReply: return on_rs_neg(std::get<wire::RsNegReply>(f.message));
+    case T::kRsDone: return on_rs_done();
+    case T::kUuids: return on_uuids(std::get<wire::UuidSet>(f.message));
+    case T::kOvReply: return on_ov_reply(std::get<wire::OvReply>(f.message));
+    case T::kOvDone: return on_ov_done(std::get<wire::OvDone>(f.message));
+    case T::kPing: return send(T::kPingAck, wire::PingAck{});
+    case T::kPingAck: return;
+  }
+}
+
+void Replica::Impl::on_hello(const wire::Hello& h) {
+  if (h.version != wire::kProtocolVersion) {
+    error(fmt::format("{}: peer speaks protocol version {}, we speak {}", opt.resource, h.version,
+                      wire::kProtocolVersion));
+    return drop_connection(ConnState::kProtocolError, "incompatible protocol version", true);
+  }
+  if (h.resource != opt.resource) {
+    error(fmt::format("{}: peer presented resource '{}'", opt.resource, h.resource));
+    return drop_connection(ConnState::kProtocolError, "resource name mismatch", true);
+  }
+  if (h.node != opt.peer) {
+    error(fmt::format("{}: peer presented itself as '{}', expected '{}'", opt.resource, h.node, opt.peer));
+    return drop_connection(ConnState::kProtocolError, "unexpected peer", true);
+  }
+  wire::AuthResponse a;
+  if (!opt.cram_hmac_alg.empty()) a.mac = hmac(opt.cram_hmac_alg, opt.shared_secret, h.challenge);
+  send(wire::Type::kAuthResponse, a);
+}
+
+void Replica::Impl::on_auth(const wire::AuthResponse& a) {
+  if (opt.cram_hmac_alg.empty()) {
+    if (!a.mac.empty()) {
+      error(fmt::format("{}: the peer uses cram-hmac-alg but this node has none configured", opt.resource));
+      return drop_connection(ConnState::kDisconnecting, "Authentication of peer failed", true);
+    }
+  } else {
+    const auto want = hmac(opt.cram_hmac_alg, opt.shared_secret, challenge);
+    if (want.empty() || a.mac.size() != want.size() ||
+        CRYPTO_memcmp(want.data(), a.mac.data(), want.size()) != 0) {
+      error(fmt::format("{}: Authentication of peer failed (cram-hmac-alg {}: wrong shared-secret?)",
+                        opt.resource, opt.cram_hmac_alg));
+      return drop_connection(ConnState::kDisconnecting, "Authentication of peer failed", true);
+    }
+    info(fmt::format("{}: Peer authenticated using {} bytes HMAC", opt.resource, want.size()));
+  }
+  peer_authed = true;
+  send_params();
+}
+
+void Replica::Impl::send_params() {
+  wire::Params p;
+  p.protocol = static_cast<uint8_t>(opt.protocol);
+  p.role = static_cast<uint8_t>(role);
+  p.disk = static_cast<uint8_t>(disk);
+  p.after_sb[0] = static_cast<uint8_t>(opt.after_sb.pri0);
+  p.after_sb[1] = static_cast<uint8_t>(opt.after_sb.pri1);
+  p.after_sb[2] = static_cast<uint8_t>(opt.after_sb.pri2);
+  uint32_t flags = 0;
+  if (opt.allow_two_primaries) flags |= wire::kPAllowTwoPrimaries;
+  if (discard_my_data) flags |= wire::kPDiscardMyData;
+  if (crashed_primary) flags |= wire::kPCrashedPrimary;
+  if (sb.has(kMdVerifySource)) flags |= wire::kPVerifySource;
+  if (sb.has(kMdConsistent)) flags |= wire::kPConsistent;
+  if (disk == DiskState::kUpToDate) flags |= wire::kPWasUpToDate;
+  p.flags = flags;
+  p.data_bytes = data_bytes();
+  p.uuids = sb.uuids;
+  p.bitmap_weight = bm.count();
+  p.tiebreak = rng();
+  my_params = p;
+  params_sent = true;
+  send(wire::Type::kParams, p);
+  if (peer_params) on_params(*peer_params);
+}
+
+SideInfo Replica::Impl::side_info(const wire::Params& p) const {
+  SideInfo s;
+  s.uuids = p.uuids;
+  s.primary = p.role == static_cast<uint8_t>(Role::kPrimary);
+  s.crashed_primary = p.flags & wire::kPCrashedPrimary;
+  s.discard_my_data = p.flags & wire::kPDiscardMyData;
+  s.verify_source = p.flags & wire::kPVerifySource;
+  s.bitmap_weight = p.bitmap_weight;
+  s.tiebreak = p.tiebreak;
+  s.consistent = (p.flags & wire::kPConsistent) && p.disk != static_cast<uint8_t>(DiskState::kInconsistent);
+  return s;
+}
+
+void Replica::Impl::on_params(const wire::Params& p) {
+  peer_params = p;
+  if (!params_sent) return;  // decided once ours went out (send_params)
+  const wire::Params& mine = *my_params;
+  if (p.protocol != mine.protocol) {
+    error(fmt::format("{}: incompatible communication protocols (peer {}, this node {})", opt.resource,
+                      letter(static_cast<Protocol>(p.protocol)), letter(opt.protocol)));
+    return drop_connection(ConnState::kDisconnecting, "incompatible protocol", true);
+  }
+  if ((p.flags & wire::kPAllowTwoPrimaries) != (mine.flags & wire::kPAllowTwoPrimaries)) {
+    error(fmt::format("{}: incompatible setting of the two-primaries options", opt.resource));
+    return drop_connection(ConnState::kDisconnecting, "incompatible allow-two-primaries", true);
+  }
+  if (p.data_bytes != mine.data_bytes) {
+    error(fmt::format("{}: the peer's disk has {} bytes of data, this node's {}: sizes must match",
+                      opt.resource, p.data_bytes, mine.data_bytes));
+    return drop_connection(ConnState::kDisconnecting, "disk sizes differ", true);
+  }
+  const bool both_primary = p.role == static_cast<uint8_t>(Role::kPrimary) && role == Role::kPrimary;
+  peer_role = static_cast<Role>(p.role);
+  peer_disk = static_cast<DiskState>(p.disk);
+  decision = decide_sync(side_info(mine), side_info(p), opt.after_sb);
+  info(fmt::format("{}: handshake with {}: {} (uuids {:016X}:{:016X} peer {:016X}:{:016X}, {} / {} bits)",
+                   opt.resource, opt.peer, decision.reason, mine.uuids.current, mine.uuids.bitmap,
+                   p.uuids.current, p.uuids.bitmap, mine.bitmap_weight, p.bitmap_weight));
+  discard_my_data = false;  // used once
+  using K = SyncDecision::Kind;
+  if (decision.split_brain) {
+    split_brain_note = fmt::format("split brain detected with {}: {}", opt.peer, decision.reason);
+    handler("initial-split-brain");
+  }
+  if (decision.kind == K::kDisconnect) {
+    if (decision.pri_lost_handler) handler("pri-lost-after-sb");
+    if (decision.split_brain) {
+      error(fmt::format("{}: Split-Brain detected, dropping connection!", opt.resource));
+      handler("split-brain");
+    } else {
+      error(fmt::format("{}: {}; dropping connection", opt.resource, decision.reason));
+    }
+    return drop_connection(ConnState::kDisconnecting, decision.split_brain ? "split brain" : decision.reason,
+                           true);
+  }
+  if (both_primary && !opt.allow_two_primaries) {
+    error(fmt::format("{}: both nodes are Primary and allow-two-primaries is off", opt.resource));
+    return drop_connection(ConnState::kDisconnecting, "two primaries", true);
+  }
+  if (decision.kind == K::kNoSync) split_brain_note.clear();
+  established = true;
+  sb.set(kMdConnectedInd, true);
+  if (decision.kind == K::kNoSync) {
+    set_cs(ConnState::kConnected);
+    const bool peer_good = p.flags & wire::kPConsistent;
+    const bool both_new = uuid_base(mine.uuids.current) == kUuidJustCreated;
+    if (!both_new && peer_good && (disk == DiskState::kConsistent || disk == DiskState::kOutdated)) {
+      set_disk(DiskState::kUpToDate);
+    }
+    if (crashed_primary) crashed_primary = false;
+    write_superblock(false);
+    send_state();
+    return;
+  }
+  split_brain_note = decision.split_brain ? fmt::format("split brain with {} resolved: {}", opt.peer, decision.reason)
+                                          : std::string();
+  begin_sync(decision.kind == K::kTarget, decision.full);
+}
+
+void Replica::Impl::send_state() {
+  wire::State s;
+  s.role = static_cast<uint8_t>(role);
+  s.disk = static_cast<uint8_t>(disk);
+  s.flags = user_paused ? 1 : 0;
+  send(wire::Type::kState, s);
+}
+
+void Replica::Impl::on_state(const wire::State& s) {
+  const Role r = static_cast<Role>(s.role);
+  const DiskState d = static_cast<DiskState>(s.disk);
+  if (r != peer_role) info(fmt::format("{}: peer( {} -> {} )", opt.resource, name(peer_role), name(r)));
+  if (d != peer_disk) info(fmt::format("{}: pdsk( {} -> {} )", opt.resource, name(peer_disk), name(d)));
+  peer_role = r;
+  peer_disk = d;
+  const bool was_paused = peer_paused;
+  peer_paused = (s.flags & 1) != 0;
+  if (was_paused != peer_paused && sync && !sync->verify) {
+    const bool paused = peer_paused || user_paused;
+    if (cs == ConnState::kSyncSource && paused) set_cs(ConnState::kPausedSyncS);
+    if (cs == ConnState::kSyncTarget && paused) set_cs(ConnState::kPausedSyncT);
+    if (cs == ConnState::kPausedSyncS && !paused) set_cs(ConnState::kSyncSource);
+    if (cs == ConnState::kPausedSyncT && !paused) set_cs(ConnState::kSyncTarget);
+  }
+  if ((s.flags & (kStateInvalidateMe | kStateInvalidateYou)) && cs == ConnState::kConnected) {
+    const bool we_are_target = (s.flags & kStateInvalidateYou) != 0;
+    if (we_are_target && role == Role::kPrimary) {
+      return drop_connection(ConnState::kDisconnecting,
+                             "the peer asked to overwrite this Primary's data (invalidate-remote)", true);
+    }
+    begin_sync(we_are_target, true);
+  }
+}
+
+// ---- replicated writes: the receiving side ---------------------------------
+
+void Replica::Impl::on_data(const wire::Data& d) {
+  nr_bytes += d.length;
+  if (d.offset > data_bytes() || d.length > data_bytes() - d.offset) {
+    return drop_connection(ConnState::kProtocolError,
+                           fmt::format("protocol error: write beyond the end of the disk ({}+{})", d.offset,
+                                       d.length),
+                           false);
+  }
+  if (role == Role::kPrimary && !opt.allow_two_primaries) {
+    return drop_connection(ConnState::kProtocolError, "protocol error: data for a Primary", false);
+  }
+  if (opt.protocol == Protocol::kB) send(wire::Type::kRecvAck, wire::BlockAck{d.id, d.offset, d.length});
+  ++rx_epoch_pending;
+  ++rx_epoch_writes;
+  ++ua;
+  out::DiskIo io;
+  io.op = (d.dflags & wire::kDTrim)     ? out::DiskIo::Op::kTrim
+          : (d.dflags & wire::kDZeroes) ? out::DiskIo::Op::kWriteZeroes
+                                        : out::DiskIo::Op::kWrite;
+  io.offset = d.offset;
+  io.length = d.length;
+  io.fua = (d.dflags & wire::kDFua) != 0;
+  io.data = d.payload;
+  const uint64_t id = d.id;
+  const uint64_t off = d.offset;
+  const uint32_t len = d.length;
+  const uint64_t gen = transport_up ? 1 : 0;
+  (void)gen;
+  local_io(std::move(io), [this, id, off, len](int err, Bytes) {
+    if (ua > 0) --ua;
+    if (rx_epoch_pending > 0) --rx_epoch_pending;
+    if (err) {
+      disk_failed("replicated write", err);
+      mark_oos(off, len);
+      if (transport_up) send(wire::Type::kNegAck, wire::BlockAck{id, off, len});
+    } else if (opt.protocol == Protocol::kC && transport_up) {
+      send(wire::Type::kWriteAck, wire::BlockAck{id, off, len});
+    }
+    finish_barrier_if_ready();
+  });
+}
+
+void Replica::Impl::on_barrier(const wire::Barrier& b) {
+  rx_barrier = b.epoch;
+  inbox_blocked = true;
+  finish_barrier_if_ready();
+}
+
+void Replica::Impl::finish_barrier_if_ready() {
+  if (!rx_barrier || rx_epoch_pending > 0) return;
+  const uint32_t epoch = *rx_barrier;
+  const uint32_t writes = rx_epoch_writes;
+  auto ack = [this, epoch, writes](int) {
+    if (!transport_up || !rx_barrier || *rx_barrier != epoch) return;
+    send(wire::Type::kBarrierAck, wire::BarrierAck{epoch, writes});
+    rx_barrier.reset();
+    rx_epoch_writes = 0;
+    inbox_blocked = false;
+    process_inbox();
+  };
+  if (opt.disk_flushes && disk_usable()) {
+    out::DiskIo io;
+    io.op = out::DiskIo::Op::kFlush;
+    // Keep the barrier marked until the flush is done; a second call from
+    // another completion must not flush twice.
+    rx_epoch_pending = 1;
+    local_io(std::move(io), [this, ack](int err, Bytes) {
+      rx_epoch_pending = 0;
+      if (err) disk_failed("flush", err);
+      ack(err);
+    });
+  } else {
+    ack(0);
+  }
+}
+
+// ---- acknowledgements: the sending side ------------------------------------
+
+void Replica::Impl::on_ack(wire::Type t, const wire::BlockAck& a) {
+  auto it = reqs.find(a.id);
+  if (it == reqs.end() || !it->second.peer_needed || it->second.peer_done) return;
+  Req& r = it->second;
+  const bool final_ack = (t == wire::Type::kNegAck) ||
+                         (opt.protocol == Protocol::kB && t == wire::Type::kRecvAck) ||
+                         (opt.protocol == Protocol::kC && t == wire::Type::kWriteAck);
+  if (!final_ack) return;
+  if (pe > 0) --pe;
+  note_answer();
+  r.peer_done = true;
+  if (t == wire::Type::kNegAck) {
+    r.peer_error = EIO;
+    mark_oos(r.r.offset, r.r.length);
+  } else if (opt.protocol == Protocol::kC && (cs == ConnState::kSyncSource || cs == ConnState::kPausedSyncS)) {
+    // The peer now holds this data: whole 4 KiB blocks it covers are in sync.
+    const uint64_t first = (r.r.offset + kBlockBytes - 1) / kBlockBytes;
+    const uint64_t end = (r.r.offset + r.r.length) / kBlockBytes;
+    if (end > first) bm.clear_range(first, end - 1);
+  }
+  maybe_complete(a.id);
+}
+
+void Replica::Impl::on_barrier_ack(const wire::BarrierAck& a) {
+  if (a.epoch > sent_barrier || a.epoch <= acked_epoch) {
+    return drop_connection(ConnState::kProtocolError,
+                           fmt::format("protocol error: barrier ack for epoch {} (sent up to {})", a.epoch,
+                                       sent_barrier),
+                           false);
+  }
+  acked_epoch = a.epoch;
+  note_answer();
+  for (auto it = tl.begin(); it != tl.end();) {
+    if (it->second.epoch <= a.epoch) {
+      it = tl.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  std::vector<uint64_t> done;
+  for (auto& [rid, r] : reqs) {
+    if (r.flush_wait_epoch && *r.flush_wait_epoch <= acked_epoch && !r.peer_done) {
+      r.peer_done = true;
+      done.push_back(rid);
+    }
+  }
+  for (uint64_t rid : done) maybe_complete(rid);
+}
+
+// ---- time ------------------------------------------------------------------
+
+void Replica::on_tick(Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  if (m.transport_up) {
+    const Millis ping_int{uint64_t{m.opt.ping_int_s} * 1000};
+    const Millis ping_timeout{uint64_t{m.opt.ping_timeout_ds} * 100};
+    const Millis timeout{uint64_t{m.opt.timeout_ds} * 100};
+    if (m.oldest_unacked && now - *m.oldest_unacked > timeout && now - m.last_rx > timeout) {
+      m.error(fmt::format("{}: the peer did not answer within timeout ({} ms)", m.opt.resource, timeout.count()));
+      m.drop_connection(ConnState::kTimeout, "timeout", false);
+    } else if (m.ping_outstanding && now - m.ping_sent_at > std::max(ping_timeout, Millis{100})) {
+      m.error(fmt::format("{}: PingAck did not arrive in time", m.opt.resource));
+      m.drop_connection(ConnState::kNetworkFailure, "PingAck did not arrive in time", false);
+    } else if (!m.ping_outstanding && now - m.last_rx >= ping_int) {
+      m.send(wire::Type::kPing, wire::Ping{});
+      m.ping_outstanding = true;
+      m.ping_sent_at = now;
+    }
+  }
+  if (m.sync) {
+    auto& r = *m.sync;
+    const uint64_t done = r.verify ? r.done_bits : (r.total_bits - std::min(r.total_bits, m.bm.count()));
+    if (r.samples.empty() || r.samples.back().second != done) r.last_progress = now;
+    r.samples.emplace_back(now, done);
+    while (r.samples.size() > 2 && now - r.samples.front().first > Millis{18000}) r.samples.pop_front();
+    if (r.target || r.verify) m.generate_requests();
+  }
+  // Bits cleared by a resync reach the disk every tick, not every block.
+  if (m.sync && !m.downing) m.flush_dirty_bitmap();
+}
+
+Millis Replica::next_deadline() const {
+  const Impl& m = *impl_;
+  if (m.sync) return m.now + Millis{100};
+  if (m.transport_up) {
+    if (m.ping_outstanding) return m.ping_sent_at + Millis{std::max<uint64_t>(100, uint64_t{m.opt.ping_timeout_ds} * 100) + 1};
+    return std::min(m.last_rx + Millis{uint64_t{m.opt.ping_int_s} * 1000},
+                    m.oldest_unacked ? *m.oldest_unacked + Millis{uint64_t{m.opt.timeout_ds} * 100 + 1}
+                                     : Millis::max());
+  }
+  return Millis::max();
+}
+
+}  // namespace quorate::replication

@@ -1,0 +1,488 @@
+// Replica: resynchronisation (bitmap exchange, sync UUIDs, requests pulled by
+// the target under the rate cap, completion) and online verify.
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+
+#include "replication/engine_impl.h"
+
+namespace quorate::replication {
+
+namespace {
+constexpr uint64_t kBlocksPerRequest = wire::kMaxDataBytes / kBlockBytes;  // 1 MiB
+constexpr uint64_t kBlocksPerVerifyRequest = 64;                           // 256 KiB
+constexpr uint64_t kBlocksPerBitmapExtent = (16ULL << 20) / kBlockBytes;   // 16 MiB
+constexpr size_t kBitmapChunkBytes = 512 * 1024;
+
+std::string fmt_duration(Millis d) {
+  const auto s = d.count() / 1000;
+  return fmt::format("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60);
+}
+}  // namespace
+
+uint64_t Replica::Impl::rate_cap_kib_s() const {
+  return opt.c_plan_ahead_ds == 0 ? opt.resync_rate_kib_s : std::max(opt.c_max_rate_kib_s, uint64_t{1});
+}
+
+void Replica::Impl::begin_sync(bool as_target, bool full) {
+  sync_full = full;
+  rx_bitmap_rle.clear();
+  peer_bitmap.reset();
+  bitmap_received = false;
+  if (full) {
+    bm.set_all();
+    sb.set(kMdFullSync, true);
+    set_cs(as_target ? ConnState::kStartingSyncT : ConnState::kStartingSyncS);
+    bitmap_received = true;
+    bitmap_sent = true;
+    decision.kind = as_target ? SyncDecision::Kind::kTarget : SyncDecision::Kind::kSource;
+    start_after_bitmaps();
+    return;
+  }
+  set_cs(as_target ? ConnState::kWFBitMapT : ConnState::kWFBitMapS);
+  const auto rle = encode_bitmap_rle(bm);
+  for (size_t off = 0; off < rle.size() || off == 0; off += kBitmapChunkBytes) {
+    wire::BitmapChunk c;
+    c.first_bit = off;
+    c.bit_count = bm.bits();
+    const size_t n = std::min(kBitmapChunkBytes, rle.size() - std::min(off, rle.size()));
+    c.rle.assign(rle.begin() + static_cast<std::ptrdiff_t>(off),
+                 rle.begin() + static_cast<std::ptrdiff_t>(off + n));
+    c.last = off + n >= rle.size();
+    send(wire::Type::kBitmap, c);
+    if (c.last) break;
+  }
+  bitmap_sent = true;
+  if (bitmap_received) start_after_bitmaps();
+}
+
+void Replica::Impl::on_bitmap(const wire::BitmapChunk& c) {
+  if (cs != ConnState::kWFBitMapS && cs != ConnState::kWFBitMapT) {
+    return drop_connection(ConnState::kProtocolError, "protocol error: bitmap outside a bitmap exchange", false);
+  }
+  if (c.bit_count != bm.bits() || c.first_bit != rx_bitmap_rle.size() ||
+      rx_bitmap_rle.size() + c.rle.size() > bm.bits() + 16) {
+    return drop_connection(ConnState::kProtocolError, "protocol error: bitmap chunk out of place", false);
+  }
+  rx_bitmap_rle.insert(rx_bitmap_rle.end(), c.rle.begin(), c.rle.end());
+  if (!c.last) return;
+  auto peer = decode_bitmap_rle(rx_bitmap_rle, bm.bits());
+  rx_bitmap_rle.clear();
+  if (!peer.ok()) {
+    return drop_connection(ConnState::kProtocolError, "protocol error: " + peer.error().message, false);
+  }
+  peer_bitmap = std::move(peer).value();
+  bitmap_received = true;
+  if (bitmap_sent) start_after_bitmaps();
+}
+
+void Replica::Impl::start_after_bitmaps() {
+  const bool as_target = decision.kind == SyncDecision::Kind::kTarget;
+  if (peer_bitmap) {
+    bm.merge(*peer_bitmap);
+    peer_bitmap.reset();
+  }
+  flush_dirty_bitmap();
+  if (as_target) {
+    set_cs(ConnState::kWFSyncUUID);
+    return;
+  }
+  if (sb.uuids.bitmap != 0) {
+    sb.uuids.history[1] = sb.uuids.history[0];
+    sb.uuids.history[0] = sb.uuids.bitmap;
+  }
+  sb.uuids.bitmap = random_uuid();
+  write_superblock(true);
+  send(wire::Type::kSyncUuid, wire::SyncUuid{sb.uuids.bitmap});
+  sync_running(false);
+}
+
+void Replica::Impl::on_sync_uuid(const wire::SyncUuid& s) {
+  if (cs != ConnState::kWFSyncUUID) {
+    return drop_connection(ConnState::kProtocolError, "protocol error: sync UUID outside WFSyncUUID", false);
+  }
+  sb.uuids.current = s.uuid;
+  handler("before-resync-target");
+  set_disk(DiskState::kInconsistent);
+  write_superblock(true);
+  sync_running(true);
+}
+
+void Replica::Impl::sync_running(bool as_target) {
+  SyncRun r;
+  r.target = as_target;
+  r.total_bits = bm.count();
+  r.started = now;
+  r.last_refill = now;
+  r.last_progress = now;
+  r.samples.emplace_back(now, 0);
+  sync = r;
+  const bool paused = user_paused || peer_paused;
+  if (paused) sync->paused_since = now;
+  set_cs(as_target ? (paused ? ConnState::kPausedSyncT : ConnState::kSyncTarget)
+                   : (paused ? ConnState::kPausedSyncS : ConnState::kSyncSource));
+  info(fmt::format("{}: Began resync as {} (will sync {} KB [{} bits set]).", opt.resource,
+                   as_target ? "SyncTarget" : "SyncSource", r.total_bits * 4, r.total_bits));
+  if (as_target) {
+    target_maybe_done();
+    generate_requests();
+  }
+}
+
+void Replica::Impl::generate_requests() {
+  if (!sync || !transport_up || sync->finishing) return;
+  SyncRun& r = *sync;
+  if (!r.verify && (user_paused || peer_paused)) return;
+  if (!r.verify && cs != ConnState::kSyncTarget) return;
+  if (r.verify && cs != ConnState::kVerifyS) return;
+  if (!r.verify && md_gate > 0) return;  // Inconsistent must be on disk before resync writes
+  const double rate_bytes_ms = static_cast<double>(rate_cap_kib_s()) * 1024.0 / 1000.0;
+  const double burst = std::max(rate_bytes_ms * 100.0, static_cast<double>(wire::kMaxDataBytes));
+  r.tokens_bytes = std::min(burst, r.tokens_bytes + rate_bytes_ms * static_cast<double>((now - r.last_refill).count()));
+  r.last_refill = now;
+  const uint64_t window = std::max<uint64_t>(uint64_t{opt.max_buffers} * 4096, 2 * wire::kMaxDataBytes);
+  const uint64_t bits = bm.bits();
+  bool wrapped = false;
+  while (r.inflight_bytes < window && r.tokens_bytes > 0) {
+    uint64_t first = 0, count = 0;
+    if (r.verify) {
+      if (r.cursor_bit >= bits) break;
+      first = r.cursor_bit;
+      count = std::min(kBlocksPerVerifyRequest, bits - first);
+    } else {
+      first = bm.find_next_set(r.cursor_bit);
+      if (first >= bits) {
+        if (rs_inflight.empty() && bm.count() > 0 && !wrapped) {
+          r.cursor_bit = 0;
+          wrapped = true;
+          continue;
+        }
+        break;
+      }
+      count = 1;
+      while (first + count < bits && count < kBlocksPerRequest && bm.test(first + count) &&
+             (first + count) % kBlocksPerBitmapExtent != 0) {
+        ++count;
+      }
+    }
+    const uint64_t id = next_rs_id++;
+    const uint64_t offset = first * kBlockBytes;
+    const uint32_t length = static_cast<uint32_t>(count * kBlockBytes);
+    rs_inflight[id] = {offset, length};
+    send(r.verify ? wire::Type::kOvRequest : wire::Type::kRsRequest, wire::RsRequest{id, offset, length});
+    note_sent_request(now);
+    r.inflight_bytes += length;
+    r.tokens_bytes -= static_cast<double>(length);
+    r.cursor_bit = first + count;
+  }
+}
+
+void Replica::Impl::on_rs_request(wire::Type t, const wire::RsRequest& q) {
+  const bool verify = t == wire::Type::kOvRequest;
+  if (q.offset > data_bytes() || q.length > data_bytes() - q.offset) {
+    return drop_connection(ConnState::kProtocolError, "protocol error: request beyond the end of the disk", false);
+  }
+  if (verify && cs == ConnState::kConnected) {
+    set_cs(ConnState::kVerifyT);
+    SyncRun r;
+    r.verify = true;
+    r.total_bits = bm.bits();
+    r.started = now;
+    r.last_progress = now;
+    sync = r;
+  }
+  const bool ok_state = verify ? cs == ConnState::kVerifyT
+                               : (cs == ConnState::kSyncSource || cs == ConnState::kPausedSyncS);
+  if (!ok_state || disk != DiskState::kUpToDate) {
+    send(wire::Type::kRsNegReply, wire::RsNegReply{q.id});
+    return;
+  }
+  ++ua;
+  out::DiskIo io;
+  io.op = out::DiskIo::Op::kRead;
+  io.offset = q.offset;
+  io.length = q.length;
+  local_io(std::move(io), [this, q, verify](int err, Bytes data) {
+    if (ua > 0) --ua;
+    if (!transport_up) return;
+    if (err || !data || data->size() != q.length) {
+      if (err) disk_failed("resync read", err);
+      send(wire::Type::kRsNegReply, wire::RsNegReply{q.id});
+      return;
+    }
+    if (verify) {
+      wire::OvReply o{q.id, q.offset, q.length, digests(*data)};
+      send(wire::Type::kOvReply, o);
+      if (sync && sync->verify) sync->done_bits += q.length / kBlockBytes;
+    } else {
+      ns_bytes += q.length;
+      send(wire::Type::kRsReply, wire::RsReply{q.id, q.offset, q.length, std::move(data)});
+    }
+  });
+}
+
+void Replica::Impl::on_rs_reply(const wire::RsReply& p) {
+  auto it = rs_inflight.find(p.id);
+  if (it == rs_inflight.end() || it->second.first != p.offset || it->second.second != p.length) {
+    return drop_connection(ConnState::kProtocolError, "protocol error: resync reply nobody asked for", false);
+  }
+  note_answer();
+  nr_bytes += p.length;
+  out::DiskIo io;
+  io.op = out::DiskIo::Op::kWrite;
+  io.offset = p.offset;
+  io.length = p.length;
+  io.data = p.payload;
+  const uint64_t id = p.id;
+  local_io(std::move(io), [this, id](int err, Bytes) {
+    auto f = rs_inflight.find(id);
+    if (f == rs_inflight.end()) return;  // the connection went away meanwhile
+    const auto [offset, length] = f->second;
+    rs_inflight.erase(f);
+    if (sync) sync->inflight_bytes -= std::min<uint64_t>(sync->inflight_bytes, length);
+    if (err) {
+      disk_failed("resync write", err);
+      return;
+    }
+    bm.clear_range(offset / kBlockBytes, (offset + length) / kBlockBytes - 1);
+    if (transport_up) send(wire::Type::kRsWriteAck, wire::BlockAck{id, offset, length});
+    target_maybe_done();
+    generate_requests();
+  });
+}
+
+void Replica::Impl::on_rs_neg(const wire::RsNegReply& n) {
+  auto it = rs_inflight.find(n.id);
+  if (it == rs_inflight.end()) return;
+  warn(fmt::format("{}: the peer could not serve {} bytes at {} (sync continues; they stay out of sync)",
+                   opt.resource, it->second.second, it->second.first));
+  if (sync) sync->inflight_bytes -= std::min<uint64_t>(sync->inflight_bytes, it->second.second);
+  rs_inflight.erase(it);
+  note_answer();
+}
+
+void Replica::Impl::on_rs_write_ack(const wire::BlockAck& a) {
+  if (a.length == 0 || a.offset % kBlockBytes || a.length % kBlockBytes || a.offset > data_bytes() ||
+      a.length > data_bytes() - a.offset) {
+    return drop_connection(ConnState::kProtocolError, "protocol error: resync ack out of range", false);
+  }
+  bm.clear_range(a.offset / kBlockBytes, (a.offset + a.length) / kBlockBytes - 1);
+}
+
+void Replica::Impl::target_maybe_done() {
+  if (!sync || !sync->target || sync->finishing) return;
+  if (bm.count() > 0 || !rs_inflight.empty()) return;
+  sync->finishing = true;
+  send(wire::Type::kRsDone, wire::RsDone{});
+}
+
+void Replica::Impl::on_rs_done() {
+  if (cs != ConnState::kSyncSource && cs != ConnState::kPausedSyncS) {
+    return drop_connection(ConnState::kProtocolError, "protocol error: resync done outside a resync", false);
+  }
+  const Millis took = now - (sync ? sync->started : now);
+  const uint64_t kib = sync ? sync->total_bits * 4 : 0;
+  if (sb.uuids.bitmap != 0) {
+    sb.uuids.history[1] = sb.uuids.history[0];
+    sb.uuids.history[0] = sb.uuids.bitmap;
+    sb.uuids.bitmap = 0;
+  }
+  bm.clear_all();
+  sb.set(kMdFullSync, false);
+  sb.set(kMdVerifySource, false);
+  crashed_primary = false;
+  peer_disk = DiskState::kUpToDate;
+  flush_dirty_bitmap();
+  write_superblock(false);
+  send(wire::Type::kUuids, wire::UuidSet{sb.uuids, 0});
+  sync.reset();
+  set_cs(ConnState::kConnected);
+  info(fmt::format("{}: Resync done (total {}; {} K/sec)", opt.resource, fmt_duration(took),
+                   took.count() > 0 ? kib * 1000 / static_cast<uint64_t>(took.count()) : kib));
+}
+
+void Replica::Impl::on_uuids(const wire::UuidSet& u) {
+  if (!sync || !sync->target || !sync->finishing) {
+    return drop_connection(ConnState::kProtocolError, "protocol error: UUIDs outside the end of a resync", false);
+  }
+  sb.uuids = u.uuids;
+  sb.uuids.current = (sb.uuids.current & ~kUuidRoleBit) | (role == Role::kPrimary ? kUuidRoleBit : 0);
+  sb.set(kMdFullSync, false);
+  sb.set(kMdVerifySource, false);
+  crashed_primary = false;
+  bm.clear_all();
+  set_disk(DiskState::kUpToDate);
+  flush_dirty_bitmap();
+  write_superblock(false);
+  sync.reset();
+  set_cs(ConnState::kConnected);
+  info(fmt::format("{}: Resync done; disk is UpToDate", opt.resource));
+  handler("after-resync-target");
+}
+
+// ---- online verify ---------------------------------------------------------
+
+std::vector<uint8_t> Replica::Impl::digests(std::span<const uint8_t> data) const {
+  std::vector<uint8_t> out;
+  const std::string& alg = opt.verify_alg;
+  const EVP_MD* md = alg == "crc32c" ? nullptr : EVP_get_digestbyname(alg.c_str());
+  for (size_t off = 0; off < data.size(); off += kBlockBytes) {
+    const auto block = data.subspan(off, std::min<size_t>(kBlockBytes, data.size() - off));
+    if (md == nullptr) {
+      const uint32_t c = crc32c(block);
+      for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(c >> (8 * i)));
+    } else {
+      unsigned char buf[EVP_MAX_MD_SIZE];
+      unsigned int len = 0;
+      EVP_Digest(block.data(), block.size(), buf, &len, md, nullptr);
+      out.insert(out.end(), buf, buf + len);
+    }
+  }
+  return out;
+}
+
+Status Replica::verify(Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  if (m.opt.verify_alg.empty()) return Error{fmt::format("{}: verify-alg is not set in the net section", m.opt.resource)};
+  if (m.cs != ConnState::kConnected) {
+    return Error{fmt::format("State change failed: (-15) Need a connection to start verify or resync (cs:{})",
+                             name(m.cs))};
+  }
+  if (m.disk != DiskState::kUpToDate || m.peer_disk != DiskState::kUpToDate) {
+    return Error{"State change failed: (-2) Need access to UpToDate data on both nodes"};
+  }
+  Impl::SyncRun r;
+  r.verify = true;
+  r.total_bits = m.bm.bits();
+  r.started = now;
+  r.last_refill = now;
+  r.last_progress = now;
+  r.samples.emplace_back(now, 0);
+  m.sync = r;
+  m.set_cs(ConnState::kVerifyS);
+  m.info(fmt::format("{}: Starting Online Verify from sector 0", m.opt.resource));
+  m.generate_requests();
+  return Status::Ok();
+}
+
+void Replica::Impl::on_ov_reply(const wire::OvReply& o) {
+  auto it = rs_inflight.find(o.id);
+  if (it == rs_inflight.end() || it->second.first != o.offset || it->second.second != o.length) {
+    return drop_connection(ConnState::kProtocolError, "protocol error: verify reply nobody asked for", false);
+  }
+  note_answer();
+  out::DiskIo io;
+  io.op = out::DiskIo::Op::kRead;
+  io.offset = o.offset;
+  io.length = o.length;
+  const uint64_t id = o.id;
+  auto theirs = std::make_shared<std::vector<uint8_t>>(o.digests);
+  local_io(std::move(io), [this, id, theirs](int err, Bytes data) {
+    auto f = rs_inflight.find(id);
+    if (f == rs_inflight.end()) return;
+    const auto [offset, length] = f->second;
+    rs_inflight.erase(f);
+    if (!sync || !sync->verify) return;
+    sync->inflight_bytes -= std::min<uint64_t>(sync->inflight_bytes, length);
+    const uint64_t blocks = length / kBlockBytes;
+    if (err || !data) {
+      disk_failed("verify read", err ? err : EIO);
+      return;
+    }
+    const auto mine = digests(*data);
+    const size_t per = blocks ? mine.size() / blocks : 0;
+    for (uint64_t b = 0; b < blocks; ++b) {
+      const bool differs = theirs->size() != mine.size() ||
+                           !std::equal(mine.begin() + static_cast<std::ptrdiff_t>(b * per),
+                                       mine.begin() + static_cast<std::ptrdiff_t>((b + 1) * per),
+                                       theirs->begin() + static_cast<std::ptrdiff_t>(b * per));
+      if (differs) {
+        const uint64_t bit = offset / kBlockBytes + b;
+        if (!bm.test(bit)) ++sync->found_oos;
+        bm.set_range(bit, bit);
+      }
+    }
+    sync->done_bits += blocks;
+    verify_maybe_done();
+    generate_requests();
+  });
+}
+
+void Replica::Impl::verify_maybe_done() {
+  if (!sync || !sync->verify || sync->cursor_bit < bm.bits() || !rs_inflight.empty()) return;
+  const uint64_t found = sync->found_oos;
+  const Millis took = now - sync->started;
+  send(wire::Type::kOvDone, wire::OvDone{found});
+  info(fmt::format("{}: Online verify done (total {}; paused 0:00:00; {} K/sec)", opt.resource,
+                   fmt_duration(took),
+                   took.count() > 0 ? sync->total_bits * 4 * 1000 / static_cast<uint64_t>(took.count()) : 0));
+  if (found > 0) {
+    warn(fmt::format("{}: Online verify found {} 4k block out of sync!", opt.resource, found));
+    handler("out-of-sync");
+    sb.set(kMdVerifySource, true);
+    flush_dirty_bitmap();
+    write_superblock(false);
+  }
+  sync.reset();
+  set_cs(ConnState::kConnected);
+}
+
+void Replica::Impl::on_ov_done(const wire::OvDone& d) {
+  if (cs != ConnState::kVerifyT) return;
+  info(fmt::format("{}: Online verify done; the peer found {} 4k block out of sync", opt.resource,
+                   d.out_of_sync_blocks));
+  sync.reset();
+  set_cs(ConnState::kConnected);
+}
+
+// ---- invalidate ------------------------------------------------------------
+
+Status Replica::invalidate(Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  if (m.role == Role::kPrimary) return Error{"State change failed: (-2) Need access to UpToDate data (Primary)"};
+  if (m.disk == DiskState::kDiskless || m.disk == DiskState::kFailed) {
+    return Error{"State change failed: (-2) no local disk to invalidate"};
+  }
+  if (m.cs == ConnState::kConnected) {
+    if (m.peer_disk != DiskState::kUpToDate) {
+      return Error{"State change failed: (-2) Need access to UpToDate data on the peer"};
+    }
+    m.send(wire::Type::kState, wire::State{static_cast<uint8_t>(m.role), static_cast<uint8_t>(m.disk),
+                                           kStateInvalidateMe | (m.user_paused ? 1u : 0u)});
+    m.begin_sync(true, true);
+    return Status::Ok();
+  }
+  if (is_connected(m.cs)) {
+    return Error{fmt::format("State change failed: (-15) a resync or verify is running (cs:{})", name(m.cs))};
+  }
+  m.bm.set_all();
+  m.sb.set(kMdFullSync, true);
+  m.set_disk(DiskState::kInconsistent);
+  m.flush_dirty_bitmap();
+  m.write_superblock(true);
+  return Status::Ok();
+}
+
+Status Replica::invalidate_remote(Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  if (m.cs != ConnState::kConnected) {
+    return Error{fmt::format("State change failed: (-15) Need a connection to start verify or resync (cs:{})",
+                             name(m.cs))};
+  }
+  if (m.disk != DiskState::kUpToDate) return Error{"State change failed: (-2) Need access to UpToDate data"};
+  if (m.peer_role == Role::kPrimary) {
+    return Error{"State change failed: (-10) the peer is Primary; its data cannot be overwritten"};
+  }
+  m.send(wire::Type::kState, wire::State{static_cast<uint8_t>(m.role), static_cast<uint8_t>(m.disk),
+                                         kStateInvalidateYou | (m.user_paused ? 1u : 0u)});
+  m.begin_sync(false, true);
+  return Status::Ok();
+}
+
+}  // namespace quorate::replication

@@ -1,0 +1,415 @@
+#include "replication/peer_wire.h"
+
+#include <cstring>
+#include <type_traits>
+
+#include <fmt/format.h>
+
+namespace quorate::replication::wire {
+
+namespace {
+
+class Writer {
+ public:
+  explicit Writer(std::vector<uint8_t>& out) : out_(out) {}
+  void u8(uint8_t v) { out_.push_back(v); }
+  void u16(uint16_t v) { le(v, 2); }
+  void u32(uint32_t v) { le(v, 4); }
+  void u64(uint64_t v) { le(v, 8); }
+  void bytes(std::span<const uint8_t> b) {
+    u32(static_cast<uint32_t>(b.size()));
+    out_.insert(out_.end(), b.begin(), b.end());
+  }
+  void str(const std::string& s) {
+    bytes(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
+  }
+  void raw(std::span<const uint8_t> b) { out_.insert(out_.end(), b.begin(), b.end()); }
+
+ private:
+  void le(uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) out_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  std::vector<uint8_t>& out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::span<const uint8_t> in) : in_(in) {}
+  bool ok() const { return ok_; }
+  bool at_end() const { return pos_ == in_.size(); }
+  size_t left() const { return in_.size() - pos_; }
+  uint8_t u8() { return static_cast<uint8_t>(le(1)); }
+  uint16_t u16() { return static_cast<uint16_t>(le(2)); }
+  uint32_t u32() { return static_cast<uint32_t>(le(4)); }
+  uint64_t u64() { return le(8); }
+  std::vector<uint8_t> bytes(size_t max) {
+    const uint32_t n = u32();
+    if (!ok_ || n > max || n > left()) {
+      ok_ = false;
+      return {};
+    }
+    std::vector<uint8_t> v(in_.begin() + static_cast<std::ptrdiff_t>(pos_),
+                           in_.begin() + static_cast<std::ptrdiff_t>(pos_ + n));
+    pos_ += n;
+    return v;
+  }
+  std::string str(size_t max) {
+    const auto v = bytes(max);
+    return std::string(v.begin(), v.end());
+  }
+  std::span<const uint8_t> rest() {
+    auto r = in_.subspan(pos_);
+    pos_ = in_.size();
+    return r;
+  }
+  void raw(uint8_t* out, size_t n) {
+    if (!ok_ || n > left()) {
+      ok_ = false;
+      return;
+    }
+    std::memcpy(out, in_.data() + pos_, n);
+    pos_ += n;
+  }
+
+ private:
+  uint64_t le(int n) {
+    if (!ok_ || static_cast<size_t>(n) > left()) {
+      ok_ = false;
+      return 0;
+    }
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; --i) v = (v << 8) | in_[pos_ + static_cast<size_t>(i)];
+    pos_ += static_cast<size_t>(n);
+    return v;
+  }
+  std::span<const uint8_t> in_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+void put_uuids(Writer& w, const Uuids& u) {
+  w.u64(u.current);
+  w.u64(u.bitmap);
+  w.u64(u.history[0]);
+  w.u64(u.history[1]);
+}
+Uuids get_uuids(Reader& r) {
+  Uuids u;
+  u.current = r.u64();
+  u.bitmap = r.u64();
+  u.history[0] = r.u64();
+  u.history[1] = r.u64();
+  return u;
+}
+
+template <typename T>
+bool holds(Type type) {
+  switch (type) {
+    case Type::kHello: return std::is_same_v<T, Hello>;
+    case Type::kAuthResponse: return std::is_same_v<T, AuthResponse>;
+    case Type::kParams: return std::is_same_v<T, Params>;
+    case Type::kBitmap: return std::is_same_v<T, BitmapChunk>;
+    case Type::kSyncUuid: return std::is_same_v<T, SyncUuid>;
+    case Type::kState: return std::is_same_v<T, State>;
+    case Type::kData: return std::is_same_v<T, Data>;
+    case Type::kRecvAck:
+    case Type::kWriteAck:
+    case Type::kNegAck:
+    case Type::kRsWriteAck: return std::is_same_v<T, BlockAck>;
+    case Type::kBarrier: return std::is_same_v<T, Barrier>;
+    case Type::kBarrierAck: return std::is_same_v<T, BarrierAck>;
+    case Type::kRsRequest:
+    case Type::kOvRequest: return std::is_same_v<T, RsRequest>;
+    case Type::kRsReply: return std::is_same_v<T, RsReply>;
+    case Type::kRsNegReply: return std::is_same_v<T, RsNegReply>;
+    case Type::kRsDone: return std::is_same_v<T, RsDone>;
+    case Type::kUuids: return std::is_same_v<T, UuidSet>;
+    case Type::kOvReply: return std::is_same_v<T, OvReply>;
+    case Type::kOvDone: return std::is_same_v<T, OvDone>;
+    case Type::kPing: return std::is_same_v<T, Ping>;
+    case Type::kPingAck: return std::is_same_v<T, PingAck>;
+  }
+  return false;
+}
+
+bool known_type(uint8_t t) { return t >= 1 && t <= static_cast<uint8_t>(Type::kPingAck); }
+
+}  // namespace
+
+Encoded encode(Type type, const Message& m) {
+  Encoded e;
+  std::vector<uint8_t>& b = e.head;
+  b.resize(kHeaderBytes);
+  Writer w(b);
+  std::visit(
+      [&](const auto& msg) {
+        using T = std::decay_t<decltype(msg)>;
+        if (!holds<T>(type)) std::abort();  // a programming error, never input
+        if constexpr (std::is_same_v<T, Hello>) {
+          w.u32(msg.version);
+          w.raw(msg.challenge);
+          w.str(msg.node);
+          w.str(msg.resource);
+        } else if constexpr (std::is_same_v<T, AuthResponse>) {
+          w.bytes(msg.mac);
+        } else if constexpr (std::is_same_v<T, Params>) {
+          w.u8(msg.protocol);
+          w.u8(msg.role);
+          w.u8(msg.disk);
+          w.u8(msg.after_sb[0]);
+          w.u8(msg.after_sb[1]);
+          w.u8(msg.after_sb[2]);
+          w.u32(msg.flags);
+          w.u64(msg.data_bytes);
+          put_uuids(w, msg.uuids);
+          w.u64(msg.bitmap_weight);
+          w.u64(msg.tiebreak);
+        } else if constexpr (std::is_same_v<T, BitmapChunk>) {
+          w.u64(msg.first_bit);
+          w.u64(msg.bit_count);
+          w.u8(msg.last ? 1 : 0);
+          w.bytes(msg.rle);
+        } else if constexpr (std::is_same_v<T, SyncUuid>) {
+          w.u64(msg.uuid);
+        } else if constexpr (std::is_same_v<T, State>) {
+          w.u8(msg.role);
+          w.u8(msg.disk);
+          w.u32(msg.flags);
+        } else if constexpr (std::is_same_v<T, Data>) {
+          w.u64(msg.id);
+          w.u64(msg.offset);
+          w.u32(msg.length);
+          w.u32(msg.epoch);
+          w.u16(msg.dflags);
+          e.payload = msg.payload;
+        } else if constexpr (std::is_same_v<T, BlockAck>) {
+          w.u64(msg.id);
+          w.u64(msg.offset);
+          w.u32(msg.length);
+        } else if constexpr (std::is_same_v<T, Barrier>) {
+          w.u32(msg.epoch);
+        } else if constexpr (std::is_same_v<T, BarrierAck>) {
+          w.u32(msg.epoch);
+          w.u32(msg.writes);
+        } else if constexpr (std::is_same_v<T, RsRequest>) {
+          w.u64(msg.id);
+          w.u64(msg.offset);
+          w.u32(msg.length);
+        } else if constexpr (std::is_same_v<T, RsReply>) {
+          w.u64(msg.id);
+          w.u64(msg.offset);
+          w.u32(msg.length);
+          e.payload = msg.payload;
+        } else if constexpr (std::is_same_v<T, RsNegReply>) {
+          w.u64(msg.id);
+        } else if constexpr (std::is_same_v<T, RsDone>) {
+        } else if constexpr (std::is_same_v<T, UuidSet>) {
+          put_uuids(w, msg.uuids);
+          w.u32(msg.flags);
+        } else if constexpr (std::is_same_v<T, OvReply>) {
+          w.u64(msg.id);
+          w.u64(msg.offset);
+          w.u32(msg.length);
+          w.bytes(msg.digests);
+        } else if constexpr (std::is_same_v<T, OvDone>) {
+          w.u64(msg.out_of_sync_blocks);
+        } else if constexpr (std::is_same_v<T, Ping> || std::is_same_v<T, PingAck>) {
+        }
+      },
+      m);
+  const size_t body = b.size() - kHeaderBytes + (e.payload ? e.payload->size() : 0);
+  if (body > kMaxBodyBytes) std::abort();  // callers split data at kMaxDataBytes
+  for (int i = 0; i < 4; ++i) b[static_cast<size_t>(i)] = static_cast<uint8_t>(kMagic >> (8 * i));
+  b[4] = static_cast<uint8_t>(type);
+  b[5] = 0;
+  b[6] = 0;
+  b[7] = 0;
+  for (int i = 0; i < 4; ++i) b[8 + static_cast<size_t>(i)] = static_cast<uint8_t>(body >> (8 * i));
+  return e;
+}
+
+Result<Message> decode(Type type, std::span<const uint8_t> body) {
+  Reader r(body);
+  auto fail = [&](std::string_view what) -> Result<Message> {
+    return Error{fmt::format("malformed {} message ({} bytes): {}", static_cast<int>(type),
+                             body.size(), what)};
+  };
+  Message out = Ping{};
+  switch (type) {
+    case Type::kHello: {
+      Hello h;
+      h.version = r.u32();
+      r.raw(h.challenge.data(), h.challenge.size());
+      h.node = r.str(255);
+      h.resource = r.str(255);
+      out = std::move(h);
+      break;
+    }
+    case Type::kAuthResponse: {
+      AuthResponse a;
+      a.mac = r.bytes(64);
+      out = std::move(a);
+      break;
+    }
+    case Type::kParams: {
+      Params p;
+      p.protocol = r.u8();
+      p.role = r.u8();
+      p.disk = r.u8();
+      p.after_sb[0] = r.u8();
+      p.after_sb[1] = r.u8();
+      p.after_sb[2] = r.u8();
+      p.flags = r.u32();
+      p.data_bytes = r.u64();
+      p.uuids = get_uuids(r);
+      p.bitmap_weight = r.u64();
+      p.tiebreak = r.u64();
+      if (p.protocol > 2 || p.role > 2 || p.disk > 8) return fail("enum out of range");
+      out = p;
+      break;
+    }
+    case Type::kBitmap: {
+      BitmapChunk c;
+      c.first_bit = r.u64();
+      c.bit_count = r.u64();
+      c.last = r.u8() != 0;
+      c.rle = r.bytes(kMaxBodyBytes);
+      out = std::move(c);
+      break;
+    }
+    case Type::kSyncUuid: out = SyncUuid{r.u64()}; break;
+    case Type::kState: {
+      State s;
+      s.role = r.u8();
+      s.disk = r.u8();
+      s.flags = r.u32();
+      if (s.role > 2 || s.disk > 8) return fail("enum out of range");
+      out = s;
+      break;
+    }
+    case Type::kData: {
+      Data d;
+      d.id = r.u64();
+      d.offset = r.u64();
+      d.length = r.u32();
+      d.epoch = r.u32();
+      d.dflags = r.u16();
+      if (!r.ok()) return fail("truncated");
+      if (d.length == 0 || d.length > kMaxDataBytes || d.length % 512 || d.offset % 512) {
+        return fail(fmt::format("bad length {} or offset {}", d.length, d.offset));
+      }
+      const auto rest = r.rest();
+      if (d.dflags & (kDZeroes | kDTrim)) {
+        if (!rest.empty()) return fail("zeroes/trim carries data");
+      } else {
+        if (rest.size() != d.length) return fail("payload length differs from the header");
+        d.payload = std::make_shared<const std::vector<uint8_t>>(rest.begin(), rest.end());
+      }
+      out = std::move(d);
+      break;
+    }
+    case Type::kRecvAck:
+    case Type::kWriteAck:
+    case Type::kNegAck:
+    case Type::kRsWriteAck: {
+      BlockAck a;
+      a.id = r.u64();
+      a.offset = r.u64();
+      a.length = r.u32();
+      out = a;
+      break;
+    }
+    case Type::kBarrier: out = Barrier{r.u32()}; break;
+    case Type::kBarrierAck: {
+      BarrierAck a;
+      a.epoch = r.u32();
+      a.writes = r.u32();
+      out = a;
+      break;
+    }
+    case Type::kRsRequest:
+    case Type::kOvRequest: {
+      RsRequest q;
+      q.id = r.u64();
+      q.offset = r.u64();
+      q.length = r.u32();
+      if (r.ok() && (q.length == 0 || q.length > kMaxDataBytes || q.length % 4096 ||
+                     q.offset % 4096)) {
+        return fail(fmt::format("bad request length {} or offset {}", q.length, q.offset));
+      }
+      out = q;
+      break;
+    }
+    case Type::kRsReply: {
+      RsReply p;
+      p.id = r.u64();
+      p.offset = r.u64();
+      p.length = r.u32();
+      if (!r.ok()) return fail("truncated");
+      const auto rest = r.rest();
+      if (p.length == 0 || p.length > kMaxDataBytes || rest.size() != p.length ||
+          p.offset % 4096 || p.length % 4096) {
+        return fail("payload length differs from the header or is misaligned");
+      }
+      p.payload = std::make_shared<const std::vector<uint8_t>>(rest.begin(), rest.end());
+      out = std::move(p);
+      break;
+    }
+    case Type::kRsNegReply: out = RsNegReply{r.u64()}; break;
+    case Type::kRsDone: out = RsDone{}; break;
+    case Type::kUuids: {
+      UuidSet u;
+      u.uuids = get_uuids(r);
+      u.flags = r.u32();
+      out = u;
+      break;
+    }
+    case Type::kOvReply: {
+      OvReply o;
+      o.id = r.u64();
+      o.offset = r.u64();
+      o.length = r.u32();
+      o.digests = r.bytes(kMaxBodyBytes);
+      out = std::move(o);
+      break;
+    }
+    case Type::kOvDone: out = OvDone{r.u64()}; break;
+    case Type::kPing: out = Ping{}; break;
+    case Type::kPingAck: out = PingAck{}; break;
+  }
+  if (!r.ok()) return fail("truncated");
+  if (!r.at_end()) return fail("trailing bytes");
+  return out;
+}
+
+void FrameReader::feed(std::span<const uint8_t> bytes) {
+  if (pos_ > 0 && pos_ == buf_.size()) {
+    buf_.clear();
+    pos_ = 0;
+  } else if (pos_ > (1u << 20) && pos_ * 2 > buf_.size()) {
+    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(pos_));
+    pos_ = 0;
+  }
+  buf_.insert(buf_.end(), bytes.begin(), bytes.end());
+}
+
+Result<std::optional<Frame>> FrameReader::next() {
+  const size_t avail = buf_.size() - pos_;
+  if (avail < kHeaderBytes) return std::optional<Frame>{};
+  const uint8_t* h = buf_.data() + pos_;
+  const uint32_t magic = static_cast<uint32_t>(h[0]) | (static_cast<uint32_t>(h[1]) << 8) |
+                         (static_cast<uint32_t>(h[2]) << 16) | (static_cast<uint32_t>(h[3]) << 24);
+  if (magic != kMagic) return Error{fmt::format("bad frame magic 0x{:08x}", magic)};
+  if (!known_type(h[4])) return Error{fmt::format("unknown frame type {}", h[4])};
+  const uint32_t len = static_cast<uint32_t>(h[8]) | (static_cast<uint32_t>(h[9]) << 8) |
+                       (static_cast<uint32_t>(h[10]) << 16) | (static_cast<uint32_t>(h[11]) << 24);
+  if (len > kMaxBodyBytes) return Error{fmt::format("frame body of {} bytes is too long", len)};
+  if (avail < kHeaderBytes + len) return std::optional<Frame>{};
+  const Type type = static_cast<Type>(h[4]);
+  auto m = decode(type, std::span<const uint8_t>(h + kHeaderBytes, len));
+  pos_ += kHeaderBytes + len;
+  if (!m.ok()) return m.error();
+  return std::optional<Frame>(Frame{type, std::move(m).value()});
+}
+
+}  // namespace quorate::replication::wire

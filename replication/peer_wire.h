@@ -1,0 +1,183 @@
+// The peer protocol's messages and their byte form (docs/formats/replication-peer.md).
+//
+// A connection carries frames: a 12-byte header (magic "QRPL", type, flags,
+// body length) and a body. FrameReader cuts a byte stream into frames and
+// rejects anything malformed with a reason; decode() turns a frame into a
+// typed Message or an Error. Nothing here allocates beyond the message it
+// returns, and every length is checked against the bytes present.
+//
+// Value types; not thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/result.h"
+#include "replication/metadata.h"
+
+namespace quorate::replication::wire {
+
+inline constexpr uint32_t kMagic = 0x4c505251;  // "QRPL" little-endian
+inline constexpr size_t kHeaderBytes = 12;
+inline constexpr uint32_t kMaxDataBytes = 1u << 20;  // one data/resync block message
+inline constexpr uint32_t kMaxBodyBytes = kMaxDataBytes + 4096;
+inline constexpr uint32_t kProtocolVersion = 1;
+
+using Bytes = std::shared_ptr<const std::vector<uint8_t>>;
+
+enum class Type : uint8_t {
+  kHello = 1,
+  kAuthResponse = 2,
+  kParams = 3,
+  kBitmap = 4,
+  kSyncUuid = 5,
+  kState = 6,
+  kData = 7,
+  kRecvAck = 8,
+  kWriteAck = 9,
+  kNegAck = 10,
+  kBarrier = 11,
+  kBarrierAck = 12,
+  kRsRequest = 13,
+  kRsReply = 14,
+  kRsNegReply = 15,
+  kRsWriteAck = 16,
+  kRsDone = 17,
+  kUuids = 18,
+  kOvRequest = 19,
+  kOvReply = 20,
+  kOvDone = 21,
+  kPing = 22,
+  kPingAck = 23,
+};
+
+struct Hello {
+  uint32_t version = kProtocolVersion;
+  std::array<uint8_t, 32> challenge{};
+  std::string node;      // sender's host name
+  std::string resource;  // resource name
+};
+struct AuthResponse {
+  std::vector<uint8_t> mac;  // HMAC(shared-secret, the peer's challenge)
+};
+
+// Sent once per connection after authentication: what the sync decision needs.
+struct Params {
+  uint8_t protocol = 2;  // Protocol
+  uint8_t role = 0;      // Role
+  uint8_t disk = 0;      // DiskState
+  uint8_t after_sb[3] = {0, 0, 0};
+  uint32_t flags = 0;    // kP* below
+  uint64_t data_bytes = 0;
+  Uuids uuids;
+  uint64_t bitmap_weight = 0;  // set bits
+  uint64_t tiebreak = 0;       // random per connection; decides symmetric ties
+};
+enum ParamFlag : uint32_t {
+  kPAllowTwoPrimaries = 1u << 0,
+  kPDiscardMyData = 1u << 1,
+  kPCrashedPrimary = 1u << 2,
+  kPVerifySource = 1u << 3,
+  kPConsistent = 1u << 4,
+  kPWasUpToDate = 1u << 5,
+};
+
+struct BitmapChunk {
+  uint64_t first_bit = 0;
+  uint64_t bit_count = 0;
+  bool last = false;
+  std::vector<uint8_t> rle;
+};
+struct SyncUuid { uint64_t uuid = 0; };
+struct State {
+  uint8_t role = 0;
+  uint8_t disk = 0;
+  uint32_t flags = 0;  // 1 = sync paused by this node's user
+};
+
+enum DataFlag : uint16_t { kDFua = 1, kDZeroes = 2, kDTrim = 4 };
+struct Data {
+  uint64_t id = 0;
+  uint64_t offset = 0;
+  uint32_t length = 0;
+  uint32_t epoch = 0;
+  uint16_t dflags = 0;
+  Bytes payload;  // null for zeroes/trim
+};
+struct BlockAck {  // RecvAck, WriteAck, NegAck, RsWriteAck
+  uint64_t id = 0;
+  uint64_t offset = 0;
+  uint32_t length = 0;
+};
+struct Barrier { uint32_t epoch = 0; };
+struct BarrierAck {
+  uint32_t epoch = 0;
+  uint32_t writes = 0;
+};
+struct RsRequest {  // also OvRequest
+  uint64_t id = 0;
+  uint64_t offset = 0;
+  uint32_t length = 0;
+};
+struct RsReply {
+  uint64_t id = 0;
+  uint64_t offset = 0;
+  uint32_t length = 0;
+  Bytes payload;
+};
+struct RsNegReply { uint64_t id = 0; };
+struct RsDone {};
+struct UuidSet { Uuids uuids; uint32_t flags = 0; };
+struct OvReply {
+  uint64_t id = 0;
+  uint64_t offset = 0;
+  uint32_t length = 0;
+  std::vector<uint8_t> digests;  // one per 4 KiB, concatenated
+};
+struct OvDone { uint64_t out_of_sync_blocks = 0; };
+struct Ping {};
+struct PingAck {};
+
+using Message = std::variant<Hello, AuthResponse, Params, BitmapChunk, SyncUuid, State, Data,
+                             BlockAck, Barrier, BarrierAck, RsRequest, RsReply, RsNegReply, RsDone,
+                             UuidSet, OvReply, OvDone, Ping, PingAck>;
+
+// A decoded message with its frame type (BlockAck and RsRequest carry several).
+struct Frame {
+  Type type;
+  Message message;
+};
+
+// Encodes the header and body. For Data and RsReply the payload is not copied:
+// `head` holds header + fixed fields, `payload` the data (may be null).
+struct Encoded {
+  std::vector<uint8_t> head;
+  Bytes payload;
+  size_t size() const { return head.size() + (payload ? payload->size() : 0); }
+};
+Encoded encode(Type type, const Message& m);
+
+// Cuts a byte stream into frames. feed() appends; next() returns the next whole
+// frame, nullopt when more bytes are needed, or an Error (bad magic, unknown
+// type, body too long, malformed body) after which the stream is unusable.
+class FrameReader {
+ public:
+  void feed(std::span<const uint8_t> bytes);
+  Result<std::optional<Frame>> next();
+  size_t buffered() const { return buf_.size() - pos_; }
+
+ private:
+  std::vector<uint8_t> buf_;
+  size_t pos_ = 0;
+};
+
+// Decodes one frame body (without the header).
+Result<Message> decode(Type type, std::span<const uint8_t> body);
+
+}  // namespace quorate::replication::wire

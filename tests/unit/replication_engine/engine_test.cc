@@ -1,0 +1,184 @@
+// Replica on two in-memory nodes (pair.h): the DRBD behaviours operators rely
+// on, end to end through the peer protocol, one scenario per test.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "tests/unit/replication_engine/pair.h"
+
+namespace quorate::replication {
+namespace {
+
+using test::Node;
+using test::Pair;
+
+std::vector<uint8_t> pattern(size_t n, uint8_t seed) {
+  std::vector<uint8_t> v(n);
+  std::mt19937 g(seed);
+  for (auto& b : v) b = static_cast<uint8_t>(g());
+  return v;
+}
+
+ReplicaStatus st(Pair& p, Node& n) { return n.r->status(p.now()); }
+
+// Both nodes up with fresh meta data, connected, `primary --force` on alpha,
+// initial sync finished.
+void initial_sync(Pair& p) {
+  p.create_and_attach(p.a());
+  p.create_and_attach(p.b());
+  ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
+  ASSERT_TRUE(p.b().r->connect(false, p.now()).ok());
+  p.run();
+  ASSERT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+  ASSERT_EQ(st(p, p.a()).disk, DiskState::kInconsistent);
+  ASSERT_EQ(st(p, p.b()).peer_disk, DiskState::kInconsistent);
+  ASSERT_FALSE(p.a().r->primary(false, p.now()).ok());  // Inconsistent needs --force
+  ASSERT_TRUE(p.a().r->primary(true, p.now()).ok());
+  p.run();
+  p.advance(2000);
+  ASSERT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+  ASSERT_EQ(st(p, p.a()).disk, DiskState::kUpToDate);
+  ASSERT_EQ(st(p, p.b()).disk, DiskState::kUpToDate);
+  ASSERT_EQ(st(p, p.a()).role, Role::kPrimary);
+  ASSERT_EQ(st(p, p.b()).peer_role, Role::kPrimary);
+}
+
+TEST(ReplicaEngine, FreshPairIsConnectedInconsistentUntilForcedPrimary) {
+  Pair p;
+  initial_sync(p);
+  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
+  EXPECT_EQ(st(p, p.a()).oos_kib, 0u);
+  EXPECT_EQ(p.a().r->superblock().uuids.current & ~1ull, p.b().r->superblock().uuids.current & ~1ull);
+}
+
+TEST(ReplicaEngine, ProtocolCWriteIsOnThePeerWhenAcknowledged) {
+  Pair p;
+  initial_sync(p);
+  const auto data = pattern(64 * 1024, 1);
+  p.b().hold_disk = true;  // the peer's disk has not finished
+  const uint64_t id = p.write(p.a(), 1 << 20, data);
+  p.run();
+  EXPECT_FALSE(p.a().done.count(id)) << "acknowledged before the peer's disk write";
+  p.b().hold_disk = false;
+  p.run();
+  ASSERT_TRUE(p.a().done.count(id));
+  EXPECT_EQ(p.a().done[id].error, 0);
+  const auto b = p.data_of(p.b());
+  EXPECT_TRUE(std::equal(data.begin(), data.end(), b.begin() + (1 << 20)));
+}
+
+TEST(ReplicaEngine, SecondaryRefusesWritesAndPromotionWhilePeerIsPrimary) {
+  Pair p;
+  initial_sync(p);
+  EXPECT_FALSE(p.b().r->writable());
+  const uint64_t id = p.write(p.b(), 0, pattern(4096, 2));
+  ASSERT_TRUE(p.b().done.count(id));
+  EXPECT_EQ(p.b().done[id].error, EROFS);
+  auto s = p.b().r->primary(false, p.now());
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("Multiple primaries"), std::string::npos);
+}
+
+TEST(ReplicaEngine, DisconnectedWritesResyncOnlyTheChangedBlocks) {
+  Pair p;
+  initial_sync(p);
+  p.link_down();
+  ASSERT_TRUE(p.b().r->disconnect(p.now()).ok());
+  for (int i = 0; i < 10; ++i) p.write(p.a(), uint64_t(i) * 8 * 4096, pattern(4096, uint8_t(10 + i)));
+  p.run();
+  EXPECT_EQ(st(p, p.a()).oos_kib, 40u);
+  const uint64_t sent_before = st(p, p.a()).ns;
+  ASSERT_TRUE(p.b().r->connect(false, p.now()).ok());
+  p.run();
+  p.advance(1000);
+  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+  EXPECT_EQ(st(p, p.b()).disk, DiskState::kUpToDate);
+  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
+  EXPECT_EQ(st(p, p.a()).ns - sent_before, 40u) << "only the 10 changed blocks travel";
+}
+
+TEST(ReplicaEngine, SplitBrainIsDetectedAndRepairedWithDiscardMyData) {
+  Pair p;
+  initial_sync(p);
+  p.link_down();
+  ASSERT_TRUE(p.a().r->disconnect(p.now()).ok());
+  ASSERT_TRUE(p.b().r->primary(false, p.now()).ok());  // the survivor takes over
+  p.write(p.a(), 0, pattern(4096, 20));
+  p.write(p.b(), 8192, pattern(4096, 21));
+  p.run();
+  ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
+  p.run();
+  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kStandAlone);
+  EXPECT_EQ(st(p, p.b()).cstate, ConnState::kStandAlone);
+
+  EXPECT_FALSE(st(p, p.a()).split_brain.empty());
+  EXPECT_NE(std::find(p.a().handlers.begin(), p.a().handlers.end(), "split-brain"), p.a().handlers.end());
+  EXPECT_NE(p.data_of(p.a()), p.data_of(p.b()));
+  // The seed's repair: the victim (alpha here) discards its data.
+  ASSERT_TRUE(p.a().r->secondary(p.now()).ok());
+  ASSERT_TRUE(p.a().r->connect(true, p.now()).ok());
+  ASSERT_TRUE(p.b().r->connect(false, p.now()).ok());
+  p.run();
+  p.advance(1000);
+  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+  EXPECT_EQ(st(p, p.a()).disk, DiskState::kUpToDate);
+  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
+  EXPECT_EQ(st(p, p.a()).nr, 8u) << "bitmap-based: the two changed blocks only";
+}
+
+TEST(ReplicaEngine, CrashedPrimaryResyncsItsActivityLogExtents) {
+  Pair p;
+  initial_sync(p);
+  p.write(p.a(), 5 << 20, pattern(4096, 30));
+  p.run();
+  p.crash(p.a());
+  ASSERT_TRUE(p.b().r->primary(false, p.now()).ok());
+  p.write(p.b(), 9 << 20, pattern(4096, 31));
+  p.run();
+  p.attach(p.a());
+  ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
+  p.run();
+  p.advance(2000);
+  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+  EXPECT_EQ(st(p, p.a()).disk, DiskState::kUpToDate);
+  EXPECT_EQ(st(p, p.a()).role, Role::kSecondary);
+  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
+}
+
+TEST(ReplicaEngine, OnlineVerifyFindsAndNextConnectRepairs) {
+  EngineOptions o;
+  o.verify_alg = "sha256";
+  Pair p(64ULL << 20, o);
+  initial_sync(p);
+  // Corrupt two blocks behind the engine's back on the secondary.
+  p.b().disk.bytes[3 * 4096] ^= 0xff;
+  p.b().disk.bytes[100 * 4096 + 7] ^= 0x01;
+  ASSERT_TRUE(p.a().r->verify(p.now()).ok());
+  p.run();
+  p.advance(2000);
+  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+  EXPECT_EQ(st(p, p.a()).oos_kib, 8u);
+  ASSERT_TRUE(p.a().r->disconnect(p.now()).ok());
+  ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
+  p.run();
+  p.advance(1000);
+  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
+  EXPECT_EQ(st(p, p.a()).oos_kib, 0u);
+}
+
+TEST(ReplicaEngine, WrongSharedSecretGoesStandAlone) {
+  EngineOptions o;
+  o.cram_hmac_alg = "sha256";
+  o.shared_secret = "one";
+  Pair p(64ULL << 20, o);
+  p.create_and_attach(p.a());
+  p.create_and_attach(p.b());
+  ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
+  ASSERT_TRUE(p.b().r->connect(false, p.now()).ok());
+  p.run();
+  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+}
+
+}  // namespace
+}  // namespace quorate::replication
