@@ -590,6 +590,7 @@ class Reader {
         if (Status s = read_resource_body(st, nullptr, &d_.common_settings, &d_.common_vol); !s.ok()) return s;
       } else if (k == "resource") {
         if (!st.has_block || st.words.size() != 2) return err(st.words[0], "expected resource NAME { ... }");
+        if (Status s = no_backticks(st); !s.ok()) return s;
         ResourceDraft r;
         r.name = st.words[1].text;
         r.where = where;
