@@ -1,7 +1,8 @@
-// NbdServer (see nbd_server.h): Boost.Asio glue around NbdServerCodec. One
-// accept coroutine per listener; per connection a reader coroutine (reads
-// while the codec wants input), callback-driven writes of whatever output the
-// codec has, and pump() which hands codec events to the BlockTarget.
+// NbdServer (see nbd_server.h): Boost.Asio glue around NbdServerCodec, with
+// plain completion handlers (no coroutines, so the library also builds with
+// clang for the fuzzers). One accept chain per listener; per connection reads
+// while the codec wants input, writes whatever output the codec has, and
+// pump() hands codec events to the BlockTarget.
 #include "replication/nbd_server.h"
 
 #include <netinet/in.h>
@@ -21,13 +22,9 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wnull-dereference"  // Asio 1.74 false positive, see nbd_server.h
 #include <boost/asio/basic_socket_acceptor.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #pragma GCC diagnostic pop
 #include <fmt/format.h>
@@ -150,7 +147,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
         socket(std::move(sock)),
         peer(std::move(who)),
         codec(state->exports, state->options.limits),
-        wake(socket.get_executor()),
+        read_buf(kReadChunkBytes),
         handshake_timer(socket.get_executor()),
         write_timer(socket.get_executor()) {}
 
@@ -169,33 +166,30 @@ struct Connection : std::enable_shared_from_this<Connection> {
                                     self->state->options.handshake_timeout.count()));
       self->close_socket();
     });
-    asio::co_spawn(socket.get_executor(), reader(self), asio::detached);
-    pump();  // the greeting
+    pump();  // sends the greeting, starts reading
   }
 
-  static asio::awaitable<void> reader(std::shared_ptr<Connection> self) {
-    std::vector<uint8_t> buf(kReadChunkBytes);
-    while (!self->socket_closed && !self->codec.closed()) {
-      error_code ec;
-      if (!self->codec.want_input()) {
-        self->wake.expires_at(asio::steady_timer::time_point::max());
-        co_await self->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        continue;
+  // Reads while the codec wants input; pump() calls it again after each change.
+  void read_more() {
+    if (reading || socket_closed || !codec.want_input()) return;
+    reading = true;
+    auto self = shared_from_this();
+    socket.async_read_some(asio::buffer(read_buf), [self](const error_code& ec, size_t n) {
+      self->reading = false;
+      if (self->socket_closed || self->codec.closed()) {
+        self->pump();
+        return;
       }
-      const size_t n = co_await self->socket.async_read_some(
-          asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
-      if (self->socket_closed || self->codec.closed()) break;
       if (ec) {
         // The client went away (or stop() shut the receive side): answer
         // what is in flight, then close.
         self->codec.shutdown(ec == asio::error::eof ? "client closed the connection"
                                                     : "read failed: " + ec.message());
-        self->pump();
-        break;
+      } else {
+        self->codec.consume(std::span<const uint8_t>(self->read_buf.data(), n));
       }
-      self->codec.consume(std::span<const uint8_t>(buf.data(), n));
       self->pump();
-    }
+    });
   }
 
   void pump() {
@@ -213,7 +207,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
       start_write();
       if (!writing && codec.finished()) close_socket();
     }
-    if (codec.want_input()) wake.cancel();
+    read_more();
     maybe_finish();
   }
 
@@ -343,7 +337,6 @@ struct Connection : std::enable_shared_from_this<Connection> {
     error_code ignored;
     socket.shutdown(generic_stream::socket::shutdown_both, ignored);
     socket.close(ignored);
-    wake.cancel();
     handshake_timer.cancel();
     write_timer.cancel();
     maybe_finish();
@@ -361,7 +354,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
   generic_stream::socket socket;
   std::string peer;
   nbd::NbdServerCodec codec;
-  asio::steady_timer wake;  // a condition variable: cancelled when input is wanted again
+  std::vector<uint8_t> read_buf;
   asio::steady_timer handshake_timer;
   asio::steady_timer write_timer;
   std::vector<uint8_t> write_buf;
@@ -369,6 +362,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
   BlockTarget* target = nullptr;
   ExportStats* stats = nullptr;
   bool in_pump = false;
+  bool reading = false;
   bool writing = false;
   bool socket_closed = false;
   bool finished = false;
@@ -396,17 +390,16 @@ std::string describe_peer(generic_stream::socket& sock, uint64_t number) {
   return fmt::format("client #{}", number);
 }
 
-asio::awaitable<void> accept_loop(std::shared_ptr<State> s, generic_acceptor* acceptor) {
-  while (!s->stopping) {
-    generic_stream::socket sock(s->io);
-    error_code ec;
-    co_await acceptor->async_accept(sock, asio::redirect_error(asio::use_awaitable, ec));
-    if (s->stopping || ec == asio::error::operation_aborted) break;
+void accept_next(std::shared_ptr<State> s, generic_acceptor* acceptor) {
+  if (s->stopping) return;
+  acceptor->async_accept([s, acceptor](const error_code& ec, generic_stream::socket sock) {
+    if (s->stopping || ec == asio::error::operation_aborted) return;
     if (ec) {
+      // Out of descriptors or similar: back off a little instead of spinning.
       s->note("nbd: accept failed: " + ec.message());
-      asio::steady_timer pause(s->io, std::chrono::milliseconds(100));
-      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      continue;
+      auto pause = std::make_shared<asio::steady_timer>(s->io, std::chrono::milliseconds(100));
+      pause->async_wait([s, acceptor, pause](const error_code&) { accept_next(s, acceptor); });
+      return;
     }
     const uint64_t number = s->next_connection++;
     if (s->connections.size() >= s->options.max_connections) {
@@ -414,17 +407,19 @@ asio::awaitable<void> accept_loop(std::shared_ptr<State> s, generic_acceptor* ac
                           s->connections.size()));
       error_code ignored;
       sock.close(ignored);
-      continue;
+    } else {
+      error_code lec;
+      if (acceptor->local_endpoint(lec).data()->sa_family != AF_UNIX) {
+        const int one = 1;
+        (void)setsockopt(sock.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      }
+      std::string who = describe_peer(sock, number);
+      auto c = std::make_shared<Connection>(s, std::move(sock), std::move(who));
+      s->connections.push_back(c);
+      c->start();
     }
-    if (acceptor->local_endpoint(ec).data()->sa_family != AF_UNIX) {
-      const int one = 1;
-      (void)setsockopt(sock.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    }
-    std::string who = describe_peer(sock, number);
-    auto c = std::make_shared<Connection>(s, std::move(sock), std::move(who));
-    s->connections.push_back(c);
-    c->start();
-  }
+    accept_next(s, acceptor);
+  });
 }
 
 }  // namespace
@@ -554,7 +549,7 @@ Status NbdServer::start() {
     }
   }
   s.started = true;
-  for (auto& a : s.acceptors) asio::co_spawn(s.io, accept_loop(state_, a.get()), asio::detached);
+  for (auto& a : s.acceptors) accept_next(state_, a.get());
   return Status::Ok();
 }
 
