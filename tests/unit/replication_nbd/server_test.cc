@@ -273,7 +273,7 @@ TEST_F(NbdServerTest, FioRandrwVerify) {
   start();
   auto r = run({"fio", "--name=nbdverify", "--ioengine=nbd", "--uri=" + uri(), "--rw=randrw",
                 "--bs=4k", "--size=8M", "--iodepth=16", "--verify=crc32c", "--do_verify=1",
-                "--output-format=terse", "--verify_fatal=1"},
+                "--output-format=terse", "--verify_fatal=1", "--verify_state_save=0"},
                120s);
   ASSERT_EQ(r.status, 0) << r.out;
 }
