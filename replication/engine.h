@@ -45,6 +45,7 @@
 #include "common/result.h"
 #include "replication/metadata.h"
 #include "replication/peer_wire.h"
+#include "replication/res_config.h"  // OnIoError, Fencing, ResourceConfig
 #include "replication/states.h"
 #include "replication/sync_decision.h"
 
@@ -52,9 +53,6 @@ namespace quorate::replication {
 
 using Millis = std::chrono::milliseconds;
 using Bytes = wire::Bytes;
-
-enum class OnIoError : uint8_t { kDetach, kPassOn, kCallLocalIoError };
-enum class Fencing : uint8_t { kDontCare, kResourceOnly, kResourceAndStonith };
 
 struct EngineOptions {
   std::string resource;

@@ -12,26 +12,9 @@
 #include <string>
 
 #include "replication/metadata.h"
+#include "replication/res_config.h"  // AfterSb0/1/2
 
 namespace quorate::replication {
-
-enum class AfterSb0 : uint8_t {
-  kDisconnect,
-  kDiscardYoungerPrimary,
-  kDiscardOlderPrimary,
-  kDiscardZeroChanges,
-  kDiscardLeastChanges,
-  kDiscardLocal,
-  kDiscardRemote,
-};
-enum class AfterSb1 : uint8_t {
-  kDisconnect,
-  kConsensus,
-  kDiscardSecondary,
-  kCallPriLostAfterSb,
-  kViolentlyAs0p,
-};
-enum class AfterSb2 : uint8_t { kDisconnect, kCallPriLostAfterSb, kViolentlyAs0p };
 
 struct SbPolicies {
   AfterSb0 pri0 = AfterSb0::kDisconnect;
