@@ -37,9 +37,9 @@ constexpr std::string_view kBuiltVersion = QUORATE_VERSION;
 constexpr std::string_view kBuiltVersion = "unknown";
 #endif
 
-constexpr uint64_t kKibPerBit = 4;            // one bitmap bit covers 4 KiB
+constexpr uint64_t kKibPerBit = 4;                // one bitmap bit covers 4 KiB
 constexpr uint64_t kMegaUnitAboveBits = 1 << 20;  // 4 GiB in 4 KiB bits
-constexpr uint64_t kWindowS = 18;             // DRBD's rolling-mark window
+constexpr uint64_t kWindowS = 18;                 // DRBD's rolling-mark window
 
 uint64_t kib_to_bits(uint64_t kib) { return (kib + kKibPerBit - 1) / kKibPerBit; }
 
@@ -74,11 +74,16 @@ std::string pair(std::string_view a, std::string_view b) { return fmt::format("{
 
 std::string_view write_ordering_name(char wo) {
   switch (wo) {
-    case 'b': return "barrier";
-    case 'f': return "flush";
-    case 'd': return "drain";
-    case 'n': return "none";
-    default: break;
+    case 'b':
+      return "barrier";
+    case 'f':
+      return "flush";
+    case 'd':
+      return "drain";
+    case 'n':
+      return "none";
+    default:
+      break;
   }
   return "unknown";
 }
@@ -158,8 +163,8 @@ std::string render_proc_drbd(const ReplicaList& volumes, const ProcDrbdOptions& 
   const std::string_view version =
       opts.quorate_version.empty() ? kBuiltVersion : std::string_view(opts.quorate_version);
   std::string out = fmt::format("version: 8.4.11-quorate-{} (api:1/proto:86-101)\n", version);
-  out += fmt::format("quorate: quorated {} user-space replication, DRBD 8.4 status layout\n",
-                     version);
+  out +=
+      fmt::format("quorate: quorated {} user-space replication, DRBD 8.4 status layout\n", version);
   int64_t previous = -1;
   for (const auto& s : volumes) {
     if (static_cast<int64_t>(s.minor) != previous + 1) out += '\n';
@@ -242,8 +247,8 @@ std::string render_drbd_status(const ReplicaList& volumes, const StatusOptions& 
       if (show_volume) out += fmt::format("volume:{} ", v->volume);
       out += fmt::format("replication:{} peer-disk:{}", replication::replication_name9(v->cstate),
                          name(v->peer_disk));
-      const bool running = v->sync.has_value() &&
-                           (shows_progress(v->cstate) || is_paused_sync(v->cstate));
+      const bool running =
+          v->sync.has_value() && (shows_progress(v->cstate) || is_paused_sync(v->cstate));
       if (running) {
         const auto& p = *v->sync;
         const double done =
@@ -321,12 +326,18 @@ nlohmann::json replica_status_json(const ReplicaStatus& s) {
                 {"paused_by_user", s.paused_by_user},
                 {"paused_by_peer", s.paused_by_peer}};
   j["size_kib"] = s.size_kib;
-  j["counters"] = {{"sent_kib", s.ns},        {"received_kib", s.nr},
-                   {"written_kib", s.dw},     {"read_kib", s.dr},
-                   {"al_writes", s.al},       {"bm_writes", s.bm},
-                   {"lower_pending", s.lo},   {"pending", s.pe},
-                   {"unacked", s.ua},         {"upper_pending", s.ap},
-                   {"epochs", s.ep},          {"write_ordering", write_ordering_name(s.wo)},
+  j["counters"] = {{"sent_kib", s.ns},
+                   {"received_kib", s.nr},
+                   {"written_kib", s.dw},
+                   {"read_kib", s.dr},
+                   {"al_writes", s.al},
+                   {"bm_writes", s.bm},
+                   {"lower_pending", s.lo},
+                   {"pending", s.pe},
+                   {"unacked", s.ua},
+                   {"upper_pending", s.ap},
+                   {"epochs", s.ep},
+                   {"write_ordering", write_ordering_name(s.wo)},
                    {"out_of_sync_kib", s.oos_kib}};
   const bool running = s.sync.has_value() && (shows_progress(s.cstate) || is_paused_sync(s.cstate));
   if (running) {
@@ -338,15 +349,16 @@ nlohmann::json replica_status_json(const ReplicaStatus& s) {
                  {"done_permille", permille_done(p)},
                  {"rate_kib_s", p.rate_kib_s},
                  {"avg_kib_s", p.avg_kib_s},
-                 {"want_kib_s", shows_want(s.cstate) ? nlohmann::json(p.want_kib_s)
-                                                     : nlohmann::json(nullptr)},
+                 {"want_kib_s",
+                  shows_want(s.cstate) ? nlohmann::json(p.want_kib_s) : nlohmann::json(nullptr)},
                  {"eta_s", sync_eta_s(p)},
                  {"stalled", p.stalled},
                  {"paused", is_paused_sync(s.cstate)}};
   } else {
     j["sync"] = nullptr;
   }
-  j["split_brain"] = s.split_brain.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.split_brain);
+  j["split_brain"] =
+      s.split_brain.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.split_brain);
   return j;
 }
 

@@ -77,8 +77,8 @@ Status check_mountpoint(const std::string& mountpoint) {
   }
   ::closedir(dir);
   if (!first.empty()) {
-    return Error{fmt::format("fuse export: mountpoint {} is not empty (it holds '{}')", mountpoint,
-                             first)};
+    return Error{
+        fmt::format("fuse export: mountpoint {} is not empty (it holds '{}')", mountpoint, first)};
   }
   return Status::Ok();
 }
@@ -302,9 +302,9 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   }
   const bool for_writing = (fi->flags & O_ACCMODE) != O_RDONLY;
   fuse_file_info answer_fi = *fi;
-  answer_fi.direct_io = 1;   // every read and write reaches us (see the header)
+  answer_fi.direct_io = 1;  // every read and write reaches us (see the header)
   answer_fi.keep_cache = 0;
-  answer_fi.noflush = 1;     // close() needs no FLUSH: nothing is buffered
+  answer_fi.noflush = 1;  // close() needs no FLUSH: nothing is buffered
   s->submit(req, [req, for_writing, answer_fi](std::shared_ptr<Shared> self) {
     if (for_writing && !self->target.writable()) {
       self->refuse_write("open for writing");
@@ -333,14 +333,16 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_i
   const auto length = static_cast<uint32_t>(std::min<uint64_t>(size, s->size_bytes - offset));
   s->submit(req, [req, offset, length](std::shared_ptr<Shared> self) {
     Shared* sp = self.get();
-    sp->target.read(offset, length,
-                    [self = std::move(self), req](int error, std::span<const uint8_t> data) {
-                      if (error != 0) {
-                        self->answer_err(req, error);
-                        return;
-                      }
-                      self->answer(req, [&] { fuse_reply_buf(req, reinterpret_cast<const char*>(data.data()), data.size()); });
-                    });
+    sp->target.read(
+        offset, length, [self = std::move(self), req](int error, std::span<const uint8_t> data) {
+          if (error != 0) {
+            self->answer_err(req, error);
+            return;
+          }
+          self->answer(req, [&] {
+            fuse_reply_buf(req, reinterpret_cast<const char*>(data.data()), data.size());
+          });
+        });
   });
 }
 
@@ -479,7 +481,8 @@ void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fil
     fuse_ino_t ino;
     mode_t mode;
   };
-  const Entry entries[] = {{".", kRootIno, S_IFDIR}, {"..", kRootIno, S_IFDIR},
+  const Entry entries[] = {{".", kRootIno, S_IFDIR},
+                           {"..", kRootIno, S_IFDIR},
                            {s->file_name.c_str(), kFileIno, S_IFREG}};
   std::vector<char> out(size);
   size_t used = 0;
@@ -487,8 +490,8 @@ void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fil
     struct stat st {};
     st.st_ino = entries[i].ino;
     st.st_mode = entries[i].mode;
-    const size_t need = fuse_add_direntry(req, out.data() + used, size - used, entries[i].name,
-                                          &st, i + 1);
+    const size_t need =
+        fuse_add_direntry(req, out.data() + used, size - used, entries[i].name, &st, i + 1);
     if (need > size - used) break;
     used += need;
   }
@@ -634,8 +637,8 @@ Result<std::unique_ptr<FuseExport>> FuseExport::start(boost::asio::io_context& i
                              fs_options)};
   }
   if (fuse_session_mount(shared->session, mountpoint.c_str()) != 0) {
-    return Error{fmt::format("fuse export: mounting {} failed (libfuse printed why on stderr)",
-                             mountpoint)};
+    return Error{
+        fmt::format("fuse export: mounting {} failed (libfuse printed why on stderr)", mountpoint)};
   }
   shared->mounted = true;
 

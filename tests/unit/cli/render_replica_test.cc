@@ -329,8 +329,7 @@ TEST(RenderReplica, DrbdStatusGolden) {
   StatusOptions both;
   both.verbose = true;
   both.statistics = true;
-  expect_golden("replica-status-verbose-statistics.txt",
-                render_drbd_status(status_sample(), both));
+  expect_golden("replica-status-verbose-statistics.txt", render_drbd_status(status_sample(), both));
 }
 
 TEST(RenderReplica, JsonKeysAndValues) {

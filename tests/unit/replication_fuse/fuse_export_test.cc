@@ -2,6 +2,8 @@
 // pread/pwrite, fsync → flush, EROFS on a read-only target, fallocate, the
 // in-flight bound, stop with I/O in flight, and losetup + mkfs.ext4 + mount on
 // the exported file. Needs root, /dev/fuse and losetup (skipped otherwise).
+#include "replication/fuse_export.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/falloc.h>
@@ -25,7 +27,6 @@
 #include <thread>
 #include <vector>
 
-#include "replication/fuse_export.h"
 #include "temp_file_target.h"
 
 namespace quorate::replication {
@@ -125,8 +126,8 @@ class LoopDevice {
   LoopDevice(const LoopDevice&) = delete;
   LoopDevice& operator=(const LoopDevice&) = delete;
   CommandResult attach(const std::string& file, bool direct_io) {
-    CommandResult r = run(std::string("losetup ") + (direct_io ? "--direct-io=on " : "") +
-                          "-f --show " + file);
+    CommandResult r =
+        run(std::string("losetup ") + (direct_io ? "--direct-io=on " : "") + "-f --show " + file);
     if (r.status == 0) {
       device_ = r.output.substr(0, r.output.find('\n'));
     }
@@ -261,10 +262,8 @@ TEST_F(FuseExportTest, PreadPwriteReachTheTargetByteExact) {
     size_t length;
   };
   // Aligned, unaligned, larger than one FUSE request, and the last bytes.
-  const std::vector<Piece> pieces = {{0, 4096},
-                                     {4096 * 3 + 17, 1000},
-                                     {1 << 20, 3 << 20},
-                                     {kVolumeBytes - 512, 512}};
+  const std::vector<Piece> pieces = {
+      {0, 4096}, {4096 * 3 + 17, 1000}, {1 << 20, 3 << 20}, {kVolumeBytes - 512, 512}};
   uint32_t seed = 1;
   for (const auto& p : pieces) {
     const auto data = pattern_bytes(p.length, seed++);
@@ -451,6 +450,9 @@ TEST_F(FuseExportTest, StopIsIdempotentAndUnmounts) {
   exp_.reset();
   start_export();
   EXPECT_TRUE(fs::exists(file_));
+  // stop() on the io_context's own thread (the owner's usual place).
+  io_->on_io([&] { exp_->stop(); });
+  EXPECT_FALSE(fs::exists(file_));
 }
 
 TEST_F(FuseExportTest, InFlightRequestsAreBounded) {
@@ -477,7 +479,10 @@ TEST_F(FuseExportTest, InFlightRequestsAreBounded) {
     io_->on_io([&] { target_->release_held(); });
     return done.load() == kReaders;
   });
-  io_->on_io([&] { target_->hold(false); target_->release_held(); });
+  io_->on_io([&] {
+    target_->hold(false);
+    target_->release_held();
+  });
   for (auto& t : readers) t.join();
   EXPECT_TRUE(all);
   EXPECT_EQ(done.load(), kReaders);
@@ -508,7 +513,10 @@ TEST_F(FuseExportTest, StopWithIoInFlightDoesNotCrash) {
   EXPECT_NE(write_errno.load(), 0);
   // The held completion runs after the export is gone.
   exp_.reset();
-  io_->on_io([&] { target_->hold(false); target_->release_held(); });
+  io_->on_io([&] {
+    target_->hold(false);
+    target_->release_held();
+  });
   EXPECT_TRUE(poll_until([&] { return fs::is_empty(mnt_); }));
 }
 
@@ -534,6 +542,14 @@ TEST_P(FuseLoopTest, LosetupMkfsMountWriteAndCheck) {
     CommandResult r = loop.attach(file_, direct_io);
     ASSERT_EQ(r.status, 0) << r.output;
     ASSERT_FALSE(loop.device().empty());
+    // Whether the loop driver took direct I/O on the FUSE file (informational:
+    // with FOPEN_DIRECT_IO both modes reach the target before completing).
+    const std::string dev_name = loop.device().substr(loop.device().rfind('/') + 1);
+    std::ifstream dio_file("/sys/block/" + dev_name + "/loop/dio");
+    std::string dio;
+    std::getline(dio_file, dio);
+    RecordProperty("loop_dio", dio);
+    if (direct_io) std::printf("loop direct I/O on %s: %s\n", loop.device().c_str(), dio.c_str());
     r = run("mkfs.ext4 -q -F " + loop.device());
     ASSERT_EQ(r.status, 0) << r.output;
     MountGuard mount;
@@ -561,14 +577,16 @@ TEST_P(FuseLoopTest, LosetupMkfsMountWriteAndCheck) {
     r = run("debugfs -R 'dump /f" + std::to_string(i) + " " + out + "' " + backing_);
     ASSERT_EQ(r.status, 0) << r.output;
     std::ifstream in(out, std::ios::binary);
-    std::vector<uint8_t> got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<uint8_t> got((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
     EXPECT_EQ(got, contents[i]) << "f" << i;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(DirectIo, FuseLoopTest, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& param_info) {
-                           return param_info.param ? std::string("DirectIoOn") : std::string("Buffered");
+                           return param_info.param ? std::string("DirectIoOn")
+                                                   : std::string("Buffered");
                          });
 
 }  // namespace

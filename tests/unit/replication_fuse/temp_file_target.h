@@ -88,7 +88,9 @@ class TempFileTarget final : public BlockTarget {
     if (!writable_) return done(EROFS);
     if (!in_range(offset, length)) return done(EINVAL);
     const int err = ::fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                                static_cast<off_t>(offset), length) == 0 ? 0 : EIO;
+                                static_cast<off_t>(offset), length) == 0
+                        ? 0
+                        : EIO;
     ++trims;
     complete([done = std::move(done), err] { done(err); });
   }
@@ -96,7 +98,9 @@ class TempFileTarget final : public BlockTarget {
     if (!writable_) return done(EROFS);
     if (!in_range(offset, length)) return done(EINVAL);
     const int err = ::fallocate(fd_, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
-                                static_cast<off_t>(offset), length) == 0 ? 0 : EIO;
+                                static_cast<off_t>(offset), length) == 0
+                        ? 0
+                        : EIO;
     ++zeroes;
     complete([done = std::move(done), err] { done(err); });
   }
