@@ -583,6 +583,23 @@ TEST_P(FuseLoopTest, LosetupMkfsMountWriteAndCheck) {
   }
 }
 
+// stop() while a loop device still holds the file: the mount is detached
+// lazily, the connection aborted, and the device's I/O fails instead of
+// hanging; detaching it afterwards works.
+TEST_F(FuseLoopTest, StopWithLoopDeviceStillAttached) {
+  start_export();
+  LoopDevice loop;
+  CommandResult r = loop.attach(file_, true);
+  ASSERT_EQ(r.status, 0) << r.output;
+  r = run("dd if=" + loop.device() + " of=/dev/null bs=4096 count=1 iflag=direct");
+  ASSERT_EQ(r.status, 0) << r.output;
+  exp_->stop();
+  r = run("dd if=" + loop.device() + " of=/dev/null bs=4096 count=1 skip=7 iflag=direct");
+  EXPECT_NE(r.status, 0) << r.output;
+  loop.detach();
+  EXPECT_TRUE(poll_until([&] { return fs::is_empty(mnt_); }));
+}
+
 INSTANTIATE_TEST_SUITE_P(DirectIo, FuseLoopTest, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& param_info) {
                            return param_info.param ? std::string("DirectIoOn")
