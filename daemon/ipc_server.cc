@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -68,6 +69,7 @@ bool is_mutating(const ipc::Request& request) {
     case ipc::Request::kSetExpectedVotes:
     case ipc::Request::kSetVotes:
     case ipc::Request::kLeave:
+    case ipc::Request::kReplicaCommand:
       return true;
     default:
       return false;
@@ -260,7 +262,38 @@ asio::awaitable<void> session(std::shared_ptr<State> s, std::shared_ptr<Connecti
         open = false;
         break;
       }
-      const std::string frame = frame_response(answer(*s, c->caller, request));
+      ipc::Response response;
+      bool deferred = false;
+      if (s->options.deferred && (!is_mutating(request) || c->caller.may_change)) {
+        // The reply may come at once or later; wait on a timer the reply cancels.
+        auto result = std::make_shared<std::optional<ipc::Response>>();
+        auto wake = std::make_shared<asio::steady_timer>(s->io, asio::steady_timer::time_point::max());
+        bool took = false;
+        try {
+          took = s->options.deferred(request, c->caller, [result, wake](ipc::Response r) {
+            *result = std::move(r);
+            wake->cancel();
+          });
+        } catch (const std::exception& e) {
+          took = true;
+          ipc::Response r;
+          r.set_error(std::string("internal error: ") + e.what());
+          *result = std::move(r);
+        }
+        if (took) {
+          deferred = true;
+          ++s->stats.requests;
+          while (!result->has_value()) {
+            c->deadline = Clock::time_point::max();  // the work, not the client, is slow
+            error_code wait_ec;
+            co_await wake->async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
+          }
+          response = std::move(**result);
+          response.set_id(request.id());
+        }
+      }
+      if (!deferred) response = answer(*s, c->caller, request);
+      const std::string frame = frame_response(response);
       c->deadline = Clock::now() + s->options.idle_timeout;
       c->writing = true;
       error_code ec;

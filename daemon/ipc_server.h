@@ -63,6 +63,12 @@ struct Caller {
 };
 
 using IpcHandler = std::function<ipc::Response(const ipc::Request&, const Caller&)>;
+// Optional, for requests whose answer needs further I/O (drbdadm down waits
+// for the meta data to reach the disk): returns true when it took the request
+// and will call `reply` exactly once, later, on the io_context thread. The
+// connection answers nothing else meanwhile (answers stay in order).
+using IpcReply = std::function<void(ipc::Response)>;
+using IpcDeferredHandler = std::function<bool(const ipc::Request&, const Caller&, IpcReply reply)>;
 
 struct IpcServerOptions {
   std::string socket_path;                         // e.g. RUN_DIR/quorated.sock
@@ -74,6 +80,7 @@ struct IpcServerOptions {
   // (timeout, malformed frame, unparsable request, accept failure). quorated
   // points it at its logger.
   std::function<void(const std::string&)> on_event;
+  IpcDeferredHandler deferred;  // tried before the plain handler when set
 };
 
 struct IpcServerStats {

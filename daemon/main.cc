@@ -46,6 +46,7 @@ struct Args {
   std::optional<std::string> node;
   std::string state_dir = "/var/lib/quorate";
   std::string run_dir = "/run/quorate";
+  std::optional<std::string> replication_dir;
   bool foreground = false;
   bool check = false;
   bool debug = false;
@@ -153,6 +154,13 @@ int run(Args args) {
   options.authkey = std::move(authkey);
   options.incarnation = *incarnation;
   options.ring_seq = *ring_seq;
+  options.node_name = entry->name.empty() ? entry->ring0_addr : entry->name;
+  options.replication_dir = args.replication_dir
+                                ? absolute_path(*args.replication_dir)
+                                : (std::filesystem::path(absolute_path(args.config)).parent_path() / "replication.d").string();
+  for (const auto& n : options.config.nodes) {
+    if (!n.name.empty()) options.node_addresses[n.name] = n.ring0_addr;
+  }
   if (background) options.on_ready = [&background] { background->ready(); };
 
   boost::asio::io_context io(1);
@@ -178,6 +186,8 @@ int main(int argc, char** argv) {
     app.add_option("--state-dir", args.state_dir, "persistent state (default /var/lib/quorate)");
     app.add_option("--run-dir", args.run_dir,
                    "runtime files and IPC socket (default /run/quorate)");
+    app.add_option("--replication-dir", args.replication_dir,
+                   "replicated-volume resource files (default: replication.d beside the cluster file)");
     app.add_flag("--foreground,-f", args.foreground, "do not fork to the background");
     app.add_flag("--check,-t", args.check, "check the cluster file, print the effective values");
     app.add_flag("--debug,-d", args.debug, "log at debug level");

@@ -20,6 +20,7 @@
 
 #include "common/crypto.h"
 #include "daemon/ipc_server.h"
+#include "daemon/replication_service.h"
 #include "daemon/logging.h"
 #include "daemon/state_files.h"
 #include "membership/node.h"
@@ -157,6 +158,7 @@ class Runtime::Impl {
   asio::steady_timer backoff_;
   asio::signal_set signals_;
   std::unique_ptr<IpcServer> ipc_;
+  std::unique_ptr<ReplicationService> replication_;
   std::vector<char> rx_buf_;
   udp::endpoint rx_from_;
 
@@ -218,8 +220,31 @@ Status Runtime::Impl::start() {
   log_.info("[TOTEM ] Initializing transport (UDP/IP Unicast) on {}:{}",
             self_ep->second.address().to_string(), self_ep->second.port());
 
+  ReplicationServiceOptions ro;
+  ro.config_dir = opt_.replication_dir;
+  ro.node_name = opt_.node_name;
+  ro.run_dir = opt_.run_dir;
+  ro.fuse_export = opt_.fuse_export;
+  ro.address_of = [addrs = opt_.node_addresses](const std::string& name) -> std::optional<std::string> {
+    auto it = addrs.find(name);
+    if (it == addrs.end()) return std::nullopt;
+    return it->second;
+  };
+  replication_ = std::make_unique<ReplicationService>(io_, std::move(ro), log_);
+
   IpcServerOptions ipc_options;
   ipc_options.socket_path = opt_.run_dir + "/quorated.sock";
+  ipc_options.deferred = [this](const ipc::Request& r, const Caller&, IpcReply reply) {
+    if (r.body_case() != ipc::Request::kReplicaCommand) return false;
+    if (stopping_ || !replication_) {
+      ipc::Response resp;
+      resp.set_error("quorated is shutting down");
+      reply(std::move(resp));
+      return true;
+    }
+    replication_->command(r.replica_command(), std::move(reply));
+    return true;
+  };
   ipc_options.on_event = [this](const std::string& what) { log_.warn("[IPC   ] {}", what); };
   ipc_ = std::make_unique<IpcServer>(
       io_, std::move(ipc_options),
@@ -263,6 +288,11 @@ void Runtime::Impl::shutdown(const std::string& why, int code, bool leave) {
   backoff_.cancel();
   signals_.cancel(ignored);
   socket_.close(ignored);
+  if (replication_ && replication_->volumes_up() > 0) {
+    // Volumes go down cleanly (bitmap and superblock on disk) before
+    // io_context::run() can return.
+    replication_->shutdown([this] { log_.info("[MAIN  ] replicated volumes are down"); });
+  }
   log_.info("[MAIN  ] quorated stopped");
   log_.flush();
 }
@@ -388,6 +418,12 @@ ipc::Response Runtime::Impl::on_ipc(const ipc::Request& request, const Caller& c
       asio::post(io_, [this, why] { shutdown(why, 0, true); });
       break;
     }
+    case ipc::Request::kReplicaStatus:
+      response = replication_->status(request.replica_status());
+      break;
+    case ipc::Request::kReplicaCommand:  // answered by the deferred handler
+      response.set_error("internal error: replica command on the plain path");
+      break;
     case ipc::Request::BODY_NOT_SET:
       response.set_error("empty request");
       break;

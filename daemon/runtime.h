@@ -53,6 +53,13 @@ struct RuntimeOptions {
   // Called once the IPC socket serves (after sd_notify READY=1): lets a
   // daemonising parent exit.
   std::function<void()> on_ready;
+  // Replicated volumes: the resource files' directory, this node's name as
+  // the files' `on NAME` sections spell it, and the nodelist's addresses by
+  // name (for resource files without `address`).
+  std::string replication_dir;
+  std::string node_name;
+  std::map<std::string, std::string> node_addresses;
+  bool fuse_export = true;
 };
 
 class Runtime {

@@ -490,6 +490,8 @@ void Replica::submit(AppRequest request, Millis now) {
     if (request.op == Op::kWrite && (!request.data || request.data->size() != request.length)) {
       return fail(EINVAL);
     }
+    // One replicated write travels in one message; callers split larger ones.
+    if (request.op != Op::kRead && request.length > wire::kMaxDataBytes) return fail(EINVAL);
   }
   if (request.op == Op::kRead) {
     if (m.role != Role::kPrimary && !m.opt.allow_two_primaries && m.disk != DiskState::kUpToDate) {

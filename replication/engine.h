@@ -93,7 +93,8 @@ struct AttachState {
   Bitmap bitmap;
 };
 
-// Requests from the volume's users (exports).
+// Requests from the volume's users (exports). Writes, trims and zeroes are
+// at most wire::kMaxDataBytes (1 MiB) each; 512-byte aligned.
 struct AppRequest {
   enum class Op : uint8_t { kRead, kWrite, kFlush, kTrim, kWriteZeroes };
   uint64_t id = 0;  // the caller's; echoed in AppDone

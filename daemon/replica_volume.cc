@@ -1,0 +1,659 @@
+#include "daemon/replica_volume.h"
+
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <random>
+#include <thread>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
+#pragma GCC diagnostic pop
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "replication/engine.h"
+#include "replication/fuse_export.h"
+#include "replication/nbd_server.h"
+#include "replication/volume_files.h"
+
+namespace quorate::daemon {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+using replication::Millis;
+namespace rep = quorate::replication;
+namespace out = quorate::replication::out;
+
+namespace {
+
+Millis steady_ms() {
+  return std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now().time_since_epoch());
+}
+
+int full_pread(int fd, uint8_t* buf, size_t len, uint64_t off) {
+  size_t done = 0;
+  while (done < len) {
+    const ssize_t n = ::pread(fd, buf + done, len - done, static_cast<off_t>(off + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) {
+      std::memset(buf + done, 0, len - done);
+      return 0;
+    }
+    done += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+int full_pwrite(int fd, const uint8_t* buf, size_t len, uint64_t off) {
+  size_t done = 0;
+  while (done < len) {
+    const ssize_t n = ::pwrite(fd, buf + done, len - done, static_cast<off_t>(off + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    done += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+int zero_range(int fd, uint64_t off, uint32_t len, bool punch) {
+  const int mode = punch ? (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) : FALLOC_FL_ZERO_RANGE;
+  if (::fallocate(fd, mode, static_cast<off_t>(off), len) == 0) return 0;
+  std::vector<uint8_t> zeroes(std::min<uint32_t>(len, 1u << 20), 0);
+  for (uint64_t done = 0; done < len;) {
+    const size_t n = std::min<uint64_t>(zeroes.size(), len - done);
+    if (int e = full_pwrite(fd, zeroes.data(), n, off + done)) return e;
+    done += n;
+  }
+  return 0;
+}
+
+}  // namespace
+
+class ReplicaVolume::Impl {
+ public:
+  Impl(asio::io_context& io, spdlog::logger& log) : io_(io), log_(log), timer_(io), acceptor_(io), dial_timer_(io) {}
+
+  asio::io_context& io_;
+  spdlog::logger& log_;
+  rep::ResourceConfig res_;
+  rep::HostConfig self_, peer_;
+  ReplicaVolumeOptions opt_;
+  std::unique_ptr<rep::Replica> engine_;
+  int data_fd_ = -1;
+  int meta_fd_ = -1;
+  uint64_t meta_base_ = 0;  // internal: 0 (offsets are absolute on the one device)
+  std::unique_ptr<asio::thread_pool> pool_;
+  asio::steady_timer timer_;
+  Millis armed_{Millis::max()};
+  ReplicaVolume* outer_ = nullptr;
+
+  // Peer link.
+  tcp::acceptor acceptor_;
+  asio::steady_timer dial_timer_;
+  std::shared_ptr<tcp::socket> sock_;
+  uint64_t conn_gen_ = 0;
+  std::deque<out::Send> sendq_;
+  bool writing_ = false;
+  bool closing_ = false;
+  std::vector<uint8_t> rxbuf_ = std::vector<uint8_t>(256 * 1024);
+  bool dialing_ = false;
+
+  // Users.
+  uint64_t next_app_ = 1;
+  std::map<uint64_t, std::function<void(int, rep::Bytes)>> app_;
+
+  // Exports.
+  rep::ExportRegistry registry_;
+  std::unique_ptr<rep::NbdServer> nbd_;
+  std::unique_ptr<rep::FuseExport> fuse_;
+  std::string nbd_path_;
+
+  // Shutdown.
+  std::function<void(Status)> down_done_;
+  bool destroyed_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+
+  bool dialer() const { return self_.name < peer_.name; }
+
+  void drive() {
+    if (!engine_) return;
+    for (auto& o : engine_->take_outputs()) {
+      if (auto* s = std::get_if<out::Send>(&o)) {
+        if (sock_ && !closing_) {
+          sendq_.push_back(std::move(*s));
+          pump_send();
+        }
+      } else if (auto* d = std::get_if<out::DiskIo>(&o)) {
+        disk(std::move(*d));
+      } else if (auto* a = std::get_if<out::AppDone>(&o)) {
+        auto it = app_.find(a->id);
+        if (it != app_.end()) {
+          auto cb = std::move(it->second);
+          app_.erase(it);
+          cb(a->error, std::move(a->data));
+        }
+      } else if (auto* c = std::get_if<out::Close>(&o)) {
+        close_link(c->reason);
+      } else if (auto* e = std::get_if<out::Event>(&o)) {
+        switch (e->level) {
+          case out::Event::Level::kInfo: log_.info("[REPL  ] {}", e->text); break;
+          case out::Event::Level::kWarning: log_.warn("[REPL  ] {}", e->text); break;
+          case out::Event::Level::kError: log_.error("[REPL  ] {}", e->text); break;
+        }
+      } else if (auto* h = std::get_if<out::Handler>(&o)) {
+        run_handler(h->name);
+      }
+    }
+    if (engine_->wants_connection() && !sock_) want_link();
+    if (down_done_ && engine_->down_complete()) {
+      auto done = std::move(down_done_);
+      down_done_ = nullptr;
+      done(Status::Ok());
+    }
+    arm_timer();
+  }
+
+  void arm_timer() {
+    const Millis next = engine_ ? std::min(engine_->next_deadline(), steady_ms() + Millis{1000}) : Millis::max();
+    if (next == armed_) return;
+    armed_ = next;
+    timer_.expires_at(std::chrono::steady_clock::time_point(next));
+    timer_.async_wait([this, alive = alive_](const error_code& ec) {
+      if (ec || !*alive) return;
+      armed_ = Millis::max();
+      if (engine_) engine_->on_tick(steady_ms());
+      drive();
+    });
+  }
+
+  void run_handler(const std::string& name) {
+    auto it = res_.handlers.find(name);
+    if (it == res_.handlers.end()) {
+      log_.info("[REPL  ] {}: {} (no handler configured)", res_.name, name);
+      return;
+    }
+    log_.warn("[REPL  ] {}: running {} handler: {}", res_.name, name, it->second);
+    const std::string cmd = fmt::format("DRBD_RESOURCE='{}' DRBD_PEER='{}' {}", res_.name, peer_.name, it->second);
+    std::thread([cmd] { (void)std::system(cmd.c_str()); }).detach();
+  }
+
+  // ---- disk --------------------------------------------------------------
+
+  void disk(out::DiskIo io) {
+    const int fd = io.dev == out::DiskIo::Dev::kMeta ? meta_fd_ : data_fd_;
+    const uint64_t base = io.dev == out::DiskIo::Dev::kMeta ? meta_base_ : 0;
+    asio::post(*pool_, [this, alive = alive_, io = std::move(io), fd, base]() mutable {
+      int err = 0;
+      rep::Bytes data;
+      using Op = out::DiskIo::Op;
+      switch (io.op) {
+        case Op::kRead: {
+          auto buf = std::make_shared<std::vector<uint8_t>>(io.length);
+          err = full_pread(fd, buf->data(), io.length, base + io.offset);
+          data = std::move(buf);
+          break;
+        }
+        case Op::kWrite:
+          err = full_pwrite(fd, io.data->data(), io.length, base + io.offset);
+          if (!err && (io.fua || io.dev == out::DiskIo::Dev::kMeta) && ::fdatasync(fd) != 0) err = errno;
+          break;
+        case Op::kFlush:
+          if (::fdatasync(fd) != 0) err = errno;
+          break;
+        case Op::kTrim:
+        case Op::kWriteZeroes:
+          err = zero_range(fd, base + io.offset, io.length, io.op == Op::kTrim);
+          if (!err && io.fua && ::fdatasync(fd) != 0) err = errno;
+          break;
+      }
+      asio::post(io_, [this, alive, id = io.id, err, data = std::move(data)]() mutable {
+        if (!*alive || !engine_) return;
+        engine_->on_disk_done(id, err, std::move(data), steady_ms());
+        drive();
+      });
+    });
+  }
+
+  // ---- peer link ---------------------------------------------------------
+
+  tcp::endpoint endpoint_of(const rep::HostConfig& h) {
+    error_code ec;
+    auto addr = asio::ip::make_address(h.address, ec);
+    return tcp::endpoint(ec ? asio::ip::address_v4::any() : addr, h.port);
+  }
+
+  Status listen() {
+    error_code ec;
+    const auto ep = endpoint_of(self_);
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(ep, ec);
+    if (!ec) acceptor_.listen(4, ec);
+    if (ec) {
+      return Error{fmt::format("{}: cannot listen on {}:{} for the peer: {}", res_.name, self_.address,
+                               self_.port, ec.message())};
+    }
+    accept_next();
+    return Status::Ok();
+  }
+
+  void accept_next() {
+    auto s = std::make_shared<tcp::socket>(io_);
+    acceptor_.async_accept(*s, [this, s, alive = alive_](const error_code& ec) {
+      if (!*alive || ec == asio::error::operation_aborted) return;
+      if (!ec) {
+        if (!sock_ && engine_ && engine_->wants_connection() && !dialer()) {
+          adopt(s);
+        } else {
+          error_code ignored;
+          s->close(ignored);
+        }
+      }
+      accept_next();
+    });
+  }
+
+  void want_link() {
+    if (!dialer() || dialing_ || sock_) return;
+    dialing_ = true;
+    auto s = std::make_shared<tcp::socket>(io_);
+    s->async_connect(endpoint_of(peer_), [this, s, alive = alive_](const error_code& ec) {
+      if (!*alive) return;
+      if (!ec && !sock_ && engine_ && engine_->wants_connection()) {
+        dialing_ = false;
+        adopt(s);
+        return;
+      }
+      // Retry after connect-int.
+      dial_timer_.expires_after(std::chrono::seconds(std::max<uint32_t>(1, res_.net.connect_int_s)));
+      dial_timer_.async_wait([this, alive](const error_code& e) {
+        if (e || !*alive) return;
+        dialing_ = false;
+        if (engine_ && engine_->wants_connection() && !sock_) want_link();
+      });
+    });
+  }
+
+  void adopt(std::shared_ptr<tcp::socket> s) {
+    error_code ignored;
+    s->set_option(tcp::no_delay(true), ignored);
+    sock_ = std::move(s);
+    closing_ = false;
+    writing_ = false;
+    sendq_.clear();
+    ++conn_gen_;
+    log_.info("[REPL  ] {}: connection with {} established", res_.name, peer_.name);
+    engine_->on_transport_up(steady_ms());
+    read_next();
+    drive();
+  }
+
+  void read_next() {
+    auto s = sock_;
+    const uint64_t gen = conn_gen_;
+    s->async_read_some(asio::buffer(rxbuf_), [this, s, gen, alive = alive_](const error_code& ec, size_t n) {
+      if (!*alive || gen != conn_gen_ || !engine_) return;
+      if (ec) {
+        link_lost(ec == asio::error::eof ? rep::ConnState::kBrokenPipe : rep::ConnState::kNetworkFailure);
+        return;
+      }
+      if (!closing_) engine_->on_receive(std::span<const uint8_t>(rxbuf_.data(), n), steady_ms());
+      drive();
+      if (sock_ && gen == conn_gen_) read_next();
+    });
+  }
+
+  void pump_send() {
+    if (writing_ || sendq_.empty() || !sock_) {
+      if (closing_ && !writing_ && sendq_.empty()) finish_close();
+      return;
+    }
+    writing_ = true;
+    auto s = sock_;
+    const uint64_t gen = conn_gen_;
+    out::Send& front = sendq_.front();
+    std::vector<asio::const_buffer> bufs{asio::buffer(front.head)};
+    if (front.payload && !front.payload->empty()) bufs.push_back(asio::buffer(*front.payload));
+    asio::async_write(*s, bufs, [this, s, gen, alive = alive_](const error_code& ec, size_t) {
+      if (!*alive || gen != conn_gen_) return;
+      writing_ = false;
+      if (ec) {
+        link_lost(rep::ConnState::kBrokenPipe);
+        return;
+      }
+      sendq_.pop_front();
+      pump_send();
+    });
+  }
+
+  void close_link(const std::string& reason) {
+    if (!sock_) return;
+    log_.info("[REPL  ] {}: closing the connection with {}: {}", res_.name, peer_.name, reason);
+    closing_ = true;
+    pump_send();
+  }
+
+  void finish_close() {
+    if (!sock_) return;
+    error_code ignored;
+    sock_->shutdown(tcp::socket::shutdown_both, ignored);
+    sock_->close(ignored);
+    sock_.reset();
+    ++conn_gen_;
+    closing_ = false;
+    sendq_.clear();
+  }
+
+  void link_lost(rep::ConnState why) {
+    if (sock_) {
+      error_code ignored;
+      sock_->close(ignored);
+      sock_.reset();
+    }
+    ++conn_gen_;
+    writing_ = false;
+    closing_ = false;
+    sendq_.clear();
+    if (engine_) engine_->on_transport_down(steady_ms(), why);
+    drive();
+  }
+
+  // ---- users -------------------------------------------------------------
+
+  void submit(rep::AppRequest r, std::function<void(int, rep::Bytes)> cb) {
+    if (!engine_) {
+      cb(ESHUTDOWN, nullptr);
+      return;
+    }
+    r.id = next_app_++;
+    app_[r.id] = std::move(cb);
+    engine_->submit(std::move(r), steady_ms());
+    drive();
+  }
+
+  // Writes larger than one replication message go as several; the caller's
+  // completion runs once, with the first error.
+  void submit_split(rep::AppRequest r, std::function<void(int)> done) {
+    constexpr uint32_t kMax = rep::wire::kMaxDataBytes;
+    if (r.length <= kMax) {
+      submit(std::move(r), [done = std::move(done)](int err, rep::Bytes) { done(err); });
+      return;
+    }
+    struct Join {
+      size_t left = 0;
+      int err = 0;
+      std::function<void(int)> done;
+    };
+    auto join = std::make_shared<Join>();
+    join->done = std::move(done);
+    join->left = (r.length + kMax - 1) / kMax;
+    for (uint32_t off = 0; off < r.length; off += kMax) {
+      rep::AppRequest part = r;
+      part.offset = r.offset + off;
+      part.length = std::min(kMax, r.length - off);
+      if (r.data) {
+        part.data = std::make_shared<const std::vector<uint8_t>>(r.data->begin() + off,
+                                                                 r.data->begin() + off + part.length);
+      }
+      submit(std::move(part), [join](int err, rep::Bytes) {
+        if (err && !join->err) join->err = err;
+        if (--join->left == 0) join->done(join->err);
+      });
+    }
+  }
+};
+
+ReplicaVolume::ReplicaVolume(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) { impl_->outer_ = this; }
+
+ReplicaVolume::~ReplicaVolume() {
+  Impl& m = *impl_;
+  *m.alive_ = false;
+  if (m.fuse_) m.fuse_->stop();
+  if (m.nbd_) m.nbd_->stop();
+  error_code ignored;
+  m.acceptor_.close(ignored);
+  if (m.sock_) m.sock_->close(ignored);
+  m.timer_.cancel();
+  m.dial_timer_.cancel();
+  if (m.pool_) m.pool_->join();
+  m.engine_.reset();
+  if (m.meta_fd_ >= 0 && m.meta_fd_ != m.data_fd_) ::close(m.meta_fd_);
+  if (m.data_fd_ >= 0) ::close(m.data_fd_);
+}
+
+Result<std::unique_ptr<ReplicaVolume>> ReplicaVolume::up(asio::io_context& io, const rep::ResourceConfig& res,
+                                                         const rep::HostConfig& self, const rep::HostConfig& peer,
+                                                         ReplicaVolumeOptions options, spdlog::logger& log,
+                                                         bool connect) {
+  auto impl = std::make_unique<Impl>(io, log);
+  Impl& m = *impl;
+  m.res_ = res;
+  m.self_ = self;
+  m.peer_ = peer;
+  m.opt_ = std::move(options);
+  auto attach = rep::read_attach_state(self);
+  if (!attach.ok()) return Error{fmt::format("{}: {}", res.name, attach.error().message)};
+  m.data_fd_ = ::open(self.disk.c_str(), O_RDWR | O_CLOEXEC);
+  if (m.data_fd_ < 0) return Error{fmt::format("{}: {}: {}", res.name, self.disk, std::strerror(errno))};
+  if (self.meta_disk.kind == rep::MetaDisk::Kind::kInternal) {
+    m.meta_fd_ = m.data_fd_;
+  } else {
+    m.meta_fd_ = ::open(self.meta_disk.path.c_str(), O_RDWR | O_CLOEXEC);
+    if (m.meta_fd_ < 0) {
+      const int e = errno;
+      ::close(m.data_fd_);
+      m.data_fd_ = -1;
+      return Error{fmt::format("{}: {}: {}", res.name, self.meta_disk.path, std::strerror(e))};
+    }
+  }
+  m.pool_ = std::make_unique<asio::thread_pool>(4);
+  std::random_device rd;
+  const uint64_t seed = (uint64_t{rd()} << 32) | rd();
+  m.engine_ = std::make_unique<rep::Replica>(rep::engine_options(res, self, peer), std::move(attach).value(), seed,
+                                             steady_ms());
+  std::unique_ptr<ReplicaVolume> vol(new ReplicaVolume(std::move(impl)));
+  Impl& v = *vol->impl_;
+  if (Status s = v.listen(); !s.ok()) return s.error();
+  // Exports.
+  rep::ExportOptions eo;
+  eo.description = fmt::format("Quorate replicated volume {} ({})", res.name, self.device);
+  eo.min_block_bytes = 512;
+  if (Status s = v.registry_.add(res.name, *vol, eo); !s.ok()) return s.error();
+  v.nbd_path_ = v.opt_.run_dir + "/nbd/" + res.name + ".sock";
+  rep::NbdServerOptions no;
+  no.unix_socket_path = v.nbd_path_;
+  spdlog::logger* lp = &log;
+  no.on_event = [lp](const std::string& line) { lp->info("[NBD   ] {}", line); };
+  v.nbd_ = std::make_unique<rep::NbdServer>(io, v.registry_, no);
+  if (Status s = v.nbd_->start(); !s.ok()) return Error{fmt::format("{}: NBD export: {}", res.name, s.error().message)};
+  if (v.opt_.fuse_export && ::access("/dev/fuse", R_OK | W_OK) == 0) {
+    const std::string mnt = v.opt_.run_dir + "/fuse/" + res.name;
+    ::mkdir((v.opt_.run_dir + "/fuse").c_str(), 0755);
+    ::mkdir(mnt.c_str(), 0700);
+    // A daemon killed with its export mounted leaves a dead FUSE mount
+    // ("Transport endpoint is not connected"): detach it first.
+    (void)::umount2(mnt.c_str(), MNT_DETACH);
+    rep::FuseExport::Options fo;
+    fo.log = [lp](std::string_view line) { lp->info("[FUSE  ] {}", line); };
+    auto f = rep::FuseExport::start(io, *vol, mnt, res.name, fo);
+    if (f.ok()) {
+      v.fuse_ = std::move(f).value();
+    } else {
+      log.warn("[REPL  ] {}: no FUSE export: {}", res.name, f.error().message);
+    }
+  }
+  log.info("[REPL  ] {}: up on {} ({} KiB), NBD export {}{}", res.name, self.disk, v.engine_->size_bytes() / 1024,
+           v.nbd_path_, v.fuse_ ? fmt::format(", FUSE export {}", v.fuse_->file_path()) : std::string());
+  if (connect) {
+    if (Status s = v.engine_->connect(false, steady_ms()); !s.ok()) return s.error();
+  }
+  v.drive();
+  return vol;
+}
+
+Status ReplicaVolume::command(const std::string& verb, bool force, bool discard_my_data) {
+  Impl& m = *impl_;
+  if (!m.engine_) return Error{fmt::format("{}: going down", m.res_.name)};
+  const Millis now = steady_ms();
+  Status s;
+  if (verb == "primary") {
+    s = m.engine_->primary(force, now);
+  } else if (verb == "secondary") {
+    s = m.engine_->secondary(now);
+  } else if (verb == "connect") {
+    s = m.engine_->connect(discard_my_data, now);
+  } else if (verb == "disconnect") {
+    s = m.engine_->disconnect(now);
+  } else if (verb == "verify") {
+    s = m.engine_->verify(now);
+  } else if (verb == "invalidate") {
+    s = m.engine_->invalidate(now);
+  } else if (verb == "invalidate-remote") {
+    s = m.engine_->invalidate_remote(now);
+  } else if (verb == "outdate") {
+    s = m.engine_->outdate(now);
+  } else if (verb == "pause-sync") {
+    s = m.engine_->pause_sync(now);
+  } else if (verb == "resume-sync") {
+    s = m.engine_->resume_sync(now);
+  } else {
+    return Error{fmt::format("{}: unknown command '{}'", m.res_.name, verb)};
+  }
+  m.drive();
+  if (!s.ok()) return Error{fmt::format("{}: {}", m.res_.name, s.error().message)};
+  if (verb == "primary" && m.fuse_) {
+    // Nothing to do: the FUSE file's mode follows writable() at open time.
+  }
+  return Status::Ok();
+}
+
+void ReplicaVolume::down(std::function<void(Status)> done) {
+  Impl& m = *impl_;
+  if (!m.engine_) return done(Status::Ok());
+  if (m.fuse_) m.fuse_->stop();
+  Status s = m.engine_->down(steady_ms());
+  if (!s.ok()) return done(Error{fmt::format("{}: {}", m.res_.name, s.error().message)});
+  if (m.nbd_) m.nbd_->stop();
+  m.down_done_ = std::move(done);
+  m.drive();
+}
+
+replication::ReplicaStatus ReplicaVolume::status() const {
+  const Impl& m = *impl_;
+  auto s = m.engine_->status(steady_ms());
+  s.minor = m.self_.minor;
+  s.volume = m.self_.volume;
+  return s;
+}
+
+std::string ReplicaVolume::nbd_socket() const { return impl_->nbd_path_; }
+const std::string& ReplicaVolume::resource() const { return impl_->res_.name; }
+
+uint64_t ReplicaVolume::size() const { return impl_->engine_ ? impl_->engine_->size_bytes() : 0; }
+bool ReplicaVolume::writable() const { return impl_->engine_ && impl_->engine_->writable(); }
+std::string ReplicaVolume::read_only_reason() const {
+  return impl_->engine_ ? impl_->engine_->read_only_reason() : impl_->res_.name + " is down";
+}
+
+namespace {
+bool aligned(uint64_t off, uint64_t len) { return off % 512 == 0 && len % 512 == 0 && len > 0; }
+}  // namespace
+
+void ReplicaVolume::read(uint64_t offset, uint32_t length, ReadDone done) {
+  const uint64_t first = offset / 512 * 512;
+  const uint64_t end = (offset + length + 511) / 512 * 512;
+  rep::AppRequest r;
+  r.op = rep::AppRequest::Op::kRead;
+  r.offset = first;
+  r.length = static_cast<uint32_t>(end - first);
+  impl_->submit(std::move(r), [done = std::move(done), offset, first, length](int err, rep::Bytes data) {
+    if (err || !data) return done(err ? err : EIO, {});
+    done(0, std::span<const uint8_t>(data->data() + (offset - first), length));
+  });
+}
+
+void ReplicaVolume::write(uint64_t offset, std::span<const uint8_t> data, bool fua, Done done) {
+  if (aligned(offset, data.size())) {
+    rep::AppRequest r;
+    r.op = rep::AppRequest::Op::kWrite;
+    r.offset = offset;
+    r.length = static_cast<uint32_t>(data.size());
+    r.fua = fua;
+    r.data = std::make_shared<const std::vector<uint8_t>>(data.begin(), data.end());
+    impl_->submit_split(std::move(r), std::move(done));
+    return;
+  }
+  // Sub-sector write (the FUSE export passes user offsets through): read the
+  // covering sectors, patch, write back. Not atomic against a concurrent
+  // overlapping write, as on a disk with larger sectors.
+  if (!writable()) return done(EROFS);
+  auto patch = std::make_shared<std::vector<uint8_t>>(data.begin(), data.end());
+  const uint64_t first = offset / 512 * 512;
+  const uint64_t end = (offset + data.size() + 511) / 512 * 512;
+  rep::AppRequest r;
+  r.op = rep::AppRequest::Op::kRead;
+  r.offset = first;
+  r.length = static_cast<uint32_t>(end - first);
+  impl_->submit(std::move(r), [this, patch, offset, first, fua, done = std::move(done)](int err, rep::Bytes old) mutable {
+    if (err || !old) return done(err ? err : EIO);
+    auto merged = std::make_shared<std::vector<uint8_t>>(*old);
+    std::memcpy(merged->data() + (offset - first), patch->data(), patch->size());
+    rep::AppRequest w;
+    w.op = rep::AppRequest::Op::kWrite;
+    w.offset = first;
+    w.length = static_cast<uint32_t>(merged->size());
+    w.fua = fua;
+    w.data = std::move(merged);
+    impl_->submit_split(std::move(w), std::move(done));
+  });
+}
+
+void ReplicaVolume::flush(Done done) {
+  rep::AppRequest r;
+  r.op = rep::AppRequest::Op::kFlush;
+  impl_->submit(std::move(r), [done = std::move(done)](int err, rep::Bytes) { done(err); });
+}
+
+void ReplicaVolume::trim(uint64_t offset, uint32_t length, Done done) {
+  const uint64_t first = (offset + 511) / 512 * 512;
+  const uint64_t end = (offset + length) / 512 * 512;
+  if (end <= first) return done(0);  // nothing whole to discard
+  rep::AppRequest r;
+  r.op = rep::AppRequest::Op::kTrim;
+  r.offset = first;
+  r.length = static_cast<uint32_t>(end - first);
+  impl_->submit_split(std::move(r), std::move(done));
+}
+
+void ReplicaVolume::write_zeroes(uint64_t offset, uint32_t length, bool fua, Done done) {
+  if (!aligned(offset, length)) {
+    std::vector<uint8_t> zeroes(length, 0);
+    return write(offset, zeroes, fua, std::move(done));
+  }
+  rep::AppRequest r;
+  r.op = rep::AppRequest::Op::kWriteZeroes;
+  r.offset = offset;
+  r.length = length;
+  r.fua = fua;
+  impl_->submit_split(std::move(r), std::move(done));
+}
+
+}  // namespace quorate::daemon

@@ -1,0 +1,90 @@
+// ReplicaVolume: one replicated volume that is up on this node — the
+// replication engine (replication/engine.h) driven by real I/O:
+//
+//   backing file/device  <- a small thread pool (pread/pwrite/fdatasync/fallocate);
+//                           completions come back to the io_context thread
+//   peer link            <- one TCP connection to the peer's address; the node
+//                           whose name sorts first dials every connect-int, the
+//                           other accepts; a graceful close sends what was queued
+//   timer                <- at the engine's next deadline
+//   exports              <- NBD server on RUN_DIR/nbd/RESOURCE.sock and the
+//                           FUSE single-file export RUN_DIR/fuse/RESOURCE/RESOURCE
+//                           (when FUSE is available), both over this object
+//                           as a BlockTarget
+//
+// Ownership: owns the engine, the files, the sockets, the exports. Borrows the
+// io_context and the logger, which must outlive it. Thread-safety: everything
+// but the disk jobs runs on the io_context's thread; disk jobs touch only their
+// own buffers and the file descriptors, which stay open until the pool is
+// joined in the destructor.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#include <boost/asio/io_context.hpp>
+#pragma GCC diagnostic pop
+
+#include "common/result.h"
+#include "replication/block_target.h"
+#include "replication/res_config.h"
+#include "replication/states.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace quorate::daemon {
+
+struct ReplicaVolumeOptions {
+  std::string run_dir;
+  bool fuse_export = true;  // mount the FUSE export when /dev/fuse is usable
+};
+
+class ReplicaVolume : public replication::BlockTarget {
+ public:
+  // Attaches the disk (reads the meta data), starts the exports and, unless
+  // `connect` is false, starts connecting to the peer. Errors say what failed
+  // ("r0: /dev/sdb1: No such file or directory", "r0: no meta data ...").
+  static Result<std::unique_ptr<ReplicaVolume>> up(boost::asio::io_context& io,
+                                                   const replication::ResourceConfig& res,
+                                                   const replication::HostConfig& self,
+                                                   const replication::HostConfig& peer,
+                                                   ReplicaVolumeOptions options, spdlog::logger& log,
+                                                   bool connect = true);
+  ~ReplicaVolume() override;
+  ReplicaVolume(const ReplicaVolume&) = delete;
+  ReplicaVolume& operator=(const ReplicaVolume&) = delete;
+
+  // One drbdadm verb (primary, secondary, connect, disconnect, verify,
+  // invalidate, invalidate-remote, outdate, pause-sync, resume-sync).
+  Status command(const std::string& verb, bool force, bool discard_my_data);
+  // Clean shutdown: demote, disconnect, stop the exports, write the bitmap and
+  // a clean superblock; `done` runs when that is on disk (or failed).
+  void down(std::function<void(Status)> done);
+
+  replication::ReplicaStatus status() const;
+  std::string nbd_socket() const;
+  const std::string& resource() const;
+
+  // BlockTarget
+  uint64_t size() const override;
+  bool writable() const override;
+  std::string read_only_reason() const override;
+  void read(uint64_t offset, uint32_t length, ReadDone done) override;
+  void write(uint64_t offset, std::span<const uint8_t> data, bool fua, Done done) override;
+  void flush(Done done) override;
+  void trim(uint64_t offset, uint32_t length, Done done) override;
+  void write_zeroes(uint64_t offset, uint32_t length, bool fua, Done done) override;
+
+  class Impl;
+
+ private:
+  explicit ReplicaVolume(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace quorate::daemon

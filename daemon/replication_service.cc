@@ -1,0 +1,300 @@
+#include "daemon/replication_service.h"
+
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#include <boost/asio/post.hpp>
+#pragma GCC diagnostic pop
+
+#include "replication/res_config.h"
+#include "replication/volume_files.h"
+
+namespace quorate::daemon {
+
+namespace rep = quorate::replication;
+
+namespace {
+
+struct Target {
+  rep::ResourceConfig res;
+  rep::HostConfig self;
+  rep::HostConfig peer;
+};
+
+Result<rep::ReplicationConfig> load(const ReplicationServiceOptions& opt, const std::string& config_path,
+                                    spdlog::logger& log) {
+  std::vector<std::string> warnings;
+  Result<rep::ReplicationConfig> cfg = rep::ReplicationConfig{};
+  if (!config_path.empty()) {
+    cfg = rep::load_replication_config(config_path, &warnings);
+  } else {
+    struct stat st {};
+    if (::stat(opt.config_dir.c_str(), &st) != 0) {
+      return Error{fmt::format("no resources are configured: {} does not exist (put RESOURCE.res files "
+                               "there, or name a file with drbdadm -c FILE)",
+                               opt.config_dir)};
+    }
+    cfg = rep::load_replication_dir(opt.config_dir, &warnings);
+  }
+  for (const auto& w : warnings) log.warn("[REPL  ] {}", w);
+  return cfg;
+}
+
+Result<std::vector<Target>> targets(const ReplicationServiceOptions& opt, const rep::ReplicationConfig& cfg,
+                                    const std::string& resource) {
+  std::vector<const rep::ResourceConfig*> chosen;
+  if (resource.empty() || resource == "all") {
+    for (const auto& r : cfg.resources) chosen.push_back(&r);
+  } else {
+    const auto* r = cfg.find(resource);
+    if (r == nullptr) return Error{fmt::format("'{}' not defined in your config (for this host).", resource)};
+    chosen.push_back(r);
+  }
+  std::vector<Target> out;
+  for (const auto* r : chosen) {
+    Target t;
+    t.res = *r;
+    if (opt.address_of) {
+      if (Status s = rep::fill_missing_addresses(t.res, opt.address_of); !s.ok()) return s.error();
+    }
+    auto lp = rep::local_and_peer(t.res, opt.node_name);
+    if (!lp.ok()) return lp.error();
+    t.self = *lp->first;
+    t.peer = *lp->second;
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace
+
+void fill_replica_state(const rep::ReplicaStatus& s, ipc::ReplicaState* o) {
+  o->set_resource(s.resource);
+  o->set_minor(s.minor);
+  o->set_volume(s.volume);
+  o->set_peer(s.peer);
+  o->set_up(true);
+  o->set_role(std::string(rep::name(s.role)));
+  o->set_peer_role(std::string(rep::name(s.peer_role)));
+  o->set_cstate(std::string(rep::name(s.cstate)));
+  o->set_disk(std::string(rep::name(s.disk)));
+  o->set_peer_disk(std::string(rep::name(s.peer_disk)));
+  o->set_protocol(s.protocol ? std::string(1, rep::letter(*s.protocol)) : std::string());
+  o->set_io_suspended(s.io_suspended);
+  o->set_al_suspended(s.al_suspended);
+  o->set_paused_by_user(s.paused_by_user);
+  o->set_paused_by_peer(s.paused_by_peer);
+  auto& c = *o->mutable_counters();
+  c["ns"] = s.ns;
+  c["nr"] = s.nr;
+  c["dw"] = s.dw;
+  c["dr"] = s.dr;
+  c["al"] = s.al;
+  c["bm"] = s.bm;
+  c["lo"] = s.lo;
+  c["pe"] = s.pe;
+  c["ua"] = s.ua;
+  c["ap"] = s.ap;
+  c["ep"] = s.ep;
+  c["oos_kib"] = s.oos_kib;
+  c["size_kib"] = s.size_kib;
+  o->set_wo(std::string(1, s.wo));
+  if (s.sync) {
+    auto* y = o->mutable_sync();
+    y->set_total_kib(s.sync->total_kib);
+    y->set_left_kib(s.sync->left_kib);
+    y->set_rate_kib_s(s.sync->rate_kib_s);
+    y->set_avg_kib_s(s.sync->avg_kib_s);
+    y->set_want_kib_s(s.sync->want_kib_s);
+    y->set_stalled(s.sync->stalled);
+  }
+  o->set_split_brain(s.split_brain);
+}
+
+ReplicationService::ReplicationService(boost::asio::io_context& io, ReplicationServiceOptions options,
+                                       spdlog::logger& log)
+    : io_(io), opt_(std::move(options)), log_(log) {}
+
+ReplicationService::~ReplicationService() = default;
+
+void ReplicationService::command(const ipc::ReplicaCommandRequest& req, std::function<void(ipc::Response)> reply) {
+  auto fail = [&](const std::string& msg) {
+    ipc::Response r;
+    r.set_error(msg);
+    reply(std::move(r));
+  };
+  auto cfg = load(opt_, req.config_path(), log_);
+  if (!cfg.ok()) return fail(cfg.error().message);
+  auto list = targets(opt_, *cfg, req.resource());
+  if (!list.ok()) return fail(list.error().message);
+  const std::string& verb = req.verb();
+  log_.info("[REPL  ] drbdadm {}{}{} {}", verb, req.force() ? " --force" : "",
+            req.discard_my_data() ? " --discard-my-data" : "", req.resource());
+  ipc::Response ok;
+  auto* lines = ok.mutable_replica_command();
+  std::vector<std::string> errors;
+  std::vector<std::string> to_down;
+  for (const Target& t : *list) {
+    const std::string& name = t.res.name;
+    auto it = volumes_.find(name);
+    if (verb == "create-md") {
+      if (it != volumes_.end()) {
+        errors.push_back(fmt::format("{}: the device is up; run `drbdadm down {}` before create-md", name, name));
+        continue;
+      }
+      rep::CreateMdOptions co;
+      co.force = req.force();
+      co.al_extents = t.res.disk.al_extents;
+      auto r = rep::create_md(t.res, t.self, co);
+      if (!r.ok()) {
+        errors.push_back(r.error().message);
+        continue;
+      }
+      for (const auto& l : *r) lines->add_lines(l);
+    } else if (verb == "up" || verb == "attach" || verb == "adjust") {
+      if (it != volumes_.end()) {
+        if (verb == "adjust") {
+          lines->add_lines(fmt::format("{}: up; settings changed in the file take effect at the next down/up", name));
+        }
+        continue;
+      }
+      ReplicaVolumeOptions vo;
+      vo.run_dir = opt_.run_dir;
+      vo.fuse_export = opt_.fuse_export;
+      auto v = ReplicaVolume::up(io_, t.res, t.self, t.peer, vo, log_, verb != "attach");
+      if (!v.ok()) {
+        errors.push_back(v.error().message);
+        continue;
+      }
+      volumes_[name] = std::move(v).value();
+    } else if (verb == "down") {
+      if (it != volumes_.end()) to_down.push_back(name);
+    } else if (verb == "detach") {
+      errors.push_back(fmt::format("{}: detach (diskless operation) is not supported yet; use down", name));
+    } else {
+      if (it == volumes_.end()) {
+        errors.push_back(fmt::format("{}: not up (run `drbdadm up {}` first)", name, name));
+        continue;
+      }
+      if (Status s = it->second->command(verb, req.force(), req.discard_my_data()); !s.ok()) {
+        errors.push_back(s.error().message);
+      }
+    }
+  }
+  auto finish = [reply, ok, errors]() mutable {
+    if (!errors.empty()) {
+      std::string all;
+      for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
+      ipc::Response r;
+      r.set_error(all);
+      *r.mutable_replica_command() = ok.replica_command();
+      reply(std::move(r));
+    } else {
+      reply(std::move(ok));
+    }
+  };
+  if (to_down.empty()) return finish();
+  // Take the volumes down one after another; each finishes when its meta
+  // data is on disk.
+  struct Chain {
+    std::vector<std::string> names;
+    size_t next = 0;
+    std::function<void()> step;
+  };
+  auto chain = std::make_shared<Chain>();
+  chain->names = to_down;
+  auto errs = std::make_shared<std::vector<std::string>>(errors);
+  chain->step = [this, chain, errs, reply, ok]() mutable {
+    if (chain->next == chain->names.size()) {
+      ipc::Response r = ok;
+      if (!errs->empty()) {
+        std::string all;
+        for (const auto& e : *errs) all += (all.empty() ? "" : "\n") + e;
+        r.set_error(all);
+      }
+      reply(std::move(r));
+      chain->step = nullptr;  // break the cycle
+      return;
+    }
+    const std::string name = chain->names[chain->next++];
+    auto it = volumes_.find(name);
+    if (it == volumes_.end()) return chain->step();
+    it->second->down([this, chain, errs, name](Status s) {
+      // Destroy the volume outside its own callback.
+      boost::asio::post(io_, [this, chain, errs, name, s] {
+        if (!s.ok()) {
+          errs->push_back(s.error().message);
+        } else {
+          volumes_.erase(name);
+          log_.info("[REPL  ] {}: down", name);
+        }
+        if (chain->step) chain->step();
+      });
+    });
+  };
+  chain->step();
+}
+
+ipc::Response ReplicationService::status(const ipc::ReplicaStatusRequest& req) {
+  ipc::Response r;
+  auto* list = r.mutable_replica_status();
+  auto cfg = load(opt_, req.config_path(), log_);
+  if (!cfg.ok()) {
+    // Without a config, still show what is up.
+    if (!req.resource().empty() && req.resource() != "all") {
+      r.set_error(cfg.error().message);
+      return r;
+    }
+    for (const auto& [name, v] : volumes_) {
+      auto* st = list->add_replicas();
+      fill_replica_state(v->status(), st);
+      st->set_nbd_socket(v->nbd_socket());
+    }
+    return r;
+  }
+  auto tl = targets(opt_, *cfg, req.resource());
+  if (!tl.ok()) {
+    r.set_error(tl.error().message);
+    return r;
+  }
+  for (const Target& t : *tl) {
+    auto* st = list->add_replicas();
+    auto it = volumes_.find(t.res.name);
+    if (it != volumes_.end()) {
+      fill_replica_state(it->second->status(), st);
+      st->set_nbd_socket(it->second->nbd_socket());
+    } else {
+      st->set_resource(t.res.name);
+      st->set_minor(t.self.minor);
+      st->set_volume(t.self.volume);
+      st->set_peer(t.peer.name);
+      st->set_up(false);
+      st->set_cstate("Unconfigured");
+    }
+  }
+  return r;
+}
+
+void ReplicationService::shutdown(std::function<void()> done) {
+  if (volumes_.empty()) return done();
+  ipc::ReplicaCommandRequest req;
+  // Down every volume that is up, whatever the config says now.
+  auto remaining = std::make_shared<size_t>(volumes_.size());
+  std::vector<std::string> names;
+  for (const auto& [name, v] : volumes_) names.push_back(name);
+  for (const auto& name : names) {
+    volumes_[name]->down([this, name, remaining, done](Status s) {
+      boost::asio::post(io_, [this, name, remaining, done, s] {
+        if (!s.ok()) log_.warn("[REPL  ] {}: {}", name, s.error().message);
+        volumes_.erase(name);
+        if (--*remaining == 0) done();
+      });
+    });
+  }
+}
+
+}  // namespace quorate::daemon

@@ -1,0 +1,60 @@
+// ReplicationService: quorated's replicated volumes. Reads the resource files
+// (replication.d beside the cluster file, or the file a `drbdadm -c FILE`
+// names), keeps one ReplicaVolume per resource that is up, and answers the
+// replica IPC requests (ReplicaCommandRequest, ReplicaStatusRequest).
+//
+// Ownership: owns the volumes; borrows the io_context and the logger.
+// Thread-safety: none; the io_context's thread only.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+#include <boost/asio/io_context.hpp>
+#pragma GCC diagnostic pop
+
+#include "proto/ipc.pb.h"
+#include "daemon/replica_volume.h"
+
+namespace quorate::daemon {
+
+struct ReplicationServiceOptions {
+  std::string config_dir;  // replication.d
+  std::string node_name;   // this node's name (matches `on NAME`)
+  std::string run_dir;
+  // The cluster's address of a node name (for resource files without
+  // `address`, as the Azure seed's r0.res); nullopt when unknown.
+  std::function<std::optional<std::string>(const std::string&)> address_of;
+  bool fuse_export = true;
+};
+
+class ReplicationService {
+ public:
+  ReplicationService(boost::asio::io_context& io, ReplicationServiceOptions options, spdlog::logger& log);
+  ~ReplicationService();
+  ReplicationService(const ReplicationService&) = delete;
+  ReplicationService& operator=(const ReplicationService&) = delete;
+
+  // Replies at once or later (down waits for the meta data writes).
+  void command(const ipc::ReplicaCommandRequest& request, std::function<void(ipc::Response)> reply);
+  ipc::Response status(const ipc::ReplicaStatusRequest& request);
+  // Takes every volume down (SIGTERM); `done` when all are.
+  void shutdown(std::function<void()> done);
+  size_t volumes_up() const { return volumes_.size(); }
+
+ private:
+  boost::asio::io_context& io_;
+  ReplicationServiceOptions opt_;
+  spdlog::logger& log_;
+  std::map<std::string, std::unique_ptr<ReplicaVolume>> volumes_;
+};
+
+// DRBD's names back to the status enums' display (for the IPC message).
+void fill_replica_state(const replication::ReplicaStatus& s, ipc::ReplicaState* out);
+
+}  // namespace quorate::daemon
