@@ -640,9 +640,11 @@ int daemon_error_exit_code(std::string_view message) {
   std::string lower(message);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  static constexpr std::array<std::string_view, 6> kConfigWords = {
-      "not defined", "no such resource", "unknown resource", "no resource",
-      "config", "no host named"};
+  // Not just "config": DRBD's "Multiple primaries not allowed by config" is a
+  // state change refusal.
+  static constexpr std::array<std::string_view, 7> kConfigWords = {
+      "not defined",   "no such resource",    "unknown resource", "no resources",
+      "no host named", "configuration error", "resource file"};
   for (auto w : kConfigWords) {
     if (lower.find(w) != std::string::npos) return kDrbdExitConfig;
   }
