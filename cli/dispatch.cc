@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/crm.h"
+#include "cli/drbdadm.h"
 #include "cli/simulate.h"
 #include "cli/tools.h"
 
@@ -39,7 +40,8 @@ constexpr std::array kTools = {
     Tool{"crm_standby", "", nullptr},
     Tool{"crm_resource", "", nullptr},
     Tool{"crm_simulate", "simulate", simulate_main},
-    Tool{"drbdadm", "", nullptr},
+    Tool{"drbdadm", "", drbdadm_main},
+    Tool{"", "replica", replica_main},
     Tool{"", "cluster", run_cluster},
     Tool{"", "keygen", run_keygen},
 };
@@ -56,6 +58,12 @@ void usage(std::ostream& out) {
       << "                edit the CIB file named by $CIB_file in crm syntax (same as crm)\n"
       << "  simulate -x CIB.xml [-S] [--json]\n"
       << "                offline scheduler run on a CIB file (same as crm_simulate)\n"
+      << "  replica status [RES...] [--proc] [--json]\n"
+      << "                replicated volumes: DRBD 9 status, or --proc for the /proc/drbd\n"
+      << "                layout (there is no /proc/drbd: use this instead of cat /proc/drbd)\n"
+      << "  replica overview\n"
+      << "                drbd-overview lines\n"
+      << "  drbdadm ...   replicated volumes, as DRBD's drbdadm (drbdadm --help)\n"
       << "  keygen [-k FILE]\n"
       << "                write a new authkey (default /etc/quorate/authkey)\n"
       << "  version       print the version\n"

@@ -20,6 +20,10 @@ int cluster_main(const std::vector<std::string>& args, ToolEnv& env);
 // quorate keygen [-k FILE] [-s BYTES]
 int keygen_main(const std::vector<std::string>& args, ToolEnv& env);
 
+// Reads arguments that start with a typographic dash (U+2013, U+2014, as
+// pasted from web pages) as the ASCII "-" or "--" meant, noting each on `err`.
+std::vector<std::string> normalize_dashes(std::vector<std::string> args, std::ostream& err);
+
 // The multi-call dispatcher: basename(argv[0]) first, else the first argument.
 int quorate_main(const std::vector<std::string>& argv, ToolEnv& env);
 
