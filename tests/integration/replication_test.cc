@@ -268,5 +268,85 @@ TEST_F(Replication, DownWritesCleanMetadataAndUpReattaches) {
   EXPECT_NE(again.find("already holds valid meta data"), std::string::npos) << again;
 }
 
+// The seeds' commands, typed through the real drbdadm and quorate tools, and
+// a real filesystem on the FUSE export: losetup + mkfs.ext4 + mount, files
+// written, then the Primary is killed and the other node mounts its copy.
+TEST_F(Replication, SeedCommandsAndExt4OnTheFuseExportSurvivesFailover) {
+  if (::geteuid() != 0 || !fs::exists("/dev/fuse") || !have("losetup") || !have("mkfs.ext4")) {
+    GTEST_SKIP() << "needs root, /dev/fuse, losetup and mkfs.ext4";
+  }
+  auto adm = [&](int i, std::vector<std::string> args) {
+    std::vector<std::string> argv{bin("drbdadm"), "--socket", cluster_->socket_path(i)};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv, 30000ms);
+  };
+  for (int i = 1; i <= 2; ++i) {
+    auto c = adm(i, {"create-md", "r0"});
+    ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
+    EXPECT_NE(c.out.find("New drbd meta data block successfully created."), std::string::npos) << c.out;
+    ASSERT_EQ(adm(i, {"up", "r0"}).exit_code, 0);
+  }
+  ASSERT_TRUE(wait_until([&] { return adm(1, {"cstate", "r0"}).out == "Connected\n"; }, 20000ms));
+  EXPECT_EQ(adm(1, {"dstate", "r0"}).out, "Inconsistent/Inconsistent\n");
+  auto p = adm(1, {"--", "--force", "primary", "r0"});
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  ASSERT_TRUE(wait_until([&] { return adm(1, {"dstate", "r0"}).out == "UpToDate/UpToDate\n"; }, 30000ms))
+      << describe(1);
+  EXPECT_EQ(adm(1, {"role", "r0"}).out, "Primary/Secondary\n");
+  EXPECT_EQ(adm(2, {"role", "r0"}).out, "Secondary/Primary\n");
+  auto proc = run_command({bin("quorate"), "replica", "status", "--proc", "--socket", cluster_->socket_path(1)});
+  EXPECT_NE(proc.out.find(" 0: cs:Connected ro:Primary/Secondary ds:UpToDate/UpToDate C r-----"),
+            std::string::npos)
+      << proc.out << proc.err;
+
+  struct Mounted {  // undone in reverse order, also when an assertion fails
+    std::string loop, dir;
+    ~Mounted() {
+      if (!dir.empty()) run_command({"umount", dir});
+      if (!loop.empty()) run_command({"losetup", "-d", loop});
+    }
+  };
+  const std::string file1 = cluster_->node_dir(1) + "/run/fuse/r0/r0";
+  const std::string file2 = cluster_->node_dir(2) + "/run/fuse/r0/r0";
+  ASSERT_TRUE(fs::exists(file1)) << cluster_->log_tail(1);
+  const std::string mnt = cluster_->dir() + "/mnt";
+  fs::create_directories(mnt);
+  std::string sums;
+  {
+    Mounted m;
+    auto l = run_command({"losetup", "--direct-io=on", "-f", "--show", file1});
+    ASSERT_EQ(l.exit_code, 0) << l.err;
+    m.loop = l.out.substr(0, l.out.find('\n'));
+    ASSERT_EQ(run_command({"mkfs.ext4", "-q", m.loop}, 60000ms).exit_code, 0);
+    ASSERT_EQ(run_command({"mount", m.loop, mnt}).exit_code, 0);
+    m.dir = mnt;
+    ASSERT_EQ(run_command({"/bin/sh", "-c",
+                           fmt::format("cd '{}' && head -c 3000000 /dev/urandom > big && echo hello > small && "
+                                       "mkdir d && seq 1 20000 > d/numbers && sync",
+                                       mnt)})
+                  .exit_code,
+              0);
+    sums = run_command({"/bin/sh", "-c", fmt::format("cd '{}' && sha256sum big small d/numbers", mnt)}).out;
+    ASSERT_FALSE(sums.empty());
+  }
+  // Hard failure of the Primary; the survivor takes over with the seed's command.
+  ASSERT_TRUE(cluster_->signal(1, SIGKILL));
+  ASSERT_TRUE(cluster_->wait_exit(1, 10000ms).has_value());
+  (void)::umount2((cluster_->node_dir(1) + "/run/fuse/r0").c_str(), MNT_DETACH);
+  ASSERT_TRUE(wait_until([&] { return adm(2, {"cstate", "r0"}).out == "WFConnection\n"; }, 20000ms));
+  auto pr = adm(2, {"primary", "r0"});
+  ASSERT_EQ(pr.exit_code, 0) << pr.err;
+  {
+    Mounted m;
+    auto l = run_command({"losetup", "--direct-io=on", "-f", "--show", file2});
+    ASSERT_EQ(l.exit_code, 0) << l.err;
+    m.loop = l.out.substr(0, l.out.find('\n'));
+    ASSERT_EQ(run_command({"mount", m.loop, mnt}).exit_code, 0);
+    m.dir = mnt;
+    EXPECT_EQ(run_command({"/bin/sh", "-c", fmt::format("cd '{}' && sha256sum big small d/numbers", mnt)}).out,
+              sums);
+  }
+}
+
 }  // namespace
 }  // namespace quorate::itest
