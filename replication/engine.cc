@@ -526,6 +526,7 @@ void Replica::Impl::pump_gated() {
     }
     Req& r = it->second;
     const bool is_write = r.r.op != AppRequest::Op::kFlush;
+    if (is_write && overlaps_rs_read(r.r.offset, r.r.length)) return;  // after that RsReply
     if (is_write && opt.al_updates && disk_usable()) {
       if (!al.try_begin(r.al_first, r.al_last)) {
         if (al_transaction_inflight) return;  // wait for it
@@ -563,6 +564,13 @@ void Replica::Impl::pump_gated() {
     gated.pop_front();
     start_request(rid);
   }
+}
+
+bool Replica::Impl::overlaps_rs_read(uint64_t offset, uint32_t length) const {
+  for (const auto& [key, range] : rs_reads) {
+    if (offset < range.first + range.second && range.first < offset + length) return true;
+  }
+  return false;
 }
 
 void Replica::Impl::close_epoch() {
