@@ -156,8 +156,10 @@ void Replica::Impl::new_generation() {
 }
 
 bool Replica::Impl::peer_gets_writes() const {
-  return transport_up && params_sent && peer_params && is_connected(cs) &&
-         cs != ConnState::kWFBitMapS && cs != ConnState::kWFBitMapT &&
+  // WFBitMapS replicates: the bitmap already sent cannot carry a block written
+  // now, so the write itself must reach the peer (or it would be lost when the
+  // resync ends and the source clears its bitmap).
+  return transport_up && params_sent && peer_params && is_connected(cs) && cs != ConnState::kWFBitMapT &&
          cs != ConnState::kStartingSyncS && cs != ConnState::kStartingSyncT &&
          peer_disk != DiskState::kDiskless && peer_disk != DiskState::kFailed;
 }

@@ -26,6 +26,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <optional>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -231,6 +233,10 @@ class World {
   bool closed_from_[2] = {false, false};
   Millis last_deliver_[2] = {Millis{0}, Millis{0}};
   bool connect_scheduled_ = false;
+  std::optional<uint64_t> watch_ = [] {
+    const char* w = std::getenv("QUORATE_SIM_WATCH_SECTOR");  // debugging aid: trace one sector's writes
+    return w ? std::optional<uint64_t>(std::strtoull(w, nullptr, 10)) : std::nullopt;
+  }();
 };
 
 // ---- nodes and disks -------------------------------------------------------
@@ -453,8 +459,13 @@ void World::on_app_done(SimNode& n, const out::AppDone& d) {
       if (m.unknown[s] || m.stamp[s] > op.stamp_at_submit || op.had_pending || corrupt_.count(s)) continue;
       const uint8_t* got = d.data->data() + (s * kSector - op.offset);
       if (std::memcmp(got, m.img.data() + s * kSector, kSector) != 0 && !m.pending_value(s, got)) {
-        fail(fmt::format("{}: read at {}+{} returned data that differs from the model at sector {}", n.name,
-                         op.offset, op.length, s));
+        uint64_t g = 0, w = 0, v = 0;
+        std::memcpy(&g, got, 8);
+        std::memcpy(&w, m.img.data() + s * kSector, 8);
+        std::memcpy(&v, n.vis.data() + s * kSector, 8);
+        fail(fmt::format("{}: read at {}+{} returned data that differs from the model at sector {} (read {:016x}, "
+                         "model {:016x}, disk now {:016x})",
+                         n.name, op.offset, op.length, s, g, w, v));
       }
     }
     return;
@@ -464,6 +475,9 @@ void World::on_app_done(SimNode& n, const out::AppDone& d) {
   if (pw == m.pending.end()) return;  // the model was re-based meanwhile (link break)
   const PendingWrite w = pw->second;
   m.pending.erase(pw);
+  if (watch_ && *watch_ * kSector >= w.offset && *watch_ * kSector < w.offset + w.length) {
+    trace(fmt::format("{}: done {} error {} (watched sector) models {} {}", n.name, d.id, d.error, static_cast<const void*>(nodes_[0].model.get()), static_cast<const void*>(nodes_[1].model.get())));
+  }
   if (d.error == EROFS || d.error == EINVAL) return;  // refused before anything was written
   ++ack_counter_;
   for (uint64_t s = w.offset / kSector; s < (w.offset + w.length) / kSector; ++s) {
@@ -558,8 +572,10 @@ void World::check_inv1() {
 void World::link_break(const char* why) {
   if (!live_ || broken_) return;
   trace(fmt::format("net: connection {} breaks ({})", conn_, why));
+  if (watch_) trace(fmt::format("models before {} {}", static_cast<const void*>(nodes_[0].model.get()), static_cast<const void*>(nodes_[1].model.get())));
   check_inv1();
   unshare(-1);
+  if (watch_) trace(fmt::format("models after {} {}", static_cast<const void*>(nodes_[0].model.get()), static_cast<const void*>(nodes_[1].model.get())));
   broken_ = true;
   for (int i = 0; i < 2; ++i) {
     if (up_[i]) down_later(i, conn_, Millis{static_cast<int64_t>(rnd(0, 3000))});
@@ -706,6 +722,7 @@ void World::observe() {
 }
 
 bool World::quiesced() {
+  if (!live_ || broken_ || !up_[0] || !up_[1]) return false;  // a broken link nobody noticed yet
   for (auto& n : nodes_) {
     if (!n.r || !n.inflight.empty() || !n.app.empty() || n.disk_bad) return false;
     const auto s = st(n);
@@ -715,7 +732,7 @@ bool World::quiesced() {
   for (int i = 0; i < 2; ++i) {
     if (last_deliver_[i] > now_) return false;
   }
-  return !q_.empty() || true;
+  return true;
 }
 
 void World::check_quiesced() {
@@ -796,6 +813,11 @@ void World::submit_one(SimNode& n) {
     }
   } else if (r.op != Op::kFlush) {
     m.pending[r.id] = PendingWrite{r.offset, r.length, r.op == Op::kWrite ? r.data : nullptr};
+  }
+  if (watch_ && r.op != Op::kRead && r.op != Op::kFlush && *watch_ * kSector >= r.offset &&
+      *watch_ * kSector < r.offset + r.length) {
+    trace(fmt::format("{}: submit {} {} {}+{} covering the watched sector", n.name, r.id,
+                      r.op == Op::kWrite ? "write" : "trim/zero", r.offset, r.length));
   }
   n.app[r.id] = op;
   n.r->submit(std::move(r), now_);
