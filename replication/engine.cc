@@ -367,6 +367,10 @@ Status Replica::secondary(Millis now) {
     }
   }
   m.set_role(Role::kSecondary);
+  // Without the Primary flag a crash no longer replays the activity log: the
+  // blocks written while disconnected must be in the on-disk bitmap (DRBD
+  // writes the bitmap on demote).
+  m.flush_dirty_bitmap();
   m.write_superblock(true);
   return Status::Ok();
 }

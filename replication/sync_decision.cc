@@ -173,7 +173,9 @@ SyncDecision decide_sync(const SideInfo& self, const SideInfo& peer, const SbPol
   // refused and the sync would never end); they stay Connected until the
   // operator forces one Primary, which then fully syncs the other.
   if (!self.consistent && !peer.consistent && d.kind != Kind::kDisconnect) {
-    return make(Kind::kNoSync, false, d.reason + "; but both disks are Inconsistent: no sync until one is forced Primary");
+    SyncDecision n = make(Kind::kNoSync, false, d.reason + "; but both disks are Inconsistent: no sync until one is forced Primary");
+    n.split_brain = d.split_brain;  // still reported
+    return n;
   }
   // Inconsistent data never serves as a source: a consistent peer's data wins
   // (a bitmap sync when the generations allow it, else every block).

@@ -120,6 +120,19 @@ struct SimNode {
   MdLayout layout;
   std::vector<uint8_t> vis, dur;  // the backing device: visible, durable
   std::vector<uint8_t> dirty;     // per sector of the device: written, not durable
+  std::vector<uint64_t> dirty_list;  // the sectors set in `dirty`
+  void set_dirty(uint64_t s) {
+    if (!dirty[s]) dirty_list.push_back(s);
+    dirty[s] = 1;
+  }
+  void flush_all() {
+    for (uint64_t s : dirty_list) {
+      if (!dirty[s]) continue;
+      std::memcpy(dur.data() + s * kSector, vis.data() + s * kSector, kSector);
+      dirty[s] = 0;
+    }
+    dirty_list.clear();
+  }
   std::unique_ptr<Replica> r;
   uint64_t incarnation = 0;
   std::map<uint64_t, out::DiskIo> inflight;  // engine io id -> io
@@ -245,6 +258,7 @@ void World::create_md(SimNode& n) {
   n.vis.assign(backing_bytes_, 0);
   n.dur.assign(backing_bytes_, 0);
   n.dirty.assign(backing_bytes_ / kSector, 0);
+  n.dirty_list.clear();
   n.device_uuid = rng_();
   for (auto& [off, bytes] : fresh_metadata(n.layout, kAlExtentsDefault, n.device_uuid)) {
     std::memcpy(n.vis.data() + off, bytes.data(), bytes.size());
@@ -300,22 +314,22 @@ void World::crash(SimNode& n, const char* why) {
       const uint8_t* src = io.data ? io.data->data() + (s * kSector - io.offset) : nullptr;
       if (src) std::memcpy(n.vis.data() + s * kSector, src, kSector);
       else std::memset(n.vis.data() + s * kSector, 0, kSector);
-      n.dirty[s] = 1;
+      n.set_dirty(s);
     }
   }
   n.inflight.clear();
+  // Each granule (4 KiB, or 512 B in torn-512 seeds) of the cache survives or not.
   const uint64_t granule = torn512_ ? 1 : 8;
-  for (uint64_t g = 0; g < n.dirty.size(); g += granule) {
-    bool any = false;
-    for (uint64_t s = g; s < g + granule && s < n.dirty.size(); ++s) any |= n.dirty[s] != 0;
-    if (!any) continue;
-    const bool keep = chance(0.5);
-    for (uint64_t s = g; s < g + granule && s < n.dirty.size(); ++s) {
-      if (!n.dirty[s]) continue;
-      if (keep) std::memcpy(n.dur.data() + s * kSector, n.vis.data() + s * kSector, kSector);
-      n.dirty[s] = 0;
-    }
+  std::sort(n.dirty_list.begin(), n.dirty_list.end());
+  std::map<uint64_t, bool> keep;  // by granule
+  for (uint64_t s : n.dirty_list) {
+    if (!n.dirty[s]) continue;
+    auto k = keep.find(s / granule);
+    if (k == keep.end()) k = keep.emplace(s / granule, chance(0.5)).first;
+    if (k->second) std::memcpy(n.dur.data() + s * kSector, n.vis.data() + s * kSector, kSector);
+    n.dirty[s] = 0;
   }
+  n.dirty_list.clear();
   n.vis = n.dur;
   // The crashed node's model: its pending writes and the sectors its cache
   // lost are unknown.
@@ -335,6 +349,7 @@ void World::crash(SimNode& n, const char* why) {
 void World::replace_disk(SimNode& n) {
   crash(n, "disk replacement");
   n.disk_bad = false;
+  n.sb_wrote = false;  // a blank disk has no diverging writes
   create_md(n);
   std::fill(n.model->unknown.begin(), n.model->unknown.end(), 1);
   trace(fmt::format("{}: new blank disk, create-md", n.name));
@@ -423,21 +438,20 @@ void World::disk_complete(SimNode& n, uint64_t inc, uint64_t id) {
         } else {
           std::memset(n.vis.data() + io.offset, 0, io.length);
         }
-        // Meta-data writes are durable on completion (the caller's contract);
-        // FUA data writes too; others sit in the volatile cache.
+        // Meta-data writes are durable on completion (the caller's contract:
+        // write + flush; with internal meta data the flush is of the one
+        // device, so every write completed before it is durable too). FUA
+        // data writes are durable; others sit in the volatile cache.
+        if (meta) n.flush_all();
         if (meta || io.fua) {
           std::memcpy(n.dur.data() + io.offset, n.vis.data() + io.offset, io.length);
           for (uint64_t s = io.offset / kSector; s < (io.offset + io.length) / kSector; ++s) n.dirty[s] = 0;
         } else {
-          for (uint64_t s = io.offset / kSector; s < (io.offset + io.length) / kSector; ++s) n.dirty[s] = 1;
+          for (uint64_t s = io.offset / kSector; s < (io.offset + io.length) / kSector; ++s) n.set_dirty(s);
         }
         break;
       case Op::kFlush:
-        for (uint64_t s = 0; s < n.dirty.size(); ++s) {
-          if (!n.dirty[s]) continue;
-          std::memcpy(n.dur.data() + s * kSector, n.vis.data() + s * kSector, kSector);
-          n.dirty[s] = 0;
-        }
+        n.flush_all();
         break;
     }
   }
