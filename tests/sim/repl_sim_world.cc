@@ -545,6 +545,15 @@ void World::unshare(int primary_hint) {
   }
   SimNode& loser = nodes_[1 - keeper];
   loser.model = nodes_[keeper].model->clone_unknowing_pending();
+  if (base_.protocol != Protocol::kC && loser.r) {
+    // A and B acknowledge before the peer's disk has the write: whatever the
+    // peer does not hold (yet) at the break is unknown in its copy (invariant 1
+    // already checked B's guarantee).
+    Model& m = *loser.model;
+    for (uint64_t sec = 0; sec < data_bytes_ / kSector; ++sec) {
+      if (std::memcmp(loser.vis.data() + sec * kSector, m.img.data() + sec * kSector, kSector) != 0) m.unknown[sec] = 1;
+    }
+  }
 }
 
 void World::check_inv1() {
