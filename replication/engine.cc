@@ -156,8 +156,10 @@ void Replica::Impl::new_generation() {
 }
 
 bool Replica::Impl::peer_gets_writes() const {
-  return transport_up && params_sent && peer_params && is_connected(cs) &&
-         cs != ConnState::kWFBitMapS && cs != ConnState::kWFBitMapT &&
+  // WFBitMapS replicates: the bitmap already sent cannot carry a block written
+  // now, so the write itself must reach the peer (or it would be lost when the
+  // resync ends and the source clears its bitmap).
+  return transport_up && params_sent && peer_params && is_connected(cs) && cs != ConnState::kWFBitMapT &&
          cs != ConnState::kStartingSyncS && cs != ConnState::kStartingSyncT &&
          peer_disk != DiskState::kDiskless && peer_disk != DiskState::kFailed;
 }
@@ -365,6 +367,10 @@ Status Replica::secondary(Millis now) {
     }
   }
   m.set_role(Role::kSecondary);
+  // Without the Primary flag a crash no longer replays the activity log: the
+  // blocks written while disconnected must be in the on-disk bitmap (DRBD
+  // writes the bitmap on demote).
+  m.flush_dirty_bitmap();
   m.write_superblock(true);
   return Status::Ok();
 }
@@ -528,6 +534,7 @@ void Replica::Impl::pump_gated() {
     }
     Req& r = it->second;
     const bool is_write = r.r.op != AppRequest::Op::kFlush;
+    if (is_write && overlaps_rs_read(r.r.offset, r.r.length)) return;  // after that RsReply
     if (is_write && opt.al_updates && disk_usable()) {
       if (!al.try_begin(r.al_first, r.al_last)) {
         if (al_transaction_inflight) return;  // wait for it
@@ -565,6 +572,13 @@ void Replica::Impl::pump_gated() {
     gated.pop_front();
     start_request(rid);
   }
+}
+
+bool Replica::Impl::overlaps_rs_read(uint64_t offset, uint32_t length) const {
+  for (const auto& [key, range] : rs_reads) {
+    if (offset < range.first + range.second && range.first < offset + length) return true;
+  }
+  return false;
 }
 
 void Replica::Impl::close_epoch() {

@@ -126,6 +126,12 @@ struct Replica::Impl {
   std::optional<Millis> oldest_unacked;  // earliest send still awaiting an answer
   uint64_t pe = 0;  // requests sent, not answered
   uint64_t ua = 0;  // requests received, not answered
+  // Resync reads this SyncSource serves (by a local key): a replicated write
+  // overlapping one waits until its RsReply is sent, so that the peer never
+  // receives the older resync data after the newer write.
+  uint64_t next_rs_read = 1;
+  std::map<uint64_t, std::pair<uint64_t, uint32_t>> rs_reads;
+  bool overlaps_rs_read(uint64_t offset, uint32_t length) const;
 
   // Receiving replicated writes (Secondary): the open epoch.
   uint32_t rx_epoch_pending = 0;

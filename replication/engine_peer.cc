@@ -133,6 +133,8 @@ void Replica::Impl::after_connection_lost() {
   for (const auto& [rid, r] : reqs) ids.push_back(rid);
   for (uint64_t rid : ids) maybe_complete(rid);
   rs_inflight.clear();
+  rs_reads.clear();
+  pump_gated();
   inbox.clear();
   inbox_blocked = false;
   rx_barrier.reset();
@@ -366,6 +368,12 @@ void Replica::Impl::on_params(const wire::Params& p) {
   }
   split_brain_note = decision.split_brain ? fmt::format("split brain with {} resolved: {}", opt.peer, decision.reason)
                                           : std::string();
+  // The generation rules chose this node's data: Consistent (or Outdated)
+  // data that is newer than the peer's is the up-to-date copy, and a sync
+  // source serves only UpToDate data (on_rs_request).
+  if (decision.kind == K::kSource && (disk == DiskState::kConsistent || disk == DiskState::kOutdated)) {
+    set_disk(DiskState::kUpToDate);
+  }
   begin_sync(decision.kind == K::kTarget, decision.full);
 }
 

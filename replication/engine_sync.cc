@@ -205,8 +205,17 @@ void Replica::Impl::on_rs_request(wire::Type t, const wire::RsRequest& q) {
   io.op = out::DiskIo::Op::kRead;
   io.offset = q.offset;
   io.length = q.length;
-  local_io(std::move(io), [this, q, verify](int err, Bytes data) {
+  const uint64_t read_key = next_rs_read++;
+  if (!verify) rs_reads[read_key] = {q.offset, q.length};
+  local_io(std::move(io), [this, q, verify, read_key](int err, Bytes data) {
     if (ua > 0) --ua;
+    struct Release {  // writes held back by this read go once its reply is out
+      Impl* m;
+      uint64_t key;
+      ~Release() {
+        if (m->rs_reads.erase(key)) m->pump_gated();
+      }
+    } release{this, read_key};
     if (!transport_up) return;
     if (err || !data || data->size() != q.length) {
       if (err) disk_failed("resync read", err);

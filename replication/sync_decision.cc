@@ -169,6 +169,14 @@ SyncDecision decide_raw(const SideInfo& self, const SideInfo& peer, const SbPoli
 
 SyncDecision decide_sync(const SideInfo& self, const SideInfo& peer, const SbPolicies& policies) {
   SyncDecision d = decide_raw(self, peer, policies);
+  // Two Inconsistent disks: neither can serve a resync (every request would be
+  // refused and the sync would never end); they stay Connected until the
+  // operator forces one Primary, which then fully syncs the other.
+  if (!self.consistent && !peer.consistent && d.kind != Kind::kDisconnect) {
+    SyncDecision n = make(Kind::kNoSync, false, d.reason + "; but both disks are Inconsistent: no sync until one is forced Primary");
+    n.split_brain = d.split_brain;  // still reported
+    return n;
+  }
   // Inconsistent data never serves as a source: a consistent peer's data wins
   // (a bitmap sync when the generations allow it, else every block).
   if (self.consistent != peer.consistent && d.kind != Kind::kDisconnect) {

@@ -180,5 +180,85 @@ TEST(ReplicaEngine, WrongSharedSecretGoesStandAlone) {
   EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
 }
 
+// Regressions found by the fault simulator (tests/sim, quorate_repl_sim).
+
+// Seed 10: a Primary that wrote while disconnected, was demoted and then
+// crashed lost the blocks it wrote (no activity-log replay for a Secondary,
+// and the bitmap was only in memory).
+TEST(ReplicaEngine, DemoteWritesTheBitmapSoACrashAfterwardsKeepsTheOutOfSyncBlocks) {
+  Pair p;
+  initial_sync(p);
+  p.link_down();
+  ASSERT_TRUE(p.b().r->disconnect(p.now()).ok());
+  p.write(p.a(), 3 << 20, pattern(4096, 40));
+  p.run();
+  ASSERT_TRUE(p.a().r->secondary(p.now()).ok());
+  p.run();
+  p.crash(p.a());
+  p.attach(p.a());
+  EXPECT_EQ(p.a().r->bitmap().count(), 1u) << "the block written while disconnected must stay out of sync";
+  ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
+  ASSERT_TRUE(p.b().r->connect(false, p.now()).ok());
+  p.run();
+  p.advance(2000);
+  EXPECT_EQ(st(p, p.b()).disk, DiskState::kUpToDate);
+  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
+}
+
+// Seed 8: a node attached with Consistent data that the generation rules made
+// the sync source refused every resync request (it served only UpToDate data),
+// so the resync never ended.
+TEST(ReplicaEngine, ConsistentNodeChosenAsSyncSourceBecomesUpToDateAndServes) {
+  Pair p;
+  initial_sync(p);
+  p.link_down();
+  ASSERT_TRUE(p.a().r->disconnect(p.now()).ok());
+  p.write(p.a(), 1 << 20, pattern(8192, 41));
+  p.run();
+  ASSERT_TRUE(p.a().r->secondary(p.now()).ok());
+  p.run();
+  p.crash(p.a());
+  p.crash(p.b());
+  p.attach(p.a());
+  p.attach(p.b());
+  ASSERT_EQ(st(p, p.a()).disk, DiskState::kConsistent);
+  ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
+  ASSERT_TRUE(p.b().r->connect(false, p.now()).ok());
+  p.run();
+  p.advance(3000);
+  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+  EXPECT_EQ(st(p, p.a()).disk, DiskState::kUpToDate);
+  EXPECT_EQ(st(p, p.b()).disk, DiskState::kUpToDate);
+  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
+}
+
+// Seeds 23/39: two Inconsistent disks picked one of them as sync source, which
+// refused every request: the resync spun forever. Now they stay Connected
+// without a sync until the operator forces one Primary.
+TEST(ReplicaEngine, TwoInconsistentDisksDoNotSyncUntilOneIsForced) {
+  Pair p;
+  initial_sync(p);
+  ASSERT_TRUE(p.a().r->secondary(p.now()).ok());
+  p.run();
+  p.link_down();
+  ASSERT_TRUE(p.a().r->disconnect(p.now()).ok());
+  ASSERT_TRUE(p.b().r->disconnect(p.now()).ok());
+  ASSERT_TRUE(p.a().r->invalidate(p.now()).ok());
+  ASSERT_TRUE(p.b().r->invalidate(p.now()).ok());
+  p.run();
+  ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
+  ASSERT_TRUE(p.b().r->connect(false, p.now()).ok());
+  p.run();
+  p.advance(2000);
+  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+  EXPECT_EQ(st(p, p.a()).disk, DiskState::kInconsistent);
+  EXPECT_EQ(st(p, p.b()).disk, DiskState::kInconsistent);
+  ASSERT_TRUE(p.a().r->primary(true, p.now()).ok());
+  p.run();
+  p.advance(3000);
+  EXPECT_EQ(st(p, p.b()).disk, DiskState::kUpToDate);
+  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
+}
+
 }  // namespace
 }  // namespace quorate::replication

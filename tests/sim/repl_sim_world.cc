@@ -1,0 +1,1202 @@
+// The replication simulator: see repl_sim_world.h.
+//
+// The model. Each node has a Model (shared_ptr): per 512-byte sector of the
+// data area the last acknowledged value (img), whether it is unknown, and the
+// writes its Primary has submitted but not had acknowledged (pending). While
+// two nodes replicate, they share one Model object; when the link breaks
+// (partition, crash, close) the non-Primary gets a clone in which sectors under
+// pending writes are unknown. When a handshake makes a node a sync target it
+// adopts the source's Model (the loser of a split brain loses its changes).
+// Unknown sectors are re-based from the disks at the next quiesced check: both
+// data areas must then be identical, and every known sector must equal the
+// model; unknown sectors take the (identical) disk value and become known.
+// Sectors become unknown when: a write is pending when its Primary crashes or
+// the link breaks (the peer may or may not have it), a write fails on both legs,
+// a crash loses non-durable sectors of the crashed node's cache (legitimate for
+// a disk without a flush: the crashed node may later be the sync source), or a
+// disk is replaced / a node is forced Primary from Inconsistent data.
+//
+// I/O errors (only in a fraction of seeds): a node's disk turns bad (every I/O
+// fails with EIO). The engine detaches (Diskless); from then that node's data
+// area is excluded from every data check (invariant 1 does not apply with it
+// as the peer, invariant 2 cannot hold since it is not UpToDate) until the
+// driver replaces the disk (blank disk, create-md, attach, connect), after
+// which it must full-sync and every check applies again.
+#include "tests/sim/repl_sim_world.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <optional>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <queue>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "replication/engine.h"
+
+namespace quorate::sim {
+
+namespace {
+
+using namespace quorate::replication;  // NOLINT(google-build-using-namespace)
+
+constexpr uint64_t kSector = 512;
+
+const char* const kMarkNames[] = {
+    "crashed_primary_resync", "split_brain_detected", "split_brain_auto_resolved", "verify_found",
+    "full_sync",              "bitmap_sync",          "resync_interrupted_resumed", "io_error_detach",
+    "primary_crash",          "failover",             "manual_sb_repair",           nullptr};
+
+struct SimFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+uint64_t splitmix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+bool target_state(ConnState c) {
+  return c == ConnState::kSyncTarget || c == ConnState::kPausedSyncT || c == ConnState::kWFSyncUUID ||
+         c == ConnState::kWFBitMapT || c == ConnState::kStartingSyncT;
+}
+bool source_state(ConnState c) {
+  return c == ConnState::kSyncSource || c == ConnState::kPausedSyncS || c == ConnState::kWFBitMapS ||
+         c == ConnState::kStartingSyncS;
+}
+
+struct PendingWrite {
+  uint64_t offset = 0;
+  uint32_t length = 0;
+  Bytes data;  // nullptr: zeroes (trim / write-zeroes)
+};
+
+struct Model {
+  std::vector<uint8_t> img;
+  std::vector<uint8_t> unknown;  // per sector
+  std::vector<uint64_t> stamp;   // per sector: ack counter of the last change
+  std::map<uint64_t, PendingWrite> pending;  // by app id
+  std::shared_ptr<Model> clone_unknowing_pending() const {
+    auto m = std::make_shared<Model>(*this);
+    for (const auto& [id, w] : pending) {
+      for (uint64_t s = w.offset / kSector; s < (w.offset + w.length) / kSector; ++s) m->unknown[s] = 1;
+    }
+    m->pending.clear();
+    return m;
+  }
+  // Whether `bytes` (one sector) is what a pending write would put at sector s.
+  bool pending_value(uint64_t s, const uint8_t* bytes) const {
+    static const std::vector<uint8_t> zero(kSector, 0);
+    for (const auto& [id, w] : pending) {
+      if (s * kSector < w.offset || s * kSector >= w.offset + w.length) continue;
+      const uint8_t* v = w.data ? w.data->data() + (s * kSector - w.offset) : zero.data();
+      if (std::memcmp(v, bytes, kSector) == 0) return true;
+    }
+    return false;
+  }
+};
+
+struct AppOp {
+  AppRequest::Op op = AppRequest::Op::kRead;
+  uint64_t offset = 0;
+  uint32_t length = 0;
+  uint64_t stamp_at_submit = 0;
+  bool had_pending = false;
+};
+
+struct SimNode {
+  int idx = 0;
+  std::string name;
+  MdLayout layout;
+  std::vector<uint8_t> vis, dur;  // the backing device: visible, durable
+  std::vector<uint8_t> dirty;     // per sector of the device: written, not durable
+  std::vector<uint64_t> dirty_list;  // the sectors set in `dirty`
+  void set_dirty(uint64_t s) {
+    if (!dirty[s]) dirty_list.push_back(s);
+    dirty[s] = 1;
+  }
+  void flush_all() {
+    for (uint64_t s : dirty_list) {
+      if (!dirty[s]) continue;
+      std::memcpy(dur.data() + s * kSector, vis.data() + s * kSector, kSector);
+      dirty[s] = 0;
+    }
+    dirty_list.clear();
+  }
+  std::unique_ptr<Replica> r;
+  uint64_t incarnation = 0;
+  std::map<uint64_t, out::DiskIo> inflight;  // engine io id -> io
+  bool disk_bad = false;
+  std::shared_ptr<Model> model;
+  std::map<uint64_t, AppOp> app;  // outstanding app requests by app id
+  Millis last_tick{0};
+  bool sb_wrote = false;     // wrote as Primary while not replicating since last in sync
+  bool sb_reported = false;  // a split-brain handler / note since last in sync
+  bool discard_used = false;
+  bool sync_interrupted = false;
+  bool was_crashed_primary = false;
+  ConnState last_cs = ConnState::kStandAlone;
+  DiskState last_disk = DiskState::kDiskless;
+  Role last_role = Role::kSecondary;
+  uint64_t device_uuid = 0;
+};
+
+struct Ev {
+  Millis t;
+  uint64_t seq;
+  std::function<void()> f;
+  bool operator>(const Ev& o) const { return t != o.t ? t > o.t : seq > o.seq; }
+};
+
+class World {
+ public:
+  World(const ReplSimOptions& o, std::map<std::string, uint64_t>& marks) : opt_(o), marks_(marks), rng_(o.seed) {}
+  ReplSimResult run();
+
+ private:
+  // ---- plumbing ----
+  uint64_t rnd(uint64_t lo, uint64_t hi) { return lo + rng_() % (hi - lo + 1); }  // inclusive
+  bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
+  void at(Millis t, std::function<void()> f) { q_.push(Ev{std::max(t, now_), seq_++, std::move(f)}); }
+  void trace(std::string s) {
+    std::string line = fmt::format("[{:>8} ms] {}", now_.count(), s);
+    if (opt_.verbose) std::printf("%s\n", line.c_str());
+    trace_.push_back(std::move(line));
+    if (trace_.size() > 50) trace_.pop_front();
+  }
+  [[noreturn]] void fail(const std::string& what) { throw SimFailure(what); }
+  void mark(const char* m) { ++marks_[m]; }
+  SimNode& other(SimNode& n) { return nodes_[1 - n.idx]; }
+  ReplicaStatus st(SimNode& n) { return n.r->status(now_); }
+
+  // ---- nodes and disks ----
+  void create_md(SimNode& n);
+  void attach(SimNode& n);
+  void crash(SimNode& n, const char* why);
+  void drain(SimNode& n);
+  void on_app_done(SimNode& n, const out::AppDone& d);
+  void disk_complete(SimNode& n, uint64_t inc, uint64_t id);
+  void replace_disk(SimNode& n);
+
+  // ---- network ----
+  void send_bytes(SimNode& from, std::vector<uint8_t> bytes);
+  void link_break(const char* why);
+  void on_close(SimNode& n);
+  void down_later(int i, uint64_t conn, Millis delay);
+  void maybe_connect();
+  void unshare(int breaking_primary_hint);
+  void check_inv1();
+
+  // ---- observation and invariants ----
+  void observe();
+  void observe_node(SimNode& n);
+  bool quiesced();
+  void check_quiesced();
+
+  // ---- workload and driver ----
+  void workload_tick();
+  void submit_one(SimNode& n);
+  void step();
+  void settle(int64_t ms);
+  void run_until(Millis t);
+  void end_phase();
+  void promote(SimNode& n, bool force);
+
+  ReplSimOptions opt_;
+  std::map<std::string, uint64_t>& marks_;
+  std::mt19937_64 rng_;
+  Millis now_{1000};
+  uint64_t seq_ = 0;
+  std::priority_queue<Ev, std::vector<Ev>, std::greater<>> q_;
+  std::deque<std::string> trace_;
+  SimNode nodes_[2];
+  EngineOptions base_;
+  uint64_t backing_bytes_ = 0;
+  uint64_t data_bytes_ = 0;
+  bool torn512_ = false;
+  bool io_errors_ = false;
+  bool faults_ = true;
+  int64_t max_io_ms_ = 5;
+  uint64_t step_ = 0;
+  uint64_t events_ = 0;
+  uint64_t acks_ = 0;
+  uint64_t ack_counter_ = 1;
+  uint64_t next_app_id_ = 1;
+  bool workload_on_ = true;
+  // Sectors corrupted behind the engines' backs (silent corruption that online
+  // verify must find): excluded from the data checks until both nodes agree on
+  // them again; the end phase runs verify + reconnect, after which they must.
+  std::set<uint64_t> corrupt_;
+  // network
+  bool healed_ = true;
+  bool live_ = false;
+  bool broken_ = false;
+  uint64_t conn_ = 0;
+  bool up_[2] = {false, false};
+  bool closed_from_[2] = {false, false};
+  Millis last_deliver_[2] = {Millis{0}, Millis{0}};
+  bool connect_scheduled_ = false;
+  std::optional<uint64_t> watch_ = [] {
+    const char* w = std::getenv("QUORATE_SIM_WATCH_SECTOR");  // debugging aid: trace one sector's writes
+    return w ? std::optional<uint64_t>(std::strtoull(w, nullptr, 10)) : std::nullopt;
+  }();
+};
+
+// ---- nodes and disks -------------------------------------------------------
+
+void World::create_md(SimNode& n) {
+  n.vis.assign(backing_bytes_, 0);
+  n.dur.assign(backing_bytes_, 0);
+  n.dirty.assign(backing_bytes_ / kSector, 0);
+  n.dirty_list.clear();
+  n.device_uuid = rng_();
+  for (auto& [off, bytes] : fresh_metadata(n.layout, kAlExtentsDefault, n.device_uuid)) {
+    std::memcpy(n.vis.data() + off, bytes.data(), bytes.size());
+    std::memcpy(n.dur.data() + off, bytes.data(), bytes.size());
+  }
+  n.model = std::make_shared<Model>();
+  n.model->img.assign(data_bytes_, 0);
+  n.model->unknown.assign(data_bytes_ / kSector, 0);
+  n.model->stamp.assign(data_bytes_ / kSector, 0);
+}
+
+void World::attach(SimNode& n) {
+  const auto& l = n.layout;
+  auto span = [&](uint64_t off, uint64_t len) { return std::span<const uint8_t>(n.dur.data() + off, len); };
+  auto a = attach_from_bytes(l, span(l.sb_offset, kSuperblockBytes), span(l.al_offset, kAlRingBytes),
+                             span(l.bm_offset, l.bm_bytes));
+  if (!a.ok()) fail(fmt::format("attach of {} failed: {}", n.name, a.error().message));
+  n.was_crashed_primary = a->superblock.has(kMdPrimaryInd) && !a->superblock.has(kMdCleanShutdown);
+  EngineOptions o = base_;
+  o.self = n.name;
+  o.peer = other(n).name;
+  n.r = std::make_unique<Replica>(o, std::move(a).value(), rng_(), now_);
+  n.last_tick = now_;
+  n.last_cs = ConnState::kStandAlone;
+  n.last_role = Role::kSecondary;
+  n.last_disk = DiskState::kDiskless;
+  trace(fmt::format("{}: attached{}", n.name, n.was_crashed_primary ? " (crashed primary)" : ""));
+  drain(n);
+  if (Status s = n.r->connect(false, now_); !s.ok()) fail(n.name + ": connect after attach: " + s.error().message);
+  drain(n);
+}
+
+void World::crash(SimNode& n, const char* why) {
+  if (!n.r) return;
+  const bool was_primary = n.r->status(now_).role == Role::kPrimary;
+  trace(fmt::format("{}: CRASH ({}){}", n.name, why, was_primary ? " of the Primary" : ""));
+  if (was_primary) mark("primary_crash");
+  // The link breaks first (the peer's view at this instant is what invariant 1 checks).
+  if (live_ && up_[n.idx]) {
+    link_break("crash");
+  } else {
+    unshare(-1);
+  }
+  n.r.reset();
+  ++n.incarnation;
+  // The disk after the crash: durable image, plus a random subset of what was
+  // only in the cache (4 KiB or 512 B granules), plus a random subset of the
+  // writes in flight.
+  std::vector<uint8_t> before(n.vis.begin(), n.vis.begin() + static_cast<std::ptrdiff_t>(data_bytes_));
+  for (const auto& [id, io] : n.inflight) {
+    if (io.op == out::DiskIo::Op::kRead || io.op == out::DiskIo::Op::kFlush || n.disk_bad) continue;
+    for (uint64_t s = io.offset / kSector; s < (io.offset + io.length) / kSector; ++s) {
+      const uint8_t* src = io.data ? io.data->data() + (s * kSector - io.offset) : nullptr;
+      if (src) std::memcpy(n.vis.data() + s * kSector, src, kSector);
+      else std::memset(n.vis.data() + s * kSector, 0, kSector);
+      n.set_dirty(s);
+    }
+  }
+  n.inflight.clear();
+  // Each granule (4 KiB, or 512 B in torn-512 seeds) of the cache survives or not.
+  const uint64_t granule = torn512_ ? 1 : 8;
+  std::sort(n.dirty_list.begin(), n.dirty_list.end());
+  std::map<uint64_t, bool> keep;  // by granule
+  for (uint64_t s : n.dirty_list) {
+    if (!n.dirty[s]) continue;
+    auto k = keep.find(s / granule);
+    if (k == keep.end()) k = keep.emplace(s / granule, chance(0.5)).first;
+    if (k->second) std::memcpy(n.dur.data() + s * kSector, n.vis.data() + s * kSector, kSector);
+    n.dirty[s] = 0;
+  }
+  n.dirty_list.clear();
+  n.vis = n.dur;
+  // The crashed node's model: its pending writes and the sectors its cache
+  // lost are unknown.
+  auto m = n.model->clone_unknowing_pending();
+  for (uint64_t s = 0; s < data_bytes_ / kSector; ++s) {
+    if (std::memcmp(before.data() + s * kSector, n.vis.data() + s * kSector, kSector) != 0) m->unknown[s] = 1;
+  }
+  if (n.model.get() == other(n).model.get()) {
+    // Still shared (the peer was not replicating from it): the peer's copy of
+    // those pending writes is unknown too.
+    other(n).model = n.model->clone_unknowing_pending();
+  }
+  n.model = m;
+  n.app.clear();
+}
+
+void World::replace_disk(SimNode& n) {
+  crash(n, "disk replacement");
+  n.disk_bad = false;
+  n.sb_wrote = false;  // a blank disk has no diverging writes
+  create_md(n);
+  std::fill(n.model->unknown.begin(), n.model->unknown.end(), 1);
+  trace(fmt::format("{}: new blank disk, create-md", n.name));
+  attach(n);
+}
+
+void World::drain(SimNode& n) {
+  if (!n.r) return;
+  for (auto& o : n.r->take_outputs()) {
+    if (!n.r) return;
+    if (auto* s = std::get_if<out::Send>(&o)) {
+      std::vector<uint8_t> bytes = std::move(s->head);
+      if (s->payload) bytes.insert(bytes.end(), s->payload->begin(), s->payload->end());
+      send_bytes(n, std::move(bytes));
+    } else if (auto* d = std::get_if<out::DiskIo>(&o)) {
+      const uint64_t id = d->id;
+      if (n.inflight.count(id)) fail(fmt::format("{}: disk io id {} issued twice", n.name, id));
+      // The engine's ordering contract: no write overlaps anything in flight.
+      for (const auto& [oid, f] : n.inflight) {
+        if (f.dev != d->dev || f.op == out::DiskIo::Op::kFlush || d->op == out::DiskIo::Op::kFlush) continue;
+        if (f.op == out::DiskIo::Op::kRead && d->op == out::DiskIo::Op::kRead) continue;
+        if (f.offset < d->offset + d->length && d->offset < f.offset + f.length) {
+          fail(fmt::format("{}: overlapping disk I/O in flight ({}+{} and {}+{})", n.name, f.offset, f.length,
+                           d->offset, d->length));
+        }
+      }
+      const uint64_t base = d->dev == out::DiskIo::Dev::kData ? 0 : 0;  // internal meta data: absolute offsets
+      (void)base;
+      if (d->dev == out::DiskIo::Dev::kData && d->op != out::DiskIo::Op::kFlush &&
+          d->offset + d->length > data_bytes_) {
+        fail(fmt::format("{}: data I/O beyond the data area ({}+{})", n.name, d->offset, d->length));
+      }
+      n.inflight.emplace(id, std::move(*d));
+      int64_t lat = static_cast<int64_t>(rnd(0, static_cast<uint64_t>(max_io_ms_)));
+      if (chance(0.01)) lat += 200;
+      const uint64_t inc = n.incarnation;
+      const int idx = n.idx;
+      at(now_ + Millis{lat}, [this, idx, inc, id] { disk_complete(nodes_[idx], inc, id); });
+    } else if (auto* a = std::get_if<out::AppDone>(&o)) {
+      on_app_done(n, *a);
+    } else if (std::holds_alternative<out::Close>(o)) {
+      on_close(n);
+    } else if (auto* e = std::get_if<out::Event>(&o)) {
+      trace(n.name + ": " + e->text);
+      if (e->text.find("handshake") != std::string::npos && e->text.find("crashed primar") != std::string::npos) {
+        mark("crashed_primary_resync");
+      }
+      if (e->text.find("-> StartingSyncT )") != std::string::npos) mark("full_sync");
+      if (e->text.find("-> WFBitMapT )") != std::string::npos) mark("bitmap_sync");
+    } else if (auto* h = std::get_if<out::Handler>(&o)) {
+      trace(n.name + ": handler " + h->name);
+      if (h->name == "split-brain" || h->name == "initial-split-brain") {
+        n.sb_reported = true;
+        other(n).sb_reported = true;
+        mark("split_brain_detected");
+      }
+      if (h->name == "out-of-sync") mark("verify_found");
+    }
+  }
+}
+
+void World::disk_complete(SimNode& n, uint64_t inc, uint64_t id) {
+  if (inc != n.incarnation || !n.r) return;
+  auto it = n.inflight.find(id);
+  if (it == n.inflight.end()) return;
+  out::DiskIo io = std::move(it->second);
+  n.inflight.erase(it);
+  int err = 0;
+  Bytes data;
+  using Op = out::DiskIo::Op;
+  const bool meta = io.dev == out::DiskIo::Dev::kMeta;
+  if (n.disk_bad) {
+    err = EIO;
+  } else {
+    switch (io.op) {
+      case Op::kRead:
+        data = std::make_shared<const std::vector<uint8_t>>(n.vis.begin() + static_cast<std::ptrdiff_t>(io.offset),
+                                                            n.vis.begin() + static_cast<std::ptrdiff_t>(io.offset + io.length));
+        break;
+      case Op::kWrite:
+      case Op::kTrim:
+      case Op::kWriteZeroes:
+        if (io.op == Op::kWrite) {
+          if (!io.data || io.data->size() != io.length) fail(n.name + ": write with a wrong buffer size");
+          std::memcpy(n.vis.data() + io.offset, io.data->data(), io.length);
+        } else {
+          std::memset(n.vis.data() + io.offset, 0, io.length);
+        }
+        // Meta-data writes are durable on completion (the caller's contract:
+        // write + flush; with internal meta data the flush is of the one
+        // device, so every write completed before it is durable too). FUA
+        // data writes are durable; others sit in the volatile cache.
+        if (meta) n.flush_all();
+        if (meta || io.fua) {
+          std::memcpy(n.dur.data() + io.offset, n.vis.data() + io.offset, io.length);
+          for (uint64_t s = io.offset / kSector; s < (io.offset + io.length) / kSector; ++s) n.dirty[s] = 0;
+        } else {
+          for (uint64_t s = io.offset / kSector; s < (io.offset + io.length) / kSector; ++s) n.set_dirty(s);
+        }
+        break;
+      case Op::kFlush:
+        n.flush_all();
+        break;
+    }
+  }
+  n.r->on_disk_done(id, err, std::move(data), now_);
+  drain(n);
+}
+
+void World::on_app_done(SimNode& n, const out::AppDone& d) {
+  auto it = n.app.find(d.id);
+  if (it == n.app.end()) fail(fmt::format("{}: AppDone for unknown request {}", n.name, d.id));
+  const AppOp op = it->second;
+  n.app.erase(it);
+  Model& m = *n.model;
+  using Op = AppRequest::Op;
+  if (op.op == Op::kRead) {
+    if (d.error != 0) return;
+    if (!d.data || d.data->size() != op.length) fail(fmt::format("{}: read returned a wrong size", n.name));
+    for (uint64_t s = op.offset / kSector; s < (op.offset + op.length) / kSector; ++s) {
+      if (m.unknown[s] || m.stamp[s] > op.stamp_at_submit || op.had_pending || corrupt_.count(s)) continue;
+      const uint8_t* got = d.data->data() + (s * kSector - op.offset);
+      if (std::memcmp(got, m.img.data() + s * kSector, kSector) != 0 && !m.pending_value(s, got)) {
+        uint64_t g = 0, w = 0, v = 0;
+        std::memcpy(&g, got, 8);
+        std::memcpy(&w, m.img.data() + s * kSector, 8);
+        std::memcpy(&v, n.vis.data() + s * kSector, 8);
+        fail(fmt::format("{}: read at {}+{} returned data that differs from the model at sector {} (read {:016x}, "
+                         "model {:016x}, disk now {:016x})",
+                         n.name, op.offset, op.length, s, g, w, v));
+      }
+    }
+    return;
+  }
+  if (op.op == Op::kFlush) return;
+  auto pw = m.pending.find(d.id);
+  if (pw == m.pending.end()) return;  // the model was re-based meanwhile (link break)
+  const PendingWrite w = pw->second;
+  m.pending.erase(pw);
+  if (watch_ && *watch_ * kSector >= w.offset && *watch_ * kSector < w.offset + w.length) {
+    trace(fmt::format("{}: done {} error {} (watched sector) models {} {}", n.name, d.id, d.error, static_cast<const void*>(nodes_[0].model.get()), static_cast<const void*>(nodes_[1].model.get())));
+  }
+  if (d.error == EROFS || d.error == EINVAL) return;  // refused before anything was written
+  ++ack_counter_;
+  for (uint64_t s = w.offset / kSector; s < (w.offset + w.length) / kSector; ++s) {
+    m.stamp[s] = ack_counter_;
+    if (d.error != 0) {
+      m.unknown[s] = 1;
+    } else {
+      m.unknown[s] = 0;
+      if (w.data) std::memcpy(m.img.data() + s * kSector, w.data->data() + (s * kSector - w.offset), kSector);
+      else std::memset(m.img.data() + s * kSector, 0, kSector);
+    }
+  }
+  if (d.error == 0) {
+    ++acks_;
+    const ConnState c = n.r ? n.r->status(now_).cstate : ConnState::kStandAlone;
+    if (!is_connected(c)) n.sb_wrote = true;
+  }
+}
+
+// ---- network -----------------------------------------------------------------
+
+void World::send_bytes(SimNode& from, std::vector<uint8_t> bytes) {
+  const int i = from.idx;
+  if (!live_ || broken_ || !up_[i] || closed_from_[i]) return;
+  const int j = 1 - i;
+  Millis t = std::max(last_deliver_[i], now_ + Millis{static_cast<int64_t>(rnd(0, 8))});
+  last_deliver_[i] = t;
+  // Random chunking of what on_receive gets.
+  size_t off = 0;
+  auto shared = std::make_shared<std::vector<uint8_t>>(std::move(bytes));
+  while (off < shared->size()) {
+    size_t n = shared->size() - off;
+    if (n > 1 && chance(0.3)) n = rnd(1, n);
+    const uint64_t conn = conn_;
+    at(t, [this, conn, j, shared, off, n] {
+      if (conn != conn_ || broken_ || !up_[j] || !nodes_[j].r) return;
+      nodes_[j].r->on_receive(std::span<const uint8_t>(shared->data() + off, n), now_);
+      drain(nodes_[j]);
+    });
+    off += n;
+  }
+}
+
+void World::unshare(int primary_hint) {
+  SimNode& a = nodes_[0];
+  SimNode& b = nodes_[1];
+  if (!a.model || a.model.get() != b.model.get()) return;
+  int keeper = primary_hint;
+  if (keeper < 0) {
+    keeper = (b.r && b.r->status(now_).role == Role::kPrimary) ? 1 : 0;
+  }
+  SimNode& loser = nodes_[1 - keeper];
+  loser.model = nodes_[keeper].model->clone_unknowing_pending();
+  if (base_.protocol != Protocol::kC && loser.r) {
+    // A and B acknowledge before the peer's disk has the write: whatever the
+    // peer does not hold (yet) at the break is unknown in its copy (invariant 1
+    // already checked B's guarantee).
+    Model& m = *loser.model;
+    for (uint64_t sec = 0; sec < data_bytes_ / kSector; ++sec) {
+      if (std::memcmp(loser.vis.data() + sec * kSector, m.img.data() + sec * kSector, kSector) != 0) m.unknown[sec] = 1;
+    }
+  }
+}
+
+void World::check_inv1() {
+  // Invariant 1: at the instant the link of a Primary breaks, a peer that was
+  // Connected with UpToDate data holds every acknowledged write (C), or will
+  // once it completes the writes it has received (B). Per 512-byte sector: the
+  // last acknowledged value or a pending (submitted, unacknowledged) one.
+  if (base_.protocol == Protocol::kA) return;
+  for (int pi = 0; pi < 2; ++pi) {
+    SimNode& p = nodes_[pi];
+    SimNode& s = nodes_[1 - pi];
+    if (!p.r || !s.r || p.disk_bad || s.disk_bad) continue;
+    if (p.r->status(now_).role != Role::kPrimary) continue;
+    const ReplicaStatus ss = s.r->status(now_);
+    if (ss.cstate != ConnState::kConnected || ss.disk != DiskState::kUpToDate || ss.role != Role::kSecondary) continue;
+    if (p.model.get() != s.model.get()) continue;  // not replicating from this Primary's model
+    std::vector<uint8_t> img(s.vis.begin(), s.vis.begin() + static_cast<std::ptrdiff_t>(data_bytes_));
+    if (base_.protocol == Protocol::kB) {
+      for (const auto& [id, io] : s.inflight) {
+        if (io.dev != out::DiskIo::Dev::kData) continue;
+        if (io.op == out::DiskIo::Op::kWrite) std::memcpy(img.data() + io.offset, io.data->data(), io.length);
+        if (io.op == out::DiskIo::Op::kTrim || io.op == out::DiskIo::Op::kWriteZeroes)
+          std::memset(img.data() + io.offset, 0, io.length);
+      }
+    }
+    const Model& m = *p.model;
+    for (uint64_t sec = 0; sec < data_bytes_ / kSector; ++sec) {
+      if (m.unknown[sec] || corrupt_.count(sec)) continue;
+      const uint8_t* have = img.data() + sec * kSector;
+      if (std::memcmp(have, m.img.data() + sec * kSector, kSector) == 0) continue;
+      if (m.pending_value(sec, have)) continue;
+      fail(fmt::format("invariant 1 (protocol {}): the link of Primary {} broke while {} was Connected/UpToDate, "
+                       "but {} lacks the acknowledged write at sector {} (byte {})",
+                       letter(base_.protocol), p.name, s.name, s.name, sec, sec * kSector));
+    }
+  }
+}
+
+void World::link_break(const char* why) {
+  if (!live_ || broken_) return;
+  trace(fmt::format("net: connection {} breaks ({})", conn_, why));
+  if (watch_) trace(fmt::format("models before {} {}", static_cast<const void*>(nodes_[0].model.get()), static_cast<const void*>(nodes_[1].model.get())));
+  check_inv1();
+  unshare(-1);
+  if (watch_) trace(fmt::format("models after {} {}", static_cast<const void*>(nodes_[0].model.get()), static_cast<const void*>(nodes_[1].model.get())));
+  broken_ = true;
+  for (int i = 0; i < 2; ++i) {
+    if (up_[i]) down_later(i, conn_, Millis{static_cast<int64_t>(rnd(0, 3000))});
+  }
+}
+
+void World::down_later(int i, uint64_t conn, Millis delay) {
+  at(now_ + delay, [this, i, conn] {
+    if (conn != conn_ || !up_[i]) return;
+    up_[i] = false;
+    if (!up_[1 - i]) live_ = false;
+    if (nodes_[i].r) {
+      trace(fmt::format("{}: transport down", nodes_[i].name));
+      nodes_[i].r->on_transport_down(now_);
+      drain(nodes_[i]);
+    }
+  });
+}
+
+void World::on_close(SimNode& n) {
+  const int i = n.idx;
+  if (!live_ || !up_[i]) return;
+  trace(fmt::format("{}: closes connection {}", n.name, conn_));
+  if (!broken_) {
+    check_inv1();
+    unshare(-1);
+  }
+  up_[i] = false;
+  closed_from_[i] = true;
+  const int j = 1 - i;
+  if (!up_[j]) {
+    live_ = false;
+    return;
+  }
+  // Graceful: what i sent arrives, then j sees the end of the stream.
+  if (!broken_) {
+    const Millis t = std::max(last_deliver_[i], now_) + Millis{1};
+    down_later(j, conn_, t - now_);
+  }
+}
+
+void World::maybe_connect() {
+  if (live_ || connect_scheduled_ || !healed_) return;
+  if (!nodes_[0].r || !nodes_[1].r) return;
+  if (!nodes_[0].r->wants_connection() || !nodes_[1].r->wants_connection()) return;
+  connect_scheduled_ = true;
+  const int64_t delay = static_cast<int64_t>(rnd(50, uint64_t{base_.connect_int_s} * 1000));
+  at(now_ + Millis{delay}, [this] {
+    connect_scheduled_ = false;
+    if (live_ || !healed_ || !nodes_[0].r || !nodes_[1].r) return;
+    if (!nodes_[0].r->wants_connection() || !nodes_[1].r->wants_connection()) return;
+    ++conn_;
+    live_ = true;
+    broken_ = false;
+    up_[0] = up_[1] = true;
+    closed_from_[0] = closed_from_[1] = false;
+    last_deliver_[0] = last_deliver_[1] = now_;
+    trace(fmt::format("net: connection {} up", conn_));
+    const int first = static_cast<int>(rnd(0, 1));
+    for (int k = 0; k < 2; ++k) {
+      SimNode& n = nodes_[(first + k) % 2];
+      if (!n.r) continue;
+      n.r->on_transport_up(now_);
+      drain(n);
+    }
+  });
+}
+
+// ---- observation ---------------------------------------------------------------
+
+void World::observe_node(SimNode& n) {
+  if (!n.r) return;
+  const ReplicaStatus s = st(n);
+  SimNode& o = other(n);
+  const bool was_conn = is_connected(n.last_cs);
+  if (s.cstate != n.last_cs) {
+    const bool now_conn = is_connected(s.cstate);
+    // A handshake that ended in replication.
+    if (now_conn && !was_conn) {
+      if (n.sb_wrote && o.sb_wrote && !n.sb_reported && !o.sb_reported && !n.discard_used && !o.discard_used) {
+        fail(fmt::format("invariant 3: {} and {} both wrote as Primary since they were last in sync, yet {} "
+                         "reached {} without a split-brain report",
+                         n.name, o.name, n.name, name(s.cstate)));
+      }
+      if (!s.split_brain.empty() && s.split_brain.find("resolved") != std::string::npos &&
+          s.split_brain.find("discard-my-data") == std::string::npos) {
+        mark("split_brain_auto_resolved");
+      }
+    }
+    if (target_state(s.cstate) && !target_state(n.last_cs) && o.r) {
+      n.model = o.model;  // the loser's changes are gone; the source's are what counts
+    }
+    if (source_state(s.cstate) && !source_state(n.last_cs) && o.r) o.model = n.model;
+    if (s.cstate == ConnState::kConnected && !was_conn && o.r && n.model.get() != o.model.get()) {
+      // No sync: the Secondary follows a Primary; two Secondaries should hold the same.
+      const ReplicaStatus os = st(o);
+      if (s.role == Role::kPrimary) o.model = n.model;
+      else if (os.role == Role::kPrimary) n.model = o.model;
+      else if (o.sb_wrote && !n.sb_wrote) n.model = o.model;
+      else o.model = n.model;
+    }
+    if ((s.cstate == ConnState::kSyncTarget || s.cstate == ConnState::kPausedSyncT) && n.sync_interrupted) {
+      mark("resync_interrupted_resumed");
+      n.sync_interrupted = false;
+    }
+    if (target_state(n.last_cs) && !is_connected(s.cstate) && n.r->bitmap().count() > 0) n.sync_interrupted = true;
+    n.last_cs = s.cstate;
+  }
+  if (s.disk != n.last_disk) {
+    if (s.disk == DiskState::kDiskless && n.disk_bad) mark("io_error_detach");
+    n.last_disk = s.disk;
+  }
+  n.last_role = s.role;
+  if (!s.split_brain.empty() && s.split_brain.find("detected") != std::string::npos) n.sb_reported = o.sb_reported = true;
+  // Invariant 4.
+  if (s.role == Role::kPrimary && (s.disk == DiskState::kInconsistent || s.disk == DiskState::kOutdated)) {
+    fail(fmt::format("invariant 4: {} is Primary with {} data", n.name, name(s.disk)));
+  }
+  if (s.role == Role::kPrimary && target_state(s.cstate)) {
+    fail(fmt::format("invariant 4: {} is Primary and {}", n.name, name(s.cstate)));
+  }
+  // Checked while the link is intact. The engine promotes without asking the
+  // peer (DRBD makes promotion a cluster-wide state change acknowledged by the
+  // peer): while a broken link is not yet noticed, each side can promote with
+  // a stale "peer is Secondary" view. That gap is the engine's, reported, not
+  // hidden: the first Data to reach the other Primary ends the connection.
+  if (o.r && !broken_ && live_ && s.role == Role::kPrimary && is_connected(s.cstate)) {
+    const ReplicaStatus os = st(o);
+    if (os.role == Role::kPrimary && is_connected(os.cstate)) {
+      fail(fmt::format("invariant 4: two Primaries while connected ({} {}, {} {})", n.name, name(s.cstate), o.name,
+                       name(os.cstate)));
+    }
+  }
+}
+
+void World::observe() {
+  observe_node(nodes_[0]);
+  observe_node(nodes_[1]);
+  if (nodes_[0].r && nodes_[1].r) {
+    const auto a = st(nodes_[0]);
+    const auto b = st(nodes_[1]);
+    if (a.cstate == ConnState::kConnected && b.cstate == ConnState::kConnected && a.disk == DiskState::kUpToDate &&
+        b.disk == DiskState::kUpToDate) {
+      for (auto& n : nodes_) {
+        n.sb_wrote = n.sb_reported = n.discard_used = n.sync_interrupted = false;
+      }
+    }
+  }
+}
+
+bool World::quiesced() {
+  if (!live_ || broken_ || !up_[0] || !up_[1]) return false;  // a broken link nobody noticed yet
+  for (auto& n : nodes_) {
+    if (!n.r || !n.inflight.empty() || !n.app.empty() || n.disk_bad) return false;
+    const auto s = st(n);
+    if (s.cstate != ConnState::kConnected || s.disk != DiskState::kUpToDate || s.pe || s.ua || s.ap) return false;
+  }
+  // Nothing on the wire.
+  for (int i = 0; i < 2; ++i) {
+    if (last_deliver_[i] > now_) return false;
+  }
+  return true;
+}
+
+void World::check_quiesced() {
+  if (!quiesced()) return;
+  SimNode& a = nodes_[0];
+  SimNode& b = nodes_[1];
+  for (uint64_t off = 0; off < data_bytes_; off += kSector) {
+    if (corrupt_.count(off / kSector)) {
+      if (std::memcmp(a.vis.data() + off, b.vis.data() + off, kSector) != 0) continue;
+      // Both agree again (resynced, overwritten, or the corruption spread by a
+      // failover, which no verify can see): the model takes it.
+      corrupt_.erase(off / kSector);
+      std::memcpy(a.model->img.data() + off, a.vis.data() + off, kSector);
+      std::memcpy(b.model->img.data() + off, a.vis.data() + off, kSector);
+      continue;
+    }
+    if (std::memcmp(a.vis.data() + off, b.vis.data() + off, kSector) != 0) {
+      fail(fmt::format("invariant 2: quiesced and UpToDate/UpToDate but the data areas differ at byte {} "
+                       "(sector {})",
+                       off, off / kSector));
+    }
+  }
+  // Compare with the Primary's model (or the one both share).
+  SimNode& p = st(b).role == Role::kPrimary ? b : a;
+  Model& m = *p.model;
+  for (uint64_t s = 0; s < data_bytes_ / kSector; ++s) {
+    if (corrupt_.count(s)) continue;
+    if (m.unknown[s]) {
+      std::memcpy(m.img.data() + s * kSector, a.vis.data() + s * kSector, kSector);
+      m.unknown[s] = 0;
+      continue;
+    }
+    if (std::memcmp(m.img.data() + s * kSector, a.vis.data() + s * kSector, kSector) != 0) {
+      fail(fmt::format("invariant 2: quiesced data differs from {}'s model of acknowledged writes at sector {} "
+                       "(byte {})",
+                       p.name, s, s * kSector));
+    }
+  }
+  other(p).model = p.model;
+}
+
+// ---- workload ----------------------------------------------------------------
+
+void World::submit_one(SimNode& n) {
+  AppRequest r;
+  r.id = next_app_id_++;
+  const uint64_t roll = rnd(0, 99);
+  using Op = AppRequest::Op;
+  r.op = roll < 62 ? Op::kWrite : roll < 70 ? Op::kFlush : roll < 73 ? Op::kTrim : roll < 76 ? Op::kWriteZeroes : Op::kRead;
+  if (r.op != Op::kFlush) {
+    uint64_t len = chance(0.7) ? 4096 : chance(0.8) ? rnd(1, 64) * 4096 : rnd(1, 512) * 512;
+    len = std::min<uint64_t>(len, 256 * 1024);
+    uint64_t off = chance(0.85) ? rnd(0, (data_bytes_ - len) / 4096) * 4096 : rnd(0, (data_bytes_ - len) / 512) * 512;
+    // Hot spots make overwrites and AL churn likely.
+    if (chance(0.5)) off = std::min<uint64_t>(off % (data_bytes_ / 4), data_bytes_ - len) & ~uint64_t{511};
+    r.offset = off;
+    r.length = static_cast<uint32_t>(len);
+  }
+  r.fua = r.op == Op::kWrite && chance(0.1);
+  if (r.op == Op::kWrite) {
+    auto v = std::make_shared<std::vector<uint8_t>>(r.length);
+    const uint64_t k = rng_();
+    for (size_t i = 0; i + 8 <= v->size(); i += 8) {
+      const uint64_t w = splitmix(k + i);
+      std::memcpy(v->data() + i, &w, 8);
+    }
+    r.data = v;
+  }
+  AppOp op;
+  op.op = r.op;
+  op.offset = r.offset;
+  op.length = r.length;
+  op.stamp_at_submit = ack_counter_;
+  Model& m = *n.model;
+  if (r.op == Op::kRead) {
+    for (const auto& [id, w] : m.pending) {
+      if (w.offset < r.offset + r.length && r.offset < w.offset + w.length) op.had_pending = true;
+    }
+  } else if (r.op != Op::kFlush) {
+    m.pending[r.id] = PendingWrite{r.offset, r.length, r.op == Op::kWrite ? r.data : nullptr};
+  }
+  if (watch_ && r.op != Op::kRead && r.op != Op::kFlush && *watch_ * kSector >= r.offset &&
+      *watch_ * kSector < r.offset + r.length) {
+    trace(fmt::format("{}: submit {} {} {}+{} covering the watched sector", n.name, r.id,
+                      r.op == Op::kWrite ? "write" : "trim/zero", r.offset, r.length));
+  }
+  n.app[r.id] = op;
+  n.r->submit(std::move(r), now_);
+  drain(n);
+}
+
+void World::workload_tick() {
+  if (workload_on_) {
+    for (auto& n : nodes_) {
+      if (!n.r || !n.r->writable()) continue;
+      if (n.app.size() >= 8) continue;
+      const int k = static_cast<int>(rnd(0, 2));
+      for (int i = 0; i < k && n.app.size() < 8 && n.r; ++i) submit_one(n);
+    }
+  }
+  at(now_ + Millis{static_cast<int64_t>(rnd(1, 30))}, [this] { workload_tick(); });
+}
+
+// ---- time ---------------------------------------------------------------------
+
+void World::run_until(Millis end) {
+  uint64_t guard = 0;
+  while (true) {
+    // Next tick of each node: its deadline or 100 ms after its last tick.
+    Millis tick_at = Millis::max();
+    int tick_node = -1;
+    for (auto& n : nodes_) {
+      if (!n.r) continue;
+      const Millis t = std::max(n.last_tick, std::min(n.r->next_deadline(), n.last_tick + Millis{100}));
+      if (t < tick_at) {
+        tick_at = t;
+        tick_node = n.idx;
+      }
+    }
+    const Millis ev_at = q_.empty() ? Millis::max() : q_.top().t;
+    const Millis next = std::min(tick_at, ev_at);
+    if (next > end) break;
+    now_ = std::max(now_, next);
+    if (tick_node >= 0 && tick_at <= ev_at) {
+      SimNode& n = nodes_[tick_node];
+      n.last_tick = now_ == n.last_tick ? now_ + Millis{1} : now_;
+      n.r->on_tick(now_);
+      drain(n);
+    } else {
+      Ev e = q_.top();
+      q_.pop();
+      e.f();
+    }
+    ++events_;
+    observe();
+    maybe_connect();
+    if (++guard > 5'000'000) fail("no progress: too many events in one step");
+  }
+  now_ = end;
+}
+
+void World::settle(int64_t ms) { run_until(now_ + Millis{ms}); }
+
+// ---- the driver ------------------------------------------------------------------
+
+void World::promote(SimNode& n, bool force) {
+  if (!n.r) return;
+  const ReplicaStatus s = st(n);
+  const ReplicaStatus os = other(n).r ? st(other(n)) : ReplicaStatus{};
+  Status r = n.r->primary(force, now_);
+  trace(fmt::format("{}: primary{} -> {}", n.name, force ? " --force" : "", r.ok() ? "ok" : r.error().message));
+  drain(n);
+  if (!force) {
+    const bool peer_pri = is_connected(s.cstate) && s.peer_role == Role::kPrimary;
+    const bool syncing_target = target_state(s.cstate);
+    if (s.role != Role::kPrimary && s.disk == DiskState::kUpToDate && !peer_pri && !syncing_target && !r.ok()) {
+      fail(fmt::format("driver: primary on {} with UpToDate data refused: {}", n.name, r.error().message));
+    }
+    if ((s.disk == DiskState::kInconsistent || s.disk == DiskState::kOutdated) && r.ok() && s.role != Role::kPrimary) {
+      fail(fmt::format("invariant 4: primary without --force succeeded on {} with {} data", n.name, name(s.disk)));
+    }
+  }
+  if (r.ok() && s.role != Role::kPrimary) {
+    if (!is_connected(s.cstate)) {
+      unshare(n.idx);
+      mark("failover");
+    }
+    if (s.disk != DiskState::kUpToDate && s.disk != DiskState::kConsistent) {
+      // Forced from data that may be anything: the model is re-based from the disk.
+      std::fill(n.model->unknown.begin(), n.model->unknown.end(), 1);
+    }
+  }
+  (void)os;
+}
+
+void World::step() {
+  ++step_;
+  SimNode& n = nodes_[rnd(0, 1)];
+  SimNode& o = other(n);
+  const uint64_t roll = rnd(0, 99);
+  auto cmd = [&](SimNode& x, const char* what, Status s) {
+    trace(fmt::format("{}: {} -> {}", x.name, what, s.ok() ? "ok" : s.error().message));
+    drain(x);
+  };
+  if (!n.r) {
+    // A crashed node comes back (attach + connect).
+    if (chance(0.7)) {
+      if (n.disk_bad) replace_disk(n);
+      else attach(n);
+    }
+  } else if (roll < 10) {
+    workload_on_ = !workload_on_;
+    trace(fmt::format("driver: workload {}", workload_on_ ? "on" : "off"));
+  } else if (roll < 18) {
+    if (healed_) {
+      healed_ = false;
+      trace("driver: partition");
+      link_break("partition");
+    } else {
+      healed_ = true;
+      trace("driver: heal");
+    }
+  } else if (roll < 25 && faults_) {
+    crash(n, "driver");
+  } else if (roll < 38) {
+    promote(n, false);
+  } else if (roll < 46) {
+    cmd(n, "secondary", n.r->secondary(now_));
+  } else if (roll < 52) {
+    if (st(n).cstate == ConnState::kStandAlone) {
+      const bool discard = st(n).role == Role::kSecondary && !st(n).split_brain.empty() && chance(0.7);
+      if (discard) {
+        n.discard_used = true;
+        mark("manual_sb_repair");
+      }
+      cmd(n, discard ? "connect --discard-my-data" : "connect", n.r->connect(discard, now_));
+    } else {
+      cmd(n, "disconnect", n.r->disconnect(now_));
+    }
+  } else if (roll < 57) {
+    if (st(n).cstate == ConnState::kConnected && chance(0.5) && o.r && !o.disk_bad && !n.disk_bad) {
+      // Silent corruption on the non-Primary, which verify must find.
+      SimNode& victim = st(n).role == Role::kPrimary ? o : (st(o).role == Role::kPrimary ? n : o);
+      if (victim.r && st(victim).role != Role::kPrimary && victim.inflight.empty()) {
+        const uint64_t off = rnd(0, data_bytes_ / 4096 - 1) * 4096 + rnd(0, 4095);
+        victim.vis[off] ^= 0x5a;
+        victim.dur[off] ^= 0x5a;
+        corrupt_.insert(off / kSector);
+        trace(fmt::format("driver: corrupt byte {} on {}", off, victim.name));
+      }
+    }
+    cmd(n, "verify", n.r->verify(now_));
+  } else if (roll < 61) {
+    cmd(n, "invalidate", n.r->invalidate(now_));
+  } else if (roll < 64) {
+    cmd(n, "invalidate-remote", n.r->invalidate_remote(now_));
+  } else if (roll < 70) {
+    if (st(n).paused_by_user) cmd(n, "resume-sync", n.r->resume_sync(now_));
+    else cmd(n, "pause-sync", n.r->pause_sync(now_));
+  } else if (roll < 74) {
+    // Deliberate split brain: partition, promote both, write on both.
+    trace("driver: deliberate split brain");
+    if (healed_) {
+      healed_ = false;
+      link_break("partition for split brain");
+    }
+    settle(static_cast<int64_t>(rnd(0, 4000)));
+    for (auto& x : nodes_) {
+      if (x.r) promote(x, false);
+    }
+    workload_on_ = true;
+  } else if (roll < 76 && io_errors_ && faults_) {
+    n.disk_bad = true;
+    trace(fmt::format("driver: {}'s disk goes bad", n.name));
+  } else if (roll < 80 && n.disk_bad) {
+    replace_disk(n);
+  } else if (roll < 85) {
+    // Repair an unresolved split brain: the victim discards its data.
+    if (!st(n).split_brain.empty() && st(n).cstate == ConnState::kStandAlone) {
+      Status s = n.r->secondary(now_);
+      cmd(n, "secondary", s);
+      if (s.ok()) {
+        n.discard_used = true;
+        mark("manual_sb_repair");
+        cmd(n, "connect --discard-my-data", n.r->connect(true, now_));
+        if (o.r && st(o).cstate == ConnState::kStandAlone) cmd(o, "connect", o.r->connect(false, now_));
+      }
+    }
+  }
+  // Otherwise: let the workload run.
+  settle(static_cast<int64_t>(rnd(10, 3000)));
+  if (!corrupt_.empty()) {
+    // After a verify found it, disconnect/connect resyncs it (DRBD's way).
+    for (auto& x : nodes_) {
+      if (x.r && x.r->status(now_).cstate == ConnState::kConnected && x.r->bitmap().count() > 0) {
+        cmd(x, "disconnect", x.r->disconnect(now_));
+        cmd(x, "connect", x.r->connect(false, now_));
+      }
+    }
+  }
+  check_quiesced();
+}
+
+void World::end_phase() {
+  trace("driver: end phase (heal, no faults)");
+  faults_ = false;
+  healed_ = true;
+  for (auto& n : nodes_) {
+    if (!n.r) {
+      if (n.disk_bad) replace_disk(n);
+      else attach(n);
+    } else if (n.disk_bad) {
+      replace_disk(n);
+    }
+  }
+  const Millis deadline = now_ + Millis{opt_.large ? 600000 : 300000};
+  bool verified_after_corruption = false;
+  while (now_ < deadline) {
+    // The operator's part: connect what is StandAlone, repair split brains,
+    // resume paused syncs, demote a second Primary, force when no data is good.
+    for (auto& n : nodes_) {
+      if (!n.r) continue;
+      SimNode& o = other(n);
+      auto s = st(n);
+      if (s.paused_by_user) (void)n.r->resume_sync(now_);
+      if (s.role == Role::kPrimary && o.r && st(o).role == Role::kPrimary && n.idx == 1) {
+        Status r = n.r->secondary(now_);
+        trace(fmt::format("{}: secondary (end) -> {}", n.name, r.ok() ? "ok" : r.error().message));
+      }
+      if (s.cstate == ConnState::kStandAlone) {
+        const bool victim = !s.split_brain.empty() && s.role == Role::kSecondary &&
+                            (st(o).role == Role::kPrimary || n.idx == 1);
+        if (victim) {
+          n.discard_used = true;
+          mark("manual_sb_repair");
+        }
+        Status r = n.r->connect(victim, now_);
+        trace(fmt::format("{}: connect{} (end) -> {}", n.name, victim ? " --discard-my-data" : "",
+                          r.ok() ? "ok" : r.error().message));
+      }
+      drain(n);
+    }
+    settle(1000);
+    if (!corrupt_.empty() && !verified_after_corruption && st(nodes_[0]).cstate == ConnState::kConnected &&
+        st(nodes_[0]).disk == DiskState::kUpToDate && st(nodes_[1]).disk == DiskState::kUpToDate) {
+      SimNode& v = nodes_[0];
+      Status r = v.r->verify(now_);
+      trace(fmt::format("{}: verify (end) -> {}", v.name, r.ok() ? "ok" : r.error().message));
+      drain(v);
+      if (r.ok()) {
+        verified_after_corruption = true;
+        settle(5000);
+        for (auto& x : nodes_) {
+          if (x.r->bitmap().count() > 0 && st(x).cstate == ConnState::kConnected) {
+            (void)x.r->disconnect(now_);
+            (void)x.r->connect(false, now_);
+            drain(x);
+          }
+        }
+        settle(1000);
+      }
+    }
+    const auto a = st(nodes_[0]);
+    const auto b = st(nodes_[1]);
+    if (a.cstate == ConnState::kConnected && b.cstate == ConnState::kConnected && a.disk == DiskState::kUpToDate &&
+        b.disk == DiskState::kUpToDate && (corrupt_.empty() || verified_after_corruption)) {
+      // Quiesce the workload.
+      workload_on_ = false;
+      for (int i = 0; i < 100 && !quiesced(); ++i) settle(100);
+      if (!quiesced()) fail("end: the workload does not quiesce");
+      check_quiesced();
+      if (!corrupt_.empty()) {
+        fail(fmt::format("end: online verify and a reconnect did not repair the corrupted sector {}",
+                         *corrupt_.begin()));
+      }
+      return;
+    }
+    if (a.disk == DiskState::kInconsistent && b.disk == DiskState::kInconsistent && a.cstate == ConnState::kConnected) {
+      promote(nodes_[0], true);  // nobody has good data: the operator forces one
+    }
+  }
+  const auto a = st(nodes_[0]);
+  const auto b = st(nodes_[1]);
+  fail(fmt::format("invariant 5: no convergence within the bound after healing ({} {} {} / {} {} {})",
+                   name(a.cstate), name(a.role), name(a.disk), name(b.cstate), name(b.role), name(b.disk)));
+}
+
+ReplSimResult World::run() {
+  ReplSimResult res;
+  // ---- the seed's configuration ----
+  backing_bytes_ = (opt_.large ? rnd(40, 96) : rnd(12, 40)) << 20;
+  base_.resource = "r0";
+  const Protocol protos[] = {Protocol::kA, Protocol::kB, Protocol::kC, Protocol::kC};
+  base_.protocol = protos[rnd(0, 3)];
+  base_.after_sb.pri0 = static_cast<AfterSb0>(rnd(0, 4));
+  base_.after_sb.pri1 = static_cast<AfterSb1>(rnd(0, 4));
+  base_.after_sb.pri2 = chance(0.5) ? AfterSb2::kDisconnect : AfterSb2::kCallPriLostAfterSb;
+  const char* algs[] = {"crc32c", "sha256", "md5"};
+  base_.verify_alg = algs[rnd(0, 2)];
+  base_.connect_int_s = static_cast<uint32_t>(rnd(1, 10));
+  base_.timeout_ds = static_cast<uint32_t>(rnd(30, 60));
+  base_.ping_int_s = static_cast<uint32_t>(rnd(2, 10));
+  if (chance(0.5)) {
+    base_.c_plan_ahead_ds = 0;
+    base_.resync_rate_kib_s = rnd(2, 60) * 1024;
+  } else {
+    base_.c_max_rate_kib_s = rnd(4, 100) * 1024;
+  }
+  base_.al_extents = static_cast<uint32_t>(rnd(7, 20));
+  base_.max_epoch_size = static_cast<uint32_t>(rnd(4, 2048));
+  torn512_ = chance(0.3);
+  io_errors_ = chance(0.15);
+  max_io_ms_ = static_cast<int64_t>(rnd(1, 20));
+  res.config = fmt::format("protocol {}, after-sb {}/{}/{}, {} MiB, verify {}, torn {}, io-errors {}",
+                           letter(base_.protocol), static_cast<int>(base_.after_sb.pri0),
+                           static_cast<int>(base_.after_sb.pri1), static_cast<int>(base_.after_sb.pri2),
+                           backing_bytes_ >> 20, base_.verify_alg, torn512_ ? "512" : "4k", io_errors_ ? "yes" : "no");
+  const char* names[2] = {"alpha", "beta"};
+  for (int i = 0; i < 2; ++i) {
+    nodes_[i].idx = i;
+    nodes_[i].name = names[i];
+    nodes_[i].layout = internal_layout(backing_bytes_).value();
+  }
+  data_bytes_ = nodes_[0].layout.data_bytes;
+  try {
+    trace("seed config: " + res.config);
+    for (auto& n : nodes_) create_md(n);
+    for (auto& n : nodes_) attach(n);
+    settle(static_cast<int64_t>(uint64_t{base_.connect_int_s} * 1000 + 500));
+    SimNode& first = nodes_[rnd(0, 1)];
+    promote(first, true);
+    at(now_, [this] { workload_tick(); });
+    const uint64_t steps = opt_.large ? rnd(150, 300) : rnd(20, 60);
+    for (uint64_t i = 0; i < steps; ++i) step();
+    end_phase();
+  } catch (const SimFailure& f) {
+    res.ok = false;
+    std::string t;
+    for (const auto& l : trace_) t += "    " + l + "\n";
+    res.failure = fmt::format("step {} at {} ms: {}\n  config: {}\n  last events:\n{}", step_, now_.count(), f.what(),
+                              res.config, t);
+  }
+  res.steps = step_;
+  res.events = events_;
+  res.writes_acked = acks_;
+  res.sim_ms = now_.count();
+  return res;
+}
+
+}  // namespace
+
+ReplSimResult run_repl_sim(const ReplSimOptions& opt, std::map<std::string, uint64_t>& marks) {
+  World w(opt, marks);
+  return w.run();
+}
+
+const char* const* repl_sim_mark_names() { return kMarkNames; }
+
+}  // namespace quorate::sim
