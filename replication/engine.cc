@@ -39,8 +39,19 @@ Replica::Impl::Impl(EngineOptions o, AttachState a, uint64_t seed, Millis t)
                    crashed_primary ? "; was a crashed primary: its activity log is marked out of sync" : ""));
   // From now on the disk is in use: not clean until the next `down`.
   sb.set(kMdCleanShutdown, false);
-  if (crashed_primary) sb.set(kMdPrimaryInd, false);
-  write_superblock(true);
+  if (!crashed_primary) {
+    write_superblock(true);
+    return;
+  }
+  // The activity log's extents were set in the bitmap in memory. They must be
+  // on disk before the superblock stops saying "crashed primary", or a second
+  // crash in between would forget them. Nothing else starts meanwhile.
+  ++md_gate;
+  write_bitmap_pages(bm.take_dirty_pages(), [this] {
+    sb.set(kMdPrimaryInd, false);
+    --md_gate;
+    write_superblock(true);
+  });
 }
 
 Replica::Replica(EngineOptions options, AttachState attach, uint64_t seed, Millis now)
@@ -185,7 +196,13 @@ void Replica::Impl::write_superblock(bool gate) {
   });
 }
 
-void Replica::Impl::write_bitmap_pages(const std::vector<uint64_t>& pages) {
+void Replica::Impl::write_bitmap_pages(const std::vector<uint64_t>& pages, std::function<void()> then) {
+  auto left = std::make_shared<size_t>(pages.size());
+  auto after = std::make_shared<std::function<void()>>(std::move(then));
+  if (pages.empty()) {
+    if (*after) (*after)();
+    return;
+  }
   for (uint64_t p : pages) {
     out::DiskIo io;
     io.dev = out::DiskIo::Dev::kMeta;
@@ -196,9 +213,10 @@ void Replica::Impl::write_bitmap_pages(const std::vector<uint64_t>& pages) {
     io.data = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
     ++bm_writes;
     ++md_inflight;
-    local_io(std::move(io), [this](int err, Bytes) {
+    local_io(std::move(io), [this, left, after](int err, Bytes) {
       --md_inflight;
       if (err) disk_failed("bitmap write", err);
+      if (--*left == 0 && *after) (*after)();
     });
   }
 }

@@ -65,7 +65,8 @@ struct Replica::Impl {
   bool conflicts(const out::DiskIo& a, const out::DiskIo& b) const;
   void start_waiting();
   void write_superblock(bool gate);
-  void write_bitmap_pages(const std::vector<uint64_t>& pages);
+  // `then` runs once every page is durable (at once when there are none).
+  void write_bitmap_pages(const std::vector<uint64_t>& pages, std::function<void()> then = {});
   void flush_dirty_bitmap();
   void disk_failed(const char* what, int error);
 
