@@ -173,7 +173,11 @@ class ReplicaVolume::Impl {
 
   void arm_timer() {
     const Millis next = engine_ ? std::min(engine_->next_deadline(), steady_ms() + Millis{1000}) : Millis::max();
-    if (next == armed_) return;
+    // Re-arm only for an earlier deadline: most inputs move the engine's
+    // deadline later (a received frame restarts ping-int), and an early
+    // wake-up costs one harmless tick, while re-arming per input cost a
+    // timerfd_settime per frame (a Secondary's CPU at 100% under load).
+    if (armed_ != Millis::max() && next >= armed_) return;
     armed_ = next;
     timer_.expires_at(std::chrono::steady_clock::time_point(next));
     timer_.async_wait([this, alive = alive_](const error_code& ec) {
