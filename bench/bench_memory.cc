@@ -22,16 +22,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-// A "Vm...:  1234 kB" field of /proc/PID/status, in KiB; -1 if absent.
-long status_kib(pid_t pid, const std::string& field) {
-  std::ifstream f(fmt::format("/proc/{}/status", pid));
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
-  }
-  return -1;
-}
-
 struct Row {
   int nodes = 0;
   double form_ms = 0;

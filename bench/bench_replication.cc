@@ -472,15 +472,6 @@ uint16_t free_tcp_port(const std::string& addr) {
   return port;
 }
 
-long status_kib(pid_t pid, const std::string& field) {
-  std::ifstream f(fmt::format("/proc/{}/status", pid));
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
-  }
-  return -1;
-}
-
 // ---------------------------------------------------------------- replicated cluster
 
 // Two quorated on 127.0.0.1/2 with one resource r0 over files; drives the

@@ -3,6 +3,12 @@
 // the top of every table. Header-only; one thread.
 #pragma once
 
+#include <fmt/format.h>
+
+#include <sys/types.h>
+
+#include <cstdlib>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -133,6 +139,16 @@ inline bool write_text(const std::string& path, const std::string& text) {
   f << text;
   f.close();
   return static_cast<bool>(f);
+}
+
+// A "Vm...:  1234 kB" field of /proc/PID/status, in KiB; -1 if absent.
+inline long status_kib(pid_t pid, const std::string& field) {
+  std::ifstream f(fmt::format("/proc/{}/status", pid));
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
+  }
+  return -1;
 }
 
 }  // namespace quorate::bench

@@ -356,19 +356,28 @@ void Bitmap::mark_dirty(uint64_t first_bit, uint64_t last_bit) {
   }
 }
 
+namespace {
+// Calls fn(word_index, mask) for the words covering bits [first, last].
+template <typename Fn>
+void for_each_word(uint64_t first, uint64_t last, Fn fn) {
+  for (uint64_t b = first; b <= last;) {
+    const uint64_t lo = b % 64;
+    const uint64_t hi = std::min<uint64_t>(63, lo + (last - b));
+    const uint64_t upto = hi == 63 ? ~uint64_t{0} : ((uint64_t{1} << (hi + 1)) - 1);
+    fn(b / 64, upto & ~((uint64_t{1} << lo) - 1));
+    b += hi - lo + 1;
+  }
+}
+}  // namespace
+
 uint64_t Bitmap::set_range(uint64_t first, uint64_t last) {
   if (bits_ == 0 || first > last || first >= bits_) return 0;
   last = std::min(last, bits_ - 1);
   uint64_t changed = 0;
-  for (uint64_t b = first; b <= last;) {
-    const uint64_t w = b / 64;
-    const uint64_t lo = b % 64;
-    const uint64_t hi = std::min<uint64_t>(63, lo + (last - b));
-    const uint64_t mask = (hi == 63 ? ~uint64_t{0} : ((uint64_t{1} << (hi + 1)) - 1)) & ~((uint64_t{1} << lo) - 1);
+  for_each_word(first, last, [&](uint64_t w, uint64_t mask) {
     changed += static_cast<uint64_t>(std::popcount(mask & ~words_[w]));
     words_[w] |= mask;
-    b += hi - lo + 1;
-  }
+  });
   if (changed) mark_dirty(first, last);
   count_ += changed;
   return changed;
@@ -378,15 +387,10 @@ uint64_t Bitmap::clear_range(uint64_t first, uint64_t last) {
   if (bits_ == 0 || first > last || first >= bits_) return 0;
   last = std::min(last, bits_ - 1);
   uint64_t changed = 0;
-  for (uint64_t b = first; b <= last;) {
-    const uint64_t w = b / 64;
-    const uint64_t lo = b % 64;
-    const uint64_t hi = std::min<uint64_t>(63, lo + (last - b));
-    const uint64_t mask = (hi == 63 ? ~uint64_t{0} : ((uint64_t{1} << (hi + 1)) - 1)) & ~((uint64_t{1} << lo) - 1);
+  for_each_word(first, last, [&](uint64_t w, uint64_t mask) {
     changed += static_cast<uint64_t>(std::popcount(mask & words_[w]));
     words_[w] &= ~mask;
-    b += hi - lo + 1;
-  }
+  });
   if (changed) mark_dirty(first, last);
   count_ -= changed;
   return changed;
