@@ -13,6 +13,8 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <exception>
+#include <malloc.h>
+
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -202,6 +204,10 @@ int main(int argc, char** argv) {
     }
     if (args.check) return check(args);
     ::signal(SIGPIPE, SIG_IGN);
+    // Replicated volumes move 1 MiB buffers all the time; glibc would mmap and
+    // unmap each one (page faults and zeroing per request). Keep them in the heap.
+    ::mallopt(M_MMAP_THRESHOLD, 8 << 20);
+    ::mallopt(M_TRIM_THRESHOLD, 32 << 20);
     return run(std::move(args));
   } catch (const std::exception& e) {
     std::cerr << "quorated: fatal: " << e.what() << "\n";

@@ -187,6 +187,7 @@ struct Replica::Impl {
     Millis last_refill{0};
     std::deque<std::pair<Millis, uint64_t>> samples;  // (time, done_bits) for the ~18 s rate
     Millis last_progress{0};
+    Millis last_bitmap_write{0};
     bool finishing = false;
   };
   std::optional<SyncRun> sync;

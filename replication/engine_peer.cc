@@ -569,8 +569,14 @@ void Replica::on_tick(Millis now) {
     while (r.samples.size() > 2 && now - r.samples.front().first > Millis{18000}) r.samples.pop_front();
     if (r.target || r.verify) m.generate_requests();
   }
-  // Bits cleared by a resync reach the disk every tick, not every block.
-  if (m.sync && !m.downing) m.flush_dirty_bitmap();
+  // During a resync bits are only cleared; losing a clear costs a block
+  // resynced twice, never data. So progress reaches the disk every few
+  // seconds, not every tick: each meta-data write is an fdatasync of the
+  // device, which with internal meta data also flushes the resync's data.
+  if (m.sync && !m.downing && now - m.sync->last_bitmap_write >= Millis{5000}) {
+    m.sync->last_bitmap_write = now;
+    m.flush_dirty_bitmap();
+  }
 }
 
 Millis Replica::next_deadline() const {

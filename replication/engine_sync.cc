@@ -118,6 +118,7 @@ void Replica::Impl::sync_running(bool as_target) {
   r.started = now;
   r.last_refill = now;
   r.last_progress = now;
+  r.last_bitmap_write = now;
   r.samples.emplace_back(now, 0);
   sync = r;
   const bool paused = user_paused || peer_paused;

@@ -143,6 +143,7 @@ struct SimNode {
   bool sb_wrote = false;     // wrote as Primary while not replicating since last in sync
   bool sb_reported = false;  // a split-brain handler / note since last in sync
   bool discard_used = false;
+  bool unrelated = false;  // the last handshake refused: the generations share nothing
   bool sync_interrupted = false;
   bool was_crashed_primary = false;
   ConnState last_cs = ConnState::kStandAlone;
@@ -396,6 +397,9 @@ void World::drain(SimNode& n) {
       trace(n.name + ": " + e->text);
       if (e->text.find("handshake") != std::string::npos && e->text.find("crashed primar") != std::string::npos) {
         mark("crashed_primary_resync");
+      }
+      if (e->text.find("handshake") != std::string::npos) {
+        n.unrelated = e->text.find("unrelated data") != std::string::npos;
       }
       if (e->text.find("-> StartingSyncT )") != std::string::npos) mark("full_sync");
       if (e->text.find("-> WFBitMapT )") != std::string::npos) mark("bitmap_sync");
@@ -691,7 +695,13 @@ void World::observe_node(SimNode& n) {
     if (target_state(s.cstate) && !target_state(n.last_cs) && o.r) {
       n.model = o.model;  // the loser's changes are gone; the source's are what counts
     }
-    if (source_state(s.cstate) && !source_state(n.last_cs) && o.r) o.model = n.model;
+    // The target adopts the source's model when it sees the sync start (above);
+    // from the source's side only while the peer is still connected: a sync
+    // the source starts on a link the peer already knows is broken (e.g.
+    // invalidate-remote just after a partition) never reaches the peer.
+    if (source_state(s.cstate) && !source_state(n.last_cs) && o.r && is_connected(st(o).cstate)) {
+      o.model = n.model;
+    }
     if (s.cstate == ConnState::kConnected && !was_conn && o.r && n.model.get() != o.model.get()) {
       // No sync: the Secondary follows a Primary; two Secondaries should hold the same.
       const ReplicaStatus os = st(o);
@@ -1069,6 +1079,19 @@ void World::end_phase() {
       if (s.role == Role::kPrimary && o.r && st(o).role == Role::kPrimary && n.idx == 1) {
         Status r = n.r->secondary(now_);
         trace(fmt::format("{}: secondary (end) -> {}", n.name, r.ok() ? "ok" : r.error().message));
+      }
+      if (s.cstate == ConnState::kStandAlone && n.unrelated && s.role == Role::kSecondary &&
+          (st(o).role == Role::kPrimary || n.idx == 1)) {
+        // So many generations apart that the UUIDs share nothing (only two
+        // history slots): no policy or --discard-my-data applies; the operator
+        // re-creates the victim's meta data (here: a blank disk) and it full-syncs.
+        n.unrelated = false;
+        replace_disk(n);
+        Status r = n.r->connect(false, now_);
+        trace(fmt::format("{}: create-md + connect after 'unrelated data' (end) -> {}", n.name,
+                          r.ok() ? "ok" : r.error().message));
+        drain(n);
+        continue;
       }
       if (s.cstate == ConnState::kStandAlone) {
         const bool victim = !s.split_brain.empty() && s.role == Role::kSecondary &&
