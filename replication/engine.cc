@@ -521,9 +521,9 @@ void Replica::submit(AppRequest request, Millis now) {
     if (m.role != Role::kPrimary && !m.opt.allow_two_primaries && m.disk != DiskState::kUpToDate) {
       return fail(EIO);
     }
-    if (!m.disk_usable() || m.disk == DiskState::kInconsistent || m.disk == DiskState::kOutdated) {
-      return fail(EIO);
-    }
+    const bool local = m.disk == DiskState::kUpToDate || m.disk == DiskState::kConsistent;
+    const bool through_peer = m.role == Role::kPrimary && m.peer_gets_writes() && m.peer_disk == DiskState::kUpToDate;
+    if (!local && !through_peer) return fail(EIO);
   } else if (is_write || request.op == Op::kFlush) {
     if (!writable()) return fail(EROFS);
   }
@@ -643,6 +643,15 @@ void Replica::Impl::start_request(uint64_t rid) {
     return;
   }
   if (r.r.op == Op::kRead) {
+    if (disk != DiskState::kUpToDate && disk != DiskState::kConsistent) {
+      // Diskless (detached after an I/O error): the peer serves the read.
+      r.local_done = true;
+      r.peer_needed = true;
+      send(wire::Type::kReadRequest, wire::RsRequest{rid, r.r.offset, r.r.length});
+      ++pe;
+      note_sent_request(now);
+      return;
+    }
     r.peer_done = true;
     out::DiskIo io;
     io.op = out::DiskIo::Op::kRead;
@@ -729,7 +738,7 @@ void Replica::Impl::maybe_complete(uint64_t rid) {
   int err = 0;
   using Op = AppRequest::Op;
   if (r.r.op == Op::kRead) {
-    err = r.local_error;
+    err = r.peer_needed ? r.peer_error : r.local_error;
   } else if (r.r.op == Op::kFlush) {
     err = r.local_error && (!r.peer_needed || r.peer_error) ? r.local_error : 0;
     if (r.local_error && !r.peer_needed && peer_gets_writes()) err = 0;  // diskless: the peer holds the data

@@ -166,6 +166,8 @@ struct Replica::Impl {
   void on_ack(wire::Type t, const wire::BlockAck& a);
   void on_barrier_ack(const wire::BarrierAck& a);
   void on_state(const wire::State& s);
+  void on_read_request(const wire::RsRequest& q);
+  void on_read_reply(const wire::RsReply& p);
   void on_uuids(const wire::UuidSet& u);
   SideInfo side_info(const wire::Params& p) const;
   void note_sent_request(Millis t);

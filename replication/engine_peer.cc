@@ -222,6 +222,8 @@ void Replica::Impl::handle(const wire::Frame& f) {
     case T::kUuids: return on_uuids(std::get<wire::UuidSet>(f.message));
     case T::kOvReply: return on_ov_reply(std::get<wire::OvReply>(f.message));
     case T::kOvDone: return on_ov_done(std::get<wire::OvDone>(f.message));
+    case T::kReadRequest: return on_read_request(std::get<wire::RsRequest>(f.message));
+    case T::kReadReply: return on_read_reply(std::get<wire::RsReply>(f.message));
     case T::kPing: return send(T::kPingAck, wire::PingAck{});
     case T::kPingAck: return;
   }
@@ -538,6 +540,53 @@ void Replica::Impl::on_barrier_ack(const wire::BarrierAck& a) {
     }
   }
   for (uint64_t rid : done) maybe_complete(rid);
+}
+
+// ---- reads for a diskless Primary -------------------------------------------
+
+void Replica::Impl::on_read_request(const wire::RsRequest& q) {
+  if (q.offset > data_bytes() || q.length > data_bytes() - q.offset) {
+    return drop_connection(ConnState::kProtocolError, "protocol error: read beyond the end of the disk", false);
+  }
+  if (disk != DiskState::kUpToDate) {
+    send(wire::Type::kReadReply, wire::RsReply{q.id, q.offset, 0, nullptr});
+    return;
+  }
+  ++ua;
+  out::DiskIo io;
+  io.op = out::DiskIo::Op::kRead;
+  io.offset = q.offset;
+  io.length = q.length;
+  local_io(std::move(io), [this, q](int err, Bytes data) {
+    if (ua > 0) --ua;
+    if (!transport_up) return;
+    if (err || !data || data->size() != q.length) {
+      if (err) disk_failed("read for the peer", err);
+      send(wire::Type::kReadReply, wire::RsReply{q.id, q.offset, 0, nullptr});
+      return;
+    }
+    ns_bytes += q.length;
+    send(wire::Type::kReadReply, wire::RsReply{q.id, q.offset, q.length, std::move(data)});
+  });
+}
+
+void Replica::Impl::on_read_reply(const wire::RsReply& p) {
+  auto it = reqs.find(p.id);
+  if (it == reqs.end() || it->second.r.op != AppRequest::Op::kRead || !it->second.peer_needed ||
+      it->second.peer_done) {
+    return drop_connection(ConnState::kProtocolError, "protocol error: read reply nobody asked for", false);
+  }
+  Req& r = it->second;
+  if (pe > 0) --pe;
+  note_answer();
+  nr_bytes += p.length;
+  r.peer_done = true;
+  if (p.length != r.r.length || p.offset != r.r.offset || !p.payload) {
+    r.peer_error = EIO;
+  } else {
+    r.read_data = p.payload;
+  }
+  maybe_complete(p.id);
 }
 
 // ---- time ------------------------------------------------------------------

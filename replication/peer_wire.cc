@@ -128,11 +128,13 @@ bool holds(Type type) {
     case Type::kOvDone: return std::is_same_v<T, OvDone>;
     case Type::kPing: return std::is_same_v<T, Ping>;
     case Type::kPingAck: return std::is_same_v<T, PingAck>;
+    case Type::kReadRequest: return std::is_same_v<T, RsRequest>;
+    case Type::kReadReply: return std::is_same_v<T, RsReply>;
   }
   return false;
 }
 
-bool known_type(uint8_t t) { return t >= 1 && t <= static_cast<uint8_t>(Type::kPingAck); }
+bool known_type(uint8_t t) { return t >= 1 && t <= static_cast<uint8_t>(Type::kReadReply); }
 
 }  // namespace
 
@@ -374,6 +376,31 @@ Result<Message> decode(Type type, std::span<const uint8_t> body) {
       break;
     }
     case Type::kOvDone: out = OvDone{r.u64()}; break;
+    case Type::kReadRequest: {
+      RsRequest q;
+      q.id = r.u64();
+      q.offset = r.u64();
+      q.length = r.u32();
+      if (r.ok() && (q.length == 0 || q.length > kMaxDataBytes || q.length % 512 || q.offset % 512)) {
+        return fail(fmt::format("bad read length {} or offset {}", q.length, q.offset));
+      }
+      out = q;
+      break;
+    }
+    case Type::kReadReply: {
+      RsReply p;
+      p.id = r.u64();
+      p.offset = r.u64();
+      p.length = r.u32();
+      if (!r.ok()) return fail("truncated");
+      const auto rest = r.rest();
+      if (p.length > kMaxDataBytes || rest.size() != p.length || p.offset % 512 || p.length % 512) {
+        return fail("read reply length differs from the header or is misaligned");
+      }
+      if (p.length) p.payload = std::make_shared<const std::vector<uint8_t>>(rest.begin(), rest.end());
+      out = std::move(p);
+      break;
+    }
     case Type::kPing: out = Ping{}; break;
     case Type::kPingAck: out = PingAck{}; break;
   }

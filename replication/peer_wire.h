@@ -55,6 +55,8 @@ enum class Type : uint8_t {
   kOvDone = 21,
   kPing = 22,
   kPingAck = 23,
+  kReadRequest = 24,  // a diskless Primary reads through the peer (RsRequest body, 512-aligned)
+  kReadReply = 25,    // RsReply body; length 0 and no payload: the peer could not read
 };
 
 struct Hello {

@@ -167,17 +167,31 @@ TEST(ReplicaEngine, OnlineVerifyFindsAndNextConnectRepairs) {
   EXPECT_EQ(st(p, p.a()).oos_kib, 0u);
 }
 
-TEST(ReplicaEngine, WrongSharedSecretGoesStandAlone) {
+TEST(ReplicaEngine, PeersAuthenticateWithTheSharedSecretAndRefuseAWrongOne) {
   EngineOptions o;
   o.cram_hmac_alg = "sha256";
   o.shared_secret = "one";
+  {
+    Pair p(64ULL << 20, o);
+    p.create_and_attach(p.a());
+    p.create_and_attach(p.b());
+    ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
+    ASSERT_TRUE(p.b().r->connect(false, p.now()).ok());
+    p.run();
+    EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+  }
   Pair p(64ULL << 20, o);
+  p.b_secret = "two";
   p.create_and_attach(p.a());
   p.create_and_attach(p.b());
   ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
   ASSERT_TRUE(p.b().r->connect(false, p.now()).ok());
   p.run();
-  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kStandAlone);
+  EXPECT_EQ(st(p, p.b()).cstate, ConnState::kStandAlone);
+  bool said = false;
+  for (const auto& e : p.a().events) said = said || e.find("Authentication of peer failed") != std::string::npos;
+  EXPECT_TRUE(said);
 }
 
 // Regressions found by the fault simulator (tests/sim, quorate_repl_sim).
@@ -258,6 +272,33 @@ TEST(ReplicaEngine, TwoInconsistentDisksDoNotSyncUntilOneIsForced) {
   p.advance(3000);
   EXPECT_EQ(st(p, p.b()).disk, DiskState::kUpToDate);
   EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
+}
+
+
+TEST(ReplicaEngine, DetachAfterADiskErrorServesReadsAndWritesThroughThePeer) {
+  Pair p;  // on-io-error detach is the default
+  initial_sync(p);
+  p.a().disk.fail_writes = true;
+  const auto data = pattern(8192, 40);
+  const uint64_t w = p.write(p.a(), 64 * 4096, data);
+  p.run();
+  ASSERT_TRUE(p.a().done.count(w));
+  EXPECT_EQ(p.a().done[w].error, 0) << "the peer's leg succeeded: the write succeeds";
+  EXPECT_EQ(st(p, p.a()).disk, DiskState::kDiskless);
+  EXPECT_EQ(st(p, p.b()).peer_disk, DiskState::kDiskless);
+  EXPECT_TRUE(p.a().r->writable());
+  const uint64_t rd = p.read(p.a(), 64 * 4096, 8192);
+  p.run();
+  ASSERT_TRUE(p.a().done.count(rd));
+  ASSERT_EQ(p.a().done[rd].error, 0);
+  ASSERT_TRUE(p.a().done[rd].data);
+  EXPECT_EQ(*p.a().done[rd].data, data) << "read through the peer";
+  // Without the peer a diskless Primary has no data to read.
+  p.link_down();
+  const uint64_t rd2 = p.read(p.a(), 0, 4096);
+  p.run();
+  ASSERT_TRUE(p.a().done.count(rd2));
+  EXPECT_EQ(p.a().done[rd2].error, EIO);
 }
 
 }  // namespace

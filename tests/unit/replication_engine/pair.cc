@@ -22,6 +22,7 @@ EngineOptions Pair::options_for(const Node& n) const {
   o.self = n.name;
   o.peer = (&n == &nodes_[0]) ? nodes_[1].name : nodes_[0].name;
   if (o.c_plan_ahead_ds == 20 && o.c_max_rate_kib_s == 102400) o.c_max_rate_kib_s = 4ULL << 20;
+  if (b_secret && &n == &nodes_[1]) o.shared_secret = *b_secret;
   return o;
 }
 

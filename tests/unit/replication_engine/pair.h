@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,8 @@ class Pair {
   std::vector<uint8_t> data_of(const Node& n) const;  // the data area
 
   EngineOptions options_for(const Node& n) const;
+  // When set, node b uses this shared-secret instead of the common one.
+  std::optional<std::string> b_secret;
 
  private:
   void drain(Node& n);
