@@ -70,10 +70,7 @@ bool target_state(ConnState c) {
   return c == ConnState::kSyncTarget || c == ConnState::kPausedSyncT || c == ConnState::kWFSyncUUID ||
          c == ConnState::kWFBitMapT || c == ConnState::kStartingSyncT;
 }
-bool source_state(ConnState c) {
-  return c == ConnState::kSyncSource || c == ConnState::kPausedSyncS || c == ConnState::kWFBitMapS ||
-         c == ConnState::kStartingSyncS;
-}
+bool receiving(ConnState c) { return c == ConnState::kSyncTarget || c == ConnState::kPausedSyncT; }
 
 struct PendingWrite {
   uint64_t offset = 0;
@@ -398,6 +395,10 @@ void World::drain(SimNode& n) {
       if (e->text.find("handshake") != std::string::npos && e->text.find("crashed primar") != std::string::npos) {
         mark("crashed_primary_resync");
       }
+      if (e->text.find("-> Inconsistent )") != std::string::npos && target_state(n.r->status(now_).cstate) &&
+          other(n).r) {
+        n.model = other(n).model;  // the resync starts overwriting this disk now
+      }
       if (e->text.find("handshake") != std::string::npos) {
         n.unrelated = e->text.find("unrelated data") != std::string::npos;
       }
@@ -692,15 +693,13 @@ void World::observe_node(SimNode& n) {
         mark("split_brain_auto_resolved");
       }
     }
-    if (target_state(s.cstate) && !target_state(n.last_cs) && o.r) {
+    // A sync target adopts the source's model once its data starts to change:
+    // when its disk turns Inconsistent (drain(), on the event) or, for a
+    // resumed resync of a disk that already was, when it is seen syncing. Not
+    // earlier: a handshake or bitmap exchange that dies before the sync UUID
+    // leaves the target's own (Consistent) data, which it may then promote.
+    if (receiving(s.cstate) && !receiving(n.last_cs) && o.r) {
       n.model = o.model;  // the loser's changes are gone; the source's are what counts
-    }
-    // The target adopts the source's model when it sees the sync start (above);
-    // from the source's side only while the peer is still connected: a sync
-    // the source starts on a link the peer already knows is broken (e.g.
-    // invalidate-remote just after a partition) never reaches the peer.
-    if (source_state(s.cstate) && !source_state(n.last_cs) && o.r && is_connected(st(o).cstate)) {
-      o.model = n.model;
     }
     if (s.cstate == ConnState::kConnected && !was_conn && o.r && n.model.get() != o.model.get()) {
       // No sync: the Secondary follows a Primary; two Secondaries should hold the same.
