@@ -494,14 +494,14 @@ class ReplCluster {
 
   // Writes the cluster and resource files; disk i is created sparse with
   // `disk_bytes` unless it already exists.
-  std::string prepare(char protocol, uint64_t disk_bytes) {
+  std::string prepare(char protocol, uint64_t disk_bytes, const std::string& disk_extra = "") {
     std::string err;
     if (!cluster_.prepare(&err)) return err;
     fs::create_directories(dir_ + "/replication.d");
     std::string res = fmt::format(
         "resource r0 {{\n  protocol {};\n  device /dev/drbd0;\n  meta-disk internal;\n"
-        "  net {{\n    connect-int 1;\n    ping-int 1;\n  }}\n  disk {{\n    c-max-rate 4G;\n  }}\n",
-        protocol);
+        "  net {{\n    connect-int 1;\n    ping-int 1;\n  }}\n  disk {{\n    c-max-rate 4G;\n{}  }}\n",
+        protocol, disk_extra);
     for (int i = 1; i <= 2; ++i) {
       if (!make_file(disk(i), disk_bytes)) return "cannot create " + disk(i);
       const std::string addr = fmt::format("127.0.0.{}", i);
@@ -632,11 +632,22 @@ bool section_write(const Options& o, const Plan& p, const std::string& dir, doub
       not_measured(name, e);
   }
   // 3. quorated with its peer absent, then 4. the same volume replicated with C.
-  for (char proto : {'C', 'A', 'B'}) {
-    const std::string name = fmt::format("replicated, protocol {}", proto);
-    ReplCluster c(o, fmt::format("{}/proto-{}", dir, proto), static_cast<uint16_t>(o.port + (proto - 'A')));
-    std::string e = c.prepare(proto, p.write_volume_bytes);
-    if (proto == 'C') {
+  // The last variant: protocol C with `disk-flushes no` (DRBD's setting for
+  // non-volatile write caches, wo:d): the peer drains each epoch instead of
+  // flushing it, which shows what replication costs apart from the flushes.
+  struct Variant {
+    char proto;
+    bool no_flushes;
+  };
+  for (const Variant v : {Variant{'C', false}, Variant{'A', false}, Variant{'B', false}, Variant{'C', true}}) {
+    const char proto = v.proto;
+    const std::string name = v.no_flushes ? std::string("replicated, protocol C, disk-flushes no (wo:d)")
+                                          : fmt::format("replicated, protocol {}", proto);
+    const std::string tag = v.no_flushes ? std::string("Cd") : std::string(1, proto);
+    ReplCluster c(o, fmt::format("{}/proto-{}", dir, tag),
+                  static_cast<uint16_t>(o.port + (proto - 'A') + (v.no_flushes ? 3 : 0)));
+    std::string e = c.prepare(proto, p.write_volume_bytes, v.no_flushes ? "    disk-flushes no;\n" : "");
+    if (proto == 'C' && !v.no_flushes) {
       const std::string solo = "quorated, peer absent (Primary --force, WFConnection)";
       if (e.empty()) e = c.start(1);
       if (e.empty()) e = c.drbd(1, "create-md");
@@ -658,7 +669,7 @@ bool section_write(const Options& o, const Plan& p, const std::string& dir, doub
       e = c.bring_up_synced(milliseconds(300000));
     }
     if (e.empty())
-      rows.push_back(measure_writes({name, false, c.uri(1)}, p, dir, fmt::format("proto{}", proto)));
+      rows.push_back(measure_writes({name, false, c.uri(1)}, p, dir, fmt::format("proto{}", tag)));
     else
       not_measured(name, e);
   }

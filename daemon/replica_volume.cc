@@ -630,6 +630,18 @@ void ReplicaVolume::write(uint64_t offset, std::span<const uint8_t> data, bool f
   });
 }
 
+void ReplicaVolume::write_owned(uint64_t offset, std::shared_ptr<const std::vector<uint8_t>> data, bool fua,
+                                Done done) {
+  if (!aligned(offset, data->size())) return write(offset, *data, fua, std::move(done));
+  rep::AppRequest r;
+  r.op = rep::AppRequest::Op::kWrite;
+  r.offset = offset;
+  r.length = static_cast<uint32_t>(data->size());
+  r.fua = fua;
+  r.data = std::move(data);  // no copy: the engine keeps the buffer
+  impl_->submit_split(std::move(r), std::move(done));
+}
+
 void ReplicaVolume::flush(Done done) {
   rep::AppRequest r;
   r.op = rep::AppRequest::Op::kFlush;

@@ -76,6 +76,8 @@ class ReplicaVolume : public replication::BlockTarget {
   std::string read_only_reason() const override;
   void read(uint64_t offset, uint32_t length, ReadDone done) override;
   void write(uint64_t offset, std::span<const uint8_t> data, bool fua, Done done) override;
+  void write_owned(uint64_t offset, std::shared_ptr<const std::vector<uint8_t>> data, bool fua,
+                   Done done) override;
   void flush(Done done) override;
   void trim(uint64_t offset, uint32_t length, Done done) override;
   void write_zeroes(uint64_t offset, uint32_t length, bool fua, Done done) override;

@@ -16,8 +16,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace quorate::replication {
 
@@ -41,6 +43,13 @@ class BlockTarget {
   // fua: the data is on stable storage (on every replica the protocol
   // covers) before done(0) is called.
   virtual void write(uint64_t offset, std::span<const uint8_t> data, bool fua, Done done) = 0;
+  // The same, for a caller that can hand the buffer over (the NBD server):
+  // a target that keeps the data (replication) avoids a copy.
+  virtual void write_owned(uint64_t offset, std::shared_ptr<const std::vector<uint8_t>> data, bool fua,
+                           Done done) {
+    const std::span<const uint8_t> view(*data);
+    write(offset, view, fua, [data = std::move(data), done = std::move(done)](int error) { done(error); });
+  }
   // Every write completed before this call is on stable storage when done(0).
   virtual void flush(Done done) = 0;
   // The range may read back as anything afterwards (NBD_CMD_TRIM).

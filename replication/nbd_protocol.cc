@@ -145,6 +145,13 @@ void NbdServerCodec::consume(std::span<const uint8_t> bytes) {
     in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(in_pos_));
     in_pos_ = 0;
   }
+  // A WRITE payload goes straight into the request's buffer: one copy.
+  if (phase_ == &NbdServerCodec::step_write_payload && partial_write_ && in_pos_ == in_.size()) {
+    auto& payload = partial_write_->payload;
+    const size_t n = std::min<size_t>(partial_write_->length - payload.size(), bytes.size());
+    payload.insert(payload.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+    bytes = bytes.subspan(n);
+  }
   in_.insert(in_.end(), bytes.begin(), bytes.end());
   while (!closed_ && (this->*phase_)()) {
   }
@@ -475,6 +482,8 @@ bool NbdServerCodec::step_request() {
     r.command = Command::kWrite;
     // Validate now, act once the payload is in.
     partial_write_error_ = check_request(r, flags, type);
+    r.payload.clear();
+    r.payload.reserve(r.length);
     partial_write_ = std::move(r);
     phase_ = &NbdServerCodec::step_write_payload;
     return true;
@@ -499,20 +508,23 @@ bool NbdServerCodec::step_request() {
 bool NbdServerCodec::step_write_payload() {
   assert(partial_write_);
   const auto b = available();
-  if (b.size() < partial_write_->length) return false;
+  auto& payload = partial_write_->payload;
+  const size_t n = std::min<size_t>(partial_write_->length - payload.size(), b.size());
+  if (n > 0) {
+    payload.insert(payload.end(), b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n));
+    eat(n);
+  }
+  if (payload.size() < partial_write_->length) return false;
   Request r = std::move(*partial_write_);
   partial_write_.reset();
   phase_ = &NbdServerCodec::step_request;
   const uint32_t error = std::exchange(partial_write_error_, 0);
   if (error != 0) {
-    eat(r.length);
     simple_reply(r.handle, error);
     events_.emplace_back(Notice{fmt::format("WRITE of {} bytes at offset {} refused with {}",
                                             r.length, r.offset, nbd_error_name(error))});
     return true;
   }
-  r.payload.assign(b.begin(), b.begin() + r.length);
-  eat(r.length);
   dispatch(std::move(r));
   return true;
 }

@@ -248,11 +248,9 @@ struct Connection : std::enable_shared_from_this<Connection> {
         break;
       case nbd::Command::kWrite: {
         // The payload must stay alive until the target is done with it.
-        auto payload = std::make_shared<std::vector<uint8_t>>(std::move(r.payload));
-        target->write(r.offset, *payload, r.fua,
-                      [self, id, cmd, length, payload](int error) {
-                        self->finish(id, cmd, length, error, {});
-                      });
+        auto payload = std::make_shared<const std::vector<uint8_t>>(std::move(r.payload));
+        target->write_owned(r.offset, std::move(payload), r.fua,
+                            [self, id, cmd, length](int error) { self->finish(id, cmd, length, error, {}); });
         break;
       }
       case nbd::Command::kFlush:

@@ -409,34 +409,148 @@ Result<Message> decode(Type type, std::span<const uint8_t> body) {
   return out;
 }
 
-void FrameReader::feed(std::span<const uint8_t> bytes) {
-  if (pos_ > 0 && pos_ == buf_.size()) {
-    buf_.clear();
-    pos_ = 0;
-  } else if (pos_ > (1u << 20) && pos_ * 2 > buf_.size()) {
-    buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(pos_));
-    pos_ = 0;
+namespace {
+
+// Bytes of fixed fields before the payload of a data-carrying frame; 0 for
+// the other types.
+size_t fixed_bytes(Type t) {
+  switch (t) {
+    case Type::kData: return 26;
+    case Type::kRsReply:
+    case Type::kReadReply: return 20;
+    default: return 0;
   }
-  buf_.insert(buf_.end(), bytes.begin(), bytes.end());
+}
+
+}  // namespace
+
+size_t FrameReader::buffered() const {
+  return part_.size() + (phase_ == Phase::kPayload ? payload_have_ : 0);
+}
+
+void FrameReader::complete(Result<Message> m) {
+  if (!m.ok()) {
+    failed_ = true;
+    ready_.emplace_back(m.error());
+  } else {
+    ready_.emplace_back(Frame{type_, std::move(m).value()});
+  }
+  phase_ = Phase::kHeader;
+  want_ = kHeaderBytes;
+  part_.clear();
+  payload_.reset();
+  payload_have_ = 0;
+}
+
+void FrameReader::feed(std::span<const uint8_t> bytes) {
+  while (!bytes.empty() && !failed_) {
+    if (phase_ == Phase::kPayload) {
+      const size_t n = std::min(bytes.size(), payload_->size() - payload_have_);
+      std::memcpy(payload_->data() + payload_have_, bytes.data(), n);
+      payload_have_ += n;
+      bytes = bytes.subspan(n);
+    } else {
+      const size_t n = std::min(bytes.size(), want_ - part_.size());
+      part_.insert(part_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+      bytes = bytes.subspan(n);
+      if (part_.size() < want_) return;
+    }
+    switch (phase_) {
+      case Phase::kHeader: {
+        const uint8_t* h = part_.data();
+        const uint32_t magic = static_cast<uint32_t>(h[0]) | (static_cast<uint32_t>(h[1]) << 8) |
+                               (static_cast<uint32_t>(h[2]) << 16) | (static_cast<uint32_t>(h[3]) << 24);
+        if (magic != kMagic) {
+          failed_ = true;
+          ready_.emplace_back(Error{fmt::format("bad frame magic 0x{:08x}", magic)});
+          return;
+        }
+        if (!known_type(h[4])) {
+          failed_ = true;
+          ready_.emplace_back(Error{fmt::format("unknown frame type {}", h[4])});
+          return;
+        }
+        type_ = static_cast<Type>(h[4]);
+        body_len_ = static_cast<uint32_t>(h[8]) | (static_cast<uint32_t>(h[9]) << 8) |
+                    (static_cast<uint32_t>(h[10]) << 16) | (static_cast<uint32_t>(h[11]) << 24);
+        if (body_len_ > kMaxBodyBytes) {
+          failed_ = true;
+          ready_.emplace_back(Error{fmt::format("frame body of {} bytes is too long", body_len_)});
+          return;
+        }
+        part_.clear();
+        const size_t fixed = fixed_bytes(type_);
+        if (fixed != 0 && body_len_ > fixed) {
+          phase_ = Phase::kFixed;
+          want_ = fixed;
+        } else {
+          phase_ = Phase::kBody;
+          want_ = body_len_;
+          if (want_ == 0) complete(decode(type_, {}));
+        }
+        break;
+      }
+      case Phase::kBody:
+        complete(decode(type_, part_));
+        break;
+      case Phase::kFixed:
+        payload_ = std::make_shared<std::vector<uint8_t>>(body_len_ - part_.size());
+        payload_have_ = 0;
+        phase_ = Phase::kPayload;
+        break;
+      case Phase::kPayload:
+        if (payload_have_ == payload_->size()) {
+          // Decode the fixed fields with an empty payload of the right
+          // length in mind, then hand over the payload without copying.
+          Reader r(part_);
+          const uint64_t id = r.u64();
+          const uint64_t offset = r.u64();
+          const uint32_t length = r.u32();
+          if (type_ == Type::kData) {
+            Data d;
+            d.id = id;
+            d.offset = offset;
+            d.length = length;
+            d.epoch = r.u32();
+            d.dflags = r.u16();
+            if (d.length == 0 || d.length > kMaxDataBytes || d.length % 512 || d.offset % 512) {
+              complete(Error{fmt::format("malformed Data message: bad length {} or offset {}", d.length, d.offset)});
+            } else if (d.dflags & (kDZeroes | kDTrim)) {
+              complete(Error{"malformed Data message: zeroes/trim carries data"});
+            } else if (payload_->size() != d.length) {
+              complete(Error{"malformed Data message: payload length differs from the header"});
+            } else {
+              d.payload = std::move(payload_);
+              complete(Message{std::move(d)});
+            }
+          } else {
+            RsReply p;
+            p.id = id;
+            p.offset = offset;
+            p.length = length;
+            const uint64_t align = type_ == Type::kRsReply ? 4096 : 512;
+            if (p.length == 0 || p.length > kMaxDataBytes || payload_->size() != p.length || p.offset % align ||
+                p.length % align) {
+              complete(Error{fmt::format("malformed {} message: payload length differs from the header or is "
+                                         "misaligned",
+                                         static_cast<int>(type_))});
+            } else {
+              p.payload = std::move(payload_);
+              complete(Message{std::move(p)});
+            }
+          }
+        }
+        break;
+    }
+  }
 }
 
 Result<std::optional<Frame>> FrameReader::next() {
-  const size_t avail = buf_.size() - pos_;
-  if (avail < kHeaderBytes) return std::optional<Frame>{};
-  const uint8_t* h = buf_.data() + pos_;
-  const uint32_t magic = static_cast<uint32_t>(h[0]) | (static_cast<uint32_t>(h[1]) << 8) |
-                         (static_cast<uint32_t>(h[2]) << 16) | (static_cast<uint32_t>(h[3]) << 24);
-  if (magic != kMagic) return Error{fmt::format("bad frame magic 0x{:08x}", magic)};
-  if (!known_type(h[4])) return Error{fmt::format("unknown frame type {}", h[4])};
-  const uint32_t len = static_cast<uint32_t>(h[8]) | (static_cast<uint32_t>(h[9]) << 8) |
-                       (static_cast<uint32_t>(h[10]) << 16) | (static_cast<uint32_t>(h[11]) << 24);
-  if (len > kMaxBodyBytes) return Error{fmt::format("frame body of {} bytes is too long", len)};
-  if (avail < kHeaderBytes + len) return std::optional<Frame>{};
-  const Type type = static_cast<Type>(h[4]);
-  auto m = decode(type, std::span<const uint8_t>(h + kHeaderBytes, len));
-  pos_ += kHeaderBytes + len;
-  if (!m.ok()) return m.error();
-  return std::optional<Frame>(Frame{type, std::move(m).value()});
+  if (ready_.empty()) return std::optional<Frame>{};
+  Result<Frame> f = std::move(ready_.front());
+  ready_.pop_front();
+  if (!f.ok()) return f.error();
+  return std::optional<Frame>(std::move(f).value());
 }
 
 }  // namespace quorate::replication::wire

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <deque>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -165,18 +166,30 @@ struct Encoded {
 };
 Encoded encode(Type type, const Message& m);
 
-// Cuts a byte stream into frames. feed() appends; next() returns the next whole
-// frame, nullopt when more bytes are needed, or an Error (bad magic, unknown
-// type, body too long, malformed body) after which the stream is unusable.
+// Cuts a byte stream into frames. feed() takes bytes as they arrive; next()
+// returns the next whole frame, nullopt when more bytes are needed, or an
+// Error (bad magic, unknown type, body too long, malformed body) after which
+// the stream is unusable. A data-carrying frame (Data, RsReply, ReadReply)
+// has its payload copied once, from the fed bytes straight into the buffer
+// the message keeps.
 class FrameReader {
  public:
   void feed(std::span<const uint8_t> bytes);
   Result<std::optional<Frame>> next();
-  size_t buffered() const { return buf_.size() - pos_; }
+  size_t buffered() const;
 
  private:
-  std::vector<uint8_t> buf_;
-  size_t pos_ = 0;
+  enum class Phase : uint8_t { kHeader, kBody, kFixed, kPayload };
+  void complete(Result<Message> m);
+  Phase phase_ = Phase::kHeader;
+  std::vector<uint8_t> part_;  // header, body, or the fixed fields so far
+  size_t want_ = kHeaderBytes;
+  Type type_ = Type::kPing;
+  uint32_t body_len_ = 0;
+  std::shared_ptr<std::vector<uint8_t>> payload_;
+  size_t payload_have_ = 0;
+  std::deque<Result<Frame>> ready_;
+  bool failed_ = false;
 };
 
 // Decodes one frame body (without the header).
