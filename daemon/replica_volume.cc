@@ -343,8 +343,11 @@ class ReplicaVolume::Impl {
         link_lost(rep::ConnState::kBrokenPipe);
         return;
       }
+      const uint64_t token = sendq_.front().sent_token;
       sendq_.pop_front();
+      if (token && engine_) engine_->on_sent(token, steady_ms());
       pump_send();
+      if (token) drive();
     });
   }
 

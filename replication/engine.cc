@@ -690,7 +690,11 @@ void Replica::Impl::start_request(uint64_t rid) {
     ns_bytes += r.r.length;
     tl[rid] = TlEntry{r.r.offset, r.r.length, tx_epoch};
     if (opt.protocol == Protocol::kA) {
-      r.peer_done = true;
+      // Done once the bytes are in the send buffer (on_sent), which also
+      // keeps a fast writer from queueing without bound.
+      if (!outs.empty()) {
+        if (auto* snd = std::get_if<out::Send>(&outs.back())) snd->sent_token = rid;
+      }
     } else {
       ++pe;
       note_sent_request(now);
@@ -758,6 +762,15 @@ void Replica::Impl::maybe_complete(uint64_t rid) {
 void Replica::Impl::mark_oos(uint64_t offset, uint64_t length) {
   if (length == 0) return;
   bm.set_range(offset / kBlockBytes, (offset + length - 1) / kBlockBytes);
+}
+
+void Replica::on_sent(uint64_t token, Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  auto it = m.reqs.find(token);
+  if (it == m.reqs.end() || !it->second.peer_needed || it->second.peer_done) return;
+  it->second.peer_done = true;
+  m.maybe_complete(token);
 }
 
 // ---- status ----------------------------------------------------------------

@@ -109,6 +109,9 @@ namespace out {
 struct Send {
   std::vector<uint8_t> head;
   Bytes payload;
+  // Non-zero: report on_sent(sent_token) once these bytes are in the
+  // kernel's send buffer (protocol A's acknowledgement point).
+  uint64_t sent_token = 0;
 };
 struct DiskIo {
   enum class Dev : uint8_t { kData, kMeta };
@@ -170,6 +173,8 @@ class Replica {
   void on_transport_up(Millis now);
   void on_receive(std::span<const uint8_t> bytes, Millis now);
   void on_transport_down(Millis now, ConnState why = ConnState::kBrokenPipe);
+  // The bytes of a Send with this sent_token were handed to the socket.
+  void on_sent(uint64_t sent_token, Millis now);
 
   // ---- time and disks ----
   void on_tick(Millis now);

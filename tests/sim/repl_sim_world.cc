@@ -361,7 +361,9 @@ void World::drain(SimNode& n) {
     if (auto* s = std::get_if<out::Send>(&o)) {
       std::vector<uint8_t> bytes = std::move(s->head);
       if (s->payload) bytes.insert(bytes.end(), s->payload->begin(), s->payload->end());
+      const uint64_t token = s->sent_token;
       send_bytes(n, std::move(bytes));
+      if (token && n.r) n.r->on_sent(token, now_);  // the simulated socket takes bytes at once
     } else if (auto* d = std::get_if<out::DiskIo>(&o)) {
       const uint64_t id = d->id;
       if (n.inflight.count(id)) fail(fmt::format("{}: disk io id {} issued twice", n.name, id));

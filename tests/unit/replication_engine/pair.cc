@@ -116,6 +116,7 @@ void Pair::drain(Node& n) {
       std::vector<uint8_t> bytes = std::move(s->head);
       if (s->payload) bytes.insert(bytes.end(), s->payload->begin(), s->payload->end());
       n.to_peer.push_back(std::move(bytes));
+      if (s->sent_token) n.r->on_sent(s->sent_token, now_);  // handed to the "socket" at once
     } else if (auto* d = std::get_if<out::DiskIo>(&o)) {
       n.disk_queue.push_back(std::move(*d));
     } else if (auto* ad = std::get_if<out::AppDone>(&o)) {
