@@ -546,9 +546,6 @@ Status ReplicaVolume::command(const std::string& verb, bool force, bool discard_
   }
   m.drive();
   if (!s.ok()) return Error{fmt::format("{}: {}", m.res_.name, s.error().message)};
-  if (verb == "primary" && m.fuse_) {
-    // Nothing to do: the FUSE file's mode follows writable() at open time.
-  }
   return Status::Ok();
 }
 

@@ -441,8 +441,6 @@ void Replica::Impl::on_data(const wire::Data& d) {
   const uint64_t id = d.id;
   const uint64_t off = d.offset;
   const uint32_t len = d.length;
-  const uint64_t gen = transport_up ? 1 : 0;
-  (void)gen;
   local_io(std::move(io), [this, id, off, len](int err, Bytes) {
     if (ua > 0) --ua;
     if (rx_epoch_pending > 0) --rx_epoch_pending;
