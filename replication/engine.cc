@@ -566,22 +566,26 @@ void Replica::Impl::pump_gated() {
           const uint64_t page = bm.page_of_bit(first_bit);
           if (std::find(pages.begin(), pages.end(), page) == pages.end()) pages.push_back(page);
         }
-        write_bitmap_pages(pages);
-        out::DiskIo io;
-        io.dev = out::DiskIo::Dev::kMeta;
-        io.op = out::DiskIo::Op::kWrite;
-        io.offset = layout.al_offset + (plan->transaction.number % kAlRingSlots) * 4096;
-        auto bytes = encode_al_transaction(plan->transaction);
-        io.length = static_cast<uint32_t>(bytes.size());
-        io.data = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
-        ++al_writes;
+        // The transaction is written only once those pages are durable: were
+        // it first, a crash in between would forget the evicted extents' bits.
         al_transaction_inflight = true;
-        ++md_inflight;
-        local_io(std::move(io), [this](int err, Bytes) {
-          --md_inflight;
-          al_transaction_inflight = false;
-          if (err) disk_failed("activity-log write", err);
-          pump_gated();
+        auto bytes = std::make_shared<const std::vector<uint8_t>>(encode_al_transaction(plan->transaction));
+        const uint64_t offset = layout.al_offset + (plan->transaction.number % kAlRingSlots) * 4096;
+        write_bitmap_pages(pages, [this, bytes, offset] {
+          out::DiskIo io;
+          io.dev = out::DiskIo::Dev::kMeta;
+          io.op = out::DiskIo::Op::kWrite;
+          io.offset = offset;
+          io.length = static_cast<uint32_t>(bytes->size());
+          io.data = bytes;
+          ++al_writes;
+          ++md_inflight;
+          local_io(std::move(io), [this](int err, Bytes) {
+            --md_inflight;
+            al_transaction_inflight = false;
+            if (err) disk_failed("activity-log write", err);
+            pump_gated();
+          });
         });
         return;
       }

@@ -301,5 +301,33 @@ TEST(ReplicaEngine, DetachAfterADiskErrorServesReadsAndWritesThroughThePeer) {
   EXPECT_EQ(p.a().done[rd2].error, EIO);
 }
 
+
+TEST(ReplicaEngine, EvictedExtentsBitmapPageIsDurableBeforeTheActivityLogForgetsIt) {
+  EngineOptions o;
+  o.al_extents = 7;  // 7 x 4 MiB hot at most; the 8th extent evicts one
+  Pair p(64ULL << 20, o);
+  initial_sync(p);
+  ASSERT_TRUE(p.b().r->disconnect(p.now()).ok());
+  p.run();
+  for (uint64_t e = 0; e < 7; ++e) p.write(p.a(), e * (4 << 20), pattern(4096, static_cast<uint8_t>(50 + e)));
+  p.run();
+  p.a().hold_disk = true;
+  const uint64_t id = p.write(p.a(), 7ULL * (4 << 20), pattern(4096, 60));
+  const MdLayout& l = p.a().layout;
+  bool page = false, al = false;
+  for (const auto& io : p.a().disk_queue) {
+    if (io.dev != out::DiskIo::Dev::kMeta) continue;
+    page = page || (io.offset >= l.bm_offset && io.offset < l.bm_offset + l.bm_bytes);
+    al = al || (io.offset >= l.al_offset && io.offset < l.al_offset + kAlRingBytes);
+  }
+  EXPECT_TRUE(page) << "the evicted extent's bitmap page is written";
+  EXPECT_FALSE(al) << "the activity-log transaction waits until that page is durable";
+  p.a().hold_disk = false;
+  p.run();
+  ASSERT_TRUE(p.a().done.count(id));
+  EXPECT_EQ(p.a().done[id].error, 0);
+  EXPECT_EQ(st(p, p.a()).oos_kib, 32u);
+}
+
 }  // namespace
 }  // namespace quorate::replication
