@@ -19,7 +19,7 @@ pkgs=(
   procps psmisc                     # ps/pkill used by tests and the local cluster
   libfuse3-dev fuse3                # FUSE single-file export of replicated volumes
   libnbd-bin qemu-utils fio         # real NBD clients the export is tested and benchmarked with
-  e2fsprogs util-linux              # mkfs.ext4, losetup, mount in the FUSE export test
+  e2fsprogs util-linux mount        # mkfs.ext4, e2fsck, debugfs; losetup and mount (package mount) in the FUSE export tests
 )
 missing=()
 for p in "${pkgs[@]}"; do
