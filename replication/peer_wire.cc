@@ -136,6 +136,64 @@ bool holds(Type type) {
 
 bool known_type(uint8_t t) { return t >= 1 && t <= static_cast<uint8_t>(Type::kReadReply); }
 
+// Bytes of fixed fields before the payload of a data-carrying frame; 0 for
+// the other types.
+size_t fixed_bytes(Type t) {
+  switch (t) {
+    case Type::kData: return 26;
+    case Type::kRsReply:
+    case Type::kReadReply: return 20;
+    default: return 0;
+  }
+}
+
+// Data, RsReply and ReadReply: the fixed fields and the payload (null when
+// there is none), checked against each other. decode() and FrameReader (which
+// fills the payload buffer straight from the stream) both build them here.
+Result<Message> payload_message(Type type, std::span<const uint8_t> fixed, Bytes payload) {
+  const size_t n = payload ? payload->size() : 0;
+  auto fail = [&](std::string_view what) -> Result<Message> {
+    return Error{fmt::format("malformed {} message ({} bytes): {}", static_cast<int>(type), fixed.size() + n, what)};
+  };
+  Reader r(fixed);
+  const uint64_t id = r.u64();
+  const uint64_t offset = r.u64();
+  const uint32_t length = r.u32();
+  if (type == Type::kData) {
+    Data d;
+    d.id = id;
+    d.offset = offset;
+    d.length = length;
+    d.epoch = r.u32();
+    d.dflags = r.u16();
+    if (!r.ok() || !r.at_end()) return fail("truncated");
+    if (d.length == 0 || d.length > kMaxDataBytes || d.length % 512 || d.offset % 512) {
+      return fail(fmt::format("bad length {} or offset {}", d.length, d.offset));
+    }
+    if (d.dflags & (kDZeroes | kDTrim)) {
+      if (n != 0) return fail("zeroes/trim carries data");
+    } else {
+      if (n != d.length) return fail("payload length differs from the header");
+      d.payload = std::move(payload);
+    }
+    return Message{std::move(d)};
+  }
+  if (!r.ok() || !r.at_end()) return fail("truncated");
+  // RsReply: whole 4 KiB blocks, never empty. ReadReply: 512-byte sectors;
+  // empty means the peer could not read.
+  const uint64_t align = type == Type::kRsReply ? 4096 : 512;
+  const bool empty_ok = type == Type::kReadReply;
+  if ((length == 0 && !empty_ok) || length > kMaxDataBytes || n != length || offset % align || length % align) {
+    return fail("payload length differs from the header or is misaligned");
+  }
+  RsReply p;
+  p.id = id;
+  p.offset = offset;
+  p.length = length;
+  if (n != 0) p.payload = std::move(payload);
+  return Message{std::move(p)};
+}
+
 }  // namespace
 
 Encoded encode(Type type, const Message& m) {
@@ -236,6 +294,12 @@ Result<Message> decode(Type type, std::span<const uint8_t> body) {
     return Error{fmt::format("malformed {} message ({} bytes): {}", static_cast<int>(type),
                              body.size(), what)};
   };
+  if (const size_t fixed = fixed_bytes(type); fixed != 0) {
+    if (body.size() < fixed) return fail("truncated");
+    const auto rest = body.subspan(fixed);
+    Bytes payload = rest.empty() ? nullptr : std::make_shared<const std::vector<uint8_t>>(rest.begin(), rest.end());
+    return payload_message(type, body.first(fixed), std::move(payload));
+  }
   Message out = Ping{};
   switch (type) {
     case Type::kHello: {
@@ -289,27 +353,6 @@ Result<Message> decode(Type type, std::span<const uint8_t> body) {
       out = s;
       break;
     }
-    case Type::kData: {
-      Data d;
-      d.id = r.u64();
-      d.offset = r.u64();
-      d.length = r.u32();
-      d.epoch = r.u32();
-      d.dflags = r.u16();
-      if (!r.ok()) return fail("truncated");
-      if (d.length == 0 || d.length > kMaxDataBytes || d.length % 512 || d.offset % 512) {
-        return fail(fmt::format("bad length {} or offset {}", d.length, d.offset));
-      }
-      const auto rest = r.rest();
-      if (d.dflags & (kDZeroes | kDTrim)) {
-        if (!rest.empty()) return fail("zeroes/trim carries data");
-      } else {
-        if (rest.size() != d.length) return fail("payload length differs from the header");
-        d.payload = std::make_shared<const std::vector<uint8_t>>(rest.begin(), rest.end());
-      }
-      out = std::move(d);
-      break;
-    }
     case Type::kRecvAck:
     case Type::kWriteAck:
     case Type::kNegAck:
@@ -342,21 +385,6 @@ Result<Message> decode(Type type, std::span<const uint8_t> body) {
       out = q;
       break;
     }
-    case Type::kRsReply: {
-      RsReply p;
-      p.id = r.u64();
-      p.offset = r.u64();
-      p.length = r.u32();
-      if (!r.ok()) return fail("truncated");
-      const auto rest = r.rest();
-      if (p.length == 0 || p.length > kMaxDataBytes || rest.size() != p.length ||
-          p.offset % 4096 || p.length % 4096) {
-        return fail("payload length differs from the header or is misaligned");
-      }
-      p.payload = std::make_shared<const std::vector<uint8_t>>(rest.begin(), rest.end());
-      out = std::move(p);
-      break;
-    }
     case Type::kRsNegReply: out = RsNegReply{r.u64()}; break;
     case Type::kRsDone: out = RsDone{}; break;
     case Type::kUuids: {
@@ -387,42 +415,16 @@ Result<Message> decode(Type type, std::span<const uint8_t> body) {
       out = q;
       break;
     }
-    case Type::kReadReply: {
-      RsReply p;
-      p.id = r.u64();
-      p.offset = r.u64();
-      p.length = r.u32();
-      if (!r.ok()) return fail("truncated");
-      const auto rest = r.rest();
-      if (p.length > kMaxDataBytes || rest.size() != p.length || p.offset % 512 || p.length % 512) {
-        return fail("read reply length differs from the header or is misaligned");
-      }
-      if (p.length) p.payload = std::make_shared<const std::vector<uint8_t>>(rest.begin(), rest.end());
-      out = std::move(p);
-      break;
-    }
     case Type::kPing: out = Ping{}; break;
     case Type::kPingAck: out = PingAck{}; break;
+    case Type::kData:
+    case Type::kRsReply:
+    case Type::kReadReply: break;  // payload_message() above
   }
   if (!r.ok()) return fail("truncated");
   if (!r.at_end()) return fail("trailing bytes");
   return out;
 }
-
-namespace {
-
-// Bytes of fixed fields before the payload of a data-carrying frame; 0 for
-// the other types.
-size_t fixed_bytes(Type t) {
-  switch (t) {
-    case Type::kData: return 26;
-    case Type::kRsReply:
-    case Type::kReadReply: return 20;
-    default: return 0;
-  }
-}
-
-}  // namespace
 
 size_t FrameReader::buffered() const {
   return part_.size() + (phase_ == Phase::kPayload ? payload_have_ : 0);
@@ -499,47 +501,7 @@ void FrameReader::feed(std::span<const uint8_t> bytes) {
         phase_ = Phase::kPayload;
         break;
       case Phase::kPayload:
-        if (payload_have_ == payload_->size()) {
-          // Decode the fixed fields with an empty payload of the right
-          // length in mind, then hand over the payload without copying.
-          Reader r(part_);
-          const uint64_t id = r.u64();
-          const uint64_t offset = r.u64();
-          const uint32_t length = r.u32();
-          if (type_ == Type::kData) {
-            Data d;
-            d.id = id;
-            d.offset = offset;
-            d.length = length;
-            d.epoch = r.u32();
-            d.dflags = r.u16();
-            if (d.length == 0 || d.length > kMaxDataBytes || d.length % 512 || d.offset % 512) {
-              complete(Error{fmt::format("malformed Data message: bad length {} or offset {}", d.length, d.offset)});
-            } else if (d.dflags & (kDZeroes | kDTrim)) {
-              complete(Error{"malformed Data message: zeroes/trim carries data"});
-            } else if (payload_->size() != d.length) {
-              complete(Error{"malformed Data message: payload length differs from the header"});
-            } else {
-              d.payload = std::move(payload_);
-              complete(Message{std::move(d)});
-            }
-          } else {
-            RsReply p;
-            p.id = id;
-            p.offset = offset;
-            p.length = length;
-            const uint64_t align = type_ == Type::kRsReply ? 4096 : 512;
-            if (p.length == 0 || p.length > kMaxDataBytes || payload_->size() != p.length || p.offset % align ||
-                p.length % align) {
-              complete(Error{fmt::format("malformed {} message: payload length differs from the header or is "
-                                         "misaligned",
-                                         static_cast<int>(type_))});
-            } else {
-              p.payload = std::move(payload_);
-              complete(Message{std::move(p)});
-            }
-          }
-        }
+        if (payload_have_ == payload_->size()) complete(payload_message(type_, part_, std::move(payload_)));
         break;
     }
   }
