@@ -230,6 +230,31 @@ void print_daemon_error(const std::string& resource, const std::string& message,
   err << (has_prefix ? "" : resource + ": ") << message << "\n";
 }
 
+
+// The resource NAME, or nullptr after saying it is not defined (rc becomes
+// the config error unless an earlier error is already set).
+const rep::ResourceConfig* find_or_report(const rep::ReplicationConfig& cfg, const std::string& name, ToolEnv& env,
+                                          int& rc) {
+  const rep::ResourceConfig* res = cfg.find(name);
+  if (res == nullptr) {
+    env.err << "'" << name << "' not defined in your config.\n";
+    rc = rc == kExitOk ? kDrbdExitConfig : rc;
+  }
+  return res;
+}
+
+// This host's side of `res` and the peer's, or nullopt after saying why.
+std::optional<std::pair<const rep::HostConfig*, const rep::HostConfig*>> local_or_report(
+    const rep::ResourceConfig& res, const std::string& node, ToolEnv& env, int& rc) {
+  auto lp = rep::local_and_peer(res, node);
+  if (!lp.ok()) {
+    env.err << res.name << ": " << lp.error().message << "\n";
+    rc = rc == kExitOk ? kDrbdExitConfig : rc;
+    return std::nullopt;
+  }
+  return *lp;
+}
+
 int create_md_locally(const std::string& prog, const DrbdadmCommand& cmd,
                       const std::string& resource, ToolEnv& env) {
   std::vector<std::string> warnings;
@@ -242,18 +267,10 @@ int create_md_locally(const std::string& prog, const DrbdadmCommand& cmd,
   const std::string node = resolve_node_name(cmd.node, env);
   int rc = kExitOk;
   for (const auto& name : expand({resource}, *cfg)) {
-    const rep::ResourceConfig* res = cfg->find(name);
-    if (res == nullptr) {
-      env.err << "'" << name << "' not defined in your config.\n";
-      rc = rc == kExitOk ? kDrbdExitConfig : rc;
-      continue;
-    }
-    auto lp = rep::local_and_peer(*res, node);
-    if (!lp.ok()) {
-      env.err << name << ": " << lp.error().message << "\n";
-      rc = rc == kExitOk ? kDrbdExitConfig : rc;
-      continue;
-    }
+    const rep::ResourceConfig* res = find_or_report(*cfg, name, env, rc);
+    if (res == nullptr) continue;
+    const auto lp = local_or_report(*res, node, env, rc);
+    if (!lp) continue;
     rep::CreateMdOptions opt;
     opt.force = cmd.force;
     opt.al_extents = res->disk.al_extents;
@@ -435,24 +452,16 @@ int run_local(const std::string& prog, const DrbdadmCommand& cmd, ToolEnv& env) 
   int rc = kExitOk;
   bool first = true;
   for (const auto& name : expand(cmd.resources, *cfg)) {
-    const rep::ResourceConfig* res = cfg->find(name);
-    if (res == nullptr) {
-      env.err << "'" << name << "' not defined in your config.\n";
-      rc = rc == kExitOk ? kDrbdExitConfig : rc;
-      continue;
-    }
+    const rep::ResourceConfig* res = find_or_report(*cfg, name, env, rc);
+    if (res == nullptr) continue;
     if (cmd.verb == DrbdVerb::kDump) {
       if (!first) env.out << "\n";
       first = false;
       env.out << rep::format_resource(*res);
       continue;
     }
-    auto lp = rep::local_and_peer(*res, node);
-    if (!lp.ok()) {
-      env.err << name << ": " << lp.error().message << "\n";
-      rc = rc == kExitOk ? kDrbdExitConfig : rc;
-      continue;
-    }
+    const auto lp = local_or_report(*res, node, env, rc);
+    if (!lp) continue;
     const rep::HostConfig& me = *lp->first;
     switch (cmd.verb) {
       case DrbdVerb::kShDev:
