@@ -16,11 +16,15 @@
 
 #include "cli/options.h"
 #include "cli/render_replica.h"
-#include "cli/replica_proto.h"
+#include "replication/status_proto.h"
 #include "cli/tools.h"
 #include "replication/volume_files.h"
 
 namespace quorate::cli {
+
+// The IPC form of a volume's state (replication/status_proto.h).
+using replication::ReplicaEntry;
+using replication::replicas_from_proto;
 
 namespace rep = quorate::replication;
 

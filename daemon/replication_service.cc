@@ -11,6 +11,7 @@
 #pragma GCC diagnostic pop
 
 #include "replication/res_config.h"
+#include "replication/status_proto.h"
 #include "replication/volume_files.h"
 
 namespace quorate::daemon {
@@ -72,48 +73,6 @@ Result<std::vector<Target>> targets(const ReplicationServiceOptions& opt, const 
 
 }  // namespace
 
-void fill_replica_state(const rep::ReplicaStatus& s, ipc::ReplicaState* o) {
-  o->set_resource(s.resource);
-  o->set_minor(s.minor);
-  o->set_volume(s.volume);
-  o->set_peer(s.peer);
-  o->set_up(true);
-  o->set_role(std::string(rep::name(s.role)));
-  o->set_peer_role(std::string(rep::name(s.peer_role)));
-  o->set_cstate(std::string(rep::name(s.cstate)));
-  o->set_disk(std::string(rep::name(s.disk)));
-  o->set_peer_disk(std::string(rep::name(s.peer_disk)));
-  o->set_protocol(s.protocol ? std::string(1, rep::letter(*s.protocol)) : std::string());
-  o->set_io_suspended(s.io_suspended);
-  o->set_al_suspended(s.al_suspended);
-  o->set_paused_by_user(s.paused_by_user);
-  o->set_paused_by_peer(s.paused_by_peer);
-  auto& c = *o->mutable_counters();
-  c["ns"] = s.ns;
-  c["nr"] = s.nr;
-  c["dw"] = s.dw;
-  c["dr"] = s.dr;
-  c["al"] = s.al;
-  c["bm"] = s.bm;
-  c["lo"] = s.lo;
-  c["pe"] = s.pe;
-  c["ua"] = s.ua;
-  c["ap"] = s.ap;
-  c["ep"] = s.ep;
-  c["oos_kib"] = s.oos_kib;
-  c["size_kib"] = s.size_kib;
-  o->set_wo(std::string(1, s.wo));
-  if (s.sync) {
-    auto* y = o->mutable_sync();
-    y->set_total_kib(s.sync->total_kib);
-    y->set_left_kib(s.sync->left_kib);
-    y->set_rate_kib_s(s.sync->rate_kib_s);
-    y->set_avg_kib_s(s.sync->avg_kib_s);
-    y->set_want_kib_s(s.sync->want_kib_s);
-    y->set_stalled(s.sync->stalled);
-  }
-  o->set_split_brain(s.split_brain);
-}
 
 ReplicationService::ReplicationService(boost::asio::io_context& io, ReplicationServiceOptions options,
                                        spdlog::logger& log)
@@ -250,9 +209,7 @@ ipc::Response ReplicationService::status(const ipc::ReplicaStatusRequest& req) {
       return r;
     }
     for (const auto& [name, v] : volumes_) {
-      auto* st = list->add_replicas();
-      fill_replica_state(v->status(), st);
-      st->set_nbd_socket(v->nbd_socket());
+      *list->add_replicas() = rep::replica_to_proto({v->status(), true, v->nbd_socket()});
     }
     return r;
   }
@@ -265,8 +222,7 @@ ipc::Response ReplicationService::status(const ipc::ReplicaStatusRequest& req) {
     auto* st = list->add_replicas();
     auto it = volumes_.find(t.res.name);
     if (it != volumes_.end()) {
-      fill_replica_state(it->second->status(), st);
-      st->set_nbd_socket(it->second->nbd_socket());
+      *st = rep::replica_to_proto({it->second->status(), true, it->second->nbd_socket()});
     } else {
       st->set_resource(t.res.name);
       st->set_minor(t.self.minor);

@@ -54,7 +54,4 @@ class ReplicationService {
   std::map<std::string, std::unique_ptr<ReplicaVolume>> volumes_;
 };
 
-// DRBD's names back to the status enums' display (for the IPC message).
-void fill_replica_state(const replication::ReplicaStatus& s, ipc::ReplicaState* out);
-
 }  // namespace quorate::daemon

@@ -13,12 +13,21 @@
 #include <fstream>
 
 #include "cli/render_replica.h"
-#include "cli/replica_proto.h"
+#include "replication/status_proto.h"
 #include "cli/tools.h"
 #include "replication/res_config.h"
 #include "test_support.h"
 
 namespace quorate::cli {
+
+// The IPC form of a volume's state (replication/status_proto.h).
+using replication::ReplicaEntry;
+using replication::replica_from_proto;
+using replication::replica_to_proto;
+using replication::replicas_from_proto;
+using replication::parse_conn_state;
+using replication::parse_disk_state;
+using replication::parse_role;
 namespace {
 
 namespace rep = quorate::replication;

@@ -1,4 +1,4 @@
-#include "cli/replica_proto.h"
+#include "replication/status_proto.h"
 
 #include <fmt/format.h>
 
@@ -9,35 +9,34 @@
 
 #include "replication/res_config.h"
 
-namespace quorate::cli {
+namespace quorate::replication {
 
-namespace rep = quorate::replication;
 
 namespace {
 
-constexpr std::array kRoles = {rep::Role::kUnknown, rep::Role::kPrimary, rep::Role::kSecondary};
+constexpr std::array kRoles = {Role::kUnknown, Role::kPrimary, Role::kSecondary};
 
 constexpr std::array kConnStates = {
-    rep::ConnState::kStandAlone,    rep::ConnState::kDisconnecting,  rep::ConnState::kUnconnected,
-    rep::ConnState::kTimeout,       rep::ConnState::kBrokenPipe,     rep::ConnState::kNetworkFailure,
-    rep::ConnState::kProtocolError, rep::ConnState::kTearDown,       rep::ConnState::kWFConnection,
-    rep::ConnState::kWFReportParams, rep::ConnState::kConnected,     rep::ConnState::kStartingSyncS,
-    rep::ConnState::kStartingSyncT, rep::ConnState::kWFBitMapS,      rep::ConnState::kWFBitMapT,
-    rep::ConnState::kWFSyncUUID,    rep::ConnState::kSyncSource,     rep::ConnState::kSyncTarget,
-    rep::ConnState::kPausedSyncS,   rep::ConnState::kPausedSyncT,    rep::ConnState::kVerifyS,
-    rep::ConnState::kVerifyT,       rep::ConnState::kAhead,          rep::ConnState::kBehind,
+    ConnState::kStandAlone,    ConnState::kDisconnecting,  ConnState::kUnconnected,
+    ConnState::kTimeout,       ConnState::kBrokenPipe,     ConnState::kNetworkFailure,
+    ConnState::kProtocolError, ConnState::kTearDown,       ConnState::kWFConnection,
+    ConnState::kWFReportParams, ConnState::kConnected,     ConnState::kStartingSyncS,
+    ConnState::kStartingSyncT, ConnState::kWFBitMapS,      ConnState::kWFBitMapT,
+    ConnState::kWFSyncUUID,    ConnState::kSyncSource,     ConnState::kSyncTarget,
+    ConnState::kPausedSyncS,   ConnState::kPausedSyncT,    ConnState::kVerifyS,
+    ConnState::kVerifyT,       ConnState::kAhead,          ConnState::kBehind,
 };
 
 constexpr std::array kDiskStates = {
-    rep::DiskState::kDiskless,     rep::DiskState::kAttaching, rep::DiskState::kFailed,
-    rep::DiskState::kNegotiating,  rep::DiskState::kInconsistent, rep::DiskState::kOutdated,
-    rep::DiskState::kDUnknown,     rep::DiskState::kConsistent, rep::DiskState::kUpToDate,
+    DiskState::kDiskless,     DiskState::kAttaching, DiskState::kFailed,
+    DiskState::kNegotiating,  DiskState::kInconsistent, DiskState::kOutdated,
+    DiskState::kDUnknown,     DiskState::kConsistent, DiskState::kUpToDate,
 };
 
 template <typename Enum, size_t N>
 std::optional<Enum> by_name(const std::array<Enum, N>& all, std::string_view s) {
   for (Enum e : all) {
-    if (rep::name(e) == s) return e;
+    if (name(e) == s) return e;
   }
   return std::nullopt;
 }
@@ -45,22 +44,22 @@ std::optional<Enum> by_name(const std::array<Enum, N>& all, std::string_view s) 
 // The counters, in one table so both directions use the same keys.
 struct CounterField {
   std::string_view key;
-  uint64_t rep::ReplicaStatus::*field;
+  uint64_t ReplicaStatus::*field;
 };
 constexpr std::array kCounters = {
-    CounterField{"ns", &rep::ReplicaStatus::ns},
-    CounterField{"nr", &rep::ReplicaStatus::nr},
-    CounterField{"dw", &rep::ReplicaStatus::dw},
-    CounterField{"dr", &rep::ReplicaStatus::dr},
-    CounterField{"al", &rep::ReplicaStatus::al},
-    CounterField{"bm", &rep::ReplicaStatus::bm},
-    CounterField{"lo", &rep::ReplicaStatus::lo},
-    CounterField{"pe", &rep::ReplicaStatus::pe},
-    CounterField{"ua", &rep::ReplicaStatus::ua},
-    CounterField{"ap", &rep::ReplicaStatus::ap},
-    CounterField{"ep", &rep::ReplicaStatus::ep},
-    CounterField{"oos_kib", &rep::ReplicaStatus::oos_kib},
-    CounterField{"size_kib", &rep::ReplicaStatus::size_kib},
+    CounterField{"ns", &ReplicaStatus::ns},
+    CounterField{"nr", &ReplicaStatus::nr},
+    CounterField{"dw", &ReplicaStatus::dw},
+    CounterField{"dr", &ReplicaStatus::dr},
+    CounterField{"al", &ReplicaStatus::al},
+    CounterField{"bm", &ReplicaStatus::bm},
+    CounterField{"lo", &ReplicaStatus::lo},
+    CounterField{"pe", &ReplicaStatus::pe},
+    CounterField{"ua", &ReplicaStatus::ua},
+    CounterField{"ap", &ReplicaStatus::ap},
+    CounterField{"ep", &ReplicaStatus::ep},
+    CounterField{"oos_kib", &ReplicaStatus::oos_kib},
+    CounterField{"size_kib", &ReplicaStatus::size_kib},
 };
 
 // "b" / "barrier", "f" / "flush", "d" / "drain", "n" / "none".
@@ -75,24 +74,24 @@ std::optional<char> parse_wo(std::string_view s) {
 
 }  // namespace
 
-std::optional<rep::Role> parse_role(std::string_view s) { return by_name(kRoles, s); }
-std::optional<rep::ConnState> parse_conn_state(std::string_view s) { return by_name(kConnStates, s); }
-std::optional<rep::DiskState> parse_disk_state(std::string_view s) { return by_name(kDiskStates, s); }
+std::optional<Role> parse_role(std::string_view s) { return by_name(kRoles, s); }
+std::optional<ConnState> parse_conn_state(std::string_view s) { return by_name(kConnStates, s); }
+std::optional<DiskState> parse_disk_state(std::string_view s) { return by_name(kDiskStates, s); }
 
 ipc::ReplicaState replica_to_proto(const ReplicaEntry& entry) {
-  const rep::ReplicaStatus& s = entry.status;
+  const ReplicaStatus& s = entry.status;
   ipc::ReplicaState p;
   p.set_resource(s.resource);
   p.set_minor(s.minor);
   p.set_volume(s.volume);
   p.set_peer(s.peer);
   p.set_up(entry.up);
-  p.set_role(std::string(rep::name(s.role)));
-  p.set_peer_role(std::string(rep::name(s.peer_role)));
-  p.set_cstate(std::string(rep::name(s.cstate)));
-  p.set_disk(std::string(rep::name(s.disk)));
-  p.set_peer_disk(std::string(rep::name(s.peer_disk)));
-  p.set_protocol(s.protocol ? std::string(1, rep::letter(*s.protocol)) : std::string());
+  p.set_role(std::string(name(s.role)));
+  p.set_peer_role(std::string(name(s.peer_role)));
+  p.set_cstate(std::string(name(s.cstate)));
+  p.set_disk(std::string(name(s.disk)));
+  p.set_peer_disk(std::string(name(s.peer_disk)));
+  p.set_protocol(s.protocol ? std::string(1, letter(*s.protocol)) : std::string());
   p.set_io_suspended(s.io_suspended);
   p.set_al_suspended(s.al_suspended);
   p.set_paused_by_user(s.paused_by_user);
@@ -119,7 +118,7 @@ Result<ReplicaEntry> replica_from_proto(const ipc::ReplicaState& p) {
                                         p.volume());
   if (p.resource().empty()) return Error{where + ": no resource name"};
   ReplicaEntry e;
-  rep::ReplicaStatus& s = e.status;
+  ReplicaStatus& s = e.status;
   e.up = p.up();
   e.nbd_socket = p.nbd_socket();
   s.resource = p.resource();
@@ -130,11 +129,11 @@ Result<ReplicaEntry> replica_from_proto(const ipc::ReplicaState& p) {
   if (!e.up) {
     // Not up: nothing else is meaningful. These are the states the renderers
     // print as "Unconfigured".
-    s.role = rep::Role::kSecondary;
-    s.peer_role = rep::Role::kUnknown;
-    s.cstate = rep::ConnState::kStandAlone;
-    s.disk = rep::DiskState::kDiskless;
-    s.peer_disk = rep::DiskState::kDUnknown;
+    s.role = Role::kSecondary;
+    s.peer_role = Role::kUnknown;
+    s.cstate = ConnState::kStandAlone;
+    s.disk = DiskState::kDiskless;
+    s.peer_disk = DiskState::kDUnknown;
     return e;
   }
   auto bad = [&where](std::string_view field, const std::string& value) {
@@ -156,7 +155,7 @@ Result<ReplicaEntry> replica_from_proto(const ipc::ReplicaState& p) {
   s.disk = *disk;
   s.peer_disk = *peer_disk;
   if (!p.protocol().empty()) {
-    const auto protocol = rep::parse_protocol(p.protocol());
+    const auto protocol = parse_protocol(p.protocol());
     if (!protocol) return bad("protocol", p.protocol());
     s.protocol = *protocol;
   }
@@ -179,7 +178,7 @@ Result<ReplicaEntry> replica_from_proto(const ipc::ReplicaState& p) {
       return Error{fmt::format("{}: sync left {} KiB exceeds its total {} KiB", where, q.left_kib(),
                                q.total_kib())};
     }
-    rep::SyncProgress sync;
+    SyncProgress sync;
     sync.total_kib = q.total_kib();
     sync.left_kib = q.left_kib();
     sync.rate_kib_s = q.rate_kib_s();
@@ -202,4 +201,4 @@ Result<std::vector<ReplicaEntry>> replicas_from_proto(const ipc::ReplicaStatusLi
   return out;
 }
 
-}  // namespace quorate::cli
+}  // namespace quorate::replication

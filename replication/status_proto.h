@@ -4,6 +4,7 @@
 // renderers of cli/render_replica.h take. Names are parsed back to the enums;
 // an unknown name is an error naming the volume and the field, never a guess.
 //
+// Used by quorated (replies) and the tools (drbdadm, quorate replica).
 // Pure functions over value types; thread-safe.
 #pragma once
 
@@ -16,7 +17,7 @@
 #include "proto/ipc.pb.h"
 #include "replication/states.h"
 
-namespace quorate::cli {
+namespace quorate::replication {
 
 // A volume as the daemon reports it: the status, whether it is up (false:
 // configured but not up, DRBD's "Unconfigured"), and its NBD socket.
@@ -44,4 +45,4 @@ ipc::ReplicaState replica_to_proto(const ReplicaEntry& entry);
 Result<ReplicaEntry> replica_from_proto(const ipc::ReplicaState& state);
 Result<std::vector<ReplicaEntry>> replicas_from_proto(const ipc::ReplicaStatusList& list);
 
-}  // namespace quorate::cli
+}  // namespace quorate::replication
