@@ -191,6 +191,16 @@ struct Replica::Impl {
     Millis last_progress{0};
     Millis last_bitmap_write{0};
     bool finishing = false;
+    // A run starting at `now` over `total` bits.
+    static SyncRun begin(Millis now, uint64_t total, bool as_target, bool as_verify) {
+      SyncRun r;
+      r.target = as_target;
+      r.verify = as_verify;
+      r.total_bits = total;
+      r.started = r.last_refill = r.last_progress = r.last_bitmap_write = now;
+      r.samples.emplace_back(now, 0);
+      return r;
+    }
   };
   std::optional<SyncRun> sync;
   uint64_t next_rs_id = 1;

@@ -112,14 +112,7 @@ void Replica::Impl::on_sync_uuid(const wire::SyncUuid& s) {
 }
 
 void Replica::Impl::sync_running(bool as_target) {
-  SyncRun r;
-  r.target = as_target;
-  r.total_bits = bm.count();
-  r.started = now;
-  r.last_refill = now;
-  r.last_progress = now;
-  r.last_bitmap_write = now;
-  r.samples.emplace_back(now, 0);
+  const SyncRun r = SyncRun::begin(now, bm.count(), as_target, false);
   sync = r;
   const bool paused = user_paused || peer_paused;
   if (paused) sync->paused_since = now;
@@ -188,12 +181,7 @@ void Replica::Impl::on_rs_request(wire::Type t, const wire::RsRequest& q) {
   }
   if (verify && cs == ConnState::kConnected) {
     set_cs(ConnState::kVerifyT);
-    SyncRun r;
-    r.verify = true;
-    r.total_bits = bm.bits();
-    r.started = now;
-    r.last_progress = now;
-    sync = r;
+    sync = SyncRun::begin(now, bm.bits(), false, true);
   }
   const bool ok_state = verify ? cs == ConnState::kVerifyT
                                : (cs == ConnState::kSyncSource || cs == ConnState::kPausedSyncS);
@@ -365,14 +353,7 @@ Status Replica::verify(Millis now) {
   if (m.disk != DiskState::kUpToDate || m.peer_disk != DiskState::kUpToDate) {
     return Error{"State change failed: (-2) Need access to UpToDate data on both nodes"};
   }
-  Impl::SyncRun r;
-  r.verify = true;
-  r.total_bits = m.bm.bits();
-  r.started = now;
-  r.last_refill = now;
-  r.last_progress = now;
-  r.samples.emplace_back(now, 0);
-  m.sync = r;
+  m.sync = Impl::SyncRun::begin(now, m.bm.bits(), false, true);
   m.set_cs(ConnState::kVerifyS);
   m.info(fmt::format("{}: Starting Online Verify from sector 0", m.opt.resource));
   m.generate_requests();
