@@ -500,7 +500,7 @@ class ReplCluster {
     fs::create_directories(dir_ + "/replication.d");
     std::string res = fmt::format(
         "resource r0 {{\n  protocol {};\n  device /dev/drbd0;\n  meta-disk internal;\n"
-        "  net {{\n    connect-int 1;\n    ping-int 1;\n  }}\n  disk {{\n    c-max-rate 4G;\n{}  }}\n",
+        "  net {{\n    connect-int 1;\n    ping-int 1;\n  }}\n  disk {{\n    c-max-rate 4G;\n    c-fill-target 16M;\n{}  }}\n",
         protocol, disk_extra);
     for (int i = 1; i <= 2; ++i) {
       if (!make_file(disk(i), disk_bytes)) return "cannot create " + disk(i);

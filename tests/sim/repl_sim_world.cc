@@ -53,7 +53,8 @@ constexpr uint64_t kSector = 512;
 const char* const kMarkNames[] = {
     "crashed_primary_resync", "split_brain_detected", "split_brain_auto_resolved", "verify_found",
     "full_sync",              "bitmap_sync",          "resync_interrupted_resumed", "io_error_detach",
-    "primary_crash",          "failover",             "manual_sb_repair",           nullptr};
+    "primary_crash",          "failover",             "manual_sb_repair",           "concurrent_promotion_refused",
+    nullptr};
 
 struct SimFailure : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -147,6 +148,15 @@ struct SimNode {
   DiskState last_disk = DiskState::kDiskless;
   Role last_role = Role::kSecondary;
   uint64_t device_uuid = 0;
+  // A promotion waiting for the peer's consent: what was asked and the state
+  // when it was asked.
+  struct PendingPromotion {
+    uint64_t ticket = 0;
+    bool force = false;
+    ReplicaStatus before;
+  };
+  std::optional<PendingPromotion> promoting;
+  uint64_t next_ticket = 1;
 };
 
 struct Ev {
@@ -209,6 +219,7 @@ class World {
   void run_until(Millis t);
   void end_phase();
   void promote(SimNode& n, bool force);
+  void promotion_done(SimNode& n, const SimNode::PendingPromotion& p, const Status& r);
 
   ReplSimOptions opt_;
   std::map<std::string, uint64_t>& marks_;
@@ -301,6 +312,7 @@ void World::crash(SimNode& n, const char* why) {
     unshare(-1);
   }
   n.r.reset();
+  n.promoting.reset();
   ++n.incarnation;
   // The disk after the crash: durable image, plus a random subset of what was
   // only in the cache (4 KiB or 512 B granules), plus a random subset of the
@@ -406,6 +418,12 @@ void World::drain(SimNode& n) {
       }
       if (e->text.find("-> StartingSyncT )") != std::string::npos) mark("full_sync");
       if (e->text.find("-> WFBitMapT )") != std::string::npos) mark("bitmap_sync");
+    } else if (auto* c = std::get_if<out::CommandDone>(&o)) {
+      if (n.promoting && n.promoting->ticket == c->ticket) {
+        const SimNode::PendingPromotion p = *n.promoting;
+        n.promoting.reset();
+        promotion_done(n, p, c->result);
+      }
     } else if (auto* h = std::get_if<out::Handler>(&o)) {
       trace(n.name + ": handler " + h->name);
       if (h->name == "split-brain" || h->name == "initial-split-brain") {
@@ -751,6 +769,10 @@ void World::observe() {
   if (nodes_[0].r && nodes_[1].r) {
     const auto a = st(nodes_[0]);
     const auto b = st(nodes_[1]);
+    // Invariant 5: one Primary at a time while replicating (no allow-two-primaries here).
+    if (a.role == Role::kPrimary && b.role == Role::kPrimary && is_connected(a.cstate) && is_connected(b.cstate)) {
+      fail("invariant 5: both nodes are Primary while connected");
+    }
     if (a.cstate == ConnState::kConnected && b.cstate == ConnState::kConnected && a.disk == DiskState::kUpToDate &&
         b.disk == DiskState::kUpToDate) {
       for (auto& n : nodes_) {
@@ -919,23 +941,40 @@ void World::settle(int64_t ms) { run_until(now_ + Millis{ms}); }
 
 void World::promote(SimNode& n, bool force) {
   if (!n.r) return;
-  const ReplicaStatus s = st(n);
-  const ReplicaStatus os = other(n).r ? st(other(n)) : ReplicaStatus{};
-  Status r = n.r->primary(force, now_);
-  trace(fmt::format("{}: primary{} -> {}", n.name, force ? " --force" : "", r.ok() ? "ok" : r.error().message));
+  SimNode::PendingPromotion p{n.next_ticket++, force, st(n)};
+  std::optional<Status> r = n.r->primary(force, p.ticket, now_);
+  if (!r) {
+    trace(fmt::format("{}: primary{} -> waiting for the peer", n.name, force ? " --force" : ""));
+    n.promoting = p;
+    drain(n);
+    return;
+  }
   drain(n);
-  if (!force) {
+  promotion_done(n, p, *r);
+}
+
+// The checks on a promotion's result, at once or when the peer answered.
+void World::promotion_done(SimNode& n, const SimNode::PendingPromotion& p, const Status& r) {
+  const ReplicaStatus& s = p.before;
+  trace(fmt::format("{}: primary{} -> {}", n.name, p.force ? " --force" : "", r.ok() ? "ok" : r.error().message));
+  if (!p.force) {
     const bool peer_pri = is_connected(s.cstate) && s.peer_role == Role::kPrimary;
     const bool syncing_target = target_state(s.cstate);
-    if (s.role != Role::kPrimary && s.disk == DiskState::kUpToDate && !peer_pri && !syncing_target && !r.ok()) {
+    // Refusals a correct engine may give for reasons that arose meanwhile:
+    // the peer promoted first (-1), both asked at once (-19).
+    const bool raced = !r.ok() && (r.error().message.find("(-1)") != std::string::npos ||
+                                   r.error().message.find("(-19)") != std::string::npos);
+    if (raced) mark("concurrent_promotion_refused");
+    if (s.role != Role::kPrimary && s.disk == DiskState::kUpToDate && !peer_pri && !syncing_target && !r.ok() &&
+        !raced && (!n.r || st(n).disk == DiskState::kUpToDate)) {
       fail(fmt::format("driver: primary on {} with UpToDate data refused: {}", n.name, r.error().message));
     }
     if ((s.disk == DiskState::kInconsistent || s.disk == DiskState::kOutdated) && r.ok() && s.role != Role::kPrimary) {
       fail(fmt::format("invariant 4: primary without --force succeeded on {} with {} data", n.name, name(s.disk)));
     }
   }
-  if (r.ok() && s.role != Role::kPrimary) {
-    if (!is_connected(s.cstate)) {
+  if (r.ok() && s.role != Role::kPrimary && n.r) {
+    if (!is_connected(st(n).cstate)) {
       unshare(n.idx);
       mark("failover");
     }
@@ -944,7 +983,6 @@ void World::promote(SimNode& n, bool force) {
       std::fill(n.model->unknown.begin(), n.model->unknown.end(), 1);
     }
   }
-  (void)os;
 }
 
 void World::step() {
@@ -976,8 +1014,17 @@ void World::step() {
     }
   } else if (roll < 25 && faults_) {
     crash(n, "driver");
-  } else if (roll < 38) {
+  } else if (roll < 35) {
     promote(n, false);
+  } else if (roll < 38) {
+    // Both operators (or cluster managers) promote at the same instant: at
+    // most one may win while the nodes are connected.
+    trace("driver: both promote at once");
+    for (SimNode* x : {&n, &o}) {
+      if (x->r && st(*x).role == Role::kPrimary) cmd(*x, "secondary", x->r->secondary(now_));
+    }
+    promote(n, false);
+    if (o.r) promote(o, false);
   } else if (roll < 46) {
     cmd(n, "secondary", n.r->secondary(now_));
   } else if (roll < 52) {
@@ -1171,7 +1218,11 @@ ReplSimResult World::run() {
     base_.c_plan_ahead_ds = 0;
     base_.resync_rate_kib_s = rnd(2, 60) * 1024;
   } else {
+    // The dynamic controller: DRBD's default fill target (50 KiB in flight,
+    // a slow ramp) sometimes, usually a tuned one.
     base_.c_max_rate_kib_s = rnd(4, 100) * 1024;
+    base_.c_fill_target_sectors = chance(0.2) ? 100 : static_cast<uint32_t>(rnd(1000, 100000));
+    base_.c_min_rate_kib_s = chance(0.5) ? 0 : rnd(1, 8) * 1024;
   }
   base_.al_extents = static_cast<uint32_t>(rnd(7, 20));
   base_.max_epoch_size = static_cast<uint32_t>(rnd(4, 2048));
