@@ -54,7 +54,7 @@ const char* const kMarkNames[] = {
     "crashed_primary_resync", "split_brain_detected", "split_brain_auto_resolved", "verify_found",
     "full_sync",              "bitmap_sync",          "resync_interrupted_resumed", "io_error_detach",
     "primary_crash",          "failover",             "manual_sb_repair",           "concurrent_promotion_refused",
-    nullptr};
+    "fence_peer_outdated",    "fenced_io_released",   nullptr};
 
 struct SimFailure : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -157,6 +157,10 @@ struct SimNode {
   };
   std::optional<PendingPromotion> promoting;
   uint64_t next_ticket = 1;
+  // Since last in sync: a split brain is this node's operator's doing
+  // (--force, resume-io) or the documented risk of fence-peer's "peer
+  // unreachable" (exit 5).
+  bool excused = false;
 };
 
 struct Ev {
@@ -219,6 +223,11 @@ class World {
   void run_until(Millis t);
   void end_phase();
   void promote(SimNode& n, bool force);
+  // The fence-peer handler as a cluster manager would run it, over a path
+  // other than the replication link: outdate the peer (4), or STONITH it
+  // under resource-and-stonith (7); 5 when the peer is down, 6 when it is
+  // Primary, 1 when it refuses otherwise.
+  void fence_peer(SimNode& n, uint64_t incarnation);
   void promotion_done(SimNode& n, const SimNode::PendingPromotion& p, const Status& r);
 
   ReplSimOptions opt_;
@@ -234,6 +243,7 @@ class World {
   uint64_t data_bytes_ = 0;
   bool torn512_ = false;
   bool io_errors_ = false;
+  Fencing fencing_ = Fencing::kDontCare;
   bool faults_ = true;
   int64_t max_io_ms_ = 5;
   uint64_t step_ = 0;
@@ -417,6 +427,8 @@ void World::drain(SimNode& n) {
         n.unrelated = e->text.find("unrelated data") != std::string::npos;
       }
       if (e->text.find("-> StartingSyncT )") != std::string::npos) mark("full_sync");
+      if (e->text.find("assumed to be dead") != std::string::npos) n.excused = true;
+      if (e->text.find("susp( 1 -> 0 )") != std::string::npos) mark("fenced_io_released");
       if (e->text.find("-> WFBitMapT )") != std::string::npos) mark("bitmap_sync");
     } else if (auto* c = std::get_if<out::CommandDone>(&o)) {
       if (n.promoting && n.promoting->ticket == c->ticket) {
@@ -432,6 +444,17 @@ void World::drain(SimNode& n) {
         mark("split_brain_detected");
       }
       if (h->name == "out-of-sync") mark("verify_found");
+      if ((h->name == "split-brain" || h->name == "initial-split-brain") &&
+          fencing_ == Fencing::kResourceAndStonith && n.sb_wrote && other(n).sb_wrote && !n.excused &&
+          !other(n).excused) {
+        fail("invariant 6: both nodes wrote as Primary since they were last in sync under fencing "
+             "resource-and-stonith, without --force, resume-io or an unreachable peer");
+      }
+      if (h->name == "fence-peer") {
+        const uint64_t inc = n.incarnation;
+        SimNode* np = &n;
+        at(now_ + Millis{static_cast<int64_t>(rnd(10, 300))}, [this, np, inc] { fence_peer(*np, inc); });
+      }
     }
   }
 }
@@ -776,7 +799,7 @@ void World::observe() {
     if (a.cstate == ConnState::kConnected && b.cstate == ConnState::kConnected && a.disk == DiskState::kUpToDate &&
         b.disk == DiskState::kUpToDate) {
       for (auto& n : nodes_) {
-        n.sb_wrote = n.sb_reported = n.discard_used = n.sync_interrupted = false;
+        n.sb_wrote = n.sb_reported = n.discard_used = n.sync_interrupted = n.excused = false;
       }
     }
   }
@@ -963,7 +986,9 @@ void World::promotion_done(SimNode& n, const SimNode::PendingPromotion& p, const
     // Refusals a correct engine may give for reasons that arose meanwhile:
     // the peer promoted first (-1), both asked at once (-19).
     const bool raced = !r.ok() && (r.error().message.find("(-1)") != std::string::npos ||
-                                   r.error().message.find("(-19)") != std::string::npos);
+                                   r.error().message.find("(-19)") != std::string::npos ||
+                                   r.error().message.find("(-18)") != std::string::npos ||
+                                   r.error().message.find("(-7)") != std::string::npos);
     if (raced) mark("concurrent_promotion_refused");
     if (s.role != Role::kPrimary && s.disk == DiskState::kUpToDate && !peer_pri && !syncing_target && !r.ok() &&
         !raced && (!n.r || st(n).disk == DiskState::kUpToDate)) {
@@ -973,6 +998,10 @@ void World::promotion_done(SimNode& n, const SimNode::PendingPromotion& p, const
       fail(fmt::format("invariant 4: primary without --force succeeded on {} with {} data", n.name, name(s.disk)));
     }
   }
+  // --force, and promoting data that is only Consistent (a restarted node that
+  // cannot know whether its peer moved on; DRBD lets fencing decide, and a
+  // STONITH of a newer Primary is the documented risk) excuse a split brain.
+  if (r.ok() && s.role != Role::kPrimary && n.r && (p.force || s.disk == DiskState::kConsistent)) n.excused = true;
   if (r.ok() && s.role != Role::kPrimary && n.r) {
     if (!is_connected(st(n).cstate)) {
       unshare(n.idx);
@@ -983,6 +1012,31 @@ void World::promotion_done(SimNode& n, const SimNode::PendingPromotion& p, const
       std::fill(n.model->unknown.begin(), n.model->unknown.end(), 1);
     }
   }
+}
+
+void World::fence_peer(SimNode& n, uint64_t incarnation) {
+  if (!n.r || n.incarnation != incarnation) return;  // the node (and its handler) died meanwhile
+  SimNode& o = other(n);
+  int code = 1;
+  if (!o.r) {
+    code = 5;
+  } else if (fencing_ == Fencing::kResourceAndStonith && chance(0.3)) {
+    crash(o, "STONITH by fence-peer");
+    code = 7;
+  } else {
+    Status s = o.r->outdate(now_);
+    trace(fmt::format("{}: outdate (by {}'s fence-peer) -> {}", o.name, n.name, s.ok() ? "ok" : s.error().message));
+    drain(o);
+    if (s.ok()) {
+      code = 4;
+      mark("fence_peer_outdated");
+    } else if (st(o).role == Role::kPrimary) {
+      code = 6;
+    }
+  }
+  trace(fmt::format("{}: fence-peer exits {}", n.name, code));
+  n.r->on_handler_done("fence-peer", code, now_);
+  drain(n);
 }
 
 void World::step() {
@@ -1000,6 +1054,10 @@ void World::step() {
       if (n.disk_bad) replace_disk(n);
       else attach(n);
     }
+  } else if (st(n).io_suspended && chance(0.2)) {
+    // The operator decides the peer is surely down (it may be wrong).
+    n.excused = true;
+    cmd(n, "resume-io", n.r->resume_io(now_));
   } else if (roll < 10) {
     workload_on_ = !workload_on_;
     trace(fmt::format("driver: workload {}", workload_on_ ? "on" : "off"));
@@ -1052,9 +1110,14 @@ void World::step() {
     }
     cmd(n, "verify", n.r->verify(now_));
   } else if (roll < 61) {
-    cmd(n, "invalidate", n.r->invalidate(now_));
+    // A node that invalidates itself discards its own writes on purpose.
+    Status inv = n.r->invalidate(now_);
+    if (inv.ok()) n.sb_wrote = false;
+    cmd(n, "invalidate", inv);
   } else if (roll < 64) {
-    cmd(n, "invalidate-remote", n.r->invalidate_remote(now_));
+    Status inv = n.r->invalidate_remote(now_);
+    if (inv.ok()) o.sb_wrote = false;
+    cmd(n, "invalidate-remote", inv);
   } else if (roll < 70) {
     if (st(n).paused_by_user) cmd(n, "resume-sync", n.r->resume_sync(now_));
     else cmd(n, "pause-sync", n.r->pause_sync(now_));
@@ -1226,13 +1289,20 @@ ReplSimResult World::run() {
   }
   base_.al_extents = static_cast<uint32_t>(rnd(7, 20));
   base_.max_epoch_size = static_cast<uint32_t>(rnd(4, 2048));
+  {
+    const uint64_t f = rnd(0, 3);
+    fencing_ = f == 2 ? Fencing::kResourceOnly : f == 3 ? Fencing::kResourceAndStonith : Fencing::kDontCare;
+    base_.fencing = fencing_;
+  }
   torn512_ = chance(0.3);
   io_errors_ = chance(0.15);
   max_io_ms_ = static_cast<int64_t>(rnd(1, 20));
-  res.config = fmt::format("protocol {}, after-sb {}/{}/{}, {} MiB, verify {}, torn {}, io-errors {}",
+  res.config = fmt::format("protocol {}, after-sb {}/{}/{}, {} MiB, verify {}, torn {}, io-errors {}, fencing {}",
                            letter(base_.protocol), static_cast<int>(base_.after_sb.pri0),
                            static_cast<int>(base_.after_sb.pri1), static_cast<int>(base_.after_sb.pri2),
-                           backing_bytes_ >> 20, base_.verify_alg, torn512_ ? "512" : "4k", io_errors_ ? "yes" : "no");
+                           backing_bytes_ >> 20, base_.verify_alg, torn512_ ? "512" : "4k", io_errors_ ? "yes" : "no",
+                           fencing_ == Fencing::kDontCare ? "dont-care"
+                           : fencing_ == Fencing::kResourceOnly ? "resource-only" : "resource-and-stonith");
   const char* names[2] = {"alpha", "beta"};
   for (int i = 0; i < 2; ++i) {
     nodes_[i].idx = i;
