@@ -180,8 +180,13 @@ const char* exit_text(int rc) {
   }
 }
 
+std::string heading(int level, const char* text) {
+  return level > 0 ? indent(level) + "* " + text + "\n" : std::string(text) + "\n";
+}
+
 void render_nodes(const Ctx& ctx) {
-  ctx.out << "  * Node List:\n";
+  ctx.out << heading(ctx.opts.level, "Node List:");
+  const std::string item = indent(ctx.opts.level + 1) + "* ";
   std::vector<std::string> online;
   std::vector<std::string> offline;
   for (const auto& n : ctx.ws.nodes) {
@@ -207,10 +212,10 @@ void render_nodes(const Ctx& ctx) {
       offline.push_back(n.uname);
       continue;
     }
-    ctx.out << "    * Node " << n.uname << ": " << state << "\n";
+    ctx.out << item << "Node " << n.uname << ": " << state << "\n";
   }
-  if (!online.empty()) ctx.out << "    * Online: " << join_nodes(online) << "\n";
-  if (!offline.empty()) ctx.out << "    * OFFLINE: " << join_nodes(offline) << "\n";
+  if (!online.empty()) ctx.out << item << "Online: " << join_nodes(online) << "\n";
+  if (!offline.empty()) ctx.out << item << "OFFLINE: " << join_nodes(offline) << "\n";
 }
 
 const char* pending_state(const std::string& task) {
@@ -257,7 +262,7 @@ void render_primitive(const Ctx& ctx, const WsResource& r, const std::string& na
     line += " ";
     line += ps != nullptr ? ps : role_text(role);
   }
-  if (!node.empty()) line += " " + node;
+  if (!node.empty() && !ctx.opts.hide_node) line += " " + node;
   if (role == Role::kStopped) {
     for (const auto& h : r.history) {
       if (h.failed_probe_rc == 0 || (!node.empty() && h.node != node)) continue;
@@ -281,7 +286,7 @@ void render_primitive(const Ctx& ctx, const WsResource& r, const std::string& na
   }
   if (ignored(r)) add_flag(line, have, "failure ignored");
   if (have) line += ")";
-  if (nodes.size() > 1) {
+  if (nodes.size() > 1 && !ctx.opts.hide_node) {
     line += " [";
     for (const auto& n : nodes) line += " " + n;
     line += " ]";
@@ -293,12 +298,21 @@ void render_group(const Ctx& ctx, const WsResource& g, const std::string& name, 
                   bool anonymous, bool promotable) {
   std::string head = indent(level) + "* Resource Group: " + name;
   bool have = false;
+  int inactive = 0;
+  if (!ctx.opts.show_inactive) {
+    for (const auto& m : g.children) inactive += ctx.active(m, false) ? 0 : 1;
+    if (inactive > 0)
+      add_flag(head, have, std::to_string(inactive) + (inactive == 1 ? " member" : " members") +
+                               " inactive");
+  }
   if (disabled(g)) add_flag(head, have, "disabled");
   if (!g.managed) add_flag(head, have, "unmanaged");
   if (have) head += ")";
   ctx.out << head << ":\n";
-  for (const auto& m : g.children)
+  for (const auto& m : g.children) {
+    if (!ctx.opts.show_inactive && !ctx.active(m, false)) continue;
     render_primitive(ctx, m, anonymous ? m.base_id : m.id, level + 1, promotable);
+  }
 }
 
 bool any_prim(const WsResource& r, bool (*pred)(const WsResource&)) {
@@ -379,7 +393,7 @@ void render_clone(const Ctx& ctx, const WsResource& c, int level) {
     ctx.out << join_nodes(started) << "\n";
   }
   const int summarized = static_cast<int>(promoted.size() + started.size());
-  if (c.clone_max <= summarized) return;
+  if (c.clone_max <= summarized || !ctx.opts.show_inactive) return;
   const auto on = ctx.running_on(c);
   std::vector<std::string> stopped;
   for (const auto& n : ctx.ws.nodes)
@@ -390,7 +404,7 @@ void render_clone(const Ctx& ctx, const WsResource& c, int level) {
   }
 }
 
-void render_resource(const Ctx& ctx, const WsResource& r, int level) {
+void render_any(const Ctx& ctx, const WsResource& r, int level) {
   switch (r.kind) {
     case RscKind::kPrimitive:
       render_primitive(ctx, r, r.id, level, false);
@@ -468,20 +482,44 @@ std::string render_status_preamble(const WorkingSet& ws) {
 
 std::string render_status_text(const WorkingSet& ws) { return render_status_text(ws, {}); }
 
-std::string render_status_text(const WorkingSet& ws, const StatusOptions& options) {
+std::string render_node_list(const WorkingSet& ws, const StatusOptions& options) {
   std::ostringstream out;
   const Ctx ctx{ws, options, out};
   render_nodes(ctx);
-  out << "\n  * Full List of Resources:\n";
+  return out.str();
+}
+
+std::string render_resource_list(const WorkingSet& ws, const StatusOptions& options) {
+  std::ostringstream body;
+  const Ctx ctx{ws, options, body};
   for (const auto& r : ws.resources) {
     const bool partially = ctx.active(r, false);
     // Inactive orphans, and resources active only where they do not count
     // as running (unmanaged on an offline node), are not shown.
     if (r.orphan && !ctx.active(r, true)) continue;
     if (partially && ctx.running_on(r).empty()) continue;
-    render_resource(ctx, r, 2);
+    if (!options.show_inactive && !partially) continue;
+    render_any(ctx, r, options.level + 1);
   }
+  std::string out = heading(options.level, options.show_inactive ? "Full List of Resources:"
+                                                                  : "Active Resources:");
+  if (body.str().empty()) {
+    out += indent(options.level + 1) + "* " +
+           (options.show_inactive ? "No resources" : "No active resources") + "\n";
+  }
+  return out + body.str();
+}
+
+std::string render_resource(const WorkingSet& ws, const WsResource& r, int level,
+                            const StatusOptions& options) {
+  std::ostringstream out;
+  const Ctx ctx{ws, options, out};
+  render_any(ctx, r, level);
   return out.str();
+}
+
+std::string render_status_text(const WorkingSet& ws, const StatusOptions& options) {
+  return render_node_list(ws, options) + "\n" + render_resource_list(ws, options);
 }
 
 std::string render_status_json(const WorkingSet& ws) {
