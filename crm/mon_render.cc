@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "crm/sched_place.h"
 #include "crm/sched_status.h"
 
 namespace quorate::crm::sched {
@@ -134,6 +135,44 @@ std::string node_state(const WorkingSet& ws, const WsNode& n) {
   return n.online ? "online" : "OFFLINE";
 }
 
+std::string node_uname(const WorkingSet& ws, const NodeState& s);
+
+struct OnNode {
+  const WsResource* prim;
+  std::string name;
+  bool promotable;
+};
+
+// The primitives running on `node`, in the order of the node's operation
+// history in the status section (as Pacemaker lists them with -n).
+std::vector<OnNode> running_on_node(const WorkingSet& ws, const std::string& node) {
+  std::vector<OnNode> all;
+  for (const auto& r : ws.resources) {
+    std::vector<const WsResource*> on;
+    prims_on(r, node, on);
+    const bool anon = r.kind == RscKind::kClone && !r.unique;
+    for (const auto* p : on) all.push_back({p, anon ? p->base_id : p->id, r.kind == RscKind::kClone && r.promotable});
+  }
+  std::vector<std::string> order;
+  if (const Cib& cib = cib_of(ws); cib.status) {
+    for (const auto& s : cib.status->nodes) {
+      if (node_uname(ws, s) != node || !s.lrm) continue;
+      for (const auto& lr : s.lrm->resources) order.push_back(lr.id);
+    }
+  }
+  const auto rank = [&](const OnNode& x) {
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      if (order[i] == x.prim->id || order[i] == x.prim->history_name) return i;
+    }
+    for (std::size_t i = 0; i < order.size(); ++i)
+      if (order[i] == x.prim->base_id) return i;
+    return order.size();
+  };
+  std::stable_sort(all.begin(), all.end(),
+                   [&](const OnNode& a, const OnNode& b) { return rank(a) < rank(b); });
+  return all;
+}
+
 void render_by_node(const WorkingSet& ws, const MonOptions& o, std::ostream& out) {
   out << "Node List:\n";
   StatusOptions so;
@@ -142,17 +181,8 @@ void render_by_node(const WorkingSet& ws, const MonOptions& o, std::ostream& out
   for (const auto& n : ws.nodes) {
     out << "  * Node " << n.uname << ": " << node_state(ws, n) << ":\n";
     out << "    * Resources:\n";
-    for (const auto& r : ws.resources) {
-      std::vector<const WsResource*> on;
-      prims_on(r, n.uname, on);
-      for (const WsResource* p : on) {
-        // Anonymous clone instances show their configured id.
-        WsResource shown = *p;
-        if (r.kind == RscKind::kClone && !r.unique) shown.id = p->base_id;
-        std::string line = render_resource(ws, shown, 3, so);
-        out << line;
-      }
-    }
+    for (const auto& x : running_on_node(ws, n.uname))
+      out << render_primitive_line(ws, *x.prim, x.name, 3, x.promotable, so);
   }
   out << "\n";
   if (o.inactive) {
@@ -176,7 +206,7 @@ std::vector<std::pair<std::string, std::string>> shown_attrs(const WsNode& n) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& [k, v] : all) {
     if (k.rfind("fail-count-", 0) == 0 || k.rfind("last-failure-", 0) == 0 || k.rfind("#", 0) == 0 ||
-        k == "shutdown" || k == "terminate" || k == "standby" || k == "maintenance")
+        k == "shutdown" || k == "terminate" || k == "standby")
       continue;
     out.emplace_back(k, v);
   }
@@ -189,13 +219,15 @@ std::string pad(std::string s, std::size_t width) {
 }
 
 void render_node_attributes(const WorkingSet& ws, std::ostream& out) {
-  out << "\nNode Attributes:\n";
+  std::ostringstream body;
   for (const auto& n : ws.nodes) {
     if (!n.online) continue;
-    out << "  * Node: " << n.uname << ":\n";
-    for (const auto& [k, v] : shown_attrs(n))
-      out << "    * " << pad(k, 32) << "\t: " << pad(v, 10) << "\n";
+    const auto attrs = shown_attrs(n);
+    if (attrs.empty()) continue;
+    body << "  * Node: " << n.uname << ":\n";
+    for (const auto& [k, v] : attrs) body << "    * " << pad(k, 32) << "\t: " << pad(v, 10) << "\n";
   }
+  if (!body.str().empty()) out << "\nNode Attributes:\n" << body.str();
 }
 
 std::string node_uname(const WorkingSet& ws, const NodeState& s) {
@@ -229,6 +261,21 @@ int migration_threshold(const WorkingSet& ws, const std::string& lrm_id) {
   return kInfinity;
 }
 
+// The configured id of an anonymous clone's primitive that `lrm_id`
+// ("BASE" or "BASE:N") names; "" for anything else.
+std::string anonymous_base(const WorkingSet& ws, const std::string& lrm_id) {
+  const std::string base = lrm_id.substr(0, lrm_id.find(':'));
+  std::function<bool(const WsResource&, bool)> has = [&](const WsResource& r, bool in_anon) {
+    if (r.kind == RscKind::kPrimitive) return in_anon && r.base_id == base;
+    const bool anon = in_anon || (r.kind == RscKind::kClone && !r.unique);
+    return std::any_of(r.children.begin(), r.children.end(),
+                       [&](const WsResource& c) { return has(c, anon); });
+  };
+  for (const auto& r : ws.resources)
+    if (has(r, false)) return base;
+  return {};
+}
+
 struct FailEntry {
   std::string node;
   std::string rsc;
@@ -247,11 +294,24 @@ std::vector<FailEntry> fail_entries(const WorkingSet& ws) {
     if (node == nullptr || !node->online || !s.lrm) continue;
     for (const auto& lr : s.lrm->resources) {
       FailEntry e{uname, lr.id, migration_threshold(ws, lr.id), 0, 0};
-      const std::string fc = "fail-count-" + lr.id;
-      const std::string lf = "last-failure-" + lr.id;
+      // An anonymous clone's instances share their fail counts: every
+      // "fail-count-BASE[:N][#op]" counts for each of them.
+      const std::string base = anonymous_base(ws, lr.id);
+      const auto names = [&](const std::string& attr, const std::string& prefix) {
+        if (base.empty())
+          return attr == prefix + lr.id || attr.rfind(prefix + lr.id + "#", 0) == 0;
+        if (attr.rfind(prefix + base, 0) != 0) return false;
+        std::string_view rest(attr);
+        rest.remove_prefix(prefix.size() + base.size());
+        if (!rest.empty() && rest[0] == ':') {
+          rest.remove_prefix(1);
+          while (!rest.empty() && rest[0] >= '0' && rest[0] <= '9') rest.remove_prefix(1);
+        }
+        return rest.empty() || rest[0] == '#';
+      };
       for (const auto& [k, v] : node->transient) {
-        if (k == fc || k.rfind(fc + "#", 0) == 0) e.count = score_add(e.count, parse_score(v).value_or(0));
-        if (k == lf || k.rfind(lf + "#", 0) == 0) {
+        if (names(k, "fail-count-")) e.count = score_add(e.count, parse_score(v).value_or(0));
+        if (names(k, "last-failure-")) {
           try {
             e.last_failure = std::max<std::int64_t>(e.last_failure, std::stoll(v));
           } catch (...) {
@@ -265,12 +325,15 @@ std::vector<FailEntry> fail_entries(const WorkingSet& ws) {
 }
 
 void render_fail_counts(const WorkingSet& ws, const MonOptions& o, std::ostream& out) {
+  // The heading comes with the first online node (none: no section).
+  if (std::none_of(ws.nodes.begin(), ws.nodes.end(), [](const WsNode& n) { return n.online; }))
+    return;
   out << "\nMigration Summary:\n";
   std::string last_node;
   for (const auto& e : fail_entries(ws)) {
     if (e.node != last_node) out << "  * Node: " << e.node << ":\n";
     last_node = e.node;
-    out << "    * " << e.rsc << ": migration-threshold=" << e.threshold << " fail-count=" << score_text(e.count);
+    out << "    * " << e.rsc << ": migration-threshold=" << e.threshold << " fail-count=" << e.count;
     if (e.last_failure > 0) out << " last-failure='" << time_text(o, e.last_failure) << "'";
     out << "\n";
   }
@@ -431,17 +494,36 @@ std::vector<FailedAction> failed_actions(const WorkingSet& ws, const MonOptions&
 }
 
 struct Negative {
-  std::string id, rsc, node;
+  std::string id, rsc, node, role;
 };
 
 std::vector<Negative> negative_locations(const WorkingSet& ws) {
   std::vector<Negative> out;
-  for (const auto& c : cib_of(ws).configuration.constraints) {
-    const auto* loc = std::get_if<Location>(&c);
-    if (loc == nullptr || !loc->node || !loc->score || !loc->rsc) continue;
-    const auto score = parse_score(*loc->score);
-    if (!score || *score >= 0) continue;
-    out.push_back(Negative{loc->id, *loc->rsc, *loc->node});
+  // Pacemaker lists the newest constraint first.
+  const auto& constraints = cib_of(ws).configuration.constraints;
+  for (auto c = constraints.rbegin(); c != constraints.rend(); ++c) {
+    const auto* loc = std::get_if<Location>(&*c);
+    if (loc == nullptr || !loc->rsc) continue;
+    if (loc->node) {
+      const auto score = loc->score ? parse_score(*loc->score) : std::nullopt;
+      if (score && *score < 0)
+        out.push_back(Negative{loc->id, *loc->rsc, *loc->node, loc->role.value_or("")});
+      continue;
+    }
+    // Rules: each rule is its own constraint, named by the rule's id, over
+    // the nodes it matches, in configuration order (Pacemaker's order comes
+    // from a hash table and differs on some inputs).
+    const auto& config_nodes = cib_of(ws).configuration.nodes;
+    for (const auto& rule : loc->rules) {
+      for (auto it = config_nodes.begin(); it != config_nodes.end(); ++it) {
+        const WsNode* n = ws.find_node(it->uname);
+        if (n == nullptr) continue;
+        int score = 0;
+        if (rule_matches(rule, node_rule_attrs(ws, *n), &score) && score < 0)
+          out.push_back(Negative{rule.id.value_or(loc->id), *loc->rsc, n->uname,
+                                 rule.role.value_or(loc->role.value_or(""))});
+      }
+    }
   }
   return out;
 }
@@ -507,7 +589,13 @@ std::string render_mon_text(const WorkingSet& ws, const MonOptions& o) {
     const auto neg = negative_locations(ws);
     if (!neg.empty()) {
       out << "\nNegative Location Constraints:\n";
-      for (const auto& n : neg) out << "  * " << n.id << "\tprevents " << n.rsc << " from running on " << n.node << "\n";
+      for (const auto& n : neg) {
+        out << "  * " << n.id << "\tprevents " << n.rsc << " from running";
+        const auto role = parse_role(n.role);
+        if (role && *role != Role::kStarted && *role != Role::kUnknown)
+          out << " in " << role_text(*role) << " role";
+        out << " on " << n.node << "\n";
+      }
     }
   }
   return out.str();

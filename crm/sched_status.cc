@@ -271,7 +271,8 @@ void render_primitive(const Ctx& ctx, const WsResource& r, const std::string& na
     }
   }
   bool have = false;
-  if (!node.empty() && !ctx.online(node) && ctx.unclean(node)) add_flag(line, have, "UNCLEAN");
+  if (!node.empty() && !ctx.online(node) && ctx.unclean(node) && !ctx.opts.hide_node)
+    add_flag(line, have, "UNCLEAN");
   if (ctx.opts.show_pending && pend != nullptr && pend->first_pending == "monitor")
     add_flag(line, have, "Monitoring");
   if (disabled(r)) {
@@ -515,6 +516,15 @@ std::string render_resource(const WorkingSet& ws, const WsResource& r, int level
   std::ostringstream out;
   const Ctx ctx{ws, options, out};
   render_any(ctx, r, level);
+  return out.str();
+}
+
+std::string render_primitive_line(const WorkingSet& ws, const WsResource& primitive,
+                                  const std::string& name, int level, bool promotable,
+                                  const StatusOptions& options) {
+  std::ostringstream out;
+  const Ctx ctx{ws, options, out};
+  render_primitive(ctx, primitive, name, level, promotable);
   return out.str();
 }
 

@@ -42,6 +42,12 @@ std::string render_resource_list(const WorkingSet& ws, const StatusOptions& opti
 std::string render_resource(const WorkingSet& ws, const WsResource& r, int level,
                             const StatusOptions& options);
 
+// One primitive's line, showing it as `name`; `promotable`: it is an instance
+// of a promotable clone (Started shows as Unpromoted).
+std::string render_primitive_line(const WorkingSet& ws, const WsResource& primitive,
+                                  const std::string& name, int level, bool promotable,
+                                  const StatusOptions& options);
+
 // The lines crm_simulate prints before "Current cluster status:": the
 // execution date of a recorded CIB and the count of disabled / blocked
 // resource instances (when any). Each line ends in "\n"; "" when none.
