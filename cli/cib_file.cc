@@ -106,6 +106,23 @@ std::optional<CibFile> load_cib_file(const std::string& prog, const std::string&
   return CibFile{path, std::move(*text), std::move(*cib)};
 }
 
+Status save_cib_file(const CibFile& file, crm::Cib updated, CibChange change) {
+  if (!change.configuration && !change.status) return Status::Ok();
+  if (change.configuration) {
+    updated.epoch += 1;
+    updated.num_updates = 0;
+  } else {
+    updated.num_updates += 1;
+  }
+  const std::string text = change.status ? crm::write_cib_xml(updated)
+                                         : crm::replace_configuration_xml(file.text, updated);
+  // The result must read back as a CIB: never replace a file with one that
+  // does not.
+  auto check = crm::parse_cib_xml(text, file.path);
+  if (!check) return Error{"internal error: the updated CIB does not parse: " + check.error().message};
+  return write_file_atomically(file.path, text);
+}
+
 Status write_file_atomically(const std::string& path, const std::string& text) {
   std::string tmpl = path + ".XXXXXX";
   const int fd = ::mkstemp(tmpl.data());

@@ -49,6 +49,18 @@ int report_no_live_cib(const std::string& prog, std::ostream& err);
 std::optional<CibFile> load_cib_file(const std::string& prog, const std::string& path,
                                      std::ostream& err, int* exit_code);
 
+// What a change touched: the configuration (epoch + 1, num_updates 0, the
+// configuration spliced into the file's text so that the rest stays byte
+// for byte) and/or the status (num_updates + 1; the whole CIB is rewritten).
+struct CibChange {
+  bool configuration = false;
+  bool status = false;
+};
+
+// Writes `updated` over `file.path` atomically; does nothing when `change`
+// touched nothing. Errors name the file.
+Status save_cib_file(const CibFile& file, crm::Cib updated, CibChange change);
+
 // Writes `text` to a temporary file beside `path` and renames it over `path`
 // (keeping its permissions).
 Status write_file_atomically(const std::string& path, const std::string& text);

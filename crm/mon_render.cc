@@ -174,7 +174,7 @@ std::vector<OnNode> running_on_node(const WorkingSet& ws, const std::string& nod
 }
 
 void render_by_node(const WorkingSet& ws, const MonOptions& o, std::ostream& out) {
-  out << "Node List:\n";
+  if (!ws.nodes.empty()) out << "Node List:\n";
   StatusOptions so;
   so.level = 0;
   so.hide_node = true;
@@ -184,7 +184,7 @@ void render_by_node(const WorkingSet& ws, const MonOptions& o, std::ostream& out
     for (const auto& x : running_on_node(ws, n.uname))
       out << render_primitive_line(ws, *x.prim, x.name, 3, x.promotable, so);
   }
-  out << "\n";
+  if (!ws.nodes.empty()) out << "\n";
   if (o.inactive) {
     out << "Inactive Resources:\n";
     StatusOptions full;
@@ -575,7 +575,9 @@ std::string render_mon_text(const WorkingSet& ws, const MonOptions& o) {
   if (o.group_by_node) {
     render_by_node(ws, o, out);
   } else {
-    out << render_node_list(ws, so) << "\n" << render_resource_list(ws, so);
+    // Without nodes there is no node section at all.
+    if (!ws.nodes.empty()) out << render_node_list(ws, so) << "\n";
+    out << render_resource_list(ws, so);
   }
   if (o.node_attributes) render_node_attributes(ws, out);
   if (o.fail_counts) render_fail_counts(ws, o, out);
