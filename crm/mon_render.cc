@@ -4,6 +4,7 @@
 #include "crm/mon_render.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cassert>
 #include <ctime>
 #include <functional>
@@ -284,40 +285,44 @@ struct FailEntry {
   std::int64_t last_failure = 0;
 };
 
+// The fail count and last failure of history entry `lrm_id` on `node`.
+FailEntry fail_entry(const WorkingSet& ws, const WsNode& node, const std::string& lrm_id) {
+  FailEntry e{node.uname, lrm_id, migration_threshold(ws, lrm_id), 0, 0};
+  // An anonymous clone's instances share their fail counts: every
+  // "fail-count-BASE[:N][#op]" counts for each of them.
+  const std::string base = anonymous_base(ws, lrm_id);
+  const auto names = [&](const std::string& attr, const std::string& prefix) {
+    if (base.empty()) return attr == prefix + lrm_id || attr.rfind(prefix + lrm_id + "#", 0) == 0;
+    if (attr.rfind(prefix + base, 0) != 0) return false;
+    std::string_view rest(attr);
+    rest.remove_prefix(prefix.size() + base.size());
+    if (!rest.empty() && rest[0] == ':') {
+      rest.remove_prefix(1);
+      while (!rest.empty() && rest[0] >= '0' && rest[0] <= '9') rest.remove_prefix(1);
+    }
+    return rest.empty() || rest[0] == '#';
+  };
+  for (const auto& [k, v] : node.transient) {
+    if (names(k, "fail-count-")) e.count = score_add(e.count, parse_score(v).value_or(0));
+    if (names(k, "last-failure-")) {
+      try {
+        e.last_failure = std::max<std::int64_t>(e.last_failure, std::stoll(v));
+      } catch (...) {
+      }
+    }
+  }
+  return e;
+}
+
 std::vector<FailEntry> fail_entries(const WorkingSet& ws) {
   std::vector<FailEntry> out;
   const Cib& cib = cib_of(ws);
   if (!cib.status) return out;
   for (const auto& s : cib.status->nodes) {
-    const std::string uname = node_uname(ws, s);
-    const WsNode* node = ws.find_node(uname);
+    const WsNode* node = ws.find_node(node_uname(ws, s));
     if (node == nullptr || !node->online || !s.lrm) continue;
     for (const auto& lr : s.lrm->resources) {
-      FailEntry e{uname, lr.id, migration_threshold(ws, lr.id), 0, 0};
-      // An anonymous clone's instances share their fail counts: every
-      // "fail-count-BASE[:N][#op]" counts for each of them.
-      const std::string base = anonymous_base(ws, lr.id);
-      const auto names = [&](const std::string& attr, const std::string& prefix) {
-        if (base.empty())
-          return attr == prefix + lr.id || attr.rfind(prefix + lr.id + "#", 0) == 0;
-        if (attr.rfind(prefix + base, 0) != 0) return false;
-        std::string_view rest(attr);
-        rest.remove_prefix(prefix.size() + base.size());
-        if (!rest.empty() && rest[0] == ':') {
-          rest.remove_prefix(1);
-          while (!rest.empty() && rest[0] >= '0' && rest[0] <= '9') rest.remove_prefix(1);
-        }
-        return rest.empty() || rest[0] == '#';
-      };
-      for (const auto& [k, v] : node->transient) {
-        if (names(k, "fail-count-")) e.count = score_add(e.count, parse_score(v).value_or(0));
-        if (names(k, "last-failure-")) {
-          try {
-            e.last_failure = std::max<std::int64_t>(e.last_failure, std::stoll(v));
-          } catch (...) {
-          }
-        }
-      }
+      FailEntry e = fail_entry(ws, *node, lr.id);
       if (e.count != 0) out.push_back(e);
     }
   }
@@ -528,26 +533,51 @@ std::vector<Negative> negative_locations(const WorkingSet& ws) {
   return out;
 }
 
-void render_operations(const WorkingSet& ws, std::ostream& out) {
-  out << "\nOperations:\n";
+// The operation history (-o): per online node, per resource history entry
+// (anonymous clone instances by their configured id) the completed
+// operations in call order, leaving out notifications and probes that found
+// the resource stopped; entries with nothing to show are left out.
+void render_operations(const WorkingSet& ws, const MonOptions& o, std::ostream& out) {
   const Cib& cib = cib_of(ws);
+  if (std::none_of(ws.nodes.begin(), ws.nodes.end(), [](const WsNode& n) { return n.online; }))
+    return;
+  out << "\nOperations:\n";
   if (!cib.status) return;
   for (const auto& s : cib.status->nodes) {
-    const std::string uname = node_uname(ws, s);
-    const WsNode* node = ws.find_node(uname);
+    const WsNode* node = ws.find_node(node_uname(ws, s));
     if (node == nullptr || !node->online || !s.lrm) continue;
-    out << "  * Node: " << uname << ":\n";
+    bool heading = false;
     for (const auto& lr : s.lrm->resources) {
-      out << "    * " << lr.id << ": migration-threshold=" << migration_threshold(ws, lr.id) << ":\n";
       std::vector<const LrmRscOp*> ops;
-      for (const auto& op : lr.ops) ops.push_back(&op);
-      std::stable_sort(ops.begin(), ops.end(), [](const LrmRscOp* a, const LrmRscOp* b) {
-        return a->call_id.value_or(0) < b->call_id.value_or(0);
-      });
+      for (const auto& op : lr.ops) {
+        const bool probe = op.operation == "monitor" && op.interval_ms.value_or(0) == 0;
+        if (op.operation == "notify") continue;
+        if (probe && op.rc_code.value_or(0) == 7) continue;
+        ops.push_back(&op);
+      }
+      if (ops.empty()) continue;
+      // Call order; operations still in flight (call id -1) last.
+      const auto order = [](const LrmRscOp* x) {
+        const std::int64_t id = x->call_id.value_or(0);
+        return id < 0 ? INT64_MAX : id;
+      };
+      std::stable_sort(ops.begin(), ops.end(),
+                       [&](const LrmRscOp* a, const LrmRscOp* b) { return order(a) < order(b); });
+      if (!heading) out << "  * Node: " << node->uname << ":\n";
+      heading = true;
+      const FailEntry e = fail_entry(ws, *node, lr.id);
+      const std::string base = anonymous_base(ws, lr.id);
+      out << "    * " << (base.empty() ? lr.id : base) << ": migration-threshold=" << e.threshold;
+      if (e.count != 0) {
+        out << " fail-count=" << e.count;
+        if (e.last_failure > 0) out << " last-failure='" << time_text(o, e.last_failure) << "'";
+      }
+      out << ":\n";
       for (const LrmRscOp* op : ops) {
-        if (op->op_status.value_or(0) == -1) continue;
-        out << "      * (" << op->call_id.value_or(0) << ") " << op->operation;
-        if (op->interval_ms.value_or(0) > 0) out << ": interval=\"" << *op->interval_ms << "ms\"";
+        const std::int64_t interval = op->interval_ms.value_or(0);
+        out << "      * (" << op->call_id.value_or(0) << ") "
+            << (op->operation == "monitor" && interval == 0 ? "probe" : op->operation);
+        if (interval > 0) out << ": interval=\"" << interval << "ms\"";
         out << "\n";
       }
     }
@@ -580,8 +610,9 @@ std::string render_mon_text(const WorkingSet& ws, const MonOptions& o) {
     out << render_resource_list(ws, so);
   }
   if (o.node_attributes) render_node_attributes(ws, out);
-  if (o.fail_counts) render_fail_counts(ws, o, out);
-  if (o.operations) render_operations(ws, out);
+  // With -o the fail counts are part of the operation history.
+  if (o.fail_counts && !o.operations) render_fail_counts(ws, o, out);
+  if (o.operations) render_operations(ws, o, out);
   const auto failed = failed_actions(ws, o);
   if (!failed.empty()) {
     out << "\nFailed Resource Actions:\n";
