@@ -57,6 +57,8 @@ void usage(std::ostream& out) {
       << "                a local cluster of N quorated on 127.0.0.x\n"
       << "  crm configure [COMMAND ARGS...]\n"
       << "                edit the CIB file named by $CIB_file in crm syntax (same as crm)\n"
+      << "  crm_mon [-1rnfALo] [--json] | crm_standby -N NODE -v on|off | crm_resource ...\n"
+      << "                the CIB tools, on the CIB file named by $CIB_file\n"
       << "  simulate -x CIB.xml [-S] [--json]\n"
       << "                offline scheduler run on a CIB file (same as crm_simulate)\n"
       << "  replica status [RES...] [--proc] [--json]\n"
