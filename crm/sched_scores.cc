@@ -24,16 +24,39 @@ std::vector<NodeScore> all(const std::vector<NodeScore>& like, int score) {
   return out;
 }
 
+// A resource's scores from configuration alone, as Pacemaker holds them
+// before assignment: without target-role (which only stops it at
+// assignment) and, for group members after the first, without the group's
+// location constraints (Pacemaker applies those to the first member).
+std::vector<NodeScore> configured_scores(const WorkingSet& ws, const WsResource& r,
+                                         std::string_view parent_id) {
+  WsResource copy = r;
+  copy.target_role.reset();
+  return primitive_scores(ws, copy, parent_id);
+}
+
+// Nodes that cannot run resources at all are -INFINITY at assignment.
+std::vector<NodeScore> at_assignment(const WorkingSet& ws, std::vector<NodeScore> scores) {
+  for (auto& s : scores) {
+    const WsNode* n = ws.find_node(s.node);
+    if (n == nullptr || !node_can_run(*n)) s.score = -kInfinity;
+  }
+  return scores;
+}
+
 void group_lines(const WorkingSet& ws, const WsResource& g, const Placement& pl,
                  std::vector<std::string>& out) {
-  add_lines(out, "pcmk__group_assign", g.id, primitive_scores(ws, g));
+  WsResource bare = g;
+  bare.stickiness = 0;
+  add_lines(out, "pcmk__group_assign", g.id, configured_scores(ws, bare, {}));
   std::string prev;
   bool first = true;
   for (const auto& m : g.children) {
     const PrimitivePlacement* p = pl.find(m.id);
     if (p == nullptr) continue;
-    add_lines(out, "pcmk__group_assign", m.id, p->scores);
-    std::vector<NodeScore> assign = p->scores;
+    add_lines(out, "pcmk__group_assign", m.id,
+              configured_scores(ws, m, first ? std::string_view(g.id) : std::string_view()));
+    std::vector<NodeScore> assign = at_assignment(ws, p->scores);
     if (!first) {
       // Each member is colocated with the one before it.
       for (auto& s : assign)
@@ -45,30 +68,50 @@ void group_lines(const WorkingSet& ws, const WsResource& g, const Placement& pl,
   }
 }
 
+// A clone instance's scores: a clone without resource-stickiness gives its
+// instances a stickiness of 1 (Pacemaker's clone default).
+std::vector<NodeScore> instance_scores(const WsResource& inst, const PrimitivePlacement& p) {
+  std::vector<NodeScore> scores = p.scores;
+  if (inst.stickiness != 0 || inst.meta.count("resource-stickiness") != 0 || !inst.managed)
+    return scores;
+  const auto active = inst.active_nodes();
+  if (active.size() != 1) return scores;
+  for (auto& s : scores)
+    if (s.node == active.front() && s.score > -kInfinity) s.score = score_add(s.score, 1);
+  return scores;
+}
+
 // Clone instances are assigned in two passes (crm/sched_place.h): those
 // kept where they run, then the rest; a node holding clone-node-max
 // instances assigned earlier is -INFINITY for the later ones.
 void clone_lines(const WorkingSet& ws, const WsResource& c, const Placement& pl,
                  std::vector<std::string>& out) {
   add_lines(out, "pcmk__clone_allocate", c.id, primitive_scores(ws, c));
-  std::vector<std::pair<const WsResource*, const PrimitivePlacement*>> kept;
-  std::vector<std::pair<const WsResource*, const PrimitivePlacement*>> rest;
+  struct Instance {
+    const WsResource* inst;
+    const PrimitivePlacement* p;
+    std::vector<NodeScore> scores;
+  };
+  std::vector<Instance> kept;
+  std::vector<Instance> rest;
   for (const auto& inst : c.children) {
     const PrimitivePlacement* p = pl.find(inst.id);
     if (p == nullptr) continue;
-    add_lines(out, "pcmk__clone_allocate", inst.id, p->scores);
+    const std::vector<NodeScore> scores = instance_scores(inst, *p);
+    add_lines(out, "pcmk__clone_allocate", inst.id, scores);
     if (c.promotable) {
       out.push_back(inst.id + " promotion score on " + (p->node.empty() ? "none" : p->node) +
                     ": " + std::to_string(p->promotion_score.value_or(0)));
     }
     const auto active = inst.active_nodes();
-    (active.size() == 1 && p->node == active.front() ? kept : rest).emplace_back(&inst, p);
+    (active.size() == 1 && p->node == active.front() ? kept : rest)
+        .push_back(Instance{&inst, p, scores});
   }
   std::map<std::string, int, std::less<>> held;  // instances assigned so far per node
   int placed = 0;
   for (const auto* pass : {&kept, &rest}) {
-    for (const auto& [inst, p] : *pass) {
-      std::vector<NodeScore> assign = p->scores;
+    for (const auto& [inst, p, scores] : *pass) {
+      std::vector<NodeScore> assign = scores;
       if (placed >= c.clone_max) {
         assign = all(assign, -kInfinity);
       } else {
@@ -94,6 +137,7 @@ void clone_lines(const WorkingSet& ws, const WsResource& c, const Placement& pl,
 std::vector<std::string> score_lines(const WorkingSet& ws, const Placement& placement) {
   std::vector<std::string> out;
   for (const auto& r : ws.resources) {
+    if (r.orphan) continue;  // orphans are only stopped, never assigned
     switch (r.kind) {
       case RscKind::kPrimitive:
         if (const PrimitivePlacement* p = placement.find(r.id))
