@@ -86,7 +86,9 @@ std::vector<NodeScore> instance_scores(const WsResource& inst, const PrimitivePl
 // instances assigned earlier is -INFINITY for the later ones.
 void clone_lines(const WorkingSet& ws, const WsResource& c, const Placement& pl,
                  std::vector<std::string>& out) {
-  add_lines(out, "pcmk__clone_allocate", c.id, primitive_scores(ws, c));
+  WsResource bare = c;
+  bare.stickiness = 0;
+  add_lines(out, "pcmk__clone_allocate", c.id, configured_scores(ws, bare, {}));
   struct Instance {
     const WsResource* inst;
     const PrimitivePlacement* p;
