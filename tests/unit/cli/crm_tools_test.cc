@@ -647,5 +647,60 @@ TEST_F(CrmTools, ResourceErrors) {
   expect_no_leftovers();
 }
 
+// ---------------------------------------------------------------------------
+// crm_simulate -s
+
+// What the real crm_simulate 2.1.5 prints for kCib with -sSQ, sorted.
+constexpr const char* kCibScores =
+    "drbd:0 promotion score on node1: -1\n"
+    "drbd:1 promotion score on node2: -1\n"
+    "pcmk__clone_allocate: drbd:0 allocation score on node1: 1\n"
+    "pcmk__clone_allocate: drbd:0 allocation score on node2: 0\n"
+    "pcmk__clone_allocate: drbd:1 allocation score on node1: 0\n"
+    "pcmk__clone_allocate: drbd:1 allocation score on node2: 1\n"
+    "pcmk__clone_allocate: ms_drbd allocation score on node1: 0\n"
+    "pcmk__clone_allocate: ms_drbd allocation score on node2: 0\n"
+    "pcmk__group_assign: apache allocation score on node1: 0\n"
+    "pcmk__group_assign: apache allocation score on node2: 0\n"
+    "pcmk__group_assign: fs allocation score on node1: 0\n"
+    "pcmk__group_assign: fs allocation score on node2: 0\n"
+    "pcmk__group_assign: web allocation score on node1: 0\n"
+    "pcmk__group_assign: web allocation score on node2: 0\n"
+    "pcmk__primitive_assign: apache allocation score on node1: -INFINITY\n"
+    "pcmk__primitive_assign: apache allocation score on node2: 0\n"
+    "pcmk__primitive_assign: drbd:0 allocation score on node1: 1\n"
+    "pcmk__primitive_assign: drbd:0 allocation score on node2: 0\n"
+    "pcmk__primitive_assign: drbd:1 allocation score on node1: -INFINITY\n"
+    "pcmk__primitive_assign: drbd:1 allocation score on node2: 1\n"
+    "pcmk__primitive_assign: fs allocation score on node1: 0\n"
+    "pcmk__primitive_assign: fs allocation score on node2: 0\n"
+    "pcmk__primitive_assign: ip allocation score on node1: 0\n"
+    "pcmk__primitive_assign: ip allocation score on node2: 0\n"
+    "pcmk__primitive_assign: spare allocation score on node1: 0\n"
+    "pcmk__primitive_assign: spare allocation score on node2: 0\n";
+
+TEST_F(CrmTools, SimulateShowScoresQuiet) {
+  for (const auto& argv : std::vector<std::vector<std::string>>{
+           {"crm_simulate", "-x", cib_.string(), "-sSQ"},
+           {"crm_simulate", "-x", cib_.string(), "--show-scores", "-S", "--quiet"},
+           {"quorate", "simulate", "-x", cib_.string(), "-s", "-Q"}}) {
+    const ToolRun r = run(argv);
+    EXPECT_EQ(r.rc, 0) << r.err;
+    EXPECT_EQ(r.out, kCibScores) << argv[0];
+  }
+}
+
+TEST_F(CrmTools, SimulateShowScoresSection) {
+  const ToolRun plain = run({"crm_simulate", "-x", cib_.string(), "-S"});
+  const ToolRun scored = run({"crm_simulate", "-x", cib_.string(), "-S", "-s"});
+  ASSERT_EQ(scored.rc, 0) << scored.err;
+  // The scores come after the current status, before the transition.
+  const std::string section = std::string("Allocation Scores:\n") + kCibScores + "\n";
+  const auto at = scored.out.find(section);
+  ASSERT_NE(at, std::string::npos) << scored.out;
+  EXPECT_EQ(scored.out.substr(at + section.size(), 20), "Transition Summary:\n");
+  EXPECT_EQ(scored.out.substr(0, at) + scored.out.substr(at + section.size()), plain.out);
+}
+
 }  // namespace
 }  // namespace quorate::cli
