@@ -678,7 +678,8 @@ std::string render_mon_json(const WorkingSet& ws, const MonOptions& o) {
   Json neg = Json::array();
   for (const auto& n : negative_locations(ws)) neg.push_back({{"id", n.id}, {"resource", n.rsc}, {"node", n.node}});
   j["negative_locations"] = neg;
-  return j.dump(2) + "\n";
+  // CIB strings need not be UTF-8: invalid bytes become U+FFFD.
+  return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace quorate::crm::sched

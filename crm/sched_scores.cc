@@ -10,6 +10,16 @@ namespace quorate::crm::sched {
 
 namespace {
 
+// An unmanaged primitive active on one node is pinned there: INFINITY.
+std::vector<NodeScore> pinned(const WsResource& r, std::vector<NodeScore> scores) {
+  if (r.managed || r.kind != RscKind::kPrimitive) return scores;
+  const auto active = r.active_nodes();
+  if (active.size() != 1) return scores;
+  for (auto& s : scores)
+    if (s.node == active.front()) s.score = score_add(s.score, kInfinity);
+  return scores;
+}
+
 void add_lines(std::vector<std::string>& out, const char* prefix, const std::string& rsc,
                const std::vector<NodeScore>& scores) {
   for (const auto& s : scores) {
@@ -55,8 +65,8 @@ void group_lines(const WorkingSet& ws, const WsResource& g, const Placement& pl,
     const PrimitivePlacement* p = pl.find(m.id);
     if (p == nullptr) continue;
     add_lines(out, "pcmk__group_assign", m.id,
-              configured_scores(ws, m, first ? std::string_view(g.id) : std::string_view()));
-    std::vector<NodeScore> assign = at_assignment(ws, p->scores);
+              pinned(m, configured_scores(ws, m, first ? std::string_view(g.id) : std::string_view())));
+    std::vector<NodeScore> assign = at_assignment(ws, pinned(m, p->scores));
     if (!first) {
       // Each member is colocated with the one before it.
       for (auto& s : assign)
@@ -71,7 +81,7 @@ void group_lines(const WorkingSet& ws, const WsResource& g, const Placement& pl,
 // A clone instance's scores: a clone without resource-stickiness gives its
 // instances a stickiness of 1 (Pacemaker's clone default).
 std::vector<NodeScore> instance_scores(const WsResource& inst, const PrimitivePlacement& p) {
-  std::vector<NodeScore> scores = p.scores;
+  std::vector<NodeScore> scores = pinned(inst, p.scores);
   if (inst.stickiness != 0 || inst.meta.count("resource-stickiness") != 0 || !inst.managed)
     return scores;
   const auto active = inst.active_nodes();
@@ -143,7 +153,7 @@ std::vector<std::string> score_lines(const WorkingSet& ws, const Placement& plac
     switch (r.kind) {
       case RscKind::kPrimitive:
         if (const PrimitivePlacement* p = placement.find(r.id))
-          add_lines(out, "pcmk__primitive_assign", r.id, p->scores);
+          add_lines(out, "pcmk__primitive_assign", r.id, pinned(r, p->scores));
         break;
       case RscKind::kGroup:
         group_lines(ws, r, placement, out);
