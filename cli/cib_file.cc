@@ -119,7 +119,8 @@ Status save_cib_file(const CibFile& file, crm::Cib updated, CibChange change) {
   // The result must read back as a CIB: never replace a file with one that
   // does not.
   auto check = crm::parse_cib_xml(text, file.path);
-  if (!check) return Error{"internal error: the updated CIB does not parse: " + check.error().message};
+  if (!check)
+    return Error{"internal error: the updated CIB does not parse: " + check.error().message};
   return write_file_atomically(file.path, text);
 }
 

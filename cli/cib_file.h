@@ -68,7 +68,7 @@ Status write_file_atomically(const std::string& path, const std::string& text);
 // getopt-style options of the CIB tools: "-x", "-x VALUE", "-xVALUE",
 // bundled flags "-1rf", "--long", "--long=VALUE", "--long VALUE".
 struct OptionSpec {
-  char short_name;         // 0: long only
+  char short_name;  // 0: long only
   std::string_view long_name;
   bool takes_value;
 };

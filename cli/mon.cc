@@ -42,12 +42,18 @@ std::string local_time(std::int64_t unix_s) {
 
 int crm_mon_main(const std::string& prog, const std::vector<std::string>& args, ToolEnv& env) {
   static const std::vector<OptionSpec> kSpecs = {
-      {'1', "one-shot", false},       {'r', "inactive", false},
-      {'n', "group-by-node", false},  {'f', "failcounts", false},
-      {'A', "show-node-attributes", false}, {'L', "neg-locations", false},
-      {'o', "operations", false},     {0, "json", false},
-      {0, "output-as", true},         {'h', "help", false},
-      {'V', "verbose", false},        {'Q', "quiet", false},
+      {'1', "one-shot", false},
+      {'r', "inactive", false},
+      {'n', "group-by-node", false},
+      {'f', "failcounts", false},
+      {'A', "show-node-attributes", false},
+      {'L', "neg-locations", false},
+      {'o', "operations", false},
+      {0, "json", false},
+      {0, "output-as", true},
+      {'h', "help", false},
+      {'V', "verbose", false},
+      {'Q', "quiet", false},
   };
   auto parsed = parse_tool_args(args, kSpecs);
   if (!parsed) {

@@ -187,17 +187,24 @@ void ban_warning(const std::string& id, const std::string& rsc, const std::strin
 
 }  // namespace
 
-int crm_resource_main(const std::string& prog, const std::vector<std::string>& args,
-                      ToolEnv& env) {
+int crm_resource_main(const std::string& prog, const std::vector<std::string>& args, ToolEnv& env) {
   static const std::vector<OptionSpec> kSpecs = {
-      {'L', "list", false},          {'W', "locate", false},
-      {'r', "resource", true},       {'M', "move", false},
-      {'B', "ban", false},           {'U', "clear", false},
-      {'N', "node", true},           {'p', "set-parameter", true},
-      {'g', "get-parameter", true},  {'d', "delete-parameter", true},
-      {'v', "parameter-value", true}, {'m', "meta", false},
-      {'C', "cleanup", false},       {'q', "quiet", false},
-      {'h', "help", false},          {'V', "verbose", false},
+      {'L', "list", false},
+      {'W', "locate", false},
+      {'r', "resource", true},
+      {'M', "move", false},
+      {'B', "ban", false},
+      {'U', "clear", false},
+      {'N', "node", true},
+      {'p', "set-parameter", true},
+      {'g', "get-parameter", true},
+      {'d', "delete-parameter", true},
+      {'v', "parameter-value", true},
+      {'m', "meta", false},
+      {'C', "cleanup", false},
+      {'q', "quiet", false},
+      {'h', "help", false},
+      {'V', "verbose", false},
       {'f', "force", false},
   };
   auto parsed = parse_tool_args(args, kSpecs);
@@ -267,7 +274,8 @@ int crm_resource_main(const std::string& prog, const std::vector<std::string>& a
   crm::Cib cib = file->cib;
   const WsResource* rsc = find_ws(ws->resources, req.rsc);
   const ConfigRef config = find_config(cib.configuration, req.rsc);
-  if (rsc == nullptr && config.sets == nullptr) return not_found(prog, "Resource", req.rsc, env.err);
+  if (rsc == nullptr && config.sets == nullptr)
+    return not_found(prog, "Resource", req.rsc, env.err);
   if (!req.node.empty() && !node_configured(cib, req.node))
     return not_found(prog, "Node", req.node, env.err);
 
@@ -293,8 +301,8 @@ int crm_resource_main(const std::string& prog, const std::vector<std::string>& a
   }
 
   if (req.command == "move" || req.command == "ban") {
-    const std::vector<std::string> where = rsc != nullptr ? active_nodes(*rsc)
-                                                          : std::vector<std::string>{};
+    const std::vector<std::string> where =
+        rsc != nullptr ? active_nodes(*rsc) : std::vector<std::string>{};
     std::string ban_node = req.command == "ban" ? req.node : "";
     if (req.node.empty()) {
       if (where.size() != 1) {
@@ -390,8 +398,7 @@ int crm_resource_main(const std::string& prog, const std::vector<std::string>& a
         p.id = set->id.value_or(req.rsc + set_suffix) + "-" + req.param;
         p.name = req.param;
         p.value = *req.value;
-        env.out << "Set '" << req.rsc << "' option: id=" << *p.id
-                << " set=" << set->id.value_or("")
+        env.out << "Set '" << req.rsc << "' option: id=" << *p.id << " set=" << set->id.value_or("")
                 << " name=" << req.param << " value=" << *req.value << "\n";
         set->nvpairs.push_back(std::move(p));
       }
@@ -439,11 +446,10 @@ int crm_resource_main(const std::string& prog, const std::vector<std::string>& a
           for (auto& set : s.transient_attributes->sets) {
             auto& v = set.nvpairs;
             const auto before = v.size();
-            v.erase(std::remove_if(v.begin(), v.end(),
-                                   [&](const crm::NvPair& p) {
-                                     return p.name && fail_attr(*p.name);
-                                   }),
-                    v.end());
+            v.erase(
+                std::remove_if(v.begin(), v.end(),
+                               [&](const crm::NvPair& p) { return p.name && fail_attr(*p.name); }),
+                v.end());
             here = here || v.size() != before;
           }
         }

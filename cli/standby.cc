@@ -108,10 +108,9 @@ std::optional<std::string> normalize_value(const std::string& v) {
 
 int crm_standby_main(const std::string& prog, const std::vector<std::string>& args, ToolEnv& env) {
   static const std::vector<OptionSpec> kSpecs = {
-      {'N', "node", true},     {'U', "uname", true},   {'G', "query", false},
-      {'v', "update", true},   {'D', "delete", false}, {'l', "lifetime", true},
-      {'q', "quiet", false},   {'i', "id", true},      {'h', "help", false},
-      {'V', "verbose", false},
+      {'N', "node", true},    {'U', "uname", true},    {'G', "query", false}, {'v', "update", true},
+      {'D', "delete", false}, {'l', "lifetime", true}, {'q', "quiet", false}, {'i', "id", true},
+      {'h', "help", false},   {'V', "verbose", false},
   };
   auto parsed = parse_tool_args(args, kSpecs);
   if (!parsed) {
@@ -144,8 +143,7 @@ int crm_standby_main(const std::string& prog, const std::vector<std::string>& ar
   }
   if (commands == 0) query = true;  // as crm_standby: no command queries
   if (!lifetime.empty() && lifetime != "reboot" && lifetime != "forever") {
-    env.err << prog << ": invalid lifetime '" << lifetime
-            << "' (valid values: reboot, forever)\n";
+    env.err << prog << ": invalid lifetime '" << lifetime << "' (valid values: reboot, forever)\n";
     return kCrmExitUsage;
   }
   if (value) {

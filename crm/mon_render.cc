@@ -4,13 +4,13 @@
 #include "crm/mon_render.h"
 
 #include <algorithm>
-#include <cstdint>
 #include <cassert>
+#include <cstdint>
 #include <ctime>
 #include <functional>
 #include <map>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "crm/sched_place.h"
@@ -74,8 +74,7 @@ void render_summary(const WorkingSet& ws, const MonOptions& o, std::ostream& out
   out << "  * Last updated: " << o.last_updated << "\n";
   out << "  * Last change:  " << last_change(ws) << "\n";
   out << "  * " << plural(static_cast<int>(ws.nodes.size()), "node", "nodes") << " configured\n";
-  out << "  * " << plural(ws.instances, "resource instance", "resource instances")
-      << " configured";
+  out << "  * " << plural(ws.instances, "resource instance", "resource instances") << " configured";
   if (ws.disabled_instances > 0 || ws.blocked_instances > 0) {
     out << " (";
     if (ws.disabled_instances > 0) out << ws.disabled_instances << " DISABLED";
@@ -91,7 +90,9 @@ void render_summary(const WorkingSet& ws, const MonOptions& o, std::ostream& out
   }
 }
 
-bool active_role(Role r) { return r == Role::kStarted || r == Role::kUnpromoted || r == Role::kPromoted; }
+bool active_role(Role r) {
+  return r == Role::kStarted || r == Role::kUnpromoted || r == Role::kPromoted;
+}
 
 // Primitives (clone instances and group members included) running on `node`.
 void prims_on(const WsResource& r, const std::string& node, std::vector<const WsResource*>& out) {
@@ -120,7 +121,8 @@ bool all_running(const WsResource& r) {
 }
 
 std::string node_state(const WorkingSet& ws, const WsNode& n) {
-  if (n.unclean) return n.online ? "UNCLEAN (online)" : n.pending ? "UNCLEAN (pending)" : "UNCLEAN (offline)";
+  if (n.unclean)
+    return n.online ? "UNCLEAN (online)" : n.pending ? "UNCLEAN (pending)" : "UNCLEAN (offline)";
   if (n.pending) return "pending";
   if (n.standby_onfail && n.online) return "standby (on-fail)";
   if (n.standby) {
@@ -152,7 +154,8 @@ std::vector<OnNode> running_on_node(const WorkingSet& ws, const std::string& nod
     std::vector<const WsResource*> on;
     prims_on(r, node, on);
     const bool anon = r.kind == RscKind::kClone && !r.unique;
-    for (const auto* p : on) all.push_back({p, anon ? p->base_id : p->id, r.kind == RscKind::kClone && r.promotable});
+    for (const auto* p : on)
+      all.push_back({p, anon ? p->base_id : p->id, r.kind == RscKind::kClone && r.promotable});
   }
   std::vector<std::string> order;
   if (const Cib& cib = cib_of(ws); cib.status) {
@@ -206,8 +209,8 @@ std::vector<std::pair<std::string, std::string>> shown_attrs(const WsNode& n) {
   for (const auto& [k, v] : n.transient) all[k] = v;
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& [k, v] : all) {
-    if (k.rfind("fail-count-", 0) == 0 || k.rfind("last-failure-", 0) == 0 || k.rfind("#", 0) == 0 ||
-        k == "shutdown" || k == "terminate" || k == "standby")
+    if (k.rfind("fail-count-", 0) == 0 || k.rfind("last-failure-", 0) == 0 ||
+        k.rfind("#", 0) == 0 || k == "shutdown" || k == "terminate" || k == "standby")
       continue;
     out.emplace_back(k, v);
   }
@@ -239,8 +242,10 @@ std::string node_uname(const WorkingSet& ws, const NodeState& s) {
 }
 
 int migration_threshold(const WorkingSet& ws, const std::string& lrm_id) {
-  std::function<const WsResource*(const WsResource&)> find = [&](const WsResource& r) -> const WsResource* {
-    if (r.id == lrm_id || (r.kind == RscKind::kPrimitive && !r.history_name.empty() && r.history_name == lrm_id))
+  std::function<const WsResource*(const WsResource&)> find =
+      [&](const WsResource& r) -> const WsResource* {
+    if (r.id == lrm_id ||
+        (r.kind == RscKind::kPrimitive && !r.history_name.empty() && r.history_name == lrm_id))
       return &r;
     for (const auto& c : r.children)
       if (const auto* f = find(c)) return f;
@@ -251,7 +256,8 @@ int migration_threshold(const WorkingSet& ws, const std::string& lrm_id) {
   // Anonymous clone instances are recorded by their configured id.
   const std::string base = lrm_id.substr(0, lrm_id.find(':'));
   for (const auto& r : ws.resources) {
-    std::function<const WsResource*(const WsResource&)> by_base = [&](const WsResource& x) -> const WsResource* {
+    std::function<const WsResource*(const WsResource&)> by_base =
+        [&](const WsResource& x) -> const WsResource* {
       if (x.kind == RscKind::kPrimitive && x.base_id == base) return &x;
       for (const auto& c : x.children)
         if (const auto* f = by_base(c)) return f;
@@ -338,7 +344,8 @@ void render_fail_counts(const WorkingSet& ws, const MonOptions& o, std::ostream&
   for (const auto& e : fail_entries(ws)) {
     if (e.node != last_node) out << "  * Node: " << e.node << ":\n";
     last_node = e.node;
-    out << "    * " << e.rsc << ": migration-threshold=" << e.threshold << " fail-count=" << e.count;
+    out << "    * " << e.rsc << ": migration-threshold=" << e.threshold
+        << " fail-count=" << e.count;
     if (e.last_failure > 0) out << " last-failure='" << time_text(o, e.last_failure) << "'";
     out << "\n";
   }
@@ -346,38 +353,65 @@ void render_fail_counts(const WorkingSet& ws, const MonOptions& o, std::ostream&
 
 const char* exit_text(std::int64_t rc) {
   switch (rc) {
-    case 0: return "ok";
-    case 1: return "error";
-    case 2: return "invalid parameter";
-    case 3: return "unimplemented feature";
-    case 4: return "insufficient privileges";
-    case 5: return "not installed";
-    case 6: return "not configured";
-    case 7: return "not running";
-    case 8: return "promoted";
-    case 9: return "promoted (failed)";
-    case 190: return "OCF_DEGRADED";
-    case 191: return "promoted (degraded)";
-    default: return "unknown";
+    case 0:
+      return "ok";
+    case 1:
+      return "error";
+    case 2:
+      return "invalid parameter";
+    case 3:
+      return "unimplemented feature";
+    case 4:
+      return "insufficient privileges";
+    case 5:
+      return "not installed";
+    case 6:
+      return "not configured";
+    case 7:
+      return "not running";
+    case 8:
+      return "promoted";
+    case 9:
+      return "promoted (failed)";
+    case 190:
+      return "OCF_DEGRADED";
+    case 191:
+      return "promoted (degraded)";
+    default:
+      return "unknown";
   }
 }
 
 const char* exec_status_text(std::int64_t status) {
   switch (status) {
-    case -1: return "Pending";
-    case 0: return "complete";
-    case 1: return "Cancelled";
-    case 2: return "Timed Out";
-    case 3: return "NOT SUPPORTED";
-    case 4: return "Error";
-    case 5: return "Hard error";
-    case 6: return "Fatal error";
-    case 7: return "Not installed";
-    case 8: return "Not connected";
-    case 9: return "Cannot execute now";
-    case 10: return "No fence device";
-    case 11: return "No secrets";
-    default: return "Unknown";
+    case -1:
+      return "Pending";
+    case 0:
+      return "complete";
+    case 1:
+      return "Cancelled";
+    case 2:
+      return "Timed Out";
+    case 3:
+      return "NOT SUPPORTED";
+    case 4:
+      return "Error";
+    case 5:
+      return "Hard error";
+    case 6:
+      return "Fatal error";
+    case 7:
+      return "Not installed";
+    case 8:
+      return "Not connected";
+    case 9:
+      return "Cannot execute now";
+    case 10:
+      return "No fence device";
+    case 11:
+      return "No secrets";
+    default:
+      return "Unknown";
   }
 }
 
@@ -591,7 +625,8 @@ std::string format_time_utc(std::int64_t unix_s) {
   std::tm tm{};
   if (::gmtime_r(&t, &tm) == nullptr) return std::to_string(unix_s);
   char buf[64];
-  if (std::strftime(buf, sizeof buf, "%a %b %e %H:%M:%S %Y", &tm) == 0) return std::to_string(unix_s);
+  if (std::strftime(buf, sizeof buf, "%a %b %e %H:%M:%S %Y", &tm) == 0)
+    return std::to_string(unix_s);
   return buf;
 }
 
@@ -616,7 +651,8 @@ std::string render_mon_text(const WorkingSet& ws, const MonOptions& o) {
   const auto failed = failed_actions(ws, o);
   if (!failed.empty()) {
     out << "\nFailed Resource Actions:\n";
-    for (const auto& f : failed) out << "  * " << f.rsc << " " << f.task << " on " << f.node << " " << f.text << "\n";
+    for (const auto& f : failed)
+      out << "  * " << f.rsc << " " << f.task << " on " << f.node << " " << f.text << "\n";
   }
   if (o.negative_locations) {
     const auto neg = negative_locations(ws);
@@ -651,8 +687,9 @@ std::string render_mon_json(const WorkingSet& ws, const MonOptions& o) {
   const Json status = Json::parse(render_status_json(ws));
   Json nodes = Json::array();
   for (const auto& n : ws.nodes) {
-    Json node = {{"name", n.uname}, {"id", n.id}, {"state", node_state(ws, n)}, {"online", n.online},
-                 {"standby", n.standby}, {"maintenance", n.maintenance}, {"unclean", n.unclean}};
+    Json node = {{"name", n.uname},     {"id", n.id},           {"state", node_state(ws, n)},
+                 {"online", n.online},  {"standby", n.standby}, {"maintenance", n.maintenance},
+                 {"unclean", n.unclean}};
     Json attrs = Json::object();
     for (const auto& [k, v] : shown_attrs(n)) attrs[k] = v;
     node["attributes"] = attrs;
@@ -662,21 +699,28 @@ std::string render_mon_json(const WorkingSet& ws, const MonOptions& o) {
   j["resources"] = status["resources"];
   Json fails = Json::array();
   for (const auto& e : fail_entries(ws)) {
-    fails.push_back({{"node", e.node}, {"resource", e.rsc}, {"migration_threshold", e.threshold},
+    fails.push_back({{"node", e.node},
+                     {"resource", e.rsc},
+                     {"migration_threshold", e.threshold},
                      {"fail_count", e.count},
                      {"last_failure", e.last_failure > 0 ? Json(e.last_failure) : Json(nullptr)}});
   }
   j["fail_counts"] = fails;
   Json failed = Json::array();
   for (const auto& f : failed_actions(ws, o)) {
-    failed.push_back({{"resource", f.rsc}, {"task", f.op->operation},
-                      {"interval_ms", f.op->interval_ms.value_or(0)}, {"node", f.node},
-                      {"rc", f.op->rc_code.value_or(0)}, {"op_status", f.op->op_status.value_or(0)},
-                      {"exit_reason", f.op->exit_reason.value_or("")}, {"text", f.text}});
+    failed.push_back({{"resource", f.rsc},
+                      {"task", f.op->operation},
+                      {"interval_ms", f.op->interval_ms.value_or(0)},
+                      {"node", f.node},
+                      {"rc", f.op->rc_code.value_or(0)},
+                      {"op_status", f.op->op_status.value_or(0)},
+                      {"exit_reason", f.op->exit_reason.value_or("")},
+                      {"text", f.text}});
   }
   j["failed_actions"] = failed;
   Json neg = Json::array();
-  for (const auto& n : negative_locations(ws)) neg.push_back({{"id", n.id}, {"resource", n.rsc}, {"node", n.node}});
+  for (const auto& n : negative_locations(ws))
+    neg.push_back({{"id", n.id}, {"resource", n.rsc}, {"node", n.node}});
   j["negative_locations"] = neg;
   // CIB strings need not be UTF-8: invalid bytes become U+FFFD.
   return j.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";

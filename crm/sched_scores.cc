@@ -64,8 +64,9 @@ void group_lines(const WorkingSet& ws, const WsResource& g, const Placement& pl,
   for (const auto& m : g.children) {
     const PrimitivePlacement* p = pl.find(m.id);
     if (p == nullptr) continue;
-    add_lines(out, "pcmk__group_assign", m.id,
-              pinned(m, configured_scores(ws, m, first ? std::string_view(g.id) : std::string_view())));
+    add_lines(
+        out, "pcmk__group_assign", m.id,
+        pinned(m, configured_scores(ws, m, first ? std::string_view(g.id) : std::string_view())));
     std::vector<NodeScore> assign = at_assignment(ws, pinned(m, p->scores));
     if (!first) {
       // Each member is colocated with the one before it.
@@ -112,8 +113,8 @@ void clone_lines(const WorkingSet& ws, const WsResource& c, const Placement& pl,
     const std::vector<NodeScore> scores = instance_scores(inst, *p);
     add_lines(out, "pcmk__clone_allocate", inst.id, scores);
     if (c.promotable) {
-      out.push_back(inst.id + " promotion score on " + (p->node.empty() ? "none" : p->node) +
-                    ": " + std::to_string(p->promotion_score.value_or(0)));
+      out.push_back(inst.id + " promotion score on " + (p->node.empty() ? "none" : p->node) + ": " +
+                    std::to_string(p->promotion_score.value_or(0)));
     }
     const auto active = inst.active_nodes();
     (active.size() == 1 && p->node == active.front() ? kept : rest)

@@ -21,7 +21,6 @@
 #include <vector>
 
 #include "common/result.h"
-
 #include "crm/sched_place.h"
 #include "crm/sched_unpack.h"
 

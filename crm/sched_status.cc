@@ -303,8 +303,8 @@ void render_group(const Ctx& ctx, const WsResource& g, const std::string& name, 
   if (!ctx.opts.show_inactive) {
     for (const auto& m : g.children) inactive += ctx.active(m, false) ? 0 : 1;
     if (inactive > 0)
-      add_flag(head, have, std::to_string(inactive) + (inactive == 1 ? " member" : " members") +
-                               " inactive");
+      add_flag(head, have,
+               std::to_string(inactive) + (inactive == 1 ? " member" : " members") + " inactive");
   }
   if (disabled(g)) add_flag(head, have, "disabled");
   if (!g.managed) add_flag(head, have, "unmanaged");
@@ -539,8 +539,8 @@ std::string render_resource_list(const WorkingSet& ws, const StatusOptions& opti
     if (!options.show_inactive && !partially) continue;
     render_any(ctx, r, options.level + 1);
   }
-  std::string out = heading(options.level, options.show_inactive ? "Full List of Resources:"
-                                                                  : "Active Resources:");
+  std::string out = heading(
+      options.level, options.show_inactive ? "Full List of Resources:" : "Active Resources:");
   if (body.str().empty()) {
     out += indent(options.level + 1) + "* " +
            (options.show_inactive ? "No resources" : "No active resources") + "\n";

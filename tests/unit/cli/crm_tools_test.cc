@@ -2,6 +2,8 @@
 // the real Pacemaker 2.1.5 crm_mon (tests/data/crm_mon/README.md), and real
 // files edited in a temporary directory, with every error path's exact
 // message and exit code.
+#include "cli/crm_tools.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -15,7 +17,6 @@
 #include <string>
 #include <vector>
 
-#include "cli/crm_tools.h"
 #include "cli/tools.h"
 #include "tests/unit/cli/test_support.h"
 
@@ -28,7 +29,8 @@ namespace fs = std::filesystem;
 // node1, group web (fs, apache) on node2 with a failed apache monitor and a
 // fail count there, ms_drbd promoted on node1 and unpromoted on node2, and a
 // stopped primitive.
-constexpr const char* kCib = R"(<cib crm_feature_set="3.16.2" validate-with="pacemaker-3.9" epoch="7" num_updates="3" admin_epoch="0" cib-last-written="Wed Jun  5 10:00:00 2024" update-origin="node1" update-client="cibadmin" update-user="root" have-quorum="1" dc-uuid="1">
+constexpr const char* kCib =
+    R"(<cib crm_feature_set="3.16.2" validate-with="pacemaker-3.9" epoch="7" num_updates="3" admin_epoch="0" cib-last-written="Wed Jun  5 10:00:00 2024" update-origin="node1" update-client="cibadmin" update-user="root" have-quorum="1" dc-uuid="1">
   <configuration>
     <crm_config>
       <cluster_property_set id="cib-bootstrap-options">
@@ -112,8 +114,8 @@ void spit(const fs::path& p, const std::string& text) {
 }
 
 fs::path corpus_xml(const std::string& name) {
-  return fs::path(QUORATE_SOURCE_DIR) / ".." / "shared" / "corpus" / "pacemaker-scheduler" /
-         "xml" / (name + ".xml");
+  return fs::path(QUORATE_SOURCE_DIR) / ".." / "shared" / "corpus" / "pacemaker-scheduler" / "xml" /
+         (name + ".xml");
 }
 
 struct ToolRun {
@@ -276,8 +278,8 @@ TEST_F(CrmTools, MonTypographicDashAsInTheGuides) {
 
 TEST_F(CrmTools, MonBundledFlagsAndLongNames) {
   const ToolRun a = run({"crm_mon", "-1rfA"});
-  const ToolRun b = run({"crm_mon", "--one-shot", "--inactive", "--failcounts",
-                     "--show-node-attributes"});
+  const ToolRun b =
+      run({"crm_mon", "--one-shot", "--inactive", "--failcounts", "--show-node-attributes"});
   EXPECT_EQ(a.rc, 0);
   EXPECT_EQ(a.out, b.out);
 }
@@ -361,10 +363,11 @@ TEST_F(CrmTools, StandbyForeverSetsNodeAttributeKeepingStatusBytes) {
   EXPECT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(r.out, "");
   const std::string after = slurp(cib_);
-  EXPECT_NE(after.find("<node id=\"2\" uname=\"node2\">\n"
-                       "        <instance_attributes id=\"nodes-2\">\n"
-                       "          <nvpair id=\"nodes-2-standby\" name=\"standby\" value=\"on\"/>\n"),
-            std::string::npos)
+  EXPECT_NE(
+      after.find("<node id=\"2\" uname=\"node2\">\n"
+                 "        <instance_attributes id=\"nodes-2\">\n"
+                 "          <nvpair id=\"nodes-2-standby\" name=\"standby\" value=\"on\"/>\n"),
+      std::string::npos)
       << after;
   EXPECT_NE(after.find("epoch=\"8\" num_updates=\"0\""), std::string::npos);
   // The status section is kept byte for byte.
@@ -412,7 +415,8 @@ TEST_F(CrmTools, StandbyDeleteBothLifetimes) {
   EXPECT_EQ(r.out,
             "Deleted nodes attribute: id=nodes-2-standby name=standby\n"
             "Deleted status attribute: id=status-2-standby name=standby\n");
-  EXPECT_EQ(run({"crm_standby", "-U", "node2", "-G"}).out, "scope=status  name=standby value=off\n");
+  EXPECT_EQ(run({"crm_standby", "-U", "node2", "-G"}).out,
+            "scope=status  name=standby value=off\n");
   r = run({"crm_standby", "-U", "node2", "-D"});
   EXPECT_EQ(r.rc, 0);
   EXPECT_EQ(r.out, "");
@@ -427,17 +431,23 @@ TEST_F(CrmTools, StandbyErrorsLeaveTheFileAlone) {
     std::string err;
   };
   const std::vector<Case> cases = {
-      {{"crm_standby", "-U", "nodeX", "-v", "on"}, 105,
+      {{"crm_standby", "-U", "nodeX", "-v", "on"},
+       105,
        "crm_standby: Could not map name=nodeX to a UUID\n"},
-      {{"crm_standby", "-U", "nodeX", "-G"}, 105,
+      {{"crm_standby", "-U", "nodeX", "-G"},
+       105,
        "crm_standby: Could not map name=nodeX to a UUID\n"},
-      {{"crm_standby", "-U", "node1", "-v", "maybe"}, 64,
+      {{"crm_standby", "-U", "node1", "-v", "maybe"},
+       64,
        "crm_standby: invalid standby value 'maybe' (valid values: on, off)\n"},
-      {{"crm_standby", "-U", "node1", "-v", "on", "-l", "bogus"}, 64,
+      {{"crm_standby", "-U", "node1", "-v", "on", "-l", "bogus"},
+       64,
        "crm_standby: invalid lifetime 'bogus' (valid values: reboot, forever)\n"},
-      {{"crm_standby", "-v", "on"}, 64,
+      {{"crm_standby", "-v", "on"},
+       64,
        "crm_standby: -N NODE is required with CIB_file (there is no current node offline)\n"},
-      {{"crm_standby", "-U", "node1", "-v", "on", "-D"}, 64,
+      {{"crm_standby", "-U", "node1", "-v", "on", "-D"},
+       64,
        "crm_standby: only one of -G, -v and -D may be given\n"},
       {{"crm_standby", "-U"}, 64, "crm_standby: option '-U' needs a value\n"},
   };
@@ -563,8 +573,9 @@ TEST_F(CrmTools, ResourceParametersAndMeta) {
             "Set 'spare' option: id=spare-meta_attributes-target-role set=spare-meta_attributes "
             "name=target-role value=Stopped\n");
   EXPECT_EQ(run({"crm_resource", "-r", "spare", "-m", "-g", "target-role"}).out, "Stopped\n");
-  EXPECT_NE(run({"crm_mon", "-1r"}).out.find("  * spare\t(ocf:pacemaker:Dummy):\t Stopped "
-                                             "(disabled)\n"),
+  EXPECT_NE(run({"crm_mon", "-1r"})
+                .out.find("  * spare\t(ocf:pacemaker:Dummy):\t Stopped "
+                          "(disabled)\n"),
             std::string::npos);
 
   r = run({"crm_resource", "-r", "spare", "-g", "nosuch"});
@@ -615,19 +626,26 @@ TEST_F(CrmTools, ResourceErrors) {
     std::string err;
   };
   const std::vector<Case> cases = {
-      {{"crm_resource", "-W", "-r", "nosuch"}, 105,
+      {{"crm_resource", "-W", "-r", "nosuch"},
+       105,
        "crm_resource: Resource 'nosuch' not found\nError performing operation: No such object\n"},
-      {{"crm_resource", "-M", "-r", "ip", "-N", "nodeX"}, 105,
+      {{"crm_resource", "-M", "-r", "ip", "-N", "nodeX"},
+       105,
        "crm_resource: Node 'nodeX' not found\nError performing operation: No such object\n"},
-      {{"crm_resource", "-C", "-r", "nosuch"}, 105,
+      {{"crm_resource", "-C", "-r", "nosuch"},
+       105,
        "crm_resource: Resource 'nosuch' not found\nError performing operation: No such object\n"},
       {{"crm_resource", "-M"}, 64, "crm_resource: Must supply a resource id with -r\n"},
-      {{"crm_resource", "-p", "x", "-r", "ip"}, 64,
+      {{"crm_resource", "-p", "x", "-r", "ip"},
+       64,
        "crm_resource: You need to supply a value with the -v option\n"},
-      {{"crm_resource", "-M", "-r", "spare"}, 64,
+      {{"crm_resource", "-M", "-r", "spare"},
+       64,
        "crm_resource: Resource 'spare' not moved: active in 0 locations.\n"
        "To prevent 'spare' from running on a specific location, specify a node.\n"},
-      {{"crm_resource", "-L", "-W", "-r", "ip"}, 64, "crm_resource: only one command may be given\n"},
+      {{"crm_resource", "-L", "-W", "-r", "ip"},
+       64,
+       "crm_resource: only one command may be given\n"},
   };
   for (const auto& c : cases) {
     const ToolRun r = run(c.argv);

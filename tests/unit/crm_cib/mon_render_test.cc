@@ -33,7 +33,8 @@ Screen screen(const std::string& xml, MonOptions options = {}) {
 }
 
 // One online node, a group of two (one disabled), maintenance mode on.
-constexpr const char* kOneNode = R"(<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
+constexpr const char* kOneNode =
+    R"(<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
   <configuration>
     <crm_config>
       <cluster_property_set id="o">
