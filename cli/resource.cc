@@ -216,8 +216,9 @@ int crm_resource_main(const std::string& prog, const std::vector<std::string>& a
   Request req;
   int commands = 0;
   for (const auto& o : *parsed) {
-    const auto command = [&](const char* name) {
+    const auto command = [&](const char* name, const std::string& param = {}) {
       req.command = name;
+      req.param = param;
       ++commands;
     };
     if (o.name == "help") {
@@ -230,9 +231,9 @@ int crm_resource_main(const std::string& prog, const std::vector<std::string>& a
     if (o.name == "ban") command("ban");
     if (o.name == "clear") command("clear");
     if (o.name == "cleanup") command("cleanup");
-    if (o.name == "set-parameter") command("set"), req.param = o.value;
-    if (o.name == "get-parameter") command("get"), req.param = o.value;
-    if (o.name == "delete-parameter") command("delete"), req.param = o.value;
+    if (o.name == "set-parameter") command("set", o.value);
+    if (o.name == "get-parameter") command("get", o.value);
+    if (o.name == "delete-parameter") command("delete", o.value);
     if (o.name == "resource") req.rsc = o.value;
     if (o.name == "node") req.node = o.value;
     if (o.name == "parameter-value") req.value = o.value;
@@ -268,6 +269,11 @@ int crm_resource_main(const std::string& prog, const std::vector<std::string>& a
     so.level = 0;
     so.hide_node = true;
     env.out << crm::sched::render_resource_list(*ws, so);
+    if (ws->resources.empty()) {
+      // As Pacemaker: an empty list is "no such object".
+      env.err << prog << ": Error performing operation: No such object\n";
+      return kCrmExitNoSuchObject;
+    }
     return kCrmExitOk;
   }
 

@@ -133,9 +133,10 @@ int crm_standby_main(const std::string& prog, const std::vector<std::string>& ar
     if (o.name == "node" || o.name == "uname") node_name = o.value;
     if (o.name == "lifetime") lifetime = o.value;
     if (o.name == "quiet") quiet = true;
-    if (o.name == "query") query = true, ++commands;
-    if (o.name == "delete") del = true, ++commands;
-    if (o.name == "update") value = o.value, ++commands;
+    if (o.name == "query") query = true;
+    if (o.name == "delete") del = true;
+    if (o.name == "update") value = o.value;
+    if (o.name == "query" || o.name == "delete" || o.name == "update") ++commands;
   }
   if (commands > 1) {
     env.err << prog << ": only one of -G, -v and -D may be given\n";

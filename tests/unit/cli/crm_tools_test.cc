@@ -493,6 +493,17 @@ TEST_F(CrmTools, ResourceList) {
   EXPECT_EQ(run({"crm_resource", "-L"}).out, r.out);
 }
 
+TEST_F(CrmTools, ResourceListOfNothing) {
+  spit(cib_,
+       "<cib validate-with=\"pacemaker-3.9\" epoch=\"1\" num_updates=\"0\" admin_epoch=\"0\">"
+       "<configuration><crm_config/><nodes/><resources/><constraints/></configuration>"
+       "<status/></cib>\n");
+  const ToolRun r = run({"crm_resource", "-L"});
+  EXPECT_EQ(r.rc, 105);
+  EXPECT_EQ(r.out, "Full List of Resources:\n  * No resources\n");
+  EXPECT_EQ(r.err, "crm_resource: Error performing operation: No such object\n");
+}
+
 TEST_F(CrmTools, ResourceLocate) {
   EXPECT_EQ(run({"crm_resource", "-W", "-r", "ip"}).out, "resource ip is running on: node1\n");
   EXPECT_EQ(run({"crm_resource", "--locate", "-r", "web"}).out,
