@@ -210,7 +210,7 @@ std::vector<std::pair<std::string, std::string>> shown_attrs(const WsNode& n) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& [k, v] : all) {
     if (k.rfind("fail-count-", 0) == 0 || k.rfind("last-failure-", 0) == 0 ||
-        k.rfind("#", 0) == 0 || k == "shutdown" || k == "terminate" || k == "standby")
+        k.rfind('#', 0) == 0 || k == "shutdown" || k == "terminate" || k == "standby")
       continue;
     out.emplace_back(k, v);
   }
@@ -271,7 +271,7 @@ int migration_threshold(const WorkingSet& ws, const std::string& lrm_id) {
 // The configured id of an anonymous clone's primitive that `lrm_id`
 // ("BASE" or "BASE:N") names; "" for anything else.
 std::string anonymous_base(const WorkingSet& ws, const std::string& lrm_id) {
-  const std::string base = lrm_id.substr(0, lrm_id.find(':'));
+  std::string base = lrm_id.substr(0, lrm_id.find(':'));
   std::function<bool(const WsResource&, bool)> has = [&](const WsResource& r, bool in_anon) {
     if (r.kind == RscKind::kPrimitive) return in_anon && r.base_id == base;
     const bool anon = in_anon || (r.kind == RscKind::kClone && !r.unique);

@@ -140,7 +140,7 @@ class CrmTools : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  ToolRun run(std::vector<std::string> argv) {
+  ToolRun run(const std::vector<std::string>& argv) {
     testing::FakeDaemon d;
     d.down();
     ToolEnv env = d.env();
