@@ -140,10 +140,12 @@ class CrmTools : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  ToolRun run(const std::vector<std::string>& argv) {
+  ToolRun run(const std::vector<std::string>& argv, const std::string& input = "") {
     testing::FakeDaemon d;
     d.down();
     ToolEnv env = d.env();
+    std::istringstream in(input);
+    env.in = &in;
     env.getenv = [this](const std::string& name) -> std::optional<std::string> {
       auto it = vars_.find(name);
       return it == vars_.end() ? std::nullopt : std::optional<std::string>(it->second);
@@ -472,6 +474,67 @@ TEST_F(CrmTools, StandbyCibFileUnderAFile) {
   EXPECT_EQ(r.rc, 66);
   EXPECT_EQ(r.err, "crm_standby: CIB_file: cannot read " + (dir_ / "cib.xml" / "x").string() +
                        ": Not a directory\n");
+}
+
+// The operators' guide (../shared/seeds/azure-mysql-ha-guide.txt): configure
+// with crm, put a node in standby with crm_standby -U NODE -v on, and look
+// with crm_mon –L (typographic dash as printed). The screen is the one the
+// real crm_mon 2.1.5 shows for the resulting file.
+TEST_F(CrmTools, GuideFlowConfigureStandbyMonitor) {
+  spit(cib_,
+       "<cib crm_feature_set=\"3.16.2\" validate-with=\"pacemaker-3.9\" epoch=\"1\" "
+       "num_updates=\"0\" admin_epoch=\"0\" have-quorum=\"1\">\n"
+       "  <configuration>\n    <crm_config/>\n    <nodes>\n"
+       "      <node id=\"1\" uname=\"hadb01\"/>\n      <node id=\"2\" uname=\"hadb02\"/>\n"
+       "    </nodes>\n    <resources/>\n    <constraints/>\n  </configuration>\n"
+       "  <status>\n"
+       "    <node_state id=\"1\" uname=\"hadb01\" in_ccm=\"true\" crmd=\"online\" "
+       "join=\"member\" expected=\"member\"/>\n"
+       "    <node_state id=\"2\" uname=\"hadb02\" in_ccm=\"true\" crmd=\"online\" "
+       "join=\"member\" expected=\"member\"/>\n"
+       "  </status>\n</cib>\n");
+  const std::string conf =
+      "primitive drbd_mysql ocf:linbit:drbd params drbd_resource=\"r0\" "
+      "op monitor interval=\"29s\" role=\"Master\" op monitor interval=\"31s\" role=\"Slave\"\n"
+      "ms ms_drbd_mysql drbd_mysql meta master-max=\"1\" master-node-max=\"1\" "
+      "clone-max=\"2\" clone-node-max=\"1\"\n"
+      "primitive fs_mysql ocf:heartbeat:Filesystem params device=\"/dev/drbd/by-res/r0\" "
+      "directory=\"/var/lib/mysql\" fstype=\"ext3\"\n"
+      "primitive mysqld lsb:mysql\n"
+      "group mysql fs_mysql mysqld\n"
+      "colocation mysql_on_drbd inf: mysql ms_drbd_mysql:Master\n"
+      "order mysql_after_drbd inf: ms_drbd_mysql:promote mysql:start\n"
+      "property stonith-enabled=false\n"
+      "property no-quorum-policy=ignore\n";
+  ToolRun r = run({"crm", "configure"}, conf);
+  ASSERT_EQ(r.rc, 0) << r.err;
+  r = run({"crm_standby", "-U", "hadb02", "-v", "on"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  r = run({"crm_mon", "\xE2\x80\x93L", "-1", "-r"});
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_EQ(r.out,
+            "Cluster Summary:\n"
+            "  * Stack: unknown\n"
+            "  * Current DC: NONE\n"
+            "  * Last updated: Wed Jun  5 11:21:49 2024\n"
+            "  * Last change:  \n"
+            "  * 2 nodes configured\n"
+            "  * 4 resource instances configured\n"
+            "\n"
+            "Node List:\n"
+            "  * Node hadb02: standby\n"
+            "  * Online: [ hadb01 ]\n"
+            "\n"
+            "Full List of Resources:\n"
+            "  * Clone Set: ms_drbd_mysql [drbd_mysql] (promotable):\n"
+            "    * Stopped: [ hadb01 hadb02 ]\n"
+            "  * Resource Group: mysql:\n"
+            "    * fs_mysql\t(ocf:heartbeat:Filesystem):\t Stopped\n"
+            "    * mysqld\t(lsb:mysql):\t Stopped\n");
+  // "Remember to set this back to off."
+  ASSERT_EQ(run({"crm_standby", "-U", "hadb02", "-v", "off"}).rc, 0);
+  EXPECT_NE(run({"crm_mon", "-1"}).out.find("  * Online: [ hadb01 hadb02 ]\n"), std::string::npos);
+  expect_no_leftovers();
 }
 
 // ---------------------------------------------------------------------------
