@@ -67,7 +67,8 @@ void group_lines(const WorkingSet& ws, const WsResource& g, const Placement& pl,
     add_lines(
         out, "pcmk__group_assign", m.id,
         pinned(m, configured_scores(ws, m, first ? std::string_view(g.id) : std::string_view())));
-    std::vector<NodeScore> assign = at_assignment(ws, pinned(m, p->scores));
+    std::vector<NodeScore> assign =
+        at_assignment(ws, pinned(m, p->assign_scores.empty() ? p->scores : p->assign_scores));
     if (!first) {
       // Each member is colocated with the one before it.
       for (auto& s : assign)
@@ -154,7 +155,8 @@ std::vector<std::string> score_lines(const WorkingSet& ws, const Placement& plac
     switch (r.kind) {
       case RscKind::kPrimitive:
         if (const PrimitivePlacement* p = placement.find(r.id))
-          add_lines(out, "pcmk__primitive_assign", r.id, pinned(r, p->scores));
+          add_lines(out, "pcmk__primitive_assign", r.id,
+                    pinned(r, p->assign_scores.empty() ? p->scores : p->assign_scores));
         break;
       case RscKind::kGroup:
         group_lines(ws, r, placement, out);
