@@ -8,10 +8,12 @@
 //   RSC promotion score on NODE: SCORE        (NODE "none" when unplaced)
 //
 // Built from the placement (crm/sched_place.h): the scores a primitive is
-// assigned with are its allocation scores, with the constraints a group or
-// clone adds at assignment time (a group member follows the member before
-// it; a clone instance cannot go to a node that already holds clone-node-max
-// instances assigned before it). Lines are returned sorted, the form of the
+// assigned with are the ones its node was chosen from (assign_scores, with
+// colocations applied), else its allocation scores with the constraints a
+// group or clone adds at assignment time (a group member follows the member
+// before it; a clone instance cannot go to a node that already holds
+// clone-node-max instances assigned before it, nor to one that cannot run
+// resources). Lines are returned sorted, the form of the
 // corpus's scores files; Pacemaker prints them in assignment order.
 // Pure functions; thread-safe as far as the const inputs are.
 #pragma once
