@@ -347,6 +347,28 @@ TEST_F(CrmTools, MonErrors) {
   EXPECT_EQ(r.err.substr(0, r.err.find('\n') + 1), "crm_mon: unexpected argument 'stray'\n");
 }
 
+TEST_F(CrmTools, EveryToolReportsAMissingOrBadCibFile) {
+  spit(dir_ / "bad.xml", "<cib epoch=\"1\">\n  <configuration>\n</cib>\n");
+  for (const std::vector<std::string>& argv : std::vector<std::vector<std::string>>{
+           {"crm_mon", "-1"}, {"crm_standby", "-N", "node1", "-G"}, {"crm_resource", "-L"}}) {
+    const std::string& tool = argv[0];
+    vars_["CIB_file"] = (dir_ / "missing.xml").string();
+    ToolRun r = run(argv);
+    EXPECT_EQ(r.rc, 66) << tool;
+    EXPECT_EQ(r.out, "") << tool;
+    EXPECT_EQ(r.err, tool + ": CIB_file: cannot read " + (dir_ / "missing.xml").string() +
+                         ": No such file or directory\n");
+    vars_["CIB_file"] = (dir_ / "bad.xml").string();
+    r = run(argv);
+    EXPECT_EQ(r.rc, 65) << tool;
+    EXPECT_EQ(r.out, "") << tool;
+    EXPECT_EQ(r.err.rfind(tool + ": CIB_file: " + (dir_ / "bad.xml").string() + ":3:", 0), 0u)
+        << r.err;
+    EXPECT_EQ(r.err.back(), '\n');
+  }
+  fs::remove(dir_ / "bad.xml");
+}
+
 TEST_F(CrmTools, MonNegativeLocations) {
   ASSERT_EQ(run({"crm_resource", "-B", "-r", "ip", "-N", "node2"}).rc, 0);
   const ToolRun r = run({"crm_mon", "-1", "-L"});
