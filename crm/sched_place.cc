@@ -556,6 +556,7 @@ Placement place(const WorkingSet& ws) {
       u.node = u.nodes.empty() ? "" : u.nodes.front();
     } else if (r.kind == RscKind::kPrimitive) {
       PrimitivePlacement& p = out.primitives[u.first];
+      if (r.managed) p.assign_scores = weights;
       p.node = r.managed ? choose_node(ws, weights, count, single_active(r)) : single_active(r);
       if (!p.node.empty()) ++count[p.node];
       p.next_role = p.node.empty() ? Role::kStopped : Role::kStarted;
@@ -569,6 +570,7 @@ Placement place(const WorkingSet& ws) {
         if (!m.managed) {
           p.node = single_active(m);
         } else if (i == 0) {
+          p.assign_scores = weights;
           p.node = choose_node(ws, weights, count, single_active(m));
         } else if (!prev.empty()) {
           for (const auto& sc : p.scores)
