@@ -817,9 +817,9 @@ bool section_sync(const Options& o, const Plan& p, const std::string& dir) {
         // The clock starts when the handshake is done: the wait for the
         // dialing side's next connect-int attempt is not resync time.
         if (e.empty() && !c.wait(2,
-                                 [](const ipc::ReplicaState& s) {
-                                   return s.cstate() == "WFBitMapT" || s.cstate() == "SyncTarget" ||
-                                          s.cstate() == "PausedSyncT" || s.cstate() == "Connected";
+                                 [](const ipc::ReplicaState& st) {
+                                   return st.cstate() == "WFBitMapT" || st.cstate() == "SyncTarget" ||
+                                          st.cstate() == "PausedSyncT" || st.cstate() == "Connected";
                                  },
                                  milliseconds(30000), milliseconds(2)))
           e = "no handshake after connect: " + c.describe(2);
