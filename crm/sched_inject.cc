@@ -122,30 +122,24 @@ Result<OpSpec> parse_spec(std::string_view spec) {
 Status inject_node(Cib& cib, std::string_view node, NodeInjection what, std::vector<std::string>* log) {
   const Node* n = config_node(cib, node);
   if (n == nullptr) return Error{fmt::format("node '{}' is not in the configuration", node)};
+  // (in_ccm, crmd, join, expected) as crm_simulate writes them, and its words.
+  struct Fields {
+    const char* in_ccm;
+    const char* crmd;
+    const char* join;
+    const char* expected;
+    const char* says;
+  };
+  static constexpr Fields kUp{"true", "online", "member", "member", "Bringing node {} online"};
+  static constexpr Fields kDown{"false", "offline", "down", "down", "Taking node {} offline"};
+  static constexpr Fields kFail{"false", "offline", "down", "member", "Failing node {}"};
+  const Fields& f = what == NodeInjection::kUp ? kUp : what == NodeInjection::kDown ? kDown : kFail;
   NodeState& ns = node_state(cib, *n);
-  switch (what) {
-    case NodeInjection::kUp:
-      if (log) log->push_back(fmt::format("Bringing node {} online", n->uname));
-      ns.in_ccm = "true";
-      ns.crmd = "online";
-      ns.join = "member";
-      ns.expected = "member";
-      break;
-    case NodeInjection::kDown:
-      if (log) log->push_back(fmt::format("Taking node {} offline", n->uname));
-      ns.in_ccm = "false";
-      ns.crmd = "offline";
-      ns.join = "down";
-      ns.expected = "down";
-      break;
-    case NodeInjection::kFail:
-      if (log) log->push_back(fmt::format("Failing node {}", n->uname));
-      ns.in_ccm = "false";
-      ns.crmd = "offline";
-      ns.join = "down";
-      ns.expected = "member";
-      break;
-  }
+  ns.in_ccm = f.in_ccm;
+  ns.crmd = f.crmd;
+  ns.join = f.join;
+  ns.expected = f.expected;
+  if (log) log->push_back(fmt::format(fmt::runtime(f.says), n->uname));
   return Status::Ok();
 }
 
