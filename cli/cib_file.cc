@@ -21,6 +21,24 @@ std::optional<std::string> cib_file_path(const ToolEnv& env) {
   return v;
 }
 
+std::optional<CibWorkingSet> load_cib_working_set(const std::string& prog, const ToolEnv& env, int* exit_code) {
+  const auto path = cib_file_path(env);
+  if (!path) {
+    *exit_code = report_no_live_cib(prog, env.err);
+    return std::nullopt;
+  }
+  auto loaded = load_cib_file(prog, *path, env.err, exit_code);
+  if (!loaded) return std::nullopt;
+  auto file = std::make_unique<CibFile>(std::move(*loaded));
+  auto ws = crm::sched::unpack_working_set(file->cib);
+  if (!ws) {
+    env.err << prog << ": " << *path << ": " << ws.error().message << "\n";
+    *exit_code = kCrmExitDataErr;
+    return std::nullopt;
+  }
+  return CibWorkingSet{std::move(file), std::move(ws).value()};
+}
+
 int report_no_live_cib(const std::string& prog, std::ostream& err) {
   err << prog << ": no live cluster connection is available in this build yet; "
       << "set CIB_file=PATH to work on a CIB XML file offline\n";

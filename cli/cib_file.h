@@ -5,6 +5,7 @@
 // crm_resource) return, so that ours match them. Free functions; no state.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "cli/tool_env.h"
 #include "common/result.h"
 #include "crm/cib.h"
+#include "crm/sched_unpack.h"
 
 namespace quorate::cli {
 
@@ -48,6 +50,18 @@ int report_no_live_cib(const std::string& prog, std::ostream& err);
 // kCrmExitDataErr).
 std::optional<CibFile> load_cib_file(const std::string& prog, const std::string& path,
                                      std::ostream& err, int* exit_code);
+
+// $CIB_file read, parsed and unpacked: what the tools that show status and
+// edit from it (crm_mon, crm_resource) start from.
+struct CibWorkingSet {
+  std::unique_ptr<CibFile> file;  // on the heap: `ws` points into file->cib
+  crm::sched::WorkingSet ws;
+};
+
+// On failure prints "PROG: ..." and sets *exit_code: kCrmExitNotConnected
+// without $CIB_file, as load_cib_file when it cannot be read, kCrmExitDataErr
+// when it cannot be unpacked.
+std::optional<CibWorkingSet> load_cib_working_set(const std::string& prog, const ToolEnv& env, int* exit_code);
 
 // What a change touched: the configuration (epoch + 1, num_updates 0, the
 // configuration spliced into the file's text so that the rest stays byte

@@ -87,16 +87,10 @@ int crm_mon_main(const std::string& prog, const std::vector<std::string>& args, 
       }
     }
   }
-  const auto path = cib_file_path(env);
-  if (!path) return report_no_live_cib(prog, env.err);
   int code = kCrmExitOk;
-  auto file = load_cib_file(prog, *path, env.err, &code);
-  if (!file) return code;
-  auto ws = crm::sched::unpack_working_set(file->cib);
-  if (!ws) {
-    env.err << prog << ": " << *path << ": " << ws.error().message << "\n";
-    return kCrmExitDataErr;
-  }
+  auto loaded = load_cib_working_set(prog, env, &code);
+  if (!loaded) return code;
+  const crm::sched::WorkingSet* ws = &loaded->ws;
   if (!one_shot && !json) {
     env.err << prog << ": note: the status of a CIB file does not change; shown once "
             << "(nothing interactive is possible offline, -1 says so)\n";

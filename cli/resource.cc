@@ -253,16 +253,11 @@ int crm_resource_main(const std::string& prog, const std::vector<std::string>& a
     env.err << prog << ": You need to supply a value with the -v option\n";
     return kCrmExitUsage;
   }
-  const auto path = cib_file_path(env);
-  if (!path) return report_no_live_cib(prog, env.err);
   int code = kCrmExitOk;
-  auto file = load_cib_file(prog, *path, env.err, &code);
-  if (!file) return code;
-  auto ws = crm::sched::unpack_working_set(file->cib);
-  if (!ws) {
-    env.err << prog << ": " << *path << ": " << ws.error().message << "\n";
-    return kCrmExitDataErr;
-  }
+  auto loaded = load_cib_working_set(prog, env, &code);
+  if (!loaded) return code;
+  CibFile* file = loaded->file.get();
+  crm::sched::WorkingSet* ws = &loaded->ws;
 
   if (req.command == "list") {
     crm::sched::StatusOptions so;

@@ -175,7 +175,8 @@ struct WorkingSet {
   const WsNode* find_node(std::string_view uname) const;
 };
 
-// Reads `cib` (which must outlive the result: constraints are read from it).
+// Reads `cib` (which must outlive the result and stay where it is: the result
+// points into it, e.g. constraints are read from it).
 Result<WorkingSet> unpack_working_set(const Cib& cib);
 
 }  // namespace quorate::crm::sched
