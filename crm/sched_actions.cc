@@ -170,6 +170,8 @@ class Builder {
     std::string first, first_action, then, then_action;
     bool mandatory = true;
     bool symmetrical = true;
+    std::string any_of{};  // see OrderSpec::any_of
+    int min_firsts = 1;
   };
 
   const WsResource* top_level(const std::string& id) const {
@@ -205,23 +207,17 @@ class Builder {
   }
 
   void read_orders() {
-    if (ws_.cib == nullptr) return;
-    for (const auto& c : ws_.cib->configuration.constraints) {
-      const auto* o = std::get_if<Order>(&c);
-      if (o == nullptr || !o->sets.empty() || !o->first || !o->then) continue;
-      if (top_level(*o->first) == nullptr || top_level(*o->then) == nullptr) continue;
+    for (const auto& o : ws_.orders) {
+      if (top_level(o.first) == nullptr || top_level(o.then) == nullptr) continue;
       OrderEdge e;
-      e.first = *o->first;
-      e.then = *o->then;
-      e.first_action = o->first_action.value_or("start");
-      e.then_action = o->then_action.value_or(e.first_action);
-      const std::string kind = o->kind.value_or("");
-      if (!kind.empty()) {
-        e.mandatory = kind == "Mandatory";
-      } else if (o->score) {
-        e.mandatory = parse_score(*o->score).value_or(0) > 0;
-      }
-      e.symmetrical = o->symmetrical ? is_true(*o->symmetrical) : kind != "Serialize";
+      e.first = o.first;
+      e.then = o.then;
+      e.first_action = o.first_action;
+      e.then_action = o.then_action;
+      e.mandatory = o.mandatory;
+      e.symmetrical = o.symmetrical;
+      e.any_of = o.any_of;
+      e.min_firsts = o.min_firsts;
       orders_.push_back(e);
     }
     // A mandatory "first start then start" blocks the start of `then` when
@@ -235,7 +231,9 @@ class Builder {
       changed = false;
       for (const auto& e : orders_) {
         if (!e.mandatory || e.first_action != "start" || e.then_action != "start") continue;
-        if (!unrunnable[e.first] || unrunnable[e.then]) continue;
+        if (unrunnable[e.then]) continue;
+        if (e.any_of.empty() ? !unrunnable[e.first] : any_of_runnable(e.any_of, unrunnable))
+          continue;
         unrunnable[e.then] = true;
         by_order.insert(e.then);
         changed = true;
@@ -243,11 +241,15 @@ class Builder {
         const WsResource* first = top_level(e.first);
         if (then == nullptr || first == nullptr) continue;
         const std::string what =
-            e.first + (first->kind != RscKind::kPrimitive ? " running" : " start");
+            !e.any_of.empty()
+                ? e.any_of
+                : e.first + (first->kind != RscKind::kPrimitive ? " running" : " start");
         const std::string reason = "unrunnable " + what;
         // What runs now stops because its first stops: a first that is
-        // itself held back by an order is "required", not "unrunnable".
-        if (by_order.count(e.first) > 0) {
+        // itself held back by an order, or a primitive that runs now and is
+        // to stop, is "required", not "unrunnable".
+        if (by_order.count(e.first) > 0 ||
+            (first->kind == RscKind::kPrimitive && !first->active_nodes().empty())) {
           if (then->kind == RscKind::kPrimitive) {
             stop_reason_.emplace(then->id, "required " + what);
           } else {
@@ -258,7 +260,7 @@ class Builder {
           for (const auto& m : then->children) blocked_start_.emplace(m.id, reason);
           // Pacemaker lists no blocked start for the instances of a clone
           // that waits for another clone.
-          if (then->kind == RscKind::kClone && first->kind == RscKind::kClone)
+          if (then->kind == RscKind::kClone && first->kind == RscKind::kClone && e.any_of.empty())
             for (const auto& m : then->children) silent_block_.insert(m.id);
           if (e.symmetrical)
             for (const auto& m : then->children) must_stop_.insert(m.id);
@@ -268,23 +270,20 @@ class Builder {
         }
       }
     }
+    for (const auto& e : orders_)
+      if (!e.any_of.empty() && any_of_runnable(e.any_of, unrunnable)) runnable_any_.insert(e.any_of);
     // What must run with something an order holds back cannot run either.
-    if (ws_.cib == nullptr) return;
     for (bool changed = true; changed;) {
       changed = false;
-      for (const auto& c : ws_.cib->configuration.constraints) {
-        const auto* co = std::get_if<Colocation>(&c);
-        if (co == nullptr || !co->sets.empty() || !co->rsc || !co->with_rsc || !co->score ||
-            co->rsc_role || co->with_rsc_role)
-          continue;
-        if (parse_score(*co->score).value_or(0) < kInfinity) continue;
-        const WsResource* dep = top_level(*co->rsc);
-        if (dep == nullptr || top_level(*co->with_rsc) == nullptr) continue;
-        if (by_order.count(*co->with_rsc) == 0 || unrunnable[dep->id]) continue;
+      for (const auto& co : ws_.colocations) {
+        if (co.rsc_role || co.with_rsc_role || co.score < kInfinity) continue;
+        const WsResource* dep = top_level(co.rsc);
+        if (dep == nullptr || top_level(co.with_rsc) == nullptr) continue;
+        if (by_order.count(co.with_rsc) == 0 || unrunnable[dep->id]) continue;
         unrunnable[dep->id] = true;
         by_order.insert(dep->id);
         changed = true;
-        const std::string reason = "colocation with " + *co->with_rsc;
+        const std::string reason = "colocation with " + co.with_rsc;
         if (dep->kind == RscKind::kPrimitive) {
           blocked_start_.emplace(dep->id, reason);
           must_stop_.insert(dep->id);
@@ -296,6 +295,32 @@ class Builder {
         }
       }
     }
+  }
+
+  // Whether the pseudo action `name` (require-all=false, clone-min) can run:
+  // enough of its firsts can start (for a clone first, enough instances).
+  bool any_of_runnable(const std::string& name,
+                       const std::map<std::string, bool, std::less<>>& unrunnable) const {
+    int runnable = 0;
+    int needed = 1;
+    std::set<std::string, std::less<>> seen;
+    for (const auto& e : orders_) {
+      if (e.any_of != name || !seen.insert(e.first).second) continue;
+      needed = e.min_firsts;
+      const WsResource* first = top_level(e.first);
+      if (first == nullptr) continue;
+      const auto it = unrunnable.find(e.first);
+      if (it != unrunnable.end() && it->second) continue;
+      if (first->kind == RscKind::kClone) {
+        for (const auto& inst : first->children) {
+          const PrimitivePlacement* p = t_.placement.find(inst.id);
+          if (p != nullptr && !p->node.empty()) ++runnable;
+        }
+      } else {
+        ++runnable;
+      }
+    }
+    return runnable >= needed;
   }
 
   // Resources whose stop cannot happen: active ones that are unmanaged or
@@ -1023,6 +1048,23 @@ class Builder {
         if (!made[i].after_keys.empty()) key_deps.push_back({ids[i], made[i].after_keys});
       }
     }
+    // require-all=false / clone-min: one pseudo action between the firsts and
+    // the thens, in the graph when it can run and one of the firsts' actions
+    // is.
+    for (const auto& e : orders_) {
+      const std::string key = "any:" + e.any_of;
+      if (e.any_of.empty() || keyed.count(key) > 0 || runnable_any_.count(e.any_of) == 0) continue;
+      // A first action that happens makes it part of the graph (Pacemaker's
+      // implies-then-printed).
+      bool printed = false;
+      for (const auto& o : orders_)
+        if (o.any_of == e.any_of && keyed.count(order_key(o.first, o.first_action, true)) > 0)
+          printed = true;
+      if (!printed) continue;
+      Action a{static_cast<int>(t_.actions.size()), ActionKind::kPseudo, "", e.any_of, "", 0, ""};
+      keyed[key].push_back(a.id);
+      t_.actions.push_back(std::move(a));
+    }
     for (std::size_t i = node_pending_.size(); i-- > 0;) {
       Action a = node_pending_[i].action;
       a.id = static_cast<int>(t_.actions.size());
@@ -1032,6 +1074,11 @@ class Builder {
       t_.actions.push_back(std::move(a));
     }
     for (const auto& e : orders_) {
+      if (!e.any_of.empty()) {
+        key_deps_between(keyed, order_key(e.first, e.first_action, true), "any:" + e.any_of);
+        key_deps_between(keyed, "any:" + e.any_of, order_key(e.then, e.then_action, false));
+        continue;
+      }
       key_deps_between(keyed, order_key(e.first, e.first_action, true),
                        order_key(e.then, e.then_action, false));
       if (e.symmetrical)
@@ -1040,18 +1087,13 @@ class Builder {
     }
     // Resources that must never share a node: each stops before the other
     // starts.
-    if (ws_.cib != nullptr) {
-      for (const auto& c : ws_.cib->configuration.constraints) {
-        const auto* co = std::get_if<Colocation>(&c);
-        if (co == nullptr || !co->sets.empty() || !co->rsc || !co->with_rsc || !co->score) continue;
-        if (co->rsc_role || co->with_rsc_role) continue;
-        if (parse_score(*co->score).value_or(0) > -kInfinity) continue;
-        if (top_level(*co->rsc) == nullptr || top_level(*co->with_rsc) == nullptr) continue;
-        key_deps_between(keyed, order_key(*co->rsc, "stop", true),
-                         order_key(*co->with_rsc, "start", false));
-        key_deps_between(keyed, order_key(*co->with_rsc, "stop", true),
-                         order_key(*co->rsc, "start", false));
-      }
+    for (const auto& co : ws_.colocations) {
+      if (co.rsc_role || co.with_rsc_role || co.score > -kInfinity) continue;
+      if (top_level(co.rsc) == nullptr || top_level(co.with_rsc) == nullptr) continue;
+      key_deps_between(keyed, order_key(co.rsc, "stop", true),
+                       order_key(co.with_rsc, "start", false));
+      key_deps_between(keyed, order_key(co.with_rsc, "stop", true),
+                       order_key(co.rsc, "start", false));
     }
     for (const auto& [then, keys] : key_deps) {
       for (const auto& k : keys) {
@@ -1087,7 +1129,8 @@ class Builder {
   std::map<std::string, std::vector<std::string>, std::less<>> clone_probes_;
   bool last_stop_blocked_ = false;  // primitive_actions: a wanted stop could not be
   std::set<std::string, std::less<>> promotable_instances_;
-  std::set<std::string, std::less<>> silent_block_;  // blocked starts left out of the summary
+  std::set<std::string, std::less<>> silent_block_;
+  std::set<std::string, std::less<>> runnable_any_;  // pseudo actions of OrderEdge::any_of that can run  // blocked starts left out of the summary
   // Anonymous instances known by another name in their history.
   std::map<std::string, std::string, std::less<>> labels_;
   std::vector<std::vector<Pending>> pending_;

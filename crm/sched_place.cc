@@ -491,18 +491,13 @@ Placement place(const WorkingSet& ws) {
     return units.size();
   };
   std::vector<Coloc> colocs;
-  if (ws.cib != nullptr) {
-    for (const auto& c : ws.cib->configuration.constraints) {
-      const auto* co = std::get_if<Colocation>(&c);
-      if (co == nullptr || !co->sets.empty() || !co->rsc || !co->with_rsc || !co->score) continue;
-      if (!coloc_role_applies(co->rsc_role) || !coloc_role_applies(co->with_rsc_role)) continue;
-      if (co->node_attribute && *co->node_attribute != "#uname") continue;
-      const std::size_t d = unit_of(*co->rsc);
-      const std::size_t p = unit_of(*co->with_rsc);
-      const auto score = parse_score(*co->score);
-      if (d == units.size() || p == units.size() || d == p || !score || *score == 0) continue;
-      colocs.push_back({d, p, *score});
-    }
+  for (const auto& co : ws.colocations) {
+    if (!coloc_role_applies(co.rsc_role) || !coloc_role_applies(co.with_rsc_role)) continue;
+    if (co.node_attribute != "#uname") continue;
+    const std::size_t d = unit_of(co.rsc);
+    const std::size_t p = unit_of(co.with_rsc);
+    if (d == units.size() || p == units.size() || d == p) continue;
+    colocs.push_back({d, p, co.score});
   }
   std::vector<std::size_t> order(units.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;

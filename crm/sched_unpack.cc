@@ -1148,6 +1148,8 @@ Result<WorkingSet> unpack_working_set(const Cib& cib) {
       ws.pattern_locations.emplace_back(i, loc);
     }
   }
+  ws.orders = flatten_orders(cib.configuration);
+  ws.colocations = flatten_colocations(cib.configuration);
   ws.options = unpack_options(cib);
   ws.nodes = unpack_nodes(cib, ws.options);
 

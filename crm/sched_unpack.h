@@ -18,6 +18,7 @@
 
 #include "common/result.h"
 #include "crm/cib.h"
+#include "crm/sched_constraints.h"
 
 namespace quorate::crm::sched {
 
@@ -171,6 +172,10 @@ struct WorkingSet {
   std::map<std::string, std::vector<std::pair<std::size_t, const Location*>>, std::less<>>
       locations_by_rsc;
   std::vector<std::pair<std::size_t, const Location*>> pattern_locations;
+  // rsc_order and rsc_colocation, resource sets flattened into pairs
+  // (crm/sched_constraints.h).
+  std::vector<OrderSpec> orders;
+  std::vector<ColocSpec> colocations;
 
   const WsNode* find_node(std::string_view uname) const;
 };
