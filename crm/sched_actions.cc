@@ -84,10 +84,13 @@ class Builder {
       if (!is_primitive_clone(r)) continue;
       // crm_simulate names an anonymous instance's actions by the clone's
       // child id when some instance's history is recorded under it.
-      const bool bare = !r.unique && std::any_of(r.children.begin(), r.children.end(),
-                                                 [](const WsResource& inst) {
-                                                   return inst.history_name == inst.base_id;
-                                                 });
+      // A history under that id that ran the resource names it too, even when
+      // it stopped since.
+      const bool bare = !r.unique && (std::any_of(r.children.begin(), r.children.end(),
+                                                  [](const WsResource& inst) {
+                                                    return inst.history_name == inst.base_id;
+                                                  }) ||
+                                      ran_under(r.child_base_id));
       for (const auto& inst : r.children) {
         if (r.promotable) promotable_instances_.insert(inst.id);
         if (bare) {
@@ -165,6 +168,21 @@ class Builder {
   }
 
  private:
+  // Whether some node's history of resource id `id` (as recorded) shows it
+  // was started or stopped there.
+  bool ran_under(const std::string& id) const {
+    if (ws_.cib == nullptr || !ws_.cib->status) return false;
+    for (const auto& ns : ws_.cib->status->nodes) {
+      if (!ns.lrm) continue;
+      for (const auto& lr : ns.lrm->resources) {
+        if (lr.id != id) continue;
+        for (const auto& op : lr.ops)
+          if (op.operation == "start" || op.operation == "stop") return true;
+      }
+    }
+    return false;
+  }
+
   // A simple (set-less) rsc_order between two top-level resources.
   struct OrderEdge {
     std::string first, first_action, then, then_action;
