@@ -315,6 +315,26 @@ class Builder {
     }
   }
 
+  // Whether clone `c` is the first of an ordering through a runnable
+  // clone-min pseudo action.
+  bool clone_min_first(const WsResource& c) const {
+    return std::any_of(orders_.begin(), orders_.end(), [&](const OrderEdge& e) {
+      return e.first == c.id && !e.any_of.empty() && runnable_any_.count(e.any_of) > 0;
+    });
+  }
+
+  // The graph keys of `rsc`'s `action` feeding a require-all=false pseudo
+  // action: each instance's own action for a clone (Pacemaker orders every
+  // instance before it), else the resource's.
+  std::vector<std::string> any_of_first_keys(const std::string& rsc,
+                                             const std::string& action) const {
+    const WsResource* r = top_level(rsc);
+    if (r == nullptr || r->kind != RscKind::kClone) return {order_key(rsc, action, true)};
+    std::vector<std::string> keys;
+    for (const auto& inst : r->children) keys.push_back("a:" + inst.id + ":" + action);
+    return keys;
+  }
+
   // Whether the pseudo action `name` (require-all=false, clone-min) can run:
   // enough of its firsts can start (for a clone first, enough instances).
   bool any_of_runnable(const std::string& name,
@@ -832,6 +852,20 @@ class Builder {
       if (c.promotable) promotable_summary(*inst, made, c0);
       lists.push_back(std::move(made));
     }
+    // The first clone of a clone-min ordering that can still be met keeps
+    // its start (and running) in a transition that stops some instances
+    // while others stay.
+    if (!any["start"] && any["stop"] && clone_min_first(c)) {
+      const bool stays = std::any_of(insts.begin(), insts.end(), [this](const WsResource* inst) {
+        const PrimitivePlacement* p = t_.placement.find(inst->id);
+        const auto active = inst->active_nodes();
+        return p != nullptr && !p->node.empty() && active.size() == 1 && active.front() == p->node;
+      });
+      if (stays) {
+        any["start"] = true;
+        done_keys[0].push_back(ckey + "start");
+      }
+    }
     std::vector<Pending> own;
     auto pseudo = [&](const std::string& task, std::vector<std::string> after) {
       own.push_back({{0, ActionKind::kPseudo, c.id, task, "", 0, ""}, {}, std::move(after)});
@@ -1075,9 +1109,11 @@ class Builder {
       // A first action that happens makes it part of the graph (Pacemaker's
       // implies-then-printed).
       bool printed = false;
-      for (const auto& o : orders_)
-        if (o.any_of == e.any_of && keyed.count(order_key(o.first, o.first_action, true)) > 0)
-          printed = true;
+      for (const auto& o : orders_) {
+        if (o.any_of != e.any_of) continue;
+        for (const auto& k : any_of_first_keys(o.first, o.first_action))
+          if (keyed.count(k) > 0) printed = true;
+      }
       if (!printed) continue;
       Action a{static_cast<int>(t_.actions.size()), ActionKind::kPseudo, "", e.any_of, "", 0, ""};
       keyed[key].push_back(a.id);
@@ -1093,8 +1129,12 @@ class Builder {
     }
     for (const auto& e : orders_) {
       if (!e.any_of.empty()) {
-        key_deps_between(keyed, order_key(e.first, e.first_action, true), "any:" + e.any_of);
+        for (const auto& k : any_of_first_keys(e.first, e.first_action))
+          key_deps_between(keyed, k, "any:" + e.any_of);
         key_deps_between(keyed, "any:" + e.any_of, order_key(e.then, e.then_action, false));
+        if (e.symmetrical)
+          key_deps_between(keyed, order_key(e.then, inverse(e.then_action), true),
+                           order_key(e.first, inverse(e.first_action), false));
         continue;
       }
       key_deps_between(keyed, order_key(e.first, e.first_action, true),
