@@ -119,6 +119,9 @@ class Builder {
           continue;
         for (std::size_t j = 0; j < tops.size(); ++j)
           if (tops[j]->id == e.first) self(self, j);
+        // Through a require-all=false pseudo action, a first that starts
+        // does not restart what already runs.
+        if (!e.any_of.empty()) continue;
         const WsResource* first = top_level(e.first);
         if (r.kind == RscKind::kClone && r.interleave && first->kind == RscKind::kClone) {
           const auto& on = started_on[e.first];
