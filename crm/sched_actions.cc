@@ -7,9 +7,12 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
+
+#include "crm/sched_history_checks.h"
 
 namespace quorate::crm::sched {
 
@@ -501,9 +504,44 @@ class Builder {
     return probes;
   }
 
-  // A primitive's actions in creation order. `required_by`: the group member
-  // before it starts, so it must start again too (a restart if it stays).
+  // A primitive's actions in creation order: what its history asks for
+  // (crm/sched_history_checks.h) first, then primitive_actions_for_role().
+  // A delete comes after the primitive's stops and before its start.
   std::vector<Pending> primitive_actions(const WsResource& r, const std::string& required_by) {
+    std::vector<Pending> made = primitive_actions_for_role(r, required_by);
+    std::vector<Pending> checks;
+    for (const auto& h : check_history(ws_, r)) {
+      Action a{0, ActionKind::kResource, r.id, "delete", h.node, 0, ""};
+      if (h.kind == HistoryAction::Kind::kCancel) {
+        a.task = "cancel";
+        a.interval_ms = h.interval_ms;
+      } else if (h.kind == HistoryAction::Kind::kClearFailcount) {
+        a.kind = ActionKind::kClearFailcount;
+        a.task = "clear_failcount";
+      }
+      checks.push_back({std::move(a), {}, {}});
+    }
+    if (checks.empty()) return made;
+    const std::size_t n = checks.size();
+    for (auto& m : made)
+      for (auto& i : m.after) i += n;
+    for (std::size_t d = 0; d < n; ++d) {
+      if (checks[d].action.task != "delete") continue;
+      for (std::size_t i = 0; i < made.size(); ++i) {
+        if (made[i].action.task == "stop") checks[d].after.push_back(n + i);
+        if (made[i].action.task == "start") made[i].after.push_back(d);
+      }
+    }
+    checks.insert(checks.end(), std::make_move_iterator(made.begin()),
+                  std::make_move_iterator(made.end()));
+    return checks;
+  }
+
+  // A primitive's own actions in creation order. `required_by`: the group
+  // member before it starts, so it must start again too (a restart if it
+  // stays).
+  std::vector<Pending> primitive_actions_for_role(const WsResource& r,
+                                                  const std::string& required_by) {
     std::vector<Pending> made;
     auto add = [&made](Action a) {
       made.push_back({std::move(a), {}, {}});

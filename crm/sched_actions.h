@@ -25,13 +25,14 @@
 
 namespace quorate::crm::sched {
 
-enum class ActionKind { kResource, kPseudo, kFence, kShutdown };
+// kClearFailcount: the controller clears rsc's fail count on node.
+enum class ActionKind { kResource, kPseudo, kFence, kShutdown, kClearFailcount };
 
 struct Action {
   int id = 0;  // index into Transition::actions
   ActionKind kind = ActionKind::kResource;
   std::string rsc;   // "" for node actions
-  std::string task;  // start stop monitor (interval 0: a probe) cancel stonith do_shutdown
+  std::string task;  // start stop monitor (interval 0: a probe) cancel delete stonith do_shutdown
   std::string node;
   std::int64_t interval_ms = 0;
   std::string fence_type;  // kFence: "reboot", "off"

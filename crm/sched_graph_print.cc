@@ -107,6 +107,9 @@ std::string render_action(const Action& a) {
       return "  * Cluster action:  " + a.task + " on " + a.node + "\n";
     case ActionKind::kPseudo:
       return "  * Pseudo action:   " + action_key(a) + "\n";
+    case ActionKind::kClearFailcount:
+      return "  * Cluster action:  clear_failcount for " + (a.label.empty() ? a.rsc : a.label) +
+             " on " + a.node + "\n";
     case ActionKind::kResource:
       break;
   }
