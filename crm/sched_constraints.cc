@@ -200,9 +200,8 @@ class OrderFlattener {
   std::vector<OrderSpec>& out_;
 };
 
-void colocate(std::vector<ColocSpec>& out, const std::string& id, int score,
-              const std::string& rsc, const std::string& with, const OptString& rsc_role,
-              const OptString& with_role) {
+void colocate(std::vector<ColocSpec>& out, const std::string& id, int score, const std::string& rsc,
+              const std::string& with, const OptString& rsc_role, const OptString& with_role) {
   ColocSpec c;
   c.id = id;
   c.rsc = rsc;

@@ -107,9 +107,9 @@ TEST(FlattenOrders, RequireAllFalseGoesThroughOnePseudoAction) {
          <resource_ref id="B"/><resource_ref id="C"/></resource_set>
          <resource_set id="s2"><resource_ref id="D"/></resource_set></rsc_order>)"));
   // Forward through "one-or-more:any"; the stops need them all.
-  EXPECT_EQ(pairs(o), (Strings{"B:start>D:start|one-or-more:any|asym",
-                               "C:start>D:start|one-or-more:any|asym", "D:stop>B:stop|asym",
-                               "D:stop>C:stop|asym"}));
+  EXPECT_EQ(pairs(o),
+            (Strings{"B:start>D:start|one-or-more:any|asym", "C:start>D:start|one-or-more:any|asym",
+                     "D:stop>B:stop|asym", "D:stop>C:stop|asym"}));
 }
 
 TEST(FlattenOrders, SimpleOrderRequireAllFalseOnAClone) {
@@ -149,14 +149,15 @@ TEST(FlattenColocations, SetsChainMembersAndSets) {
 }
 
 TEST(ScheduleSets, OrderedSetStopsInReverseAndStartsInOrder) {
-  auto cib = parse_cib_xml(make_cib({"r1", "r2", "r3"},
-                                    R"(<rsc_location id="l" rsc="r1" node="node1" score="-INFINITY"/>
+  auto cib =
+      parse_cib_xml(make_cib({"r1", "r2", "r3"},
+                             R"(<rsc_location id="l" rsc="r1" node="node1" score="-INFINITY"/>
                  <rsc_location id="l2" rsc="r2" node="node1" score="-INFINITY"/>
                  <rsc_location id="l3" rsc="r3" node="node1" score="-INFINITY"/>
                  <rsc_order id="o"><resource_set id="s"><resource_ref id="r1"/>
                  <resource_ref id="r2"/><resource_ref id="r3"/></resource_set></rsc_order>)",
-                                    "node1"),
-                           "t.xml");
+                             "node1"),
+                    "t.xml");
   ASSERT_TRUE(cib.ok()) << cib.error().message;
   auto ws = unpack_working_set(*cib);
   ASSERT_TRUE(ws.ok());
@@ -172,14 +173,13 @@ TEST(ScheduleSets, OrderedSetStopsInReverseAndStartsInOrder) {
 
 TEST(ScheduleSets, OneOrMoreRunsOnceAnyFirstCanStart) {
   // B cannot run anywhere, C can: D still starts, after the pseudo action.
-  auto cib = parse_cib_xml(
-      make_cib({"B", "C", "D"},
-               R"(<rsc_location id="l" rsc="B" node="node1" score="-INFINITY"/>
+  auto cib = parse_cib_xml(make_cib({"B", "C", "D"},
+                                    R"(<rsc_location id="l" rsc="B" node="node1" score="-INFINITY"/>
                   <rsc_location id="l2" rsc="B" node="node2" score="-INFINITY"/>
                   <rsc_order id="o"><resource_set id="any" sequential="false" require-all="false">
                   <resource_ref id="B"/><resource_ref id="C"/></resource_set>
                   <resource_set id="s2"><resource_ref id="D"/></resource_set></rsc_order>)"),
-      "t.xml");
+                           "t.xml");
   ASSERT_TRUE(cib.ok()) << cib.error().message;
   auto ws = unpack_working_set(*cib);
   ASSERT_TRUE(ws.ok());
@@ -194,16 +194,16 @@ TEST(ScheduleSets, OneOrMoreRunsOnceAnyFirstCanStart) {
   EXPECT_GT(executed.find("D               start"), pseudo);
 
   // With C banned too, D cannot start.
-  auto cib2 = parse_cib_xml(
-      make_cib({"B", "C", "D"},
-               R"(<rsc_location id="l" rsc="B" node="node1" score="-INFINITY"/>
+  auto cib2 =
+      parse_cib_xml(make_cib({"B", "C", "D"},
+                             R"(<rsc_location id="l" rsc="B" node="node1" score="-INFINITY"/>
                   <rsc_location id="l2" rsc="B" node="node2" score="-INFINITY"/>
                   <rsc_location id="l3" rsc="C" node="node1" score="-INFINITY"/>
                   <rsc_location id="l4" rsc="C" node="node2" score="-INFINITY"/>
                   <rsc_order id="o"><resource_set id="any" sequential="false" require-all="false">
                   <resource_ref id="B"/><resource_ref id="C"/></resource_set>
                   <resource_set id="s2"><resource_ref id="D"/></resource_set></rsc_order>)"),
-      "t.xml");
+                    "t.xml");
   ASSERT_TRUE(cib2.ok());
   auto ws2 = unpack_working_set(*cib2);
   ASSERT_TRUE(ws2.ok());

@@ -74,8 +74,7 @@ TEST(HistoryChecks, DroppedOrDisabledMonitorIsCancelledAndItsFailCountCleared) {
     unpack(make_cib(ops, "Dummy", 1), u);
     const auto checks = check_history(u.ws, u.ws.resources[0]);
     ASSERT_EQ(checks.size(), 2U) << ops;
-    EXPECT_EQ(checks[0],
-              (HistoryAction{HistoryAction::Kind::kCancel, "node1", "monitor", 10000}));
+    EXPECT_EQ(checks[0], (HistoryAction{HistoryAction::Kind::kCancel, "node1", "monitor", 10000}));
     EXPECT_EQ(checks[1].kind, HistoryAction::Kind::kClearFailcount);
     EXPECT_EQ(render_executed(schedule(u.ws)),
               "  * Cluster action:  clear_failcount for rsc1 on node1\n"

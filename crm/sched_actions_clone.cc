@@ -1,0 +1,230 @@
+// Clone actions: each instance's primitive actions, the clone's pseudo
+// actions around them (start/running, stop/stopped, promote/promoted,
+// demote/demoted), probes spread over anonymous instances, promotable
+// summary lines and notifications.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "crm/sched_actions_builder.h"
+
+namespace quorate::crm::sched::detail {
+
+bool Builder::ran_under(const std::string& id) const {
+  if (ws_.cib == nullptr || !ws_.cib->status) return false;
+  for (const auto& ns : ws_.cib->status->nodes) {
+    if (!ns.lrm) continue;
+    for (const auto& lr : ns.lrm->resources) {
+      if (lr.id != id) continue;
+      for (const auto& op : lr.ops)
+        if (op.operation == "start" || op.operation == "stop") return true;
+    }
+  }
+  return false;
+}
+
+void Builder::clone_actions(const WsResource& c,
+                            const std::map<std::string, std::string, std::less<>>& required) {
+  if (!c.unique) distribute_probes(c);
+  std::vector<const WsResource*> insts;
+  for (const auto& inst : c.children) insts.push_back(&inst);
+  const std::string ckey = "a:" + c.id + ":";
+  std::vector<std::vector<Pending>> lists;
+  std::map<std::string, bool, std::less<>> any;  // start stop promote demote
+  std::vector<std::string> done_keys[4];         // instance start/stop/promote/demote keys
+  static constexpr const char* kTasks[4] = {"start", "stop", "promote", "demote"};
+  for (const WsResource* inst : insts) {
+    const std::size_t c0 = t_.changes.size();
+    const auto req = required.find(inst->id);
+    std::vector<Pending> made =
+        primitive_actions(*inst, req == required.end() ? std::string() : req->second);
+    for (auto& p : made) {
+      if (p.action.kind != ActionKind::kResource && p.action.kind != ActionKind::kPseudo) continue;
+      for (const char* task : kTasks) {
+        if (p.action.task != task) continue;
+        any[task] = true;
+        p.after_keys.push_back(ckey + task);
+      }
+    }
+    for (int k = 0; k < 4; ++k) done_keys[k].push_back("a:" + inst->id + ":" + kTasks[k]);
+    if (c.promotable) promotable_summary(*inst, made, c0);
+    lists.push_back(std::move(made));
+  }
+  // The first clone of a clone-min ordering that can still be met keeps
+  // its start (and running) in a transition that stops some instances
+  // while others stay.
+  if (!any["start"] && any["stop"] && clone_min_first(c)) {
+    const bool stays = std::any_of(insts.begin(), insts.end(), [this](const WsResource* inst) {
+      const PrimitivePlacement* p = t_.placement.find(inst->id);
+      const auto active = inst->active_nodes();
+      return p != nullptr && !p->node.empty() && active.size() == 1 && active.front() == p->node;
+    });
+    if (stays) {
+      any["start"] = true;
+      done_keys[0].push_back(ckey + "start");
+    }
+  }
+  std::vector<Pending> own;
+  auto pseudo = [&](const std::string& task, std::vector<std::string> after) {
+    own.push_back({{0, ActionKind::kPseudo, c.id, task, "", 0, ""}, {}, std::move(after)});
+  };
+  // Clone-level actions: the task, its completion, and what the completion
+  // of other tasks must precede (Pacemaker's restart ordering).
+  struct Level {
+    const char* task;
+    const char* done;
+    std::vector<std::string> after_done;  // completions of other tasks it waits for
+  };
+  const std::vector<Level> levels = {
+      {"start", "running", {"stopped", "demoted"}},
+      {"stop", "stopped", {"demoted"}},
+      {"promote", "promoted", {"running", "stopped", "demoted"}},
+      {"demote", "demoted", {}},
+  };
+  for (std::size_t k = 0; k < levels.size(); ++k) {
+    const Level& l = levels[k];
+    if (!any[l.task]) continue;
+    std::vector<std::string> after;
+    for (const auto& d : l.after_done) after.push_back(ckey + d);
+    if (c.notify) after.push_back(ckey + "confirmed-pre_notify_" + l.task);
+    // Created as Pacemaker creates them: the task and its completion, then
+    // the notification pseudo actions around them.
+    pseudo(l.task, after);
+    pseudo(l.done, done_keys[k]);
+    if (!c.notify) continue;
+    // Notifications wait for the other tasks' post-notifications.
+    std::vector<std::string> pre_after;
+    for (const auto& d : l.after_done) pre_after.push_back(ckey + "confirmed-post_notify_" + d);
+    pseudo(std::string("pre_notify_") + l.task, pre_after);
+    pseudo(std::string("confirmed-pre_notify_") + l.task,
+           {ckey + "pre_notify_" + l.task, "n:" + c.id + ":pre:" + l.task});
+    pseudo(std::string("post_notify_") + l.done,
+           {ckey + l.done, ckey + "confirmed-pre_notify_" + l.task});
+    pseudo(std::string("confirmed-post_notify_") + l.done,
+           {ckey + "post_notify_" + l.done, "n:" + c.id + ":post:" + l.task});
+  }
+  if (c.notify) add_notifications(c, insts, any, lists);
+  for (auto& l : lists) finish(std::move(l));
+  finish(std::move(own));
+}
+
+void Builder::distribute_probes(const WsResource& c) {
+  std::vector<std::string> spare;
+  for (const auto& inst : c.children) {
+    clone_probes_[inst.id];
+    const PrimitivePlacement* p = t_.placement.find(inst.id);
+    if ((p == nullptr || p->node.empty()) && inst.active_nodes().empty()) spare.push_back(inst.id);
+  }
+  for (const auto& n : ws_.nodes) {
+    if (!probe_node(n)) continue;
+    bool known = false;
+    std::string owner;
+    for (const auto& inst : c.children) {
+      for (const auto& h : inst.history)
+        if (h.node == n.uname) known = true;
+      const PrimitivePlacement* p = t_.placement.find(inst.id);
+      if (owner.empty() && p != nullptr && p->node == n.uname) owner = inst.id;
+    }
+    if (known) continue;
+    if (owner.empty() && !spare.empty()) owner = spare.front();
+    if (!owner.empty()) clone_probes_[owner].push_back(n.uname);
+  }
+}
+
+void Builder::promotable_summary(const WsResource& inst, const std::vector<Pending>& made,
+                                 std::size_t c0) {
+  const PrimitivePlacement* p = t_.placement.find(inst.id);
+  Role role = inst.current_role();
+  if (role == Role::kStarted) role = Role::kUnpromoted;
+  Role next = p == nullptr ? Role::kStopped : p->next_role;
+  bool promote = false;
+  bool demote = false;
+  bool start = false;
+  for (const auto& m : made) {
+    if (m.action.task == "promote") promote = true;
+    if (m.action.task == "demote") demote = true;
+    if (m.action.task == "start") start = true;
+  }
+  if (!start && !promote && next != Role::kStopped && role != Role::kPromoted &&
+      next == Role::kPromoted)
+    next = Role::kUnpromoted;  // the promotion could not be scheduled
+  if (t_.changes.size() == c0) {
+    const auto active = inst.active_nodes();
+    const std::string node = active.empty() ? std::string() : active.front();
+    if (promote && !node.empty()) {
+      t_.changes.push_back({"Promote", inst.id, node, node, "", false});
+    } else if (demote && !node.empty() && next == Role::kUnpromoted) {
+      t_.changes.push_back({"Demote", inst.id, node, node, "", false});
+    }
+  }
+  for (std::size_t i = c0; i < t_.changes.size(); ++i) {
+    ResourceChange& c = t_.changes[i];
+    c.role = role;
+    c.next_role = c.change == "Stop" ? Role::kStopped : next;
+    if (c.change == "Start" && promote) c.change = "Promote";
+  }
+}
+
+void Builder::add_notifications(const WsResource& c, const std::vector<const WsResource*>& insts,
+                                std::map<std::string, bool, std::less<>>& any,
+                                std::vector<std::vector<Pending>>& lists) {
+  const std::string ckey = "a:" + c.id + ":";
+  static constexpr const char* kOrder[4] = {"start", "stop", "promote", "demote"};
+  auto done_of = [](std::string_view task) -> std::string {
+    if (task == "start") return "running";
+    if (task == "stop") return "stopped";
+    return std::string(task) + "d";
+  };
+  for (std::size_t i = 0; i < insts.size(); ++i) {
+    const WsResource& inst = *insts[i];
+    std::vector<Pending>& made = lists[i];
+    const PrimitivePlacement* p = t_.placement.find(inst.id);
+    auto has = [&made](const char* task) {
+      return std::any_of(made.begin(), made.end(), [task](const Pending& m) {
+        return m.action.task == task && m.action.interval_ms == 0;
+      });
+    };
+    const bool stopping = has("stop");
+    const bool starting = has("start");
+    std::vector<std::string> posts;  // confirmed-post keys the monitors wait for
+    auto notify = [&](const std::string& node, const char* task, bool pre) {
+      const WsNode* n = ws_.find_node(node);
+      if (n == nullptr || !n->online) return;
+      Pending a{{0, ActionKind::kResource, inst.id, "notify", node, 0, ""}, {}, {}};
+      if (pre) {
+        a.after_keys.push_back(ckey + "pre_notify_" + task);
+      } else {
+        a.after_keys.push_back(ckey + "post_notify_" + done_of(task));
+        posts.push_back(ckey + "confirmed-post_notify_" + done_of(task));
+      }
+      a.keys.push_back("n:" + c.id + (pre ? ":pre:" : ":post:") + task);
+      made.push_back(std::move(a));
+    };
+    for (const char* task : kOrder) {
+      if (!any[task]) continue;
+      const std::string t = task;
+      if (t == "stop" || t == "demote") {
+        for (const auto& h : inst.history) {
+          if (h.role != Role::kStarted && h.role != Role::kUnpromoted &&
+              h.role != Role::kPromoted && !h.failed)
+            continue;
+          if (stopping && fenced(h.node)) continue;
+          notify(h.node, task, true);
+          if (t == "demote" || !stopping) notify(h.node, task, false);
+        }
+      } else if (p != nullptr && !p->node.empty() && (starting || !stopping)) {
+        if (has("start") || has("promote") || inst.active_nodes().size() == 1) {
+          if (t != "start" || !starting) notify(p->node, task, true);
+          notify(p->node, task, false);
+        }
+      }
+    }
+    for (auto& m : made)
+      if (m.action.task == "monitor" && m.action.interval_ms > 0)
+        m.after_keys.insert(m.after_keys.end(), posts.begin(), posts.end());
+  }
+}
+
+}  // namespace quorate::crm::sched::detail
