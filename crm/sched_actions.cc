@@ -688,15 +688,19 @@ void Builder::emit() {
       key_deps_between(keyed, order_key(e.then, inverse(e.then_action), true),
                        order_key(e.first, inverse(e.first_action), false));
   }
-  // Resources that must never share a node: each stops before the other
-  // starts.
+  // Resources that must never share a node (in those roles): each loses
+  // its role before the other gains its own (Pacemaker's anti-colocation
+  // ordering: demote, or stop and promote, before promote, or start and
+  // demote).
   for (const auto& co : ws_.colocations) {
-    if (co.rsc_role || co.with_rsc_role || co.score > -kInfinity) continue;
+    if (co.score > -kInfinity) continue;
     if (top_level(co.rsc) == nullptr || top_level(co.with_rsc) == nullptr) continue;
-    key_deps_between(keyed, order_key(co.rsc, "stop", true),
-                     order_key(co.with_rsc, "start", false));
-    key_deps_between(keyed, order_key(co.with_rsc, "stop", true),
-                     order_key(co.rsc, "start", false));
+    const Role rsc_role =
+        co.rsc_role ? parse_role(*co.rsc_role).value_or(Role::kStarted) : Role::kStarted;
+    const Role with_role =
+        co.with_rsc_role ? parse_role(*co.with_rsc_role).value_or(Role::kStarted) : Role::kStarted;
+    anti_colocation_order(keyed, co.rsc, rsc_role, co.with_rsc, with_role);
+    anti_colocation_order(keyed, co.with_rsc, with_role, co.rsc, rsc_role);
   }
   for (const auto& [then, keys] : key_deps) {
     for (const auto& k : keys) {
@@ -706,6 +710,20 @@ void Builder::emit() {
         if (first != then) t_.orderings.push_back({first, then});
     }
   }
+}
+
+void Builder::anti_colocation_order(
+    const std::map<std::string, std::vector<int>, std::less<>>& keyed, const std::string& first,
+    Role first_role, const std::string& then, Role then_role) {
+  std::vector<const char*> lose = {"stop"};
+  if (first_role == Role::kPromoted) lose = {"demote"};
+  if (first_role == Role::kUnpromoted) lose.push_back("promote");
+  std::vector<const char*> gain = {"start"};
+  if (then_role == Role::kPromoted) gain = {"promote"};
+  if (then_role == Role::kUnpromoted) gain.push_back("demote");
+  for (const char* l : lose)
+    for (const char* g : gain)
+      key_deps_between(keyed, order_key(first, l, true), order_key(then, g, false));
 }
 
 void Builder::key_deps_between(const std::map<std::string, std::vector<int>, std::less<>>& keyed,

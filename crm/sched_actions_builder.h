@@ -180,6 +180,11 @@ class Builder {
   // resolved into global ones.
   void emit();
 
+  // `first` losing `first_role` before `then` gains `then_role`.
+  void anti_colocation_order(const std::map<std::string, std::vector<int>, std::less<>>& keyed,
+                             const std::string& first, Role first_role, const std::string& then,
+                             Role then_role);
+
   void key_deps_between(const std::map<std::string, std::vector<int>, std::less<>>& keyed,
                         const std::string& first, const std::string& then);
 

@@ -208,6 +208,8 @@ std::string Builder::order_key(const std::string& rsc, const std::string& action
   if (as_first && r != nullptr && r->kind != RscKind::kPrimitive) {
     if (action == "start") task = "running";
     if (action == "stop") task = "stopped";
+    if (action == "promote") task = "promoted";
+    if (action == "demote") task = "demoted";
   }
   return "a:" + rsc + ":" + task;
 }
