@@ -728,7 +728,21 @@ void Builder::anti_colocation_order(
 
 void Builder::key_deps_between(const std::map<std::string, std::vector<int>, std::less<>>& keyed,
                                const std::string& first, const std::string& then) {
-  const auto f = keyed.find(first);
+  auto f = keyed.find(first);
+  // After a notifying clone's task completes, what follows waits for its
+  // post-notifications too.
+  for (const char* done : {"running", "stopped", "promoted", "demoted"}) {
+    const std::string suffix = std::string(":") + done;
+    if (first.size() <= suffix.size() ||
+        first.compare(first.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    const std::string rsc = first.substr(2, first.size() - 2 - suffix.size());
+    const WsResource* r = top_level(rsc);
+    if (r == nullptr || r->kind != RscKind::kClone || !r->notify) break;
+    const auto n = keyed.find("a:" + rsc + ":confirmed-post_notify_" + done);
+    if (n != keyed.end()) f = n;
+    break;
+  }
   const auto t = keyed.find(then);
   if (f == keyed.end() || t == keyed.end()) return;
   for (const int a : f->second)
