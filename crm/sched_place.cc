@@ -322,6 +322,9 @@ struct Coloc {
   std::size_t dependent;
   std::size_t primary;
   int score;
+  // with-rsc-role on a promotable primary: the dependent follows the nodes
+  // of the primary's instances in that role (kUnknown: any active one).
+  Role with_role = Role::kUnknown;
 };
 
 // Adds `factor` times `other`'s scores to `weights` (a primary taking in
@@ -492,12 +495,22 @@ Placement place(const WorkingSet& ws) {
   };
   std::vector<Coloc> colocs;
   for (const auto& co : ws.colocations) {
-    if (!coloc_role_applies(co.rsc_role) || !coloc_role_applies(co.with_rsc_role)) continue;
     if (co.node_attribute != "#uname") continue;
     const std::size_t d = unit_of(co.rsc);
     const std::size_t p = unit_of(co.with_rsc);
     if (d == units.size() || p == units.size() || d == p) continue;
-    colocs.push_back({d, p, co.score});
+    if (!coloc_role_applies(co.rsc_role)) continue;
+    Role with_role = Role::kUnknown;
+    if (!coloc_role_applies(co.with_rsc_role)) {
+      // A dependent placed with the promotable primary's instances in a role.
+      const auto role = parse_role(*co.with_rsc_role);
+      if (!units[p].rsc->promotable || !role ||
+          (*role != Role::kPromoted && *role != Role::kUnpromoted) ||
+          units[d].rsc->kind == RscKind::kClone)
+        continue;
+      with_role = *role;
+    }
+    colocs.push_back({d, p, co.score, with_role});
   }
   std::vector<std::size_t> order(units.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -530,7 +543,15 @@ Placement place(const WorkingSet& ws) {
     for (auto& e : extra) e.score = 0;
     for (const auto& c : colocs) {
       if (c.dependent != ui || units[c.primary].state != 2) continue;
-      const auto& with = units[c.primary].nodes;
+      std::vector<std::string> in_role;
+      if (c.with_role != Role::kUnknown) {
+        const Unit& pu = units[c.primary];
+        for (std::size_t i = 0; i < pu.rsc->children.size(); ++i) {
+          const PrimitivePlacement& ip = out.primitives[pu.first + i];
+          if (!ip.node.empty() && ip.next_role == c.with_role) in_role.push_back(ip.node);
+        }
+      }
+      const auto& with = c.with_role != Role::kUnknown ? in_role : units[c.primary].nodes;
       for (auto* ws_scores : {&weights, &extra}) {
         for (auto& w : *ws_scores) {
           if (std::find(with.begin(), with.end(), w.node) != with.end()) {
