@@ -325,6 +325,9 @@ struct Coloc {
   // with-rsc-role on a promotable primary: the dependent follows the nodes
   // of the primary's instances in that role (kUnknown: any active one).
   Role with_role = Role::kUnknown;
+  // rsc-role=Promoted/Unpromoted on a promotable dependent: weighs on its
+  // instances' promotion only, not on where they run (kUnknown: placement).
+  Role dependent_role = Role::kUnknown;
 };
 
 // Adds `factor` times `other`'s scores to `weights` (a primary taking in
@@ -371,7 +374,8 @@ namespace {
 // resources assigned per node so far in this run (updated).
 void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
                  const std::vector<NodeScore>& extra,
-                 std::map<std::string, int, std::less<>>& count, Placement& out) {
+                 std::map<std::string, int, std::less<>>& count, Placement& out,
+                 const std::vector<PriorityColocation>& role_colocations) {
   std::map<std::string, int, std::less<>> per_node;
   // Promotion scores and colocations weigh in where instances go (kept out
   // of the allocation scores shown for them).
@@ -440,7 +444,7 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
     PrimitivePlacement& p = out.primitives[first + i];
     p.next_role = p.node.empty() ? Role::kStopped : Role::kStarted;
   }
-  if (c.promotable) assign_promotable_roles(ws, c, out, first);
+  if (c.promotable) assign_promotable_roles(ws, c, out, first, role_colocations);
 }
 
 }  // namespace
@@ -499,18 +503,25 @@ Placement place(const WorkingSet& ws) {
     const std::size_t d = unit_of(co.rsc);
     const std::size_t p = unit_of(co.with_rsc);
     if (d == units.size() || p == units.size() || d == p) continue;
-    if (!coloc_role_applies(co.rsc_role)) continue;
+    Role dependent_role = Role::kUnknown;
+    if (!coloc_role_applies(co.rsc_role)) {
+      const auto role = parse_role(*co.rsc_role);
+      if (!units[d].rsc->promotable || !role ||
+          (*role != Role::kPromoted && *role != Role::kUnpromoted))
+        continue;
+      dependent_role = *role;
+    }
     Role with_role = Role::kUnknown;
     if (!coloc_role_applies(co.with_rsc_role)) {
       // A dependent placed with the promotable primary's instances in a role.
       const auto role = parse_role(*co.with_rsc_role);
       if (!units[p].rsc->promotable || !role ||
           (*role != Role::kPromoted && *role != Role::kUnpromoted) ||
-          units[d].rsc->kind == RscKind::kClone)
+          (units[d].rsc->kind == RscKind::kClone && dependent_role == Role::kUnknown))
         continue;
       with_role = *role;
     }
-    colocs.push_back({d, p, co.score, with_role});
+    colocs.push_back({d, p, co.score, with_role, dependent_role});
   }
   std::vector<std::size_t> order(units.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -533,6 +544,7 @@ Placement place(const WorkingSet& ws) {
     std::vector<NodeScore> weights = u.base;
     for (const auto& c : colocs)
       if (c.primary == ui && units[c.dependent].state == 0 && !clone &&
+          c.dependent_role == Role::kUnknown &&
           units[c.dependent].rsc->kind != RscKind::kClone)
         weights = merge_scores(ws, weights, units[c.dependent].base,
                                static_cast<double>(c.score) / kInfinity);
@@ -541,8 +553,26 @@ Placement place(const WorkingSet& ws) {
     // each instance (`extra`).
     std::vector<NodeScore> extra = u.base;
     for (auto& e : extra) e.score = 0;
+    std::vector<PriorityColocation> role_colocations;
     for (const auto& c : colocs) {
       if (c.dependent != ui || units[c.primary].state != 2) continue;
+      if (c.dependent_role != Role::kUnknown) {
+        const Unit& pu = units[c.primary];
+        PriorityColocation pc{{}, c.score, c.dependent_role, pu.rsc->kind != RscKind::kClone};
+        if (pu.rsc->kind == RscKind::kClone) {
+          for (std::size_t i = 0; i < pu.rsc->children.size(); ++i) {
+            const PrimitivePlacement& ip = out.primitives[pu.first + i];
+            if (!ip.node.empty() && (c.with_role == Role::kUnknown || ip.next_role == c.with_role))
+              pc.nodes.push_back(ip.node);
+          }
+        } else if (!pu.node.empty()) {
+          pc.nodes.push_back(pu.node);
+        } else {
+          continue;  // the primary is not placed: nothing to weigh
+        }
+        role_colocations.push_back(std::move(pc));
+        continue;
+      }
       std::vector<std::string> in_role;
       if (c.with_role != Role::kUnknown) {
         const Unit& pu = units[c.primary];
@@ -563,7 +593,7 @@ Placement place(const WorkingSet& ws) {
       }
     }
     if (clone) {
-      place_clone(ws, r, u.first, extra, count, out);
+      place_clone(ws, r, u.first, extra, count, out, role_colocations);
       for (std::size_t i = 0; i < r.children.size(); ++i) {
         const std::string& n = out.primitives[u.first + i].node;
         if (!n.empty() && std::find(u.nodes.begin(), u.nodes.end(), n) == u.nodes.end())

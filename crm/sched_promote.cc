@@ -110,7 +110,8 @@ void add_promotion_weights(const WorkingSet& ws, const WsResource& clone, const 
 }
 
 void assign_promotable_roles(const WorkingSet& ws, const WsResource& clone, Placement& out,
-                             std::size_t first) {
+                             std::size_t first,
+                             const std::vector<PriorityColocation>& colocations) {
   struct Instance {
     std::size_t index;
     int priority = 0;
@@ -134,6 +135,15 @@ void assign_promotable_roles(const WorkingSet& ws, const WsResource& clone, Plac
         e.priority = promotion_score(clone, inst, *node, allowed).value_or(-1);
       }
       e.priority = score_add(e.priority, promoted_location_score(ws, clone, inst, *node));
+      for (const auto& c : colocations) {
+        if (std::find(c.nodes.begin(), c.nodes.end(), p.node) == c.nodes.end()) {
+          if (c.strict && c.score >= kInfinity && c.dependent_role == Role::kPromoted)
+            e.priority = -kInfinity;
+          continue;
+        }
+        e.priority = score_add(e.priority,
+                               c.dependent_role == Role::kUnpromoted ? -c.score : c.score);
+      }
     }
     e.sort = e.priority;
     insts.push_back(e);
