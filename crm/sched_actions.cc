@@ -444,8 +444,9 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
     starts.push_back(s);
   }
   std::vector<std::size_t> monitor_after = starts;
-  const bool promote =
-      next_role == Role::kPromoted && !(stays && stays_on->role == Role::kPromoted);
+  const bool promote_blocked = next_role == Role::kPromoted && promote_blocked_.count(r.id) > 0;
+  const bool promote = next_role == Role::kPromoted &&
+                       !(stays && stays_on->role == Role::kPromoted) && !promote_blocked;
   if (promote) {
     const std::size_t i = add({0, ActionKind::kResource, r.id, "promote", target, 0, ""});
     made[i].after.insert(made[i].after.end(), starts.begin(), starts.end());
@@ -473,7 +474,7 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
         made[k].after.push_back(c);
   for (const auto& op : r.ops) {
     if (op.name != "monitor" || !op_enabled(op) || duplicate_op(r, op)) continue;
-    if (!monitor_for(op, next_role, promotable)) continue;
+    if (!monitor_for(op, next_role, promotable) || promote_blocked) continue;
     const std::int64_t iv = op_interval_ms(op);
     if (iv <= 0) continue;
     if (stays && (!promotable || stays_on->role == next_role ||

@@ -203,6 +203,8 @@ class Builder {
   bool last_stop_blocked_ = false;  // primitive_actions: a wanted stop could not be
   std::set<std::string, std::less<>> promotable_instances_;
   std::set<std::string, std::less<>> silent_block_;  // blocked starts left out of the summary
+  // Promotable instances that cannot promote, with the reason.
+  std::map<std::string, std::string, std::less<>> promote_blocked_;
   // Pseudo actions of OrderEdge::any_of that can run.
   std::set<std::string, std::less<>> runnable_any_;
   // Anonymous instances known by another name in their history.

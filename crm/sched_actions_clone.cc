@@ -164,6 +164,12 @@ void Builder::promotable_summary(const WsResource& inst, const std::vector<Pendi
     c.role = role;
     c.next_role = c.change == "Stop" ? Role::kStopped : next;
     if (c.change == "Start" && promote) c.change = "Promote";
+    const auto blocked = promote_blocked_.find(inst.id);
+    if (c.change == "Start" && next == Role::kPromoted && blocked != promote_blocked_.end()) {
+      c.change = "Promote";
+      c.reason = blocked->second;
+      c.blocked = true;
+    }
   }
 }
 

@@ -99,6 +99,16 @@ void Builder::read_orders() {
       }
     }
   }
+  // A promotable clone whose promoted role must run with something an order
+  // holds back cannot promote.
+  for (const auto& co : ws_.colocations) {
+    if (!co.rsc_role || parse_role(*co.rsc_role) != Role::kPromoted || co.score < kInfinity)
+      continue;
+    const WsResource* dep = top_level(co.rsc);
+    if (dep == nullptr || !dep->promotable || by_order.count(co.with_rsc) == 0) continue;
+    for (const auto& m : dep->children)
+      promote_blocked_.emplace(m.id, "colocation with " + co.with_rsc);
+  }
 }
 
 bool Builder::clone_min_first(const WsResource& c) const {
