@@ -87,7 +87,8 @@ void Builder::run() {
   // configuration order.
   std::vector<const WsResource*> tops;
   for (const auto& r : ws_.resources)
-    if (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup || is_primitive_clone(r))
+    if (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup || is_primitive_clone(r) ||
+        is_group_clone(r))
       tops.push_back(&r);
   for (const auto& r : ws_.resources) {
     if (!is_primitive_clone(r)) continue;
@@ -181,8 +182,8 @@ void Builder::run() {
 
 const WsResource* Builder::top_level(const std::string& id) const {
   for (const auto& r : ws_.resources)
-    if (r.id == id &&
-        (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup || is_primitive_clone(r)))
+    if (r.id == id && (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup ||
+                       is_primitive_clone(r) || is_group_clone(r)))
       return &r;
   return nullptr;
 }
@@ -190,7 +191,10 @@ const WsResource* Builder::top_level(const std::string& id) const {
 std::string Builder::target_of(const WsResource& r) const {
   if (r.kind == RscKind::kClone) {
     for (const auto& inst : r.children) {
-      const PrimitivePlacement* p = t_.placement.find(inst.id);
+      const std::string& lead = inst.kind == RscKind::kGroup && !inst.children.empty()
+                                    ? inst.children.front().id
+                                    : inst.id;
+      const PrimitivePlacement* p = t_.placement.find(lead);
       if (p != nullptr && !p->node.empty()) return p->node;
     }
     return "";
@@ -533,7 +537,12 @@ void Builder::move_to_end(std::vector<Pending>& made, std::size_t from) {
   made.push_back(std::move(moved));
 }
 
-void Builder::group_actions(const WsResource& g, std::string required_by) {
+void Builder::group_actions(const WsResource& g, const std::string& required_by) {
+  for (auto& l : group_lists(g, required_by)) finish(std::move(l));
+}
+
+std::vector<std::vector<Builder::Pending>> Builder::group_lists(const WsResource& g,
+                                                                std::string required_by) {
   std::vector<std::vector<Pending>> lists;
   bool stop_wanted_blocked = false;
   bool any_start = false;
@@ -584,8 +593,8 @@ void Builder::group_actions(const WsResource& g, std::string required_by) {
     // a member that cannot stop keeps the group from ever being stopped
     if (!stop_wanted_blocked) pseudo("stopped", members);
   }
-  finish(std::move(own));
-  for (auto& l : lists) finish(std::move(l));
+  lists.insert(lists.begin(), std::move(own));
+  return lists;
 }
 
 void Builder::node_actions() {

@@ -145,7 +145,11 @@ class Builder {
 
   // A group's members' actions, ordered one after another (starts in
   // member order, stops in reverse), between the group's pseudo actions.
-  void group_actions(const WsResource& g, std::string required_by);
+  void group_actions(const WsResource& g, const std::string& required_by);
+
+  // The same as lists: the group's own pseudo actions first, then each
+  // member's actions.
+  std::vector<std::vector<Pending>> group_lists(const WsResource& g, std::string required_by);
 
   // A clone of a primitive: each instance's actions between the clone's
   // pseudo actions (start/running, stop/stopped, and for promotable clones
@@ -156,6 +160,7 @@ class Builder {
                      const std::map<std::string, std::string, std::less<>>& required);
 
   void distribute_probes(const WsResource& c);
+  void distribute_group_probes(const WsResource& c);
 
   // Summary lines of a promotable instance: roles on every line, a start
   // that also promotes is a Promote, and a role change alone is a Promote

@@ -35,6 +35,24 @@ void Builder::clone_actions(const WsResource& c,
   std::map<std::string, bool, std::less<>> any;  // start stop promote demote
   std::vector<std::string> done_keys[4];         // instance start/stop/promote/demote keys
   static constexpr const char* kTasks[4] = {"start", "stop", "promote", "demote"};
+  // A clone of a group: each instance's group actions between the clone's.
+  std::vector<std::vector<Pending>> group_instance_lists;
+  for (const WsResource* inst : insts) {
+    if (inst->kind != RscKind::kGroup) continue;
+    const auto req = required.find(inst->id);
+    auto glists = group_lists(*inst, req == required.end() ? std::string() : req->second);
+    for (auto& p : glists.front()) {
+      if (p.action.kind != ActionKind::kPseudo || p.action.rsc != inst->id) continue;
+      if (p.action.task == "start" || p.action.task == "stop") {
+        any[p.action.task] = true;
+        p.after_keys.push_back(ckey + p.action.task);
+      }
+    }
+    done_keys[0].push_back("a:" + inst->id + ":running");
+    done_keys[1].push_back("a:" + inst->id + ":stopped");
+    for (auto& l : glists) group_instance_lists.push_back(std::move(l));
+  }
+  if (!group_instance_lists.empty()) insts.clear();
   for (const WsResource* inst : insts) {
     const std::size_t c0 = t_.changes.size();
     const auto req = required.find(inst->id);
@@ -105,12 +123,17 @@ void Builder::clone_actions(const WsResource& c,
     pseudo(std::string("confirmed-post_notify_") + l.done,
            {ckey + "post_notify_" + l.done, "n:" + c.id + ":post:" + l.task});
   }
-  if (c.notify) add_notifications(c, insts, any, lists);
+  if (c.notify && group_instance_lists.empty()) add_notifications(c, insts, any, lists);
   for (auto& l : lists) finish(std::move(l));
+  for (auto& l : group_instance_lists) finish(std::move(l));
   finish(std::move(own));
 }
 
 void Builder::distribute_probes(const WsResource& c) {
+  if (is_group_clone(c)) {
+    distribute_group_probes(c);
+    return;
+  }
   std::vector<std::string> spare;
   for (const auto& inst : c.children) {
     clone_probes_[inst.id];
@@ -230,6 +253,40 @@ void Builder::add_notifications(const WsResource& c, const std::vector<const WsR
     for (auto& m : made)
       if (m.action.task == "monitor" && m.action.interval_ms > 0)
         m.after_keys.insert(m.after_keys.end(), posts.begin(), posts.end());
+  }
+}
+
+void Builder::distribute_group_probes(const WsResource& c) {
+  // Per member position: the node each instance's member probes, as for a
+  // clone of primitives (an instance placed there, else a spare one).
+  std::size_t members = 0;
+  for (const auto& inst : c.children) members = std::max(members, inst.children.size());
+  auto lead_node = [this](const WsResource& inst) -> std::string {
+    if (inst.children.empty()) return "";
+    const PrimitivePlacement* p = t_.placement.find(inst.children.front().id);
+    return p == nullptr ? "" : p->node;
+  };
+  std::vector<const WsResource*> spare;
+  for (const auto& inst : c.children) {
+    for (const auto& m : inst.children) clone_probes_[m.id];
+    if (lead_node(inst).empty() && inst.active_nodes().empty()) spare.push_back(&inst);
+  }
+  for (std::size_t j = 0; j < members; ++j) {
+    for (const auto& n : ws_.nodes) {
+      if (!probe_node(n)) continue;
+      bool known = false;
+      const WsResource* owner = nullptr;
+      for (const auto& inst : c.children) {
+        if (j >= inst.children.size()) continue;
+        for (const auto& h : inst.children[j].history)
+          if (h.node == n.uname) known = true;
+        if (owner == nullptr && lead_node(inst) == n.uname) owner = &inst;
+      }
+      if (known) continue;
+      if (owner == nullptr && !spare.empty()) owner = spare.front();
+      if (owner != nullptr && j < owner->children.size())
+        clone_probes_[owner->children[j].id].push_back(n.uname);
+    }
   }
 }
 

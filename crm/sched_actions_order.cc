@@ -30,7 +30,8 @@ void Builder::read_orders() {
   std::map<std::string, bool, std::less<>> unrunnable;
   std::set<std::string, std::less<>> by_order;  // unrunnable because of an order
   for (const auto& r : ws_.resources)
-    if (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup || is_primitive_clone(r))
+    if (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup || is_primitive_clone(r) ||
+        is_group_clone(r))
       unrunnable[r.id] = target_of(r).empty() || blocked_failure(r);
   for (bool changed = true; changed;) {
     changed = false;

@@ -142,8 +142,11 @@ WorkingSet revised_working_set(const WorkingSet& ws, const Transition& t) {
       if (r.kind == RscKind::kPrimitive && r.id == id) return &r;
       if (r.kind != RscKind::kGroup && r.kind != RscKind::kClone) continue;
       promotable = r.kind == RscKind::kClone && r.promotable;
-      for (auto& m : r.children)
+      for (auto& m : r.children) {
         if (m.id == id) return &m;
+        for (auto& gm : m.children)  // a member of a cloned group's instance
+          if (gm.id == id) return &gm;
+      }
     }
     return nullptr;
   };

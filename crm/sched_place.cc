@@ -449,6 +449,62 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
 
 }  // namespace
 
+namespace {
+
+// A group's scores as a unit: its first member's, with those of the members
+// colocated with it merged in, last first. `first`: index of the first
+// member's placement in out.primitives.
+std::vector<NodeScore> group_unit_scores(const WorkingSet& ws, const WsResource& g,
+                                         std::size_t first, const Placement& out) {
+  const std::size_t k = g.children.size();
+  std::vector<NodeScore> merged = out.primitives[first + k - 1].scores;
+  for (std::size_t i = k - 1; i-- > 0;)
+    merged = merge_scores(ws, out.primitives[first + i].scores, merged, 1.0, true);
+  return merged;
+}
+
+// Places each group instance of clone `c` as a unit (place_clone over one
+// stand-in placement per instance), then its members one after another
+// where the first went, as in a group.
+void place_group_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
+                       const std::vector<NodeScore>& extra,
+                       std::map<std::string, int, std::less<>>& count, Placement& out,
+                       const std::vector<PriorityColocation>& role_colocations) {
+  Placement units;
+  std::vector<std::size_t> starts;
+  std::size_t at = first;
+  for (const auto& inst : c.children) {
+    starts.push_back(at);
+    PrimitivePlacement p;
+    p.rsc = inst.id;
+    p.scores =
+        inst.children.empty() ? std::vector<NodeScore>{} : group_unit_scores(ws, inst, at, out);
+    units.primitives.push_back(std::move(p));
+    at += inst.children.size();
+  }
+  place_clone(ws, c, 0, extra, count, units, role_colocations);
+  for (std::size_t i = 0; i < c.children.size(); ++i) {
+    const WsResource& inst = c.children[i];
+    const PrimitivePlacement& u = units.primitives[i];
+    std::string prev = u.node;
+    for (std::size_t j = 0; j < inst.children.size(); ++j) {
+      PrimitivePlacement& p = out.primitives[starts[i] + j];
+      p.node.clear();
+      if (!prev.empty()) {
+        for (const auto& sc : p.scores)
+          if (sc.node == prev && sc.score >= 0 && is_available(ws, prev)) p.node = prev;
+        if (!inst.children[j].managed) p.node = prev;
+      }
+      if (!p.node.empty() && j > 0) ++count[p.node];
+      p.next_role = p.node.empty() ? Role::kStopped : u.next_role;
+      p.promotion_score = u.promotion_score;
+      prev = p.node;
+    }
+  }
+}
+
+}  // namespace
+
 bool is_anonymous_clone(const WsResource& r) {
   return is_primitive_clone(r) && !r.promotable && !r.unique;
 }
@@ -456,6 +512,11 @@ bool is_anonymous_clone(const WsResource& r) {
 bool is_primitive_clone(const WsResource& r) {
   return r.kind == RscKind::kClone && !r.children.empty() &&
          r.children.front().kind == RscKind::kPrimitive;
+}
+
+bool is_group_clone(const WsResource& r) {
+  return r.kind == RscKind::kClone && !r.children.empty() &&
+         r.children.front().kind == RscKind::kGroup;
 }
 
 Placement place(const WorkingSet& ws) {
@@ -490,6 +551,11 @@ Placement place(const WorkingSet& ws) {
       units.push_back({&r, out.primitives.size(), primitive_scores(ws, r), 0, ""});
       for (const auto& inst : r.children)
         out.primitives.push_back({inst.id, primitive_scores(ws, inst, r.id), "", !inst.managed});
+    } else if (is_group_clone(r)) {
+      units.push_back({&r, out.primitives.size(), primitive_scores(ws, r), 0, ""});
+      for (const auto& inst : r.children)
+        for (const auto& m : inst.children)
+          out.primitives.push_back({m.id, primitive_scores(ws, m, r.id), "", !m.managed});
     }
   }
   auto unit_of = [&units](std::string_view id) -> std::size_t {
@@ -544,8 +610,7 @@ Placement place(const WorkingSet& ws) {
     std::vector<NodeScore> weights = u.base;
     for (const auto& c : colocs)
       if (c.primary == ui && units[c.dependent].state == 0 && !clone &&
-          c.dependent_role == Role::kUnknown &&
-          units[c.dependent].rsc->kind != RscKind::kClone)
+          c.dependent_role == Role::kUnknown && units[c.dependent].rsc->kind != RscKind::kClone)
         weights = merge_scores(ws, weights, units[c.dependent].base,
                                static_cast<double>(c.score) / kInfinity);
     // Colocations with what is already placed: a clone counts on every node
@@ -593,8 +658,15 @@ Placement place(const WorkingSet& ws) {
       }
     }
     if (clone) {
-      place_clone(ws, r, u.first, extra, count, out, role_colocations);
-      for (std::size_t i = 0; i < r.children.size(); ++i) {
+      std::size_t placed = r.children.size();
+      if (is_group_clone(r)) {
+        place_group_clone(ws, r, u.first, extra, count, out, role_colocations);
+        placed = 0;
+        for (const auto& inst : r.children) placed += inst.children.size();
+      } else {
+        place_clone(ws, r, u.first, extra, count, out, role_colocations);
+      }
+      for (std::size_t i = 0; i < placed; ++i) {
         const std::string& n = out.primitives[u.first + i].node;
         if (!n.empty() && std::find(u.nodes.begin(), u.nodes.end(), n) == u.nodes.end())
           u.nodes.push_back(n);
