@@ -114,6 +114,7 @@ void Builder::run() {
   std::vector<std::vector<ResourceChange>> changes(tops.size());
   std::vector<std::vector<std::vector<Pending>>> lists(tops.size());
   std::map<std::string, bool, std::less<>> starts;
+  std::map<std::string, bool, std::less<>> stops;
   // Per top-level resource: node -> id of the primitive (instance) it starts there.
   std::map<std::string, std::map<std::string, std::string>, std::less<>> started_on;
   auto process = [&](auto&& self, std::size_t i) -> void {
@@ -143,7 +144,11 @@ void Builder::run() {
         }
         continue;
       }
-      if (starts[e.first] && required_by.empty())
+      // A clone that only starts new instances leaves what follows it be; one
+      // that stops an instance (a restart) takes it along.
+      const bool required = first->kind == RscKind::kClone ? starts[e.first] && stops[e.first]
+                                                           : starts[e.first];
+      if (required && required_by.empty())
         required_by = e.first + (first->kind != RscKind::kPrimitive ? " running" : " start");
     }
     const std::size_t c0 = t_.changes.size();
@@ -158,13 +163,19 @@ void Builder::run() {
       group_actions(r, required_by);
     }
     bool started = false;
+    bool stopped = false;
     for (std::size_t k = p0; k < pending_.size(); ++k)
-      for (const auto& p : pending_[k])
+      for (const auto& p : pending_[k]) {
         if (p.action.task == "start" && p.action.kind == ActionKind::kResource) {
           started = true;
           started_on[r.id].emplace(p.action.node, p.action.rsc);
         }
+        if (p.action.task == "stop" && p.action.kind != ActionKind::kClearFailcount &&
+            !p.action.node.empty())
+          stopped = true;
+      }
     starts[r.id] = started;
+    stops[r.id] = stopped;
     changes[i].assign(t_.changes.begin() + static_cast<std::ptrdiff_t>(c0), t_.changes.end());
     t_.changes.resize(c0);
     for (std::size_t k = p0; k < pending_.size(); ++k) lists[i].push_back(std::move(pending_[k]));
