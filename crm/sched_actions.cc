@@ -110,6 +110,28 @@ void Builder::run() {
       }
     }
   }
+  // The same per member for clones of groups.
+  for (const auto& r : ws_.resources) {
+    if (!is_group_clone(r) || r.unique) continue;
+    const std::size_t members = r.children.front().children.size();
+    for (std::size_t j = 0; j < members; ++j) {
+      bool bare = false;
+      for (const auto& inst : r.children)
+        if (j < inst.children.size() &&
+            (inst.children[j].history_name == inst.children[j].base_id ||
+             ran_under(inst.children[j].base_id)))
+          bare = true;
+      for (const auto& inst : r.children) {
+        if (j >= inst.children.size()) continue;
+        const WsResource& m = inst.children[j];
+        if (bare) {
+          labels_[m.id] = m.base_id;
+        } else if (!m.history_name.empty() && m.history_name != m.id) {
+          labels_[m.id] = m.history_name;
+        }
+      }
+    }
+  }
   std::vector<int> state(tops.size(), 0);
   std::vector<std::vector<ResourceChange>> changes(tops.size());
   std::vector<std::vector<std::vector<Pending>>> lists(tops.size());
@@ -146,8 +168,8 @@ void Builder::run() {
       }
       // A clone that only starts new instances leaves what follows it be; one
       // that stops an instance (a restart) takes it along.
-      const bool required = first->kind == RscKind::kClone ? starts[e.first] && stops[e.first]
-                                                           : starts[e.first];
+      const bool required =
+          first->kind == RscKind::kClone ? starts[e.first] && stops[e.first] : starts[e.first];
       if (required && required_by.empty())
         required_by = e.first + (first->kind != RscKind::kPrimitive ? " running" : " start");
     }

@@ -61,6 +61,10 @@ class Builder {
   // left alone.
   static bool blocked_failure(const WsResource& r);
 
+  // The ids of the primitives `r` is made of (itself, members, instances,
+  // instances' members), in configuration order.
+  static std::vector<std::string> primitives_of(const WsResource& r);
+
   void read_orders();
 
   // Whether clone `c` is the first of an ordering through a runnable

@@ -11,6 +11,17 @@
 
 namespace quorate::crm::sched::detail {
 
+std::vector<std::string> Builder::primitives_of(const WsResource& r) {
+  std::vector<std::string> out;
+  if (r.kind == RscKind::kPrimitive) {
+    out.push_back(r.id);
+    return out;
+  }
+  for (const auto& c : r.children)
+    for (auto& id : primitives_of(c)) out.push_back(std::move(id));
+  return out;
+}
+
 void Builder::read_orders() {
   for (const auto& o : ws_.orders) {
     if (top_level(o.first) == nullptr || top_level(o.then) == nullptr) continue;
@@ -58,17 +69,29 @@ void Builder::read_orders() {
         if (then->kind == RscKind::kPrimitive) {
           stop_reason_.emplace(then->id, "required " + what);
         } else {
-          for (const auto& m : then->children) stop_reason_.emplace(m.id, "required " + what);
+          if (is_group_clone(*then)) {
+            // Each instance's members stop one after another: the first for
+            // the order, the second for the first's stop, the rest for the
+            // previous one's start.
+            for (const auto& inst : then->children)
+              for (std::size_t k = 0; k < inst.children.size(); ++k)
+                stop_reason_.emplace(inst.children[k].id,
+                                     k == 0   ? "required " + what
+                                     : k == 1 ? "required " + inst.children[0].id + " stop"
+                                              : "required " + inst.children[k - 1].id + " start");
+          } else {
+            for (const auto& m : primitives_of(*then)) stop_reason_.emplace(m, "required " + what);
+          }
         }
       }
       if (then->kind != RscKind::kPrimitive) {
-        for (const auto& m : then->children) blocked_start_.emplace(m.id, reason);
+        for (const auto& m : primitives_of(*then)) blocked_start_.emplace(m, reason);
         // Pacemaker lists no blocked start for the instances of a clone
         // that waits for another clone.
         if (then->kind == RscKind::kClone && first->kind == RscKind::kClone && e.any_of.empty())
-          for (const auto& m : then->children) silent_block_.insert(m.id);
+          for (const auto& m : primitives_of(*then)) silent_block_.insert(m);
         if (e.symmetrical)
-          for (const auto& m : then->children) must_stop_.insert(m.id);
+          for (const auto& m : primitives_of(*then)) must_stop_.insert(m);
       } else {
         blocked_start_.emplace(then->id, reason);
         if (e.symmetrical) must_stop_.insert(then->id);
@@ -93,9 +116,9 @@ void Builder::read_orders() {
         blocked_start_.emplace(dep->id, reason);
         must_stop_.insert(dep->id);
       } else {
-        for (const auto& m : dep->children) {
-          blocked_start_.emplace(m.id, reason);
-          must_stop_.insert(m.id);
+        for (const auto& m : primitives_of(*dep)) {
+          blocked_start_.emplace(m, reason);
+          must_stop_.insert(m);
         }
       }
     }
