@@ -218,9 +218,16 @@ void colocation_within_set(std::vector<ColocSpec>& out, const ResourceSet& set, 
   const auto ids = members(set);
   const std::string id = set.id.value_or("");
   if (score > 0) {
-    // Each member with the one before it.
-    for (std::size_t i = 1; i < ids.size(); ++i)
-      colocate(out, id, score, ids[i], ids[i - 1], set.role, set.role);
+    // Each member with the one before it; ordering="listed": each with the
+    // one after it.
+    const bool listed = set.ordering && lower(*set.ordering) == "listed";
+    for (std::size_t i = 1; i < ids.size(); ++i) {
+      if (listed) {
+        colocate(out, id, score, ids[i - 1], ids[i], set.role, set.role);
+      } else {
+        colocate(out, id, score, ids[i], ids[i - 1], set.role, set.role);
+      }
+    }
     return;
   }
   // Each member against every later one.

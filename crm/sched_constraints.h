@@ -14,7 +14,8 @@
 //   clone-min) does the same for the first clone's instances
 //   ("clone-one-or-more:ID");
 // - a colocated set (sequential) colocates each member with the previous
-//   one (a negative score: each member against every later one); between
+//   one (ordering="listed": with the next one; a negative score: each member
+//   against every later one); between
 //   consecutive sets, the first member of the earlier set with the last
 //   member of the later one (all members when a set is not sequential), with
 //   each set's role.

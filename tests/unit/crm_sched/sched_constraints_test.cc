@@ -137,6 +137,11 @@ TEST(FlattenColocations, SetsChainMembersAndSets) {
                    <resource_ref id="A"/><resource_ref id="B"/><resource_ref id="C"/>
                    </resource_set></rsc_colocation>)"))),
             (Strings{"A with B -1000000", "A with C -1000000", "B with C -1000000"}));
+  EXPECT_EQ(pairs(flatten_colocations(config_of(
+                R"(<rsc_colocation id="c" score="INFINITY"><resource_set id="s1" ordering="listed">
+                   <resource_ref id="A"/><resource_ref id="B"/><resource_ref id="C"/>
+                   </resource_set></rsc_colocation>)"))),
+            (Strings{"A with B 1000000", "B with C 1000000"}));
   // The earlier set's first member depends on the later set's last, with
   // each set's role; an unordered set colocates nothing inside itself.
   EXPECT_EQ(pairs(flatten_colocations(config_of(
