@@ -326,6 +326,25 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
   const PrimitivePlacement* p = t_.placement.find(r.id);
   if (p == nullptr || p->unmanaged || blocked_failure(r)) {
     add_probes(r, made);
+    // An unmanaged resource active on one node keeps being monitored there
+    // in the role it has.
+    const auto active = r.active_nodes();
+    if (p != nullptr && p->unmanaged && !blocked_failure(r) && !r.failed() && active.size() == 1) {
+      const bool promotable = promotable_instances_.count(r.id) > 0;
+      Role role = r.current_role();
+      if (promotable && role == Role::kStarted) role = Role::kUnpromoted;
+      const NodeRscState* h = nullptr;
+      for (const auto& s : r.history)
+        if (s.node == active.front()) h = &s;
+      for (const auto& op : r.ops) {
+        if (op.name != "monitor" || !op_enabled(op) || duplicate_op(r, op)) continue;
+        if (!monitor_for(op, role, promotable)) continue;
+        const std::int64_t iv = op_interval_ms(op);
+        if (iv <= 0 || h == nullptr || monitor_running(*h, iv)) continue;
+        made.push_back(
+            {{0, ActionKind::kResource, r.id, "monitor", active.front(), iv, ""}, {}, {}});
+      }
+    }
     return made;
   }
 
