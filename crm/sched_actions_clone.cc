@@ -170,8 +170,13 @@ void Builder::promotable_summary(const WsResource& inst, const std::vector<Pendi
     if (m.action.task == "demote") demote = true;
     if (m.action.task == "start") start = true;
   }
+  // A start that cannot happen keeps the role it was meant to have: its
+  // line is a blocked Promote.
+  bool blocked_start = false;
+  for (std::size_t i = c0; i < t_.changes.size(); ++i)
+    if (t_.changes[i].change == "Start" && t_.changes[i].blocked) blocked_start = true;
   if (!start && !promote && next != Role::kStopped && role != Role::kPromoted &&
-      next == Role::kPromoted)
+      next == Role::kPromoted && !blocked_start)
     next = Role::kUnpromoted;  // the promotion could not be scheduled
   if (t_.changes.size() == c0) {
     const auto active = inst.active_nodes();
@@ -187,6 +192,10 @@ void Builder::promotable_summary(const WsResource& inst, const std::vector<Pendi
     c.role = role;
     c.next_role = c.change == "Stop" ? Role::kStopped : next;
     if (c.change == "Start" && promote) c.change = "Promote";
+    if (c.change == "Start" && c.blocked && next == Role::kPromoted) {
+      c.change = "Promote";
+      c.reason.clear();
+    }
     const auto blocked = promote_blocked_.find(inst.id);
     if (c.change == "Start" && next == Role::kPromoted && blocked != promote_blocked_.end()) {
       c.change = "Promote";
