@@ -56,17 +56,27 @@ namespace {
 
 // Why an unclean node is fenced, in Pacemaker's words.
 std::string fence_reason(const WorkingSet& ws, const WsNode& node) {
-  for (const auto& r : ws.resources) {
-    if (r.kind != RscKind::kPrimitive) continue;
-    for (const auto& h : r.history)
-      if (h.node == node.uname && h.needs_fencing) return r.id + " failed there";
+  // Any primitive, group member or clone instance.
+  std::vector<const WsResource*> stack;
+  for (auto it = ws.resources.rbegin(); it != ws.resources.rend(); ++it) stack.push_back(&*it);
+  while (!stack.empty()) {
+    const WsResource* r = stack.back();
+    stack.pop_back();
+    for (auto it = r->children.rbegin(); it != r->children.rend(); ++it) stack.push_back(&*it);
+    if (r->kind != RscKind::kPrimitive) continue;
+    for (const auto& h : r->history)
+      if (h.node == node.uname && h.needs_fencing) return r->id + " failed there";
   }
-  if (node.online) return "node is unclean";
   const NodeState* state = nullptr;
   if (ws.cib != nullptr && ws.cib->status) {
     for (const auto& ns : ws.cib->status->nodes)
       if (ns.id == node.id) state = &ns;
   }
+  // In the membership, but without its controller.
+  if (state != nullptr && state->in_ccm && *state->in_ccm != "false" && *state->in_ccm != "0" &&
+      !state->crmd)
+    return "peer process is no longer available";
+  if (node.online) return "node is unclean";
   if (state == nullptr) return "node is unclean";  // never seen: startup fencing
   if (!state->in_ccm) return "peer has not been seen by the cluster";
   if (state->join && *state->join == "banned") return "peer failed Pacemaker membership criteria";
