@@ -280,6 +280,7 @@ void Builder::decide_fencing() {
 
 std::vector<std::size_t> Builder::add_probes(const WsResource& r, std::vector<Pending>& made) {
   std::vector<std::size_t> probes;
+  if (r.orphan) return probes;  // nothing to look for
   const auto owned = clone_probes_.find(r.id);
   for (const auto& n : ws_.nodes) {
     if (!probe_node(n)) continue;

@@ -84,8 +84,23 @@ std::string agent_of(const LrmResource& lr) {
 
 std::vector<HistoryAction> check_history(const WorkingSet& ws, const WsResource& rsc) {
   std::vector<HistoryAction> out;
-  if (rsc.kind != RscKind::kPrimitive || rsc.orphan || ws.cib == nullptr || !ws.cib->status)
+  if (rsc.kind != RscKind::kPrimitive || ws.cib == nullptr || !ws.cib->status) return out;
+  if (rsc.orphan) {
+    // Only an orphan primitive of its own: orphan clone instances keep theirs.
+    const bool top = std::any_of(ws.resources.begin(), ws.resources.end(),
+                                 [&rsc](const WsResource& r) { return &r == &rsc; });
+    if (!top) return out;
+    // Its history goes wherever it was recorded (after the stop), unless it
+    // failed.
+    const bool failed = std::any_of(rsc.history.begin(), rsc.history.end(),
+                                    [](const NodeRscState& s) { return s.failed; });
+    for (const auto& h : rsc.history) {
+      const WsNode* node = ws.find_node(h.node);
+      if (node == nullptr || !node->online || node->unclean || failed) continue;
+      out.push_back({HistoryAction::Kind::kDelete, h.node, "", 0});
+    }
     return out;
+  }
   for (const auto& ns : ws.cib->status->nodes) {
     if (!ns.lrm || !ns.uname) continue;
     const WsNode* node = ws.find_node(*ns.uname);

@@ -27,7 +27,9 @@ struct HistoryAction {
 };
 
 // The actions for primitive `rsc` (a top-level primitive, group member or
-// clone instance, not an orphan) in the order Pacemaker creates them, from
+// clone instance) in the order Pacemaker creates them. An orphan (no longer
+// configured, not a clone instance) has its history deleted on every online
+// node that recorded it, unless it failed. Otherwise, from
 // the lrm_resource entries that name it (by id, by the name an anonymous
 // instance is known by, or an anonymous clone's bare child id naming its
 // first instance), node by node in status order: where it is not active, a

@@ -674,7 +674,10 @@ Placement place(const WorkingSet& ws) {
       u.node = u.nodes.empty() ? "" : u.nodes.front();
     } else if (r.kind == RscKind::kPrimitive) {
       PrimitivePlacement& p = out.primitives[u.first];
-      p.node = r.managed ? choose_node(ws, weights, count, single_active(r)) : single_active(r);
+      // An orphan (no longer configured) only stops, unless it is left alone.
+      p.node = !r.managed ? single_active(r)
+               : r.orphan ? std::string()
+                          : choose_node(ws, weights, count, single_active(r));
       if (!p.node.empty()) ++count[p.node];
       p.next_role = p.node.empty() ? Role::kStopped : Role::kStarted;
       u.node = p.node;

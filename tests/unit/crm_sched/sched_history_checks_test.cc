@@ -92,5 +92,25 @@ TEST(HistoryChecks, HistoryOfAnotherAgentIsDeletedAfterTheStop) {
             "  * Resource action: rsc1            delete on node2\n");
 }
 
+TEST(HistoryChecks, OrphanStopsAndItsHistoryIsDeleted) {
+  // rsc1 is no longer configured but runs on node1 and was probed on node2:
+  // it stops, then both histories go (in graph order: the newest first).
+  std::string xml = make_cib(R"(<op id="m" name="monitor" interval="10s"/>)", "Dummy", 0);
+  const auto from = xml.find("<primitive id=\"rsc1\"");
+  const auto to = xml.find("</primitive>") + std::string("</primitive>").size();
+  xml.erase(from, to - from);
+  Unpacked u;
+  unpack(xml, u);
+  ASSERT_EQ(u.ws.resources.size(), 1U);
+  ASSERT_TRUE(u.ws.resources[0].orphan);
+  const Transition t = schedule(u.ws);
+  EXPECT_EQ(render_transition_summary(t),
+            "  * Stop       rsc1    ( node1 )  due to node availability\n");
+  EXPECT_EQ(render_executed(t),
+            "  * Resource action: rsc1            stop on node1\n"
+            "  * Resource action: rsc1            delete on node2\n"
+            "  * Resource action: rsc1            delete on node1\n");
+}
+
 }  // namespace
 }  // namespace quorate::crm::sched
