@@ -1,0 +1,135 @@
+// Clones in the transition: clones of groups, what a clone's start means to
+// what is ordered after it (restart or not, notifications), and unmanaged
+// resources' monitors.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "crm/cib_xml.h"
+#include "crm/sched_actions.h"
+#include "crm/sched_graph_print.h"
+
+namespace quorate::crm::sched {
+namespace {
+
+// Two online nodes; `resources` and `constraints` verbatim; `lrm1` is
+// node1's lrm_resources content (node2 has no history).
+std::string make_cib(const std::string& resources, const std::string& constraints,
+                     const std::string& lrm1) {
+  return R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1"
+      validate-with="pacemaker-3.0" dc-uuid="1"><configuration><crm_config>
+      <cluster_property_set id="opts"><nvpair id="opts1" name="stonith-enabled" value="false"/>
+      </cluster_property_set></crm_config><nodes><node id="1" uname="node1"/>
+      <node id="2" uname="node2"/></nodes><resources>)" +
+         resources + "</resources><constraints>" + constraints +
+         R"(</constraints></configuration><status>
+      <node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">
+      <lrm id="1"><lrm_resources>)" +
+         lrm1 + R"(</lrm_resources></lrm></node_state>
+      <node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member">
+      <lrm id="2"><lrm_resources/></lrm></node_state></status></cib>)";
+}
+
+std::string running(const std::string& id, const std::string& extra_ops = "") {
+  return "<lrm_resource id=\"" + id +
+         "\" class=\"ocf\" provider=\"pacemaker\" type=\"Dummy\"><lrm_rsc_op id=\"" + id +
+         "-s\" operation=\"start\" call-id=\"1\" rc-code=\"0\" op-status=\"0\" interval=\"0\" "
+         "transition-key=\"1:1:0:x\"/>" +
+         extra_ops + "</lrm_resource>";
+}
+
+std::string dummy(const std::string& id, const std::string& inner = "") {
+  return "<primitive id=\"" + id + "\" class=\"ocf\" provider=\"pacemaker\" type=\"Dummy\">" +
+         inner + "</primitive>";
+}
+
+struct Scheduled {
+  Cib cib;
+  Transition t;
+  std::string summary;
+  std::string executed;
+};
+
+void schedule_cib(const std::string& xml, Scheduled& out) {
+  auto cib = parse_cib_xml(xml, "t.xml");
+  ASSERT_TRUE(cib.ok()) << cib.error().message;
+  out.cib = *cib;
+  auto ws = unpack_working_set(out.cib);
+  ASSERT_TRUE(ws.ok());
+  out.t = schedule(*ws);
+  out.summary = render_transition_summary(out.t);
+  out.executed = render_executed(out.t);
+}
+
+TEST(CloneOfGroup, EachInstanceStartsItsMembersInsideItsGroupActions) {
+  Scheduled s;
+  schedule_cib(
+      make_cib("<clone id=\"cl\"><group id=\"g\">" + dummy("a") + dummy("b") + "</group></clone>",
+               "", ""),
+      s);
+  EXPECT_EQ(s.summary,
+            "  * Start      a:0     ( node1 )\n"
+            "  * Start      b:0     ( node1 )\n"
+            "  * Start      a:1     ( node2 )\n"
+            "  * Start      b:1     ( node2 )\n");
+  const auto clone_start = s.executed.find("Pseudo action:   cl_start_0");
+  const auto group_start = s.executed.find("Pseudo action:   g:0_start_0");
+  const auto a_start = s.executed.find("a:0             start on node1");
+  const auto b_start = s.executed.find("b:0             start on node1");
+  const auto group_running = s.executed.find("Pseudo action:   g:0_running_0");
+  const auto clone_running = s.executed.find("Pseudo action:   cl_running_0");
+  ASSERT_NE(clone_running, std::string::npos) << s.executed;
+  EXPECT_LT(clone_start, group_start);
+  EXPECT_LT(group_start, a_start);
+  EXPECT_LT(a_start, b_start);
+  EXPECT_LT(b_start, group_running);
+  EXPECT_LT(group_running, clone_running);
+}
+
+TEST(CloneOrdering, NewInstanceDoesNotRestartWhatFollows) {
+  // c runs on node1 and gains an instance on node2; p, ordered after c,
+  // stays where it is.
+  Scheduled s;
+  schedule_cib(make_cib("<clone id=\"c\">" + dummy("d") + "</clone>" + dummy("p"),
+                        R"(<rsc_order id="o" first="c" then="p"/>)", running("d") + running("p")),
+               s);
+  EXPECT_EQ(s.summary, "  * Start      d:1     ( node2 )\n");
+}
+
+TEST(CloneOrdering, WhatFollowsANotifyingCloneWaitsForItsPostNotifications) {
+  Scheduled s;
+  schedule_cib(make_cib(R"(<clone id="c"><meta_attributes id="cm"><nvpair id="cn" name="notify"
+                  value="true"/></meta_attributes>)" +
+                            dummy("d") + "</clone>" + dummy("p"),
+                        R"(<rsc_order id="o" first="c" then="p"/>)", ""),
+               s);
+  const auto confirmed = s.executed.find("Pseudo action:   c_confirmed-post_notify_running_0");
+  const auto p_start = s.executed.find("p               start on");
+  ASSERT_NE(confirmed, std::string::npos) << s.executed;
+  ASSERT_NE(p_start, std::string::npos) << s.executed;
+  EXPECT_LT(confirmed, p_start) << s.executed;
+}
+
+TEST(Unmanaged, KeepsItsRecurringMonitorScheduled) {
+  Scheduled s;
+  schedule_cib(make_cib(dummy("u", R"(<meta_attributes id="um"><nvpair id="umm" name="is-managed"
+                        value="false"/></meta_attributes><operations><op id="um10"
+                        name="monitor" interval="10s"/></operations>)"),
+                        "", running("u")),
+               s);
+  EXPECT_EQ(s.summary, "");
+  EXPECT_NE(s.executed.find("u               monitor=10000 on node1"), std::string::npos)
+      << s.executed;
+  // Already running: nothing to add.
+  Scheduled again;
+  schedule_cib(make_cib(dummy("u", R"(<meta_attributes id="um"><nvpair id="umm" name="is-managed"
+                        value="false"/></meta_attributes><operations><op id="um10"
+                        name="monitor" interval="10s"/></operations>)"),
+                        "", running("u", R"(<lrm_rsc_op id="u-m" operation="monitor" call-id="2"
+                        rc-code="0" op-status="0" interval="10000" transition-key="2:1:0:x"/>)")),
+               again);
+  EXPECT_EQ(again.executed.find("monitor=10000"), std::string::npos) << again.executed;
+}
+
+}  // namespace
+}  // namespace quorate::crm::sched
