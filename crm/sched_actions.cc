@@ -311,6 +311,9 @@ std::vector<Builder::Pending> Builder::primitive_actions(const WsResource& r,
     }
     checks.push_back({std::move(a), {}, {}});
   }
+  for (const auto& node : orphan_fail_counts(ws_, r))
+    made.push_back(
+        {{0, ActionKind::kClearFailcount, r.id, "clear_failcount", node, 0, ""}, {}, {}});
   if (checks.empty()) return made;
   const std::size_t n = checks.size();
   for (auto& m : made)

@@ -139,4 +139,21 @@ std::vector<HistoryAction> check_history(const WorkingSet& ws, const WsResource&
   return out;
 }
 
+std::vector<std::string> orphan_fail_counts(const WorkingSet& ws, const WsResource& rsc) {
+  std::vector<std::string> out;
+  const bool top = std::any_of(ws.resources.begin(), ws.resources.end(),
+                               [&rsc](const WsResource& r) { return &r == &rsc; });
+  if (!rsc.orphan || !top || rsc.kind != RscKind::kPrimitive) return out;
+  const std::string exact = "fail-count-" + rsc.id;
+  for (const auto& n : ws.nodes) {
+    if (!n.online || n.unclean) continue;
+    int total = 0;
+    for (const auto& [k, v] : n.transient)
+      if (k == exact || k.rfind(exact + "#", 0) == 0)
+        total = score_add(total, parse_score(v).value_or(0));
+    if (total > 0) out.push_back(n.uname);
+  }
+  return out;
+}
+
 }  // namespace quorate::crm::sched

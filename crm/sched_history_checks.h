@@ -38,4 +38,9 @@ struct HistoryAction {
 // checked. Reads the status section through ws.cib.
 std::vector<HistoryAction> check_history(const WorkingSet& ws, const WsResource& rsc);
 
+// The online nodes (ws.nodes order) where an orphan primitive of its own
+// (`rsc`, top-level in ws) has a fail count, which Pacemaker clears once
+// the orphan's other actions exist.
+std::vector<std::string> orphan_fail_counts(const WorkingSet& ws, const WsResource& rsc);
+
 }  // namespace quorate::crm::sched
