@@ -287,8 +287,10 @@ std::vector<std::size_t> Builder::add_probes(const WsResource& r, std::vector<Pe
     if (owned != clone_probes_.end() &&
         std::find(owned->second.begin(), owned->second.end(), n.uname) == owned->second.end())
       continue;
-    const bool known = std::any_of(r.history.begin(), r.history.end(),
-                                   [&n](const NodeRscState& h) { return h.node == n.uname; });
+    // A probe still pending there tells nothing yet: probe again.
+    const bool known = std::any_of(r.history.begin(), r.history.end(), [&n](const NodeRscState& h) {
+      return h.node == n.uname && !pending_probe_only(h);
+    });
     if (known) continue;
     made.push_back({{0, ActionKind::kResource, r.id, "monitor", n.uname, 0, ""}, {}, {}});
     probes.push_back(made.size() - 1);
@@ -365,7 +367,7 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
   std::vector<const NodeRscState*> active;
   for (const auto& h : r.history)
     if (h.failed || h.role == Role::kStarted || h.role == Role::kUnpromoted ||
-        h.role == Role::kPromoted || !h.pending_task.empty())
+        h.role == Role::kPromoted || (!h.pending_task.empty() && !pending_probe_only(h)))
       active.push_back(&h);
 
   std::string target = p->node;

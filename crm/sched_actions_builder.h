@@ -114,6 +114,12 @@ class Builder {
 
   void decide_fencing();
 
+  // A history that is only a probe still in flight.
+  static bool pending_probe_only(const NodeRscState& h) {
+    return h.pending_task == "monitor" && !h.pending_recurring && !h.failed &&
+           (h.role == Role::kUnknown || h.role == Role::kStopped);
+  }
+
   static bool probe_node(const WsNode& n) { return n.online && !n.unclean && !n.pending; }
 
   // Probes where the state on an online node is unknown, in node order.
