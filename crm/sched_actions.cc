@@ -409,7 +409,14 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
   }
 
   last_stop_blocked_ = false;
-  if (stop_blocked_.count(r.id) && !active.empty() && !blocked_failure(r) && r.managed) {
+  // Active on an unclean node that is down and will not be fenced: no stop
+  // can run there.
+  const bool stranded = active.size() == 1 && !fenced(active.front()->node) && [this, &active] {
+    const WsNode* n = ws_.find_node(active.front()->node);
+    return n != nullptr && n->unclean && !n->online;
+  }();
+  if ((stop_blocked_.count(r.id) || stranded) && !active.empty() && !blocked_failure(r) &&
+      r.managed) {
     const NodeRscState* h = active.front();
     const bool leaves = active.size() > 1 || target != h->node || h->failed ||
                         (!required_by.empty() && !start_blocked);
