@@ -409,6 +409,7 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
   }
 
   last_stop_blocked_ = false;
+  last_stop_stranded_ = false;
   // Active on an unclean node that is down and will not be fenced: no stop
   // can run there.
   const bool stranded = active.size() == 1 && !fenced(active.front()->node) && [this, &active] {
@@ -422,6 +423,7 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
                         (!required_by.empty() && !start_blocked);
     if (leaves) {
       last_stop_blocked_ = true;
+      last_stop_stranded_ = stranded;
       if (target.empty()) {
         t_.changes.push_back({"Stop", r.id, h->node, "", stop_reason, true});
       } else {

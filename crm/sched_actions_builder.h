@@ -215,7 +215,8 @@ class Builder {
   std::set<std::string, std::less<>> stop_blocked_;
   // Anonymous clone instances: the only nodes each may probe.
   std::map<std::string, std::vector<std::string>, std::less<>> clone_probes_;
-  bool last_stop_blocked_ = false;  // primitive_actions: a wanted stop could not be
+  bool last_stop_blocked_ = false;   // primitive_actions: a wanted stop could not be
+  bool last_stop_stranded_ = false;  // ... because its node is down, unclean and not fenced
   std::set<std::string, std::less<>> promotable_instances_;
   std::set<std::string, std::less<>> silent_block_;  // blocked starts left out of the summary
   // Promotable instances that cannot promote, with the reason.

@@ -58,6 +58,8 @@ void Builder::clone_actions(const WsResource& c,
     const auto req = required.find(inst->id);
     std::vector<Pending> made =
         primitive_actions(*inst, req == required.end() ? std::string() : req->second);
+    // A stop stranded on a down node still makes the clone stop.
+    if (last_stop_stranded_) any["stop"] = true;
     for (auto& p : made) {
       if (p.action.kind != ActionKind::kResource && p.action.kind != ActionKind::kPseudo) continue;
       for (const char* task : kTasks) {
@@ -81,7 +83,6 @@ void Builder::clone_actions(const WsResource& c,
     });
     if (stays) {
       any["start"] = true;
-      done_keys[0].push_back(ckey + "start");
     }
   }
   std::vector<Pending> own;
@@ -127,7 +128,10 @@ void Builder::clone_actions(const WsResource& c,
     // Created as Pacemaker creates them: the task and its completion, then
     // the notification pseudo actions around them.
     pseudo(l.task, after);
-    pseudo(l.done, done_keys[k]);
+    // Its completion follows the task itself (and every instance's part).
+    std::vector<std::string> done_after = done_keys[k];
+    done_after.push_back(ckey + l.task);
+    pseudo(l.done, done_after);
     if (!c.notify) continue;
     // Notifications wait for the other tasks' post-notifications.
     std::vector<std::string> pre_after;
