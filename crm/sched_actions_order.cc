@@ -100,6 +100,30 @@ void Builder::read_orders() {
   }
   for (const auto& e : orders_)
     if (!e.any_of.empty() && any_of_runnable(e.any_of, unrunnable)) runnable_any_.insert(e.any_of);
+  // Interleaved clones: an instance of `then` starts only where `first` has
+  // an instance to start after.
+  for (const auto& e : orders_) {
+    if (!e.mandatory || e.first_action != "start" || e.then_action != "start" ||
+        !e.any_of.empty())
+      continue;
+    const WsResource* first = top_level(e.first);
+    const WsResource* then = top_level(e.then);
+    if (first == nullptr || then == nullptr || first->kind != RscKind::kClone ||
+        then->kind != RscKind::kClone || !then->interleave || !is_primitive_clone(*then))
+      continue;
+    std::set<std::string, std::less<>> first_nodes;
+    for (const auto& id : primitives_of(*first)) {
+      const PrimitivePlacement* p = t_.placement.find(id);
+      if (p != nullptr && !p->node.empty()) first_nodes.insert(p->node);
+    }
+    for (const auto& inst : then->children) {
+      const PrimitivePlacement* p = t_.placement.find(inst.id);
+      if (p == nullptr || p->node.empty() || first_nodes.count(p->node) > 0) continue;
+      if (!inst.active_nodes().empty()) continue;
+      blocked_start_.emplace(inst.id, "unrunnable " + e.first + " running");
+      silent_block_.insert(inst.id);
+    }
+  }
   // What must run with something an order holds back cannot run either.
   for (bool changed = true; changed;) {
     changed = false;
