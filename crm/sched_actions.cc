@@ -147,6 +147,9 @@ void Builder::run() {
   std::vector<std::vector<std::vector<Pending>>> lists(tops.size());
   std::map<std::string, bool, std::less<>> starts;
   std::map<std::string, bool, std::less<>> stops;
+  std::set<std::string, std::less<>> forced_start;  // clones given start/running for a restart
+  // Per top-level resource: the nodes it stops something on.
+  std::map<std::string, std::set<std::string, std::less<>>, std::less<>> stopped_on;
   // Per top-level resource: node -> id of the primitive (instance) it starts there.
   std::map<std::string, std::map<std::string, std::string>, std::less<>> started_on;
   auto process = [&](auto&& self, std::size_t i) -> void {
@@ -176,12 +179,41 @@ void Builder::run() {
         }
         continue;
       }
-      // A clone that only starts new instances leaves what follows it be; one
-      // that stops an instance (a restart) takes it along.
-      const bool required =
-          first->kind == RscKind::kClone ? starts[e.first] && stops[e.first] : starts[e.first];
-      if (required && required_by.empty())
+      // A clone that only starts new instances leaves what follows it be.
+      // A clone restarts what follows when it stops an instance where that
+      // runs and goes on running (somewhere).
+      bool required = starts[e.first];
+      if (first->kind == RscKind::kClone) {
+        const auto here = r.active_nodes();
+        const auto& gone = stopped_on[e.first];
+        required = !target_of(*first).empty() &&
+                   std::any_of(here.begin(), here.end(),
+                               [&gone](const std::string& n) { return gone.count(n) > 0; });
+      }
+      if (required && required_by.empty()) {
         required_by = e.first + (first->kind != RscKind::kPrimitive ? " running" : " start");
+        // The restart waits for the clone to be running again, even when no
+        // instance starts: its start and running pseudo actions happen.
+        const auto here = r.active_nodes();
+        const bool restarts =
+            here.size() == 1 && target_of(r) == here.front() &&
+            blocked_start_.count(r.kind == RscKind::kPrimitive
+                                     ? r.id
+                                     : (r.children.empty() ? r.id : r.children.front().id)) == 0;
+        if (first->kind == RscKind::kClone && !starts[e.first] && restarts) {
+          const std::string ckey = "a:" + e.first + ":";
+          for (std::size_t j = 0; j < tops.size(); ++j) {
+            if (tops[j]->id != e.first || forced_start.count(e.first) > 0) continue;
+            forced_start.insert(e.first);
+            std::vector<Pending> own;
+            own.push_back(
+                {{0, ActionKind::kPseudo, e.first, "start", "", 0, ""}, {}, {ckey + "stopped"}});
+            own.push_back(
+                {{0, ActionKind::kPseudo, e.first, "running", "", 0, ""}, {}, {ckey + "start"}});
+            lists[j].push_back(std::move(own));
+          }
+        }
+      }
     }
     const std::size_t c0 = t_.changes.size();
     const std::size_t p0 = pending_.size();
@@ -203,8 +235,10 @@ void Builder::run() {
           started_on[r.id].emplace(p.action.node, p.action.rsc);
         }
         if (p.action.task == "stop" && p.action.kind != ActionKind::kClearFailcount &&
-            !p.action.node.empty())
+            !p.action.node.empty()) {
           stopped = true;
+          stopped_on[r.id].insert(p.action.node);
+        }
       }
     starts[r.id] = started;
     stops[r.id] = stopped;

@@ -119,9 +119,13 @@ void Builder::read_orders() {
     for (const auto& inst : then->children) {
       const PrimitivePlacement* p = t_.placement.find(inst.id);
       if (p == nullptr || p->node.empty() || first_nodes.count(p->node) > 0) continue;
-      if (!inst.active_nodes().empty()) continue;
       blocked_start_.emplace(inst.id, "unrunnable " + e.first + " running");
       silent_block_.insert(inst.id);
+      if (!inst.active_nodes().empty()) {
+        // running there: it stops (Pacemaker gives no reason)
+        must_stop_.insert(inst.id);
+        stop_reason_.emplace(inst.id, "");
+      }
     }
   }
   // What must run with something an order holds back cannot run either.

@@ -110,6 +110,31 @@ TEST(CloneOrdering, WhatFollowsANotifyingCloneWaitsForItsPostNotifications) {
   EXPECT_LT(confirmed, p_start) << s.executed;
 }
 
+TEST(CloneOrdering, InterleavedInstanceStartsOnlyWhereTheFirstHasOne) {
+  // c1 cannot run on node2, so c2's instance there (interleaved after c1)
+  // does not start; Pacemaker lists no blocked start for it.
+  const std::string interleave =
+      R"(<meta_attributes id="%m"><nvpair id="%i" name="interleave" value="true"/>
+         </meta_attributes>)";
+  auto meta = [&interleave](const std::string& id) {
+    std::string m = interleave;
+    m.replace(m.find("%m"), 2, id + "-m");
+    m.replace(m.find("%i"), 2, id + "-i");
+    return m;
+  };
+  Scheduled s;
+  schedule_cib(make_cib("<clone id=\"c1\">" + meta("c1") + dummy("d1") +
+                            "</clone><clone id=\"c2\">" + meta("c2") + dummy("d2") + "</clone>",
+                        R"(<rsc_location id="ban" rsc="c1" node="node2" score="-INFINITY"/>
+                           <rsc_order id="o" first="c1" then="c2"/>)",
+                        ""),
+               s);
+  EXPECT_EQ(s.summary,
+            "  * Start      d1:0    ( node1 )\n"
+            "  * Start      d2:1    ( node1 )\n");  // d2:0 went to node2
+  EXPECT_EQ(s.executed.find("start on node2"), std::string::npos) << s.executed;
+}
+
 TEST(Unmanaged, KeepsItsRecurringMonitorScheduled) {
   Scheduled s;
   schedule_cib(make_cib(dummy("u", R"(<meta_attributes id="um"><nvpair id="umm" name="is-managed"
