@@ -458,7 +458,10 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
     if (leaves) {
       last_stop_blocked_ = true;
       last_stop_stranded_ = stranded;
-      if (target.empty()) {
+      if (stranded && quorum_freeze()) {
+        // Frozen without quorum: it could not start elsewhere either.
+        t_.changes.push_back({"Stop", r.id, h->node, "", "", true});
+      } else if (target.empty()) {
         t_.changes.push_back({"Stop", r.id, h->node, "", stop_reason, true});
       } else {
         t_.changes.push_back({"Move", r.id, h->node, target, "", true});
