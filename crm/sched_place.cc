@@ -261,10 +261,10 @@ std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& 
     for (std::size_t i = 0; i < ws.nodes.size(); ++i)
       if (ws.nodes[i].uname == active.front() && score[i]) add(i, rsc.stickiness);
   }
-  // Fail counts at or over migration-threshold ban the node, as does a
-  // probe that found the agent not installed.
+  // Fail counts at or over migration-threshold ban the node, as do a probe
+  // that found the agent not installed and a hard error there.
   for (const auto& h : rsc.history) {
-    if (h.not_installed) {
+    if (h.not_installed || h.hard_error) {
       for (std::size_t i = 0; i < ws.nodes.size(); ++i)
         if (ws.nodes[i].uname == h.node) score[i] = -kInfinity;
     }

@@ -687,6 +687,7 @@ class Replay {
       s_.failure_ignored = true;
       return;
     }
+    if (status == 5) s_.hard_error = true;  // Pacemaker bans the node
     failure(op, rc, strategy);
   }
 

@@ -1,6 +1,6 @@
-// Clones in the transition: clones of groups, what a clone's start means to
-// what is ordered after it (restart or not, notifications), and unmanaged
-// resources' monitors.
+// Transition semantics: clones of groups, what a clone's start means to
+// what is ordered after it (restart or not, notifications, interleaving),
+// unmanaged resources' monitors, hard errors.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -154,6 +154,19 @@ TEST(Unmanaged, KeepsItsRecurringMonitorScheduled) {
                         rc-code="0" op-status="0" interval="10000" transition-key="2:1:0:x"/>)")),
                again);
   EXPECT_EQ(again.executed.find("monitor=10000"), std::string::npos) << again.executed;
+}
+
+TEST(HardError, BansTheNode) {
+  // A start that failed with "insufficient privileges" (4): the resource
+  // recovers on the other node, not in place.
+  Scheduled s;
+  schedule_cib(make_cib(dummy("h"), "",
+                        R"(<lrm_resource id="h" class="ocf" provider="pacemaker" type="Dummy">
+                           <lrm_rsc_op id="h-s" operation="start" call-id="1" rc-code="4"
+                           op-status="0" interval="0" transition-key="1:1:0:x"/>
+                           </lrm_resource>)"),
+               s);
+  EXPECT_EQ(s.summary, "  * Recover    h       ( node1 -> node2 )\n");
 }
 
 }  // namespace
