@@ -174,10 +174,26 @@ void assign_promotable_roles(const WorkingSet& ws, const WsResource& clone, Plac
   int promoted = 0;
   std::map<std::string, int, std::less<>> per_node;
   const bool freeze = !ws.options.have_quorum && ws.options.no_quorum_policy == "freeze";
+  // A promoted instance blocked by a failure (on-fail=block) stays promoted
+  // where it is and holds its share of promoted-max.
+  auto blocked = [](const WsResource& inst) {
+    return std::any_of(inst.history.begin(), inst.history.end(),
+                       [](const NodeRscState& h) { return h.blocked; });
+  };
+  for (const auto& e : insts) {
+    const WsResource& inst = clone.children[e.index];
+    if (e.current != Role::kPromoted || !blocked(inst)) continue;
+    ++promoted;
+    for (const auto& node : inst.active_nodes()) ++per_node[node];
+  }
   for (const auto& e : insts) {
     const WsResource& inst = clone.children[e.index];
     PrimitivePlacement& p = out.primitives[first + e.index];
     p.promotion_score = e.sort;
+    if (e.current == Role::kPromoted && blocked(inst)) {
+      p.next_role = Role::kPromoted;
+      continue;
+    }
     p.next_role = p.node.empty() ? Role::kStopped : Role::kUnpromoted;
     if (p.node.empty() || e.sort < 0 || promoted >= clone.promoted_max) continue;
     if (!inst.managed && e.current != Role::kPromoted) continue;
