@@ -72,10 +72,11 @@ std::string fence_reason(const WorkingSet& ws, const WsNode& node) {
     for (const auto& ns : ws.cib->status->nodes)
       if (ns.id == node.id) state = &ns;
   }
-  // In the membership, but without its controller.
-  if (state != nullptr && state->in_ccm && *state->in_ccm != "false" && *state->in_ccm != "0" &&
-      !state->crmd)
-    return "peer process is no longer available";
+  // In the membership, but without its controller; or refused by it.
+  if (state != nullptr && state->in_ccm && *state->in_ccm != "false" && *state->in_ccm != "0") {
+    if (!state->crmd || *state->crmd == "offline") return "peer process is no longer available";
+    if (state->join && *state->join == "banned") return "peer failed Pacemaker membership criteria";
+  }
   if (node.online) return "node is unclean";
   if (state == nullptr) return "node is unclean";  // never seen: startup fencing
   if (!state->in_ccm) return "peer has not been seen by the cluster";
