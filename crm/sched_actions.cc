@@ -445,6 +445,7 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
 
   last_stop_blocked_ = false;
   last_stop_stranded_ = false;
+  last_restart_blocked_ = false;
   // Active on an unclean node that is down and will not be fenced: no stop
   // can run there.
   const bool stranded = active.size() == 1 && !fenced(active.front()->node) && [this, &active] {
@@ -464,6 +465,12 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
         t_.changes.push_back({"Stop", r.id, h->node, "", "", true});
       } else if (target.empty()) {
         t_.changes.push_back({"Stop", r.id, h->node, "", stop_reason, true});
+      } else if (target == h->node && !required_by.empty() && !h->failed && active.size() == 1) {
+        // A group member that should restart but cannot stop: it stops
+        // because the next member cannot (or, after the first such member,
+        // because the previous one must).
+        last_restart_blocked_ = true;
+        t_.changes.push_back({"Stop", r.id, h->node, "", restart_blocked_reason(r), true});
       } else {
         t_.changes.push_back({"Move", r.id, h->node, target, "", true});
       }
@@ -682,7 +689,8 @@ std::vector<std::vector<Builder::Pending>> Builder::group_lists(const WsResource
       }
     }
     any_start = any_start || starts;
-    required_by = starts ? m.id + " start" : "";
+    required_by = starts || last_restart_blocked_ ? m.id + " start" : "";
+    if (last_restart_blocked_) restart_blocked_.insert(m.id);
     lists.push_back(std::move(made));
   }
   std::vector<Pending> own;
@@ -699,7 +707,7 @@ std::vector<std::vector<Builder::Pending>> Builder::group_lists(const WsResource
           const PrimitivePlacement* p = t_.placement.find(m.id);
           return p != nullptr && !p->node.empty();
         });
-    if (all_placed) pseudo("running", members);
+    if (all_placed && !stop_wanted_blocked) pseudo("running", members);
   }
   if (any_stop || stop_wanted_blocked) {
     std::vector<std::string> members;
@@ -710,6 +718,19 @@ std::vector<std::vector<Builder::Pending>> Builder::group_lists(const WsResource
   }
   lists.insert(lists.begin(), std::move(own));
   return lists;
+}
+
+std::string Builder::restart_blocked_reason(const WsResource& m) const {
+  for (const auto& g : ws_.resources) {
+    if (g.kind != RscKind::kGroup) continue;
+    for (std::size_t i = 0; i < g.children.size(); ++i) {
+      if (g.children[i].id != m.id) continue;
+      if (i > 0 && restart_blocked_.count(g.children[i - 1].id) > 0)
+        return "required " + g.children[i - 1].id + " stop";
+      if (i + 1 < g.children.size()) return "unrunnable " + g.children[i + 1].id + " stop";
+    }
+  }
+  return "";
 }
 
 void Builder::node_actions() {

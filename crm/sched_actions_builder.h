@@ -188,6 +188,10 @@ class Builder {
   // Keeps one resource's actions (creation order) for emit().
   void finish(std::vector<Pending> made) { pending_.push_back(std::move(made)); }
 
+  // Why group member `m`, to restart but unable to stop, stops: the next
+  // member cannot stop, or the previous one (itself blocked) must.
+  std::string restart_blocked_reason(const WsResource& m) const;
+
   void node_actions();
 
   // Graph order: newest first per resource (Pacemaker prepends each new
@@ -215,8 +219,12 @@ class Builder {
   std::set<std::string, std::less<>> stop_blocked_;
   // Anonymous clone instances: the only nodes each may probe.
   std::map<std::string, std::vector<std::string>, std::less<>> clone_probes_;
-  bool last_stop_blocked_ = false;   // primitive_actions: a wanted stop could not be
-  bool last_stop_stranded_ = false;  // ... because its node is down, unclean and not fenced
+  bool last_stop_blocked_ = false;  // primitive_actions: a wanted stop could not be
+  bool last_stop_stranded_ = false;
+  bool last_restart_blocked_ = false;  // ... when it was to restart in place
+  // Group members whose restart could not happen (their stop is blocked).
+  std::set<std::string, std::less<>>
+      restart_blocked_;  // ... because its node is down, unclean and not fenced
   std::set<std::string, std::less<>> promotable_instances_;
   std::set<std::string, std::less<>> silent_block_;  // blocked starts left out of the summary
   // Promotable instances that cannot promote, with the reason.
