@@ -465,11 +465,12 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
         t_.changes.push_back({"Stop", r.id, h->node, "", "", true});
       } else if (target.empty()) {
         t_.changes.push_back({"Stop", r.id, h->node, "", stop_reason, true});
-      } else if (target == h->node && !required_by.empty() && !h->failed && active.size() == 1) {
-        // A group member that should restart but cannot stop: it stops
-        // because the next member cannot (or, after the first such member,
-        // because the previous one must).
-        last_restart_blocked_ = true;
+      } else if (!h->failed && active.size() == 1 && !restart_blocked_reason(r).empty()) {
+        // A group member that should restart or move but cannot stop: it
+        // stops because the next member cannot (or, after the first such
+        // member, because the previous one must).
+        last_restart_blocked_ = target == h->node && !required_by.empty();
+        restart_blocked_.insert(r.id);
         t_.changes.push_back({"Stop", r.id, h->node, "", restart_blocked_reason(r), true});
       } else {
         t_.changes.push_back({"Move", r.id, h->node, target, "", true});
@@ -697,6 +698,14 @@ std::vector<std::vector<Builder::Pending>> Builder::group_lists(const WsResource
   auto pseudo = [&](const char* task, std::vector<std::string> after) {
     own.push_back({{0, ActionKind::kPseudo, g.id, task, "", 0, ""}, {}, std::move(after)});
   };
+  // A group that should move but cannot stop still has its start (whose
+  // members cannot follow).
+  const bool move_blocked = stop_wanted_blocked && !g.children.empty() && [this, &g] {
+    const PrimitivePlacement* p = t_.placement.find(g.children.front().id);
+    const auto active = g.children.front().active_nodes();
+    return p != nullptr && !p->node.empty() && active.size() == 1 && active.front() != p->node;
+  }();
+  if (move_blocked && !any_start) pseudo("start", {gkey + "stopped"});
   if (any_start) {
     std::vector<std::string> members;
     for (const auto& m : g.children) members.push_back("a:" + m.id + ":start");
@@ -718,6 +727,18 @@ std::vector<std::vector<Builder::Pending>> Builder::group_lists(const WsResource
   }
   lists.insert(lists.begin(), std::move(own));
   return lists;
+}
+
+const WsResource* Builder::find_primitive(const std::string& id) const {
+  std::vector<const WsResource*> stack;
+  for (const auto& r : ws_.resources) stack.push_back(&r);
+  while (!stack.empty()) {
+    const WsResource* r = stack.back();
+    stack.pop_back();
+    if (r->kind == RscKind::kPrimitive && r->id == id) return r;
+    for (const auto& c : r->children) stack.push_back(&c);
+  }
+  return nullptr;
 }
 
 std::string Builder::restart_blocked_reason(const WsResource& m) const {
@@ -764,6 +785,17 @@ void Builder::node_actions() {
   }
   for (const auto& n : ws_.nodes) {
     if (!n.shutdown || !n.online || n.unclean) continue;
+    // Something that cannot stop there keeps the node from shutting down.
+    bool stuck = false;
+    for (const auto& top : ws_.resources)
+      for (const auto& id : primitives_of(top)) {
+        const WsResource* r = find_primitive(id);
+        if (r == nullptr) continue;
+        const auto active = r->active_nodes();
+        if (std::find(active.begin(), active.end(), n.uname) == active.end()) continue;
+        if (blocked_failure(*r) || (stop_blocked_.count(id) > 0 && r->managed)) stuck = true;
+      }
+    if (stuck) continue;
     node_pending_.push_back(
         {{0, ActionKind::kShutdown, "", "do_shutdown", n.uname, 0, ""}, {}, {"stops:" + n.uname}});
   }

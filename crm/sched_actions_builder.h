@@ -188,6 +188,9 @@ class Builder {
   // Keeps one resource's actions (creation order) for emit().
   void finish(std::vector<Pending> made) { pending_.push_back(std::move(made)); }
 
+  // The primitive (top-level, member or instance) with id `id`, or null.
+  const WsResource* find_primitive(const std::string& id) const;
+
   // Why group member `m`, to restart but unable to stop, stops: the next
   // member cannot stop, or the previous one (itself blocked) must.
   std::string restart_blocked_reason(const WsResource& m) const;
