@@ -692,8 +692,14 @@ Placement place(const WorkingSet& ws) {
         } else if (i == 0) {
           p.node = choose_node(ws, weights, count, single_active(m));
         } else if (!prev.empty()) {
+          // Where the previous member went, unless its own scores or the
+          // group's colocations forbid that node.
+          bool banned = false;
+          for (const auto& e : extra)
+            if (e.node == prev && e.score <= -kInfinity) banned = true;
           for (const auto& sc : p.scores)
-            if (sc.node == prev && sc.score >= 0 && is_available(ws, prev)) p.node = prev;
+            if (sc.node == prev && sc.score >= 0 && is_available(ws, prev) && !banned)
+              p.node = prev;
         }
         if (!p.node.empty()) ++count[p.node];
         p.next_role = p.node.empty() ? Role::kStopped : Role::kStarted;
