@@ -668,6 +668,7 @@ std::vector<std::vector<Builder::Pending>> Builder::group_lists(const WsResource
                                                                 std::string required_by) {
   std::vector<std::vector<Pending>> lists;
   bool stop_wanted_blocked = false;
+  bool member_stuck = false;  // a member blocked by a failure where it runs
   bool any_start = false;
   bool any_stop = false;
   const std::string gkey = "a:" + g.id + ":";
@@ -675,6 +676,7 @@ std::vector<std::vector<Builder::Pending>> Builder::group_lists(const WsResource
     const WsResource& m = g.children[i];
     std::vector<Pending> made = primitive_actions(m, required_by);
     if (last_stop_blocked_) stop_wanted_blocked = true;
+    if (blocked_failure(m) && !m.active_nodes().empty()) member_stuck = true;
     bool starts = false;
     for (auto& p : made) {
       if (p.action.task == "start") {
@@ -723,7 +725,7 @@ std::vector<std::vector<Builder::Pending>> Builder::group_lists(const WsResource
     for (const auto& m : g.children) members.push_back("a:" + m.id + ":stop");
     pseudo("stop", {});
     // a member that cannot stop keeps the group from ever being stopped
-    if (!stop_wanted_blocked) pseudo("stopped", members);
+    if (!stop_wanted_blocked && !member_stuck) pseudo("stopped", members);
   }
   lists.insert(lists.begin(), std::move(own));
   return lists;

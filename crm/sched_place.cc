@@ -687,7 +687,11 @@ Placement place(const WorkingSet& ws) {
         const WsResource& m = r.children[i];
         PrimitivePlacement& p = out.primitives[u.first + i];
         p.node.clear();
-        if (!m.managed) {
+        // A member blocked by a failure (on-fail=block) stays put, as if
+        // unmanaged.
+        const bool blocked = std::any_of(m.history.begin(), m.history.end(),
+                                         [](const NodeRscState& h) { return h.blocked; });
+        if (!m.managed || blocked) {
           p.node = single_active(m);
         } else if (i == 0) {
           p.node = choose_node(ws, weights, count, single_active(m));
