@@ -156,6 +156,31 @@ TEST(Unmanaged, KeepsItsRecurringMonitorScheduled) {
   EXPECT_EQ(again.executed.find("monitor=10000"), std::string::npos) << again.executed;
 }
 
+TEST(GroupBlocked, MembersAfterAStuckFirstMemberStopAndTheGroupIsNeverStopped) {
+  // a's stop failed with on-fail=block on node1, which is put in standby:
+  // a stays (blocked); b, which follows a, cannot follow it anywhere else.
+  std::string xml = make_cib("<group id=\"g\">" +
+                                 dummy("a", R"(<operations><op id="a-stop" name="stop" interval="0"
+                         on-fail="block"/></operations>)") +
+                                 dummy("b") + "</group>",
+                             "",
+                             R"(<lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy">
+         <lrm_rsc_op id="a-s" operation="start" call-id="1" rc-code="0" op-status="0"
+         interval="0" transition-key="1:1:0:x"/>
+         <lrm_rsc_op id="a-t" operation="stop" call-id="3" rc-code="1" op-status="0"
+         interval="0" transition-key="2:1:0:x"/></lrm_resource>)" +
+                                 running("b"));
+  xml.replace(xml.find("<node id=\"1\" uname=\"node1\"/>"),
+              std::string("<node id=\"1\" uname=\"node1\"/>").size(),
+              R"(<node id="1" uname="node1"><instance_attributes id="n1"><nvpair id="n1s"
+                 name="standby" value="on"/></instance_attributes></node>)");
+  Scheduled s;
+  schedule_cib(xml, s);
+  EXPECT_EQ(s.summary, "  * Stop       b       ( node1 )  due to node availability\n");
+  EXPECT_NE(s.executed.find("b               stop on node1"), std::string::npos) << s.executed;
+  EXPECT_EQ(s.executed.find("g_stopped_0"), std::string::npos) << s.executed;
+}
+
 TEST(HardError, BansTheNode) {
   // A start that failed with "insufficient privileges" (4): the resource
   // recovers on the other node, not in place.
