@@ -411,9 +411,14 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
     } else {
       const auto held = per_node.find(node);
       const bool room = held == per_node.end() || held->second < share;
+      // It stays only where it scores as well as anywhere it could go
+      // (Pacemaker prefers the current node only among the best).
+      int best = -kInfinity;
       for (const auto& sc : weights_of[i])
-        if (sc.node == node && sc.score >= 0 && is_available(ws, node) && !full(node) && room &&
-            placed < c.clone_max)
+        if (is_available(ws, sc.node) && !full(sc.node)) best = std::max(best, sc.score);
+      for (const auto& sc : weights_of[i])
+        if (sc.node == node && sc.score >= 0 && sc.score >= best && is_available(ws, node) &&
+            !full(node) && room && placed < c.clone_max)
           p.node = node;
       done[i] = !p.node.empty();
     }
