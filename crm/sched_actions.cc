@@ -571,6 +571,8 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
     starts.push_back(s);
   }
   std::vector<std::size_t> monitor_after = starts;
+  // Demoted in place: the monitors of the new role follow the demote.
+  if (stays) monitor_after.insert(monitor_after.end(), demotes.begin(), demotes.end());
   const bool promote_blocked = next_role == Role::kPromoted && promote_blocked_.count(r.id) > 0;
   const bool promote = next_role == Role::kPromoted &&
                        !(stays && stays_on->role == Role::kPromoted) && !promote_blocked;

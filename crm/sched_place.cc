@@ -637,9 +637,9 @@ Placement place(const WorkingSet& ws) {
           }
         } else if (!pu.node.empty()) {
           pc.nodes.push_back(pu.node);
-        } else {
+        } else if (c.score < kInfinity || c.dependent_role != Role::kPromoted) {
           continue;  // the primary is not placed: nothing to weigh
-        }
+        }  // else: promoted only with a primary that runs nowhere: nowhere
         role_colocations.push_back(std::move(pc));
         continue;
       }
