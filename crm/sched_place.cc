@@ -437,8 +437,15 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
     std::vector<NodeScore> weights = weights_of[i];
     for (auto& w : weights)
       if (full(w.node)) w.score = -kInfinity;
+    // Its current node counts as a tie-breaker only if it did not already
+    // hold its share there.
     const auto active = inst.active_nodes();
-    p.node = choose_node(ws, weights, count, active.size() == 1 ? active.front() : "");
+    std::string current = active.size() == 1 ? active.front() : "";
+    if (!current.empty()) {
+      const auto held = per_node.find(current);
+      if (held != per_node.end() && held->second >= share) current.clear();
+    }
+    p.node = choose_node(ws, weights, count, current);
     if (!p.node.empty()) {
       ++per_node[p.node];
       ++count[p.node];
