@@ -72,6 +72,31 @@ void Builder::clone_actions(const WsResource& c,
     if (c.promotable) promotable_summary(*inst, made, c0);
     lists.push_back(std::move(made));
   }
+  // ordered=true: instances start one after another in instance order and
+  // stop in the reverse order.
+  const auto ordered = c.meta.find("ordered");
+  if (ordered != c.meta.end() && is_true(ordered->second)) {
+    std::string last_start;
+    for (std::size_t i = 0; i < lists.size(); ++i) {
+      bool starts = false;
+      for (auto& p : lists[i]) {
+        if (p.action.task != "start" || p.action.kind != ActionKind::kResource) continue;
+        starts = true;
+        if (!last_start.empty()) p.after_keys.push_back("a:" + last_start + ":start");
+      }
+      if (starts) last_start = insts[i]->id;
+    }
+    std::string later_stop;
+    for (std::size_t i = lists.size(); i-- > 0;) {
+      bool stops = false;
+      for (auto& p : lists[i]) {
+        if (p.action.task != "stop" || p.action.kind != ActionKind::kResource) continue;
+        stops = true;
+        if (!later_stop.empty()) p.after_keys.push_back("a:" + later_stop + ":stop");
+      }
+      if (stops) later_stop = insts[i]->id;
+    }
+  }
   // The first clone of a clone-min ordering that can still be met keeps
   // its start (and running) in a transition that stops some instances
   // while others stay.
