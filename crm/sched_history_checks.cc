@@ -94,17 +94,22 @@ std::vector<HistoryAction> check_history(const WorkingSet& ws, const WsResource&
     // failed.
     const bool failed = std::any_of(rsc.history.begin(), rsc.history.end(),
                                     [](const NodeRscState& s) { return s.failed; });
-    for (const auto& h : rsc.history) {
-      const WsNode* node = ws.find_node(h.node);
-      if (node == nullptr || !node->online || node->unclean || failed) continue;
-      out.push_back({HistoryAction::Kind::kDelete, h.node, "", 0});
+    for (const auto& n : ws.nodes) {
+      if (!n.online || n.unclean || failed) continue;
+      for (const auto& h : rsc.history)
+        if (h.node == n.uname) out.push_back({HistoryAction::Kind::kDelete, n.uname, "", 0});
     }
     return out;
   }
-  for (const auto& ns : ws.cib->status->nodes) {
-    if (!ns.lrm || !ns.uname) continue;
-    const WsNode* node = ws.find_node(*ns.uname);
-    if (node == nullptr || !node->online || node->unclean) continue;
+  // Node by node in node order (Pacemaker walks its node list).
+  for (const auto& wn : ws.nodes) {
+    const NodeState* state = nullptr;
+    for (const auto& ns : ws.cib->status->nodes)
+      if (state == nullptr && ns.uname && *ns.uname == wn.uname) state = &ns;
+    if (state == nullptr || !state->lrm) continue;
+    const NodeState& ns = *state;
+    const WsNode* node = &wn;
+    if (!node->online || node->unclean) continue;
     for (const auto& lr : ns.lrm->resources) {
       if (lr.ops.empty() || named(ws, lr.id) != &rsc) continue;
       const NodeRscState* h = nullptr;

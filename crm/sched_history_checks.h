@@ -29,10 +29,10 @@ struct HistoryAction {
 // The actions for primitive `rsc` (a top-level primitive, group member or
 // clone instance) in the order Pacemaker creates them. An orphan (no longer
 // configured, not a clone instance) has its history deleted on every online
-// node that recorded it, unless it failed. Otherwise, from
+// node that recorded it (node order), unless it failed. Otherwise, from
 // the lrm_resource entries that name it (by id, by the name an anonymous
 // instance is known by, or an anonymous clone's bare child id naming its
-// first instance), node by node in status order: where it is not active, a
+// first instance), node by node in node-name order: where it is not active, a
 // delete when the agent changed; where it is, the cancels (with a fail count
 // clear after the first) in call-id order. Only online, clean nodes are
 // checked. Reads the status section through ws.cib.
