@@ -803,6 +803,15 @@ void Builder::node_actions() {
     node_pending_.push_back(
         {{0, ActionKind::kShutdown, "", "do_shutdown", n.uname, 0, ""}, {}, {"stops:" + n.uname}});
   }
+  // The DC shuts down last.
+  for (auto& p : node_pending_) {
+    if (p.action.kind != ActionKind::kShutdown) continue;
+    const WsNode* n = ws_.find_node(p.action.node);
+    if (dc_id == nullptr || n == nullptr || n->id != *dc_id) continue;
+    for (const auto& other : node_pending_)
+      if (other.action.kind == ActionKind::kShutdown && other.action.node != p.action.node)
+        p.after_keys.push_back("shutdown:" + other.action.node);
+  }
 }
 
 void Builder::emit() {
@@ -850,6 +859,7 @@ void Builder::emit() {
     Action a = node_pending_[i].action;
     a.id = static_cast<int>(t_.actions.size());
     if (a.kind == ActionKind::kFence) keyed["fence:" + a.node].push_back(a.id);
+    if (a.kind == ActionKind::kShutdown) keyed["shutdown:" + a.node].push_back(a.id);
     if (!node_pending_[i].after_keys.empty())
       key_deps.push_back({a.id, node_pending_[i].after_keys});
     t_.actions.push_back(std::move(a));
