@@ -180,12 +180,8 @@ void Builder::distribute_probes(const WsResource& c) {
     distribute_group_probes(c);
     return;
   }
-  std::vector<std::string> spare;
-  for (const auto& inst : c.children) {
-    clone_probes_[inst.id];
-    const PrimitivePlacement* p = t_.placement.find(inst.id);
-    if ((p == nullptr || p->node.empty()) && inst.active_nodes().empty()) spare.push_back(inst.id);
-  }
+  // One instance probes each node: the one placed there, else the first.
+  for (const auto& inst : c.children) clone_probes_[inst.id];
   for (const auto& n : ws_.nodes) {
     if (!probe_node(n)) continue;
     bool known = false;
@@ -197,7 +193,7 @@ void Builder::distribute_probes(const WsResource& c) {
       if (owner.empty() && p != nullptr && p->node == n.uname) owner = inst.id;
     }
     if (known) continue;
-    if (owner.empty() && !spare.empty()) owner = spare.front();
+    if (owner.empty() && !c.children.empty()) owner = c.children.front().id;
     if (!owner.empty()) clone_probes_[owner].push_back(n.uname);
   }
 }
@@ -313,7 +309,7 @@ void Builder::add_notifications(const WsResource& c, const std::vector<const WsR
 
 void Builder::distribute_group_probes(const WsResource& c) {
   // Per member position: the node each instance's member probes, as for a
-  // clone of primitives (an instance placed there, else a spare one).
+  // clone of primitives (an instance placed there, else the first).
   std::size_t members = 0;
   for (const auto& inst : c.children) members = std::max(members, inst.children.size());
   auto lead_node = [this](const WsResource& inst) -> std::string {
@@ -321,11 +317,8 @@ void Builder::distribute_group_probes(const WsResource& c) {
     const PrimitivePlacement* p = t_.placement.find(inst.children.front().id);
     return p == nullptr ? "" : p->node;
   };
-  std::vector<const WsResource*> spare;
-  for (const auto& inst : c.children) {
+  for (const auto& inst : c.children)
     for (const auto& m : inst.children) clone_probes_[m.id];
-    if (lead_node(inst).empty() && inst.active_nodes().empty()) spare.push_back(&inst);
-  }
   for (std::size_t j = 0; j < members; ++j) {
     for (const auto& n : ws_.nodes) {
       if (!probe_node(n)) continue;
@@ -338,7 +331,7 @@ void Builder::distribute_group_probes(const WsResource& c) {
         if (owner == nullptr && lead_node(inst) == n.uname) owner = &inst;
       }
       if (known) continue;
-      if (owner == nullptr && !spare.empty()) owner = spare.front();
+      if (owner == nullptr) owner = &c.children.front();
       if (owner != nullptr && j < owner->children.size())
         clone_probes_[owner->children[j].id].push_back(n.uname);
     }
