@@ -56,6 +56,8 @@ namespace {
 
 // Why an unclean node is fenced, in Pacemaker's words.
 std::string fence_reason(const WorkingSet& ws, const WsNode& node) {
+  if (!ws.options.have_quorum && ws.options.no_quorum_policy == "suicide")
+    return "cluster does not have quorum";
   // Any primitive, group member or clone instance.
   std::vector<const WsResource*> stack;
   for (auto it = ws.resources.rbegin(); it != ws.resources.rend(); ++it) stack.push_back(&*it);
@@ -299,7 +301,8 @@ std::string Builder::inverse(const std::string& action) {
 
 bool Builder::can_fence() const {
   return ws_.options.stonith_enabled &&
-         (ws_.options.have_quorum || ws_.options.no_quorum_policy == "ignore");
+         (ws_.options.have_quorum || ws_.options.no_quorum_policy == "ignore" ||
+          ws_.options.no_quorum_policy == "suicide");
 }
 
 void Builder::decide_fencing() {
