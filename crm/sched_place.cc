@@ -594,8 +594,7 @@ Placement place(const WorkingSet& ws) {
       // A dependent placed with the promotable primary's instances in a role.
       const auto role = parse_role(*co.with_rsc_role);
       if (!units[p].rsc->promotable || !role ||
-          (*role != Role::kPromoted && *role != Role::kUnpromoted) ||
-          (units[d].rsc->kind == RscKind::kClone && dependent_role == Role::kUnknown))
+          (*role != Role::kPromoted && *role != Role::kUnpromoted))
         continue;
       with_role = *role;
     }
