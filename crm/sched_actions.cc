@@ -553,7 +553,10 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
     } else if (there) {
       t_.changes.push_back({"Restart", r.id, target, target, "", false});
     } else {
-      t_.changes.push_back({"Move", r.id, active.front()->node, target, "", false});
+      const bool any_failed =
+          std::any_of(active.begin(), active.end(), [](const auto* h) { return h->failed; });
+      t_.changes.push_back(
+          {any_failed ? "Recover" : "Move", r.id, active.front()->node, target, "", false});
     }
   } else if (!target.empty() && !(start_blocked && silent_block_.count(r.id) > 0)) {
     t_.changes.push_back({"Start", r.id, "", target, start_reason, start_blocked});
