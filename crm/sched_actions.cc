@@ -372,6 +372,15 @@ std::vector<Builder::Pending> Builder::primitive_actions(const WsResource& r,
 
 std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResource& r,
                                                                   const std::string& required_by) {
+  // on-fail=demote: the failure only costs the promoted role; schedule it as
+  // an instance that is not failed.
+  if (std::any_of(r.history.begin(), r.history.end(),
+                  [](const NodeRscState& h) { return h.demote_on_fail && h.failed; })) {
+    WsResource demoted = r;
+    for (auto& h : demoted.history)
+      if (h.demote_on_fail) h.failed = false;
+    return primitive_actions_for_role(demoted, required_by);
+  }
   std::vector<Pending> made;
   auto add = [&made](Action a) {
     made.push_back({std::move(a), {}, {}});

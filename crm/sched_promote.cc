@@ -135,6 +135,9 @@ void assign_promotable_roles(const WorkingSet& ws, const WsResource& clone, Plac
         e.priority = promotion_score(clone, inst, *node, allowed).value_or(-1);
       }
       e.priority = score_add(e.priority, promoted_location_score(ws, clone, inst, *node));
+      // A promoted role that failed with on-fail=demote is not taken again.
+      for (const auto& h : inst.history)
+        if (h.node == p.node && h.demote_on_fail) e.priority = -kInfinity;
       for (const auto& c : colocations) {
         if (std::find(c.nodes.begin(), c.nodes.end(), p.node) == c.nodes.end()) {
           if (c.strict && c.score >= kInfinity && c.dependent_role == Role::kPromoted)

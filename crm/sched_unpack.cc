@@ -714,6 +714,9 @@ class Replay {
         break;
     }
     if (role_active(s_.role)) s_.failed = effective != OnFail::kIgnore;
+    // on-fail=demote: a failed promoted instance is demoted where it is.
+    if (s_.failed && effective == OnFail::kDemote && s_.role == Role::kPromoted)
+      s_.demote_on_fail = true;
   }
 
   const ReplayContext& ctx_;

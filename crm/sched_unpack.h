@@ -97,6 +97,7 @@ struct NodeRscState {
   bool blocked = false;          // failed stop without fencing, or on-fail=block
   bool not_installed = false;    // a probe said the agent is not installed
   bool hard_error = false;       // a hard error (args, permissions, install): node banned
+  bool demote_on_fail = false;   // failed promoted with on-fail=demote: demoted in place
   bool needs_fencing = false;    // a failed stop with fencing enabled
   int failcount = 0;
   std::vector<HistoryOp> ops;  // call-id order
