@@ -181,6 +181,45 @@ TEST(GroupBlocked, MembersAfterAStuckFirstMemberStopAndTheGroupIsNeverStopped) {
   EXPECT_EQ(s.executed.find("g_stopped_0"), std::string::npos) << s.executed;
 }
 
+TEST(OnFailDemote, DemotesInPlaceAndPromotesAnother) {
+  // st:0, promoted on node1, failed its promoted monitor (on-fail=demote).
+  const std::string clone = R"(<clone id="ms"><meta_attributes id="ms-m"><nvpair id="ms-p"
+      name="promotable" value="true"/></meta_attributes>
+      <primitive id="st" class="ocf" provider="pacemaker" type="Stateful"><operations>
+      <op id="st-m10" name="monitor" interval="10s" role="Promoted" on-fail="demote"/>
+      <op id="st-m11" name="monitor" interval="11s" role="Unpromoted"/></operations></primitive>
+      </clone>)";
+  std::string xml =
+      make_cib(clone, "",
+               R"(<lrm_resource id="st:0" class="ocf" provider="pacemaker" type="Stateful">
+         <lrm_rsc_op id="s0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0"
+         transition-key="1:1:0:x"/>
+         <lrm_rsc_op id="p0" operation="promote" call-id="2" rc-code="0" op-status="0"
+         interval="0" transition-key="2:1:0:x"/>
+         <lrm_rsc_op id="m0" operation="monitor" call-id="3" rc-code="1" op-status="0"
+         interval="10000" transition-key="3:1:8:x"/></lrm_resource>)");
+  // st:1 unpromoted on node2.
+  xml.replace(xml.find("<lrm id=\"2\"><lrm_resources/></lrm>"),
+              std::string("<lrm id=\"2\"><lrm_resources/></lrm>").size(),
+              R"(<lrm id="2"><lrm_resources><lrm_resource id="st:1" class="ocf"
+                 provider="pacemaker" type="Stateful"><lrm_rsc_op id="s1" operation="start"
+                 call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x"/>
+                 </lrm_resource></lrm_resources></lrm>)");
+  for (const char* n : {"1", "2"}) {
+    const std::string state = std::string("<node_state id=\"") + n + "\"";
+    const auto at = xml.find(">", xml.find(state)) + 1;
+    xml.insert(at, std::string("<transient_attributes id=\"t") + n +
+                       "\"><instance_attributes id=\"ta" + n + "\"><nvpair id=\"ms" + n +
+                       "\" name=\"master-st\" value=\"" + (n[0] == '1' ? "10" : "5") +
+                       "\"/></instance_attributes></transient_attributes>");
+  }
+  Scheduled s;
+  schedule_cib(xml, s);
+  EXPECT_EQ(s.summary,
+            "  * Demote     st:0    ( Promoted -> Unpromoted node1 )\n"
+            "  * Promote    st:1    ( Unpromoted -> Promoted node2 )\n");
+}
+
 TEST(HardError, BansTheNode) {
   // A start that failed with "insufficient privileges" (4): the resource
   // recovers on the other node, not in place.
