@@ -125,6 +125,9 @@ void Builder::run() {
   }
   // The same per member for clones of groups.
   for (const auto& r : ws_.resources) {
+    if (is_group_clone(r) && r.promotable)
+      for (const auto& inst : r.children)
+        for (const auto& m : inst.children) promotable_instances_.insert(m.id);
     if (!is_group_clone(r) || r.unique) continue;
     const std::size_t members = r.children.front().children.size();
     for (std::size_t j = 0; j < members; ++j) {
@@ -689,9 +692,22 @@ std::vector<std::vector<Builder::Pending>> Builder::group_lists(const WsResource
   bool any_start = false;
   bool any_stop = false;
   const std::string gkey = "a:" + g.id + ":";
+  bool any_promote = false;
+  bool any_demote = false;
   for (std::size_t i = 0; i < g.children.size(); ++i) {
     const WsResource& m = g.children[i];
+    const std::size_t c0 = t_.changes.size();
     std::vector<Pending> made = primitive_actions(m, required_by);
+    // A member of a promotable clone's group instance: role changes go
+    // between the group's promote/demote pseudo actions.
+    if (promotable_instances_.count(m.id) > 0) {
+      promotable_summary(m, made, c0);
+      for (auto& p : made) {
+        if (p.action.task != "promote" && p.action.task != "demote") continue;
+        (p.action.task == "promote" ? any_promote : any_demote) = true;
+        p.after_keys.push_back(gkey + p.action.task);
+      }
+    }
     if (last_stop_blocked_) stop_wanted_blocked = true;
     if (blocked_failure(m) && !m.active_nodes().empty()) member_stuck = true;
     bool starts = false;
@@ -743,6 +759,13 @@ std::vector<std::vector<Builder::Pending>> Builder::group_lists(const WsResource
     pseudo("stop", {});
     // a member that cannot stop keeps the group from ever being stopped
     if (!stop_wanted_blocked && !member_stuck) pseudo("stopped", members);
+  }
+  for (const char* task : {"promote", "demote"}) {
+    if (!(std::string(task) == "promote" ? any_promote : any_demote)) continue;
+    std::vector<std::string> members;
+    for (const auto& m : g.children) members.push_back("a:" + m.id + ":" + task);
+    pseudo(task, {});
+    pseudo(std::string(task) == "promote" ? "promoted" : "demoted", members);
   }
   lists.insert(lists.begin(), std::move(own));
   return lists;

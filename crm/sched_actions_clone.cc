@@ -43,13 +43,16 @@ void Builder::clone_actions(const WsResource& c,
     auto glists = group_lists(*inst, req == required.end() ? std::string() : req->second);
     for (auto& p : glists.front()) {
       if (p.action.kind != ActionKind::kPseudo || p.action.rsc != inst->id) continue;
-      if (p.action.task == "start" || p.action.task == "stop") {
+      if (p.action.task == "start" || p.action.task == "stop" || p.action.task == "promote" ||
+          p.action.task == "demote") {
         any[p.action.task] = true;
         p.after_keys.push_back(ckey + p.action.task);
       }
     }
     done_keys[0].push_back("a:" + inst->id + ":running");
     done_keys[1].push_back("a:" + inst->id + ":stopped");
+    done_keys[2].push_back("a:" + inst->id + ":promoted");
+    done_keys[3].push_back("a:" + inst->id + ":demoted");
     for (auto& l : glists) group_instance_lists.push_back(std::move(l));
   }
   if (!group_instance_lists.empty()) insts.clear();
