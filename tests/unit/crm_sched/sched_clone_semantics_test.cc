@@ -220,6 +220,31 @@ TEST(OnFailDemote, DemotesInPlaceAndPromotesAnother) {
             "  * Promote    st:1    ( Unpromoted -> Promoted node2 )\n");
 }
 
+TEST(CloneOfGroup, PromotableInstancePromotesBetweenItsGroupsPseudoActions) {
+  // The Promoted-role location puts the promoted instance on node1.
+  Scheduled s;
+  schedule_cib(
+      make_cib(R"(<clone id="ms"><meta_attributes id="ms-m"><nvpair id="ms-p" name="promotable"
+                  value="true"/></meta_attributes><group id="g"><primitive id="a" class="ocf"
+                  provider="pacemaker" type="Stateful"/></group></clone>)",
+               R"(<rsc_location id="l" rsc="ms"><rule id="r" role="Promoted" score="100">
+                  <expression id="e" attribute="#uname" operation="eq" value="node1"/></rule>
+                  </rsc_location>)",
+               ""),
+      s);
+  EXPECT_EQ(s.summary,
+            "  * Promote    a:0     ( Stopped -> Promoted node1 )\n"
+            "  * Start      a:1     (                     node2 )\n");
+  const auto tail = s.executed.substr(s.executed.find("ms_running_0"));
+  EXPECT_EQ(tail,
+            "ms_running_0\n"
+            "  * Pseudo action:   ms_promote_0\n"
+            "  * Pseudo action:   g:0_promote_0\n"
+            "  * Resource action: a:0             promote on node1\n"
+            "  * Pseudo action:   g:0_promoted_0\n"
+            "  * Pseudo action:   ms_promoted_0\n");
+}
+
 TEST(HardError, BansTheNode) {
   // A start that failed with "insufficient privileges" (4): the resource
   // recovers on the other node, not in place.
