@@ -19,13 +19,21 @@
 // baseline from this run with the ratio and PASS/MISS against the goal.
 //
 // Usage: bench_replication [--quick] [--only write|sync|memory] [--dir DIR]
-//                          [--keep] [--bin DIR] [--port P]
+//                          [--keep] [--bin DIR] [--port P] [--pin]
+//
+// --pin emulates two one-CPU machines on a machine with two or more CPUs: the
+// bench, fio, the unreplicated export and node1 (the Primary / sync source)
+// run on CPU 0, node2 (the peer / sync target) on CPU 1; the loopback limits
+// put their sender on CPU 1. Without it every process shares every CPU, so
+// the replicated rows also pay the peer's CPU work, which on a real cluster
+// runs on the other machine.
 // Every daemon is our child and is ended by pid (also on failure); every wait
 // has a deadline; DIR (default: a new /tmp/quorate-bench-repl-XXXXXX) is
 // removed at the end unless --keep. Exit status 0 when every row was measured.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 
@@ -71,6 +79,29 @@ struct Options {
   bool keep = false;
   std::string bin;
   uint16_t port = 31400;
+  bool pin = false;
+};
+
+// --pin: the calling thread (and the processes and threads it starts from now
+// on) runs on CPU `cpu` while this object lives, then back on CPU 0. A no-op
+// without --pin.
+bool g_pin = false;
+class OnCpu {
+ public:
+  explicit OnCpu(int cpu) {
+    if (g_pin) set(cpu);
+  }
+  ~OnCpu() {
+    if (g_pin) set(0);
+  }
+  OnCpu(const OnCpu&) = delete;
+  OnCpu& operator=(const OnCpu&) = delete;
+  static bool set(int cpu) {
+    cpu_set_t m;
+    CPU_ZERO(&m);
+    CPU_SET(cpu, &m);
+    return ::sched_setaffinity(0, sizeof m, &m) == 0;
+  }
 };
 
 // Sizes and durations of one run (full or --quick).
@@ -403,6 +434,7 @@ double loopback_rtt_us(int rounds) {
   const int lfd = tcp_listener(&port);
   if (lfd < 0) return -1;
   LoopbackPair pair;
+  const OnCpu peer_cpu(1);
   pair.peer = std::thread([lfd] {
     const int c = ::accept(lfd, nullptr, nullptr);
     ::close(lfd);
@@ -433,6 +465,7 @@ double loopback_stream_mb_s(uint64_t bytes) {
   const int lfd = tcp_listener(&port);
   if (lfd < 0) return -1;
   LoopbackPair pair;
+  const OnCpu peer_cpu(1);
   pair.peer = std::thread([lfd, bytes] {
     const int c = ::accept(lfd, nullptr, nullptr);
     ::close(lfd);
@@ -500,7 +533,7 @@ class ReplCluster {
     fs::create_directories(dir_ + "/replication.d");
     std::string res = fmt::format(
         "resource r0 {{\n  protocol {};\n  device /dev/drbd0;\n  meta-disk internal;\n"
-        "  net {{\n    connect-int 1;\n    ping-int 1;\n  }}\n  disk {{\n    c-max-rate 4G;\n{}  }}\n",
+        "  net {{\n    connect-int 1;\n    ping-int 1;\n  }}\n  disk {{\n    c-max-rate 4G;\n    c-fill-target 16M;\n{}  }}\n",
         protocol, disk_extra);
     for (int i = 1; i <= 2; ++i) {
       if (!make_file(disk(i), disk_bytes)) return "cannot create " + disk(i);
@@ -521,7 +554,10 @@ class ReplCluster {
 
   // Starts node i and waits until its IPC answers a replica status.
   std::string start(int i) {
-    if (!cluster_.start(i)) return fmt::format("cannot start quorated node{}", i);
+    {
+      const OnCpu cpu(i == 2 ? 1 : 0);  // --pin: node2 is "the other machine"
+      if (!cluster_.start(i)) return fmt::format("cannot start quorated node{}", i);
+    }
     int exited = 0;
     if (!poll_until([&] { return cluster_.any_exited(&exited) || state(i).has_value(); },
                     milliseconds(20000), milliseconds(50)))
@@ -794,6 +830,7 @@ bool section_sync(const Options& o, const Plan& p, const std::string& dir) {
                                           fmt::format("--size={}", p.sync_volume_bytes)},
                        "read", false, 300);
       const std::string wf = dir + "/sync-write-limit.img";
+      const OnCpu target_cpu(1);  // the sync target's side
       auto w = run_fio(dir, "disk-write", {"--ioengine=psync", "--filename=" + wf, "--rw=write", "--bs=1M",
                                            fmt::format("--size={}", p.sync_volume_bytes), "--end_fsync=1"},
                        "write", false, 300);
@@ -921,6 +958,8 @@ int main(int argc, char** argv) {
       o.quick = true;
     } else if (a == "--keep") {
       o.keep = true;
+    } else if (a == "--pin") {
+      o.pin = true;
     } else if (a == "--only" && has_value) {
       o.only = argv[++i];
       if (o.only != "write" && o.only != "sync" && o.only != "memory") {
@@ -941,7 +980,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "bench_replication: unknown or incomplete argument '%s'\nusage: bench_replication [--quick] "
-                   "[--only write|sync|memory] [--dir DIR] [--keep] [--bin DIR] [--port P]\n",
+                   "[--only write|sync|memory] [--dir DIR] [--keep] [--bin DIR] [--port P] [--pin]\n",
                    a.c_str());
       return 2;
     }
@@ -966,12 +1005,19 @@ int main(int argc, char** argv) {
     fs::create_directories(o.dir, ec);
     o.dir = fs::absolute(o.dir).string();
   }
+  if (o.pin) {
+    if (::sysconf(_SC_NPROCESSORS_ONLN) < 2 || !OnCpu::set(0)) {
+      std::fprintf(stderr, "bench_replication: --pin needs CPUs 0 and 1\n");
+      return 2;
+    }
+    g_pin = true;
+  }
   const Plan p = plan_for(o.quick);
   const auto want = [&](const char* s) { return o.only.empty() || o.only == s; };
 
   print_machine();
-  std::printf("# bench_replication%s in %s; fio and quorated from %s\n", o.quick ? " --quick" : "", o.dir.c_str(),
-              o.bin.c_str());
+  std::printf("# bench_replication%s%s in %s; fio and quorated from %s\n", o.quick ? " --quick" : "",
+              o.pin ? " --pin (node1, fio, baselines on CPU 0; node2 on CPU 1)" : "", o.dir.c_str(), o.bin.c_str());
   const double rtt_us = loopback_rtt_us(p.rtt_rounds);
   std::printf("# loopback RTT (64-byte TCP ping-pong, %d round trips, median): %.1f µs\n", p.rtt_rounds, rtt_us);
   bool ok = rtt_us > 0;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/cib_file.h"
 #include "crm/cib_xml.h"
 #include "crm/configure_session.h"
 #include "crm/lang_lexer.h"
@@ -41,47 +42,6 @@ void crm_usage(const std::string& prog, std::ostream& out) {
       << "  commit                  check and write the CIB file\n"
       << "  erase [nodes]           remove every resource and constraint\n"
       << "  quit | end | exit       leave (commits pending changes when not interactive)\n";
-}
-
-Result<std::string> read_whole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{"cannot read " + path + ": " + std::strerror(errno)};
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Error{"cannot read " + path};
-  return text.str();
-}
-
-// Writes `text` to a temporary file beside `path` and renames it over `path`.
-Status write_atomically(const std::string& path, const std::string& text) {
-  std::string tmpl = path + ".XXXXXX";
-  const int fd = ::mkstemp(tmpl.data());
-  if (fd < 0)
-    return Error{"cannot create a temporary file beside " + path + ": " + std::strerror(errno)};
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) (void)::fchmod(fd, st.st_mode & 07777);
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string why = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmpl.c_str());
-      return Error{"cannot write " + tmpl + ": " + why};
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmpl.c_str());
-    return Error{"cannot write " + tmpl + ": " + std::strerror(errno)};
-  }
-  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    ::unlink(tmpl.c_str());
-    return Error{"cannot replace " + path + ": " + why};
-  }
-  return Status::Ok();
 }
 
 // A word as crm syntax reads it back as one token.
@@ -229,7 +189,7 @@ bool Shell::commit() {
   }
   const std::string text = crm::replace_configuration_xml(text_, *cib);
   if (text == text_) return true;
-  if (Status s = write_atomically(path_, text); !s) {
+  if (Status s = write_file_atomically(path_, text); !s) {
     error("ERROR: " + s.error().message, true);
     return false;
   }
@@ -242,7 +202,7 @@ void Shell::load(const std::vector<std::string>& args, const std::string& where)
     error(where + "load: usage: load update|replace FILE", true);
     return;
   }
-  auto text = read_whole(args[1]);
+  auto text = read_whole_file(args[1]);
   if (!text) {
     error(where + "load: " + text.error().message, true);
     return;
@@ -314,7 +274,7 @@ int crm_main(const std::string& prog, const std::vector<std::string>& args, Tool
             << "reach yet; set CIB_file=PATH to edit a CIB XML file offline\n";
     return kExitNotAvailable;
   }
-  auto text = read_whole(*cib_file);
+  auto text = read_whole_file(*cib_file);
   if (!text) {
     env.err << prog << ": CIB_file: " << text.error().message << "\n";
     return kExitFailure;

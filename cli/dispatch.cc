@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/crm.h"
+#include "cli/crm_tools.h"
 #include "cli/drbdadm.h"
 #include "cli/simulate.h"
 #include "cli/tools.h"
@@ -36,9 +37,9 @@ constexpr std::array kTools = {
     Tool{"corosync-quorumtool", "quorum", quorumtool_main},
     Tool{"corosync-cfgtool", "ring", cfgtool_main},
     Tool{"crm", "crm", crm_main},
-    Tool{"crm_mon", "", nullptr},
-    Tool{"crm_standby", "", nullptr},
-    Tool{"crm_resource", "", nullptr},
+    Tool{"crm_mon", "", crm_mon_main},
+    Tool{"crm_standby", "", crm_standby_main},
+    Tool{"crm_resource", "", crm_resource_main},
     Tool{"crm_simulate", "simulate", simulate_main},
     Tool{"drbdadm", "", drbdadm_main},
     Tool{"", "replica", replica_main},
@@ -56,6 +57,8 @@ void usage(std::ostream& out) {
       << "                a local cluster of N quorated on 127.0.0.x\n"
       << "  crm configure [COMMAND ARGS...]\n"
       << "                edit the CIB file named by $CIB_file in crm syntax (same as crm)\n"
+      << "  crm_mon [-1rnfALo] [--json] | crm_standby -N NODE -v on|off | crm_resource ...\n"
+      << "                the CIB tools, on the CIB file named by $CIB_file\n"
       << "  simulate -x CIB.xml [-S] [--json]\n"
       << "                offline scheduler run on a CIB file (same as crm_simulate)\n"
       << "  replica status [RES...] [--proc] [--json]\n"

@@ -56,6 +56,7 @@ constexpr std::array kVerbs = {
     VerbInfo{DrbdVerb::kOutdate, "outdate", VerbKind::kCommand, 1, kAnyCount},
     VerbInfo{DrbdVerb::kPauseSync, "pause-sync", VerbKind::kCommand, 1, kAnyCount},
     VerbInfo{DrbdVerb::kResumeSync, "resume-sync", VerbKind::kCommand, 1, kAnyCount},
+    VerbInfo{DrbdVerb::kResumeIo, "resume-io", VerbKind::kCommand, 1, kAnyCount},
     VerbInfo{DrbdVerb::kAdjust, "adjust", VerbKind::kCommand, 1, kAnyCount},
     VerbInfo{DrbdVerb::kRole, "role", VerbKind::kStatus, 1, kAnyCount},
     VerbInfo{DrbdVerb::kCstate, "cstate", VerbKind::kStatus, 1, kAnyCount},
@@ -163,7 +164,7 @@ void usage(const std::string& prog, std::ostream& out) {
       << "\n"
       << "COMMANDS (sent to quorated):\n"
       << "  create-md up down attach detach primary secondary connect disconnect verify\n"
-      << "  invalidate invalidate-remote outdate pause-sync resume-sync adjust\n"
+      << "  invalidate invalidate-remote outdate pause-sync resume-sync resume-io adjust\n"
       << "COMMANDS (state, from quorated):\n"
       << "  role cstate dstate status [--verbose] [--statistics]\n"
       << "COMMANDS (the resource files only):\n"

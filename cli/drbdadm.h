@@ -50,6 +50,7 @@ enum class DrbdVerb {
   kOutdate,
   kPauseSync,
   kResumeSync,
+  kResumeIo,
   kAdjust,
   // Read from the daemon as ReplicaStatusRequest.
   kRole,

@@ -12,9 +12,11 @@ namespace quorate::cli {
 namespace {
 
 void simulate_usage(const std::string& prog, std::ostream& out) {
-  out << "usage: " << prog << " -x CIB.xml [-S] [--json]\n"
+  out << "usage: " << prog << " -x CIB.xml [-S] [-s] [-Q] [--json]\n"
       << "  -x, --xml-file FILE   the CIB (configuration and status) to simulate\n"
       << "  -S, --simulate        run the scheduler and show the transition (default)\n"
+      << "  -s, --show-scores     show allocation and promotion scores\n"
+      << "  -Q, --quiet           with -s: only the score lines\n"
       << "  -L, --live-check      not available offline\n"
       << "      --json            machine-readable status\n";
 }
@@ -30,8 +32,19 @@ int simulate_main(const std::string& prog, const std::vector<std::string>& args,
       file = args[++i];
     } else if (a.rfind("--xml-file=", 0) == 0) {
       file = a.substr(11);
-    } else if (a == "-S" || a == "--simulate" || a == "-Q" || a == "--quiet") {
-      // -S is the only mode; -Q is accepted for scripts.
+    } else if (a == "-S" || a == "--simulate") {
+      // -S is the only mode.
+    } else if (a == "-Q" || a == "--quiet") {
+      options.quiet = true;
+    } else if (a == "-s" || a == "--show-scores") {
+      options.show_scores = true;
+    } else if (a.size() > 2 && a[0] == '-' && a[1] != '-' &&
+               a.find_first_not_of("SsQ", 1) == std::string::npos) {
+      // Bundled flags, as in "crm_simulate -sSQ".
+      for (char c : a.substr(1)) {
+        if (c == 's') options.show_scores = true;
+        if (c == 'Q') options.quiet = true;
+      }
     } else if (a == "--json") {
       options.json = true;
     } else if (a == "-h" || a == "--help") {

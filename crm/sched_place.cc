@@ -685,8 +685,9 @@ Placement place(const WorkingSet& ws) {
       u.node = u.nodes.empty() ? "" : u.nodes.front();
     } else if (r.kind == RscKind::kPrimitive) {
       PrimitivePlacement& p = out.primitives[u.first];
+      if (r.managed) p.assign_scores = weights;
       // An orphan (no longer configured) only stops, unless it is left alone.
-      p.node = !r.managed ? single_active(r)
+      p.node = !r.managed  ? single_active(r)
                : r.orphan ? std::string()
                           : choose_node(ws, weights, count, single_active(r));
       if (!p.node.empty()) ++count[p.node];
@@ -705,6 +706,7 @@ Placement place(const WorkingSet& ws) {
         if (!m.managed || blocked) {
           p.node = single_active(m);
         } else if (i == 0) {
+          p.assign_scores = weights;
           p.node = choose_node(ws, weights, count, single_active(m));
         } else if (!prev.empty()) {
           // Where the previous member went, unless its own scores or the

@@ -60,6 +60,11 @@ struct PrimitivePlacement {
   // Promotable instances: the sort index crm_simulate -s shows as
   // "promotion score" (nullopt for other resources).
   std::optional<int> promotion_score{};
+  // The scores the node was chosen from (allocation scores with the
+  // colocations applied), for crm_simulate -s; empty where the node was not
+  // chosen from scores (group members after the first, clone instances,
+  // unmanaged resources).
+  std::vector<NodeScore> assign_scores{};
 };
 
 struct Placement {

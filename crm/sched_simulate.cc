@@ -6,6 +6,7 @@
 #include "crm/cib_xml.h"
 #include "crm/sched_actions.h"
 #include "crm/sched_graph_print.h"
+#include "crm/sched_scores.h"
 #include "crm/sched_status.h"
 #include "crm/sched_unpack.h"
 
@@ -17,12 +18,15 @@ std::string simulate(const Cib& cib, const SimulateOptions& options) {
   if (options.json) {
     return "{\"current\":" + render_status_json(*ws) + "}\n";
   }
+  if (options.show_scores && options.quiet) return render_scores(*ws, place(*ws));
   std::ostringstream out;
   const std::string status = render_status_text(*ws);
   const std::string preamble = render_status_preamble(*ws);
   if (!preamble.empty()) out << preamble << "\n";
   out << "Current cluster status:\n" << status << "\n";
   const Transition transition = schedule(*ws);
+  if (options.show_scores)
+    out << "Allocation Scores:\n" << render_scores(*ws, transition.placement) << "\n";
   out << "Transition Summary:\n" << render_transition_summary(transition) << "\n";
   out << "Executing Cluster Transition:\n" << render_executed(transition);
   if (!ws->execution_date.empty())

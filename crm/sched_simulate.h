@@ -14,6 +14,11 @@ namespace quorate::crm::sched {
 
 struct SimulateOptions {
   bool json = false;
+  // -s: the allocation and promotion scores (crm/sched_scores.h), as an
+  // "Allocation Scores:" section after the current status.
+  bool show_scores = false;
+  // -Q: leave out the status sections; with -s only the score lines.
+  bool quiet = false;
 };
 
 // The whole simulation output for a parsed CIB.

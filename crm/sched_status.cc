@@ -180,8 +180,13 @@ const char* exit_text(int rc) {
   }
 }
 
+std::string heading(int level, const char* text) {
+  return level > 0 ? indent(level) + "* " + text + "\n" : std::string(text) + "\n";
+}
+
 void render_nodes(const Ctx& ctx) {
-  ctx.out << "  * Node List:\n";
+  ctx.out << heading(ctx.opts.level, "Node List:");
+  const std::string item = indent(ctx.opts.level + 1) + "* ";
   std::vector<std::string> online;
   std::vector<std::string> offline;
   for (const auto& n : ctx.ws.nodes) {
@@ -207,10 +212,10 @@ void render_nodes(const Ctx& ctx) {
       offline.push_back(n.uname);
       continue;
     }
-    ctx.out << "    * Node " << n.uname << ": " << state << "\n";
+    ctx.out << item << "Node " << n.uname << ": " << state << "\n";
   }
-  if (!online.empty()) ctx.out << "    * Online: " << join_nodes(online) << "\n";
-  if (!offline.empty()) ctx.out << "    * OFFLINE: " << join_nodes(offline) << "\n";
+  if (!online.empty()) ctx.out << item << "Online: " << join_nodes(online) << "\n";
+  if (!offline.empty()) ctx.out << item << "OFFLINE: " << join_nodes(offline) << "\n";
 }
 
 const char* pending_state(const std::string& task) {
@@ -257,7 +262,7 @@ void render_primitive(const Ctx& ctx, const WsResource& r, const std::string& na
     line += " ";
     line += ps != nullptr ? ps : role_text(role);
   }
-  if (!node.empty()) line += " " + node;
+  if (!node.empty() && !ctx.opts.hide_node) line += " " + node;
   if (role == Role::kStopped) {
     for (const auto& h : r.history) {
       if (h.failed_probe_rc == 0 || (!node.empty() && h.node != node)) continue;
@@ -266,7 +271,8 @@ void render_primitive(const Ctx& ctx, const WsResource& r, const std::string& na
     }
   }
   bool have = false;
-  if (!node.empty() && !ctx.online(node) && ctx.unclean(node)) add_flag(line, have, "UNCLEAN");
+  if (!node.empty() && !ctx.online(node) && ctx.unclean(node) && !ctx.opts.hide_node)
+    add_flag(line, have, "UNCLEAN");
   if (ctx.opts.show_pending && pend != nullptr && pend->first_pending == "monitor")
     add_flag(line, have, "Monitoring");
   if (disabled(r)) {
@@ -281,7 +287,7 @@ void render_primitive(const Ctx& ctx, const WsResource& r, const std::string& na
   }
   if (ignored(r)) add_flag(line, have, "failure ignored");
   if (have) line += ")";
-  if (nodes.size() > 1) {
+  if (nodes.size() > 1 && !ctx.opts.hide_node) {
     line += " [";
     for (const auto& n : nodes) line += " " + n;
     line += " ]";
@@ -293,12 +299,21 @@ void render_group(const Ctx& ctx, const WsResource& g, const std::string& name, 
                   bool anonymous, bool promotable) {
   std::string head = indent(level) + "* Resource Group: " + name;
   bool have = false;
+  int inactive = 0;
+  if (!ctx.opts.show_inactive) {
+    for (const auto& m : g.children) inactive += ctx.active(m, false) ? 0 : 1;
+    if (inactive > 0)
+      add_flag(head, have,
+               std::to_string(inactive) + (inactive == 1 ? " member" : " members") + " inactive");
+  }
   if (disabled(g)) add_flag(head, have, "disabled");
   if (!g.managed) add_flag(head, have, "unmanaged");
   if (have) head += ")";
   ctx.out << head << ":\n";
-  for (const auto& m : g.children)
+  for (const auto& m : g.children) {
+    if (!ctx.opts.show_inactive && !ctx.active(m, false)) continue;
     render_primitive(ctx, m, anonymous ? m.base_id : m.id, level + 1, promotable);
+  }
 }
 
 bool any_prim(const WsResource& r, bool (*pred)(const WsResource&)) {
@@ -379,7 +394,7 @@ void render_clone(const Ctx& ctx, const WsResource& c, int level) {
     ctx.out << join_nodes(started) << "\n";
   }
   const int summarized = static_cast<int>(promoted.size() + started.size());
-  if (c.clone_max <= summarized) return;
+  if (c.clone_max <= summarized || !ctx.opts.show_inactive) return;
   const auto on = ctx.running_on(c);
   std::vector<std::string> stopped;
   for (const auto& n : ctx.ws.nodes)
@@ -390,7 +405,7 @@ void render_clone(const Ctx& ctx, const WsResource& c, int level) {
   }
 }
 
-void render_resource(const Ctx& ctx, const WsResource& r, int level) {
+void render_any(const Ctx& ctx, const WsResource& r, int level) {
   switch (r.kind) {
     case RscKind::kPrimitive:
       render_primitive(ctx, r, r.id, level, false);
@@ -404,10 +419,47 @@ void render_resource(const Ctx& ctx, const WsResource& r, int level) {
   }
 }
 
+// Length of the valid UTF-8 sequence starting at s[i], 0 if there is none.
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  std::size_t n = 0;
+  unsigned min = 0;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2, min = 0x80;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3, min = 0x800;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  unsigned cp = c & (0x7Fu >> n);
+  for (std::size_t k = 1; k < n; ++k) {
+    const auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3Fu);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+// A JSON string literal; bytes that are not UTF-8 become U+FFFD.
 std::string json_str(std::string_view s) {
   std::string out = "\"";
-  for (char ch : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char ch = s[i];
     const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x80) {
+      const std::size_t n = utf8_length(s, i);
+      if (n == 0) {
+        out += "\\ufffd";
+      } else {
+        out.append(s.substr(i, n));
+        i += n - 1;
+      }
+      continue;
+    }
     if (c == '"' || c == '\\') {
       out += '\\';
       out += ch;
@@ -468,20 +520,53 @@ std::string render_status_preamble(const WorkingSet& ws) {
 
 std::string render_status_text(const WorkingSet& ws) { return render_status_text(ws, {}); }
 
-std::string render_status_text(const WorkingSet& ws, const StatusOptions& options) {
+std::string render_node_list(const WorkingSet& ws, const StatusOptions& options) {
   std::ostringstream out;
   const Ctx ctx{ws, options, out};
   render_nodes(ctx);
-  out << "\n  * Full List of Resources:\n";
+  return out.str();
+}
+
+std::string render_resource_list(const WorkingSet& ws, const StatusOptions& options) {
+  std::ostringstream body;
+  const Ctx ctx{ws, options, body};
   for (const auto& r : ws.resources) {
     const bool partially = ctx.active(r, false);
     // Inactive orphans, and resources active only where they do not count
     // as running (unmanaged on an offline node), are not shown.
     if (r.orphan && !ctx.active(r, true)) continue;
     if (partially && ctx.running_on(r).empty()) continue;
-    render_resource(ctx, r, 2);
+    if (!options.show_inactive && !partially) continue;
+    render_any(ctx, r, options.level + 1);
   }
+  std::string out = heading(
+      options.level, options.show_inactive ? "Full List of Resources:" : "Active Resources:");
+  if (body.str().empty()) {
+    out += indent(options.level + 1) + "* " +
+           (options.show_inactive ? "No resources" : "No active resources") + "\n";
+  }
+  return out + body.str();
+}
+
+std::string render_resource(const WorkingSet& ws, const WsResource& r, int level,
+                            const StatusOptions& options) {
+  std::ostringstream out;
+  const Ctx ctx{ws, options, out};
+  render_any(ctx, r, level);
   return out.str();
+}
+
+std::string render_primitive_line(const WorkingSet& ws, const WsResource& primitive,
+                                  const std::string& name, int level, bool promotable,
+                                  const StatusOptions& options) {
+  std::ostringstream out;
+  const Ctx ctx{ws, options, out};
+  render_primitive(ctx, primitive, name, level, promotable);
+  return out.str();
+}
+
+std::string render_status_text(const WorkingSet& ws, const StatusOptions& options) {
+  return render_node_list(ws, options) + "\n" + render_resource_list(ws, options);
 }
 
 std::string render_status_json(const WorkingSet& ws) {

@@ -1176,6 +1176,15 @@ Result<WorkingSet> unpack_working_set(const Cib& cib) {
     }
   }
 
+  // maintenance-mode=true: every resource is unmanaged (as is-managed=false).
+  if (ws.options.maintenance_mode) {
+    const auto unmanage = [](auto&& self, WsResource& r) -> void {
+      r.managed = false;
+      for (auto& c : r.children) self(self, c);
+    };
+    for (auto& r : ws.resources) unmanage(unmanage, r);
+  }
+
   // Higher priority first; configuration order among equals.
   std::stable_sort(
       ws.resources.begin(), ws.resources.end(),

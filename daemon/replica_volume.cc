@@ -27,6 +27,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/handler_runner.h"
 #include "replication/engine.h"
 #include "replication/fuse_export.h"
 #include "replication/nbd_server.h"
@@ -128,6 +129,10 @@ class ReplicaVolume::Impl {
   std::unique_ptr<rep::FuseExport> fuse_;
   std::string nbd_path_;
 
+  // Admin commands waiting for the engine (promotion), by ticket.
+  uint64_t next_ticket_ = 1;
+  std::map<uint64_t, std::function<void(Status)>> commands_;
+
   // Shutdown.
   std::function<void(Status)> down_done_;
   bool destroyed_ = false;
@@ -162,6 +167,14 @@ class ReplicaVolume::Impl {
         }
       } else if (auto* h = std::get_if<out::Handler>(&o)) {
         run_handler(h->name);
+      } else if (auto* cd = std::get_if<out::CommandDone>(&o)) {
+        auto it = commands_.find(cd->ticket);
+        if (it != commands_.end()) {
+          auto cb = std::move(it->second);
+          commands_.erase(it);
+          cb(cd->result.ok() ? cd->result
+                             : Status(Error{fmt::format("{}: {}", res_.name, cd->result.error().message)}));
+        }
       }
     }
     if (engine_->wants_connection() && !sock_) want_link();
@@ -194,11 +207,27 @@ class ReplicaVolume::Impl {
     auto it = res_.handlers.find(name);
     if (it == res_.handlers.end()) {
       log_.info("[REPL  ] {}: {} (no handler configured)", res_.name, name);
+      // Without a fence-peer handler the peer cannot be outdated: the engine
+      // hears "broken" (-1) and keeps the promotion / frozen I/O refused.
+      asio::post(io_, [this, alive = alive_, name] {
+        if (!*alive || !engine_) return;
+        engine_->on_handler_done(name, -1, steady_ms());
+        drive();
+      });
       return;
     }
     log_.warn("[REPL  ] {}: running {} handler: {}", res_.name, name, it->second);
-    const std::string cmd = fmt::format("DRBD_RESOURCE='{}' DRBD_PEER='{}' {}", res_.name, peer_.name, it->second);
-    std::thread([cmd] { (void)std::system(cmd.c_str()); }).detach();
+    const HandlerEnv env = {{"DRBD_RESOURCE", res_.name},
+                            {"DRBD_PEER", peer_.name},
+                            {"DRBD_MINOR", std::to_string(self_.minor)},
+                            {"DRBD_VOLUME", std::to_string(self_.volume)},
+                            {"DRBD_PEER_ADDRESS", peer_.address}};
+    run_handler_async(io_, it->second, env, [this, alive = alive_, name](int code) {
+      if (!*alive || !engine_) return;
+      log_.info("[REPL  ] {}: {} handler exited with {}", res_.name, name, code);
+      engine_->on_handler_done(name, code, steady_ms());
+      drive();
+    });
   }
 
   // ---- disk --------------------------------------------------------------
@@ -448,6 +477,8 @@ ReplicaVolume::ReplicaVolume(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 ReplicaVolume::~ReplicaVolume() {
   Impl& m = *impl_;
   *m.alive_ = false;
+  auto waiting = std::move(m.commands_);
+  for (auto& [ticket, done] : waiting) done(Error{fmt::format("{}: the volume went down", m.res_.name)});
   if (m.fuse_) m.fuse_->stop();
   if (m.nbd_) m.nbd_->stop();
   error_code ignored;
@@ -531,13 +562,23 @@ Result<std::unique_ptr<ReplicaVolume>> ReplicaVolume::up(asio::io_context& io, c
   return vol;
 }
 
-Status ReplicaVolume::command(const std::string& verb, bool force, bool discard_my_data) {
+void ReplicaVolume::command(const std::string& verb, bool force, bool discard_my_data,
+                            std::function<void(Status)> done) {
   Impl& m = *impl_;
-  if (!m.engine_) return Error{fmt::format("{}: going down", m.res_.name)};
+  if (!m.engine_) return done(Error{fmt::format("{}: going down", m.res_.name)});
   const Millis now = steady_ms();
   Status s;
   if (verb == "primary") {
-    s = m.engine_->primary(force, now);
+    const uint64_t ticket = m.next_ticket_++;
+    std::optional<Status> r = m.engine_->primary(force, ticket, now);
+    if (!r) {
+      // Waits for the peer's consent or the fence-peer handler; drive()
+      // delivers the engine's CommandDone.
+      m.commands_[ticket] = std::move(done);
+      m.drive();
+      return;
+    }
+    s = std::move(*r);
   } else if (verb == "secondary") {
     s = m.engine_->secondary(now);
   } else if (verb == "connect") {
@@ -556,12 +597,14 @@ Status ReplicaVolume::command(const std::string& verb, bool force, bool discard_
     s = m.engine_->pause_sync(now);
   } else if (verb == "resume-sync") {
     s = m.engine_->resume_sync(now);
+  } else if (verb == "resume-io") {
+    s = m.engine_->resume_io(now);
   } else {
-    return Error{fmt::format("{}: unknown command '{}'", m.res_.name, verb)};
+    return done(Error{fmt::format("{}: unknown command '{}'", m.res_.name, verb)});
   }
   m.drive();
-  if (!s.ok()) return Error{fmt::format("{}: {}", m.res_.name, s.error().message)};
-  return Status::Ok();
+  if (!s.ok()) return done(Error{fmt::format("{}: {}", m.res_.name, s.error().message)});
+  done(Status::Ok());
 }
 
 void ReplicaVolume::down(std::function<void(Status)> done) {

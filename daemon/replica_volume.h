@@ -60,8 +60,10 @@ class ReplicaVolume : public replication::BlockTarget {
   ReplicaVolume& operator=(const ReplicaVolume&) = delete;
 
   // One drbdadm verb (primary, secondary, connect, disconnect, verify,
-  // invalidate, invalidate-remote, outdate, pause-sync, resume-sync).
-  Status command(const std::string& verb, bool force, bool discard_my_data);
+  // invalidate, invalidate-remote, outdate, pause-sync, resume-sync,
+  // resume-io). `done` runs with the result: at once for most verbs; a
+  // promotion may wait for the peer's consent or the fence-peer handler.
+  void command(const std::string& verb, bool force, bool discard_my_data, std::function<void(Status)> done);
   // Clean shutdown: demote, disconnect, stop the exports, write the bitmap and
   // a clean superblock; `done` runs when that is on disk (or failed).
   void down(std::function<void(Status)> done);

@@ -80,6 +80,18 @@ ReplicationService::ReplicationService(boost::asio::io_context& io, ReplicationS
 
 ReplicationService::~ReplicationService() = default;
 
+// One command over its targets, one after another (as drbdadm does for
+// `all`); a step may finish later (down waits for its meta data, primary for
+// the peer's consent or the fence-peer handler).
+struct ReplicationService::CommandRun {
+  ipc::ReplicaCommandRequest req;
+  std::vector<Target> targets;
+  size_t next = 0;
+  ipc::Response ok;
+  std::vector<std::string> errors;
+  std::function<void(ipc::Response)> reply;
+};
+
 void ReplicationService::command(const ipc::ReplicaCommandRequest& req, std::function<void(ipc::Response)> reply) {
   auto fail = [&](const std::string& msg) {
     ipc::Response r;
@@ -90,112 +102,85 @@ void ReplicationService::command(const ipc::ReplicaCommandRequest& req, std::fun
   if (!cfg.ok()) return fail(cfg.error().message);
   auto list = targets(opt_, *cfg, req.resource());
   if (!list.ok()) return fail(list.error().message);
-  const std::string& verb = req.verb();
-  log_.info("[REPL  ] drbdadm {}{}{} {}", verb, req.force() ? " --force" : "",
+  log_.info("[REPL  ] drbdadm {}{}{} {}", req.verb(), req.force() ? " --force" : "",
             req.discard_my_data() ? " --discard-my-data" : "", req.resource());
-  ipc::Response ok;
-  auto* lines = ok.mutable_replica_command();
-  std::vector<std::string> errors;
-  std::vector<std::string> to_down;
-  for (const Target& t : *list) {
-    const std::string& name = t.res.name;
-    auto it = volumes_.find(name);
-    if (verb == "create-md") {
-      if (it != volumes_.end()) {
-        errors.push_back(fmt::format("{}: the device is up; run `drbdadm down {}` before create-md", name, name));
-        continue;
-      }
-      rep::CreateMdOptions co;
-      co.force = req.force();
-      co.al_extents = t.res.disk.al_extents;
-      auto r = rep::create_md(t.res, t.self, co);
-      if (!r.ok()) {
-        errors.push_back(r.error().message);
-        continue;
-      }
-      for (const auto& l : *r) lines->add_lines(l);
-    } else if (verb == "up" || verb == "attach" || verb == "adjust") {
-      if (it != volumes_.end()) {
-        if (verb == "adjust") {
-          lines->add_lines(fmt::format("{}: up; settings changed in the file take effect at the next down/up", name));
-        }
-        continue;
-      }
-      ReplicaVolumeOptions vo;
-      vo.run_dir = opt_.run_dir;
-      vo.fuse_export = opt_.fuse_export;
-      auto v = ReplicaVolume::up(io_, t.res, t.self, t.peer, vo, log_, verb != "attach");
-      if (!v.ok()) {
-        errors.push_back(v.error().message);
-        continue;
-      }
-      volumes_[name] = std::move(v).value();
-    } else if (verb == "down") {
-      if (it != volumes_.end()) to_down.push_back(name);
-    } else if (verb == "detach") {
-      errors.push_back(fmt::format("{}: detach (diskless operation) is not supported yet; use down", name));
-    } else {
-      if (it == volumes_.end()) {
-        errors.push_back(fmt::format("{}: not up (run `drbdadm up {}` first)", name, name));
-        continue;
-      }
-      if (Status s = it->second->command(verb, req.force(), req.discard_my_data()); !s.ok()) {
-        errors.push_back(s.error().message);
-      }
-    }
-  }
-  auto finish = [reply, ok, errors]() mutable {
-    if (!errors.empty()) {
+  auto run = std::make_shared<CommandRun>();
+  run->req = req;
+  run->targets = std::move(list).value();
+  run->ok.mutable_replica_command();
+  run->reply = std::move(reply);
+  step(run);
+}
+
+void ReplicationService::step(const std::shared_ptr<CommandRun>& run) {
+  if (run->next == run->targets.size()) {
+    ipc::Response r = std::move(run->ok);
+    if (!run->errors.empty()) {
       std::string all;
-      for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
-      ipc::Response r;
+      for (const auto& e : run->errors) all += (all.empty() ? "" : "\n") + e;
       r.set_error(all);
-      *r.mutable_replica_command() = ok.replica_command();
-      reply(std::move(r));
-    } else {
-      reply(std::move(ok));
     }
+    auto reply = std::move(run->reply);
+    reply(std::move(r));
+    return;
+  }
+  const Target& t = run->targets[run->next++];
+  const ipc::ReplicaCommandRequest& req = run->req;
+  const std::string& verb = req.verb();
+  const std::string name = t.res.name;
+  auto it = volumes_.find(name);
+  // Continue with the next target outside the current call stack.
+  auto then = [this, run, name](Status s) {
+    if (!s.ok()) run->errors.push_back(s.error().message);
+    boost::asio::post(io_, [this, run] { step(run); });
   };
-  if (to_down.empty()) return finish();
-  // Take the volumes down one after another; each finishes when its meta
-  // data is on disk.
-  struct Chain {
-    std::vector<std::string> names;
-    size_t next = 0;
-    std::function<void()> step;
-  };
-  auto chain = std::make_shared<Chain>();
-  chain->names = to_down;
-  auto errs = std::make_shared<std::vector<std::string>>(errors);
-  chain->step = [this, chain, errs, reply, ok]() mutable {
-    if (chain->next == chain->names.size()) {
-      ipc::Response r = ok;
-      if (!errs->empty()) {
-        std::string all;
-        for (const auto& e : *errs) all += (all.empty() ? "" : "\n") + e;
-        r.set_error(all);
+  if (verb == "create-md") {
+    if (it != volumes_.end()) {
+      return then(Error{fmt::format("{}: the device is up; run `drbdadm down {}` before create-md", name, name)});
+    }
+    rep::CreateMdOptions co;
+    co.force = req.force();
+    co.al_extents = t.res.disk.al_extents;
+    auto r = rep::create_md(t.res, t.self, co);
+    if (!r.ok()) return then(r.error());
+    for (const auto& l : *r) run->ok.mutable_replica_command()->add_lines(l);
+    return then(Status::Ok());
+  }
+  if (verb == "up" || verb == "attach" || verb == "adjust") {
+    if (it != volumes_.end()) {
+      if (verb == "adjust") {
+        run->ok.mutable_replica_command()->add_lines(
+            fmt::format("{}: up; settings changed in the file take effect at the next down/up", name));
       }
-      reply(std::move(r));
-      chain->step = nullptr;  // break the cycle
-      return;
+      return then(Status::Ok());
     }
-    const std::string name = chain->names[chain->next++];
-    auto it = volumes_.find(name);
-    if (it == volumes_.end()) return chain->step();
-    it->second->down([this, chain, errs, name](Status s) {
+    ReplicaVolumeOptions vo;
+    vo.run_dir = opt_.run_dir;
+    vo.fuse_export = opt_.fuse_export;
+    auto v = ReplicaVolume::up(io_, t.res, t.self, t.peer, vo, log_, verb != "attach");
+    if (!v.ok()) return then(v.error());
+    volumes_[name] = std::move(v).value();
+    return then(Status::Ok());
+  }
+  if (verb == "down") {
+    if (it == volumes_.end()) return then(Status::Ok());
+    it->second->down([this, name, then](Status s) {
       // Destroy the volume outside its own callback.
-      boost::asio::post(io_, [this, chain, errs, name, s] {
-        if (!s.ok()) {
-          errs->push_back(s.error().message);
-        } else {
+      boost::asio::post(io_, [this, name, then, s] {
+        if (s.ok()) {
           volumes_.erase(name);
           log_.info("[REPL  ] {}: down", name);
         }
-        if (chain->step) chain->step();
+        then(s);
       });
     });
-  };
-  chain->step();
+    return;
+  }
+  if (verb == "detach") {
+    return then(Error{fmt::format("{}: detach (diskless operation) is not supported yet; use down", name)});
+  }
+  if (it == volumes_.end()) return then(Error{fmt::format("{}: not up (run `drbdadm up {}` first)", name, name)});
+  it->second->command(verb, req.force(), req.discard_my_data(), then);
 }
 
 ipc::Response ReplicationService::status(const ipc::ReplicaStatusRequest& req) {

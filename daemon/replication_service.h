@@ -40,7 +40,8 @@ class ReplicationService {
   ReplicationService(const ReplicationService&) = delete;
   ReplicationService& operator=(const ReplicationService&) = delete;
 
-  // Replies at once or later (down waits for the meta data writes).
+  // Replies at once or later (down waits for the meta data writes, primary
+  // for the peer's consent or the fence-peer handler).
   void command(const ipc::ReplicaCommandRequest& request, std::function<void(ipc::Response)> reply);
   ipc::Response status(const ipc::ReplicaStatusRequest& request);
   // Takes every volume down (SIGTERM); `done` when all are.
@@ -48,6 +49,9 @@ class ReplicationService {
   size_t volumes_up() const { return volumes_.size(); }
 
  private:
+  struct CommandRun;
+  void step(const std::shared_ptr<CommandRun>& run);
+
   boost::asio::io_context& io_;
   ReplicationServiceOptions opt_;
   spdlog::logger& log_;

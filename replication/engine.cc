@@ -26,6 +26,7 @@ Replica::Impl::Impl(EngineOptions o, AttachState a, uint64_t seed, Millis t)
       now(t) {
   assert(bm.bits() == layout.bits());
   crashed_primary = sb.has(kMdPrimaryInd) && !sb.has(kMdCleanShutdown);
+  if (sb.has(kMdPeerOutdated)) peer_disk = DiskState::kOutdated;  // fenced before this attach
   if (!sb.has(kMdConsistent)) {
     disk = DiskState::kInconsistent;
   } else if (sb.has(kMdOutdated)) {
@@ -327,72 +328,6 @@ void Replica::on_disk_done(uint64_t id, int error, Bytes data, Millis now) {
 
 // ---- admin -----------------------------------------------------------------
 
-Status Replica::primary(bool force, Millis now) {
-  Impl& m = *impl_;
-  m.now = now;
-  if (m.downing) return refuse("the resource is going down");
-  if (m.role == Role::kPrimary) return Status::Ok();
-  if (m.peer_role == Role::kPrimary && !m.opt.allow_two_primaries) {
-    return refuse("(-1) Multiple primaries not allowed by config");
-  }
-  if (m.disk == DiskState::kDiskless || m.disk == DiskState::kFailed) {
-    return refuse("(-2) Need access to UpToDate data (no local disk)");
-  }
-  if (is_connected(m.cs) && m.cs != ConnState::kConnected && !force &&
-      (m.cs == ConnState::kSyncTarget || m.cs == ConnState::kPausedSyncT || m.cs == ConnState::kWFSyncUUID ||
-       m.cs == ConnState::kWFBitMapT || m.cs == ConnState::kStartingSyncT)) {
-    return refuse("(-2) Need access to UpToDate data (this node is the sync target)");
-  }
-  const bool connected = is_connected(m.cs);
-  if (!force) {
-    if (m.disk == DiskState::kInconsistent) return refuse("(-2) Need access to UpToDate data");
-    if (m.disk == DiskState::kOutdated) return refuse("(-7) Refusing to be Outdated while Primary");
-    if (m.disk == DiskState::kConsistent) {
-      if (m.opt.fencing != Fencing::kDontCare) {
-        return refuse("(-7) Refusing to promote Consistent data while the peer's disk is unknown "
-                      "(fencing is on; outdate the peer or use --force)");
-      }
-      m.warn(fmt::format("{}: promoting with Consistent data; the peer's disk state is unknown",
-                         m.opt.resource));
-    }
-  } else if (m.disk != DiskState::kUpToDate) {
-    m.warn(fmt::format("{}: forced into Primary with {} data", m.opt.resource, name(m.disk)));
-  }
-  const bool was_up_to_date = m.disk == DiskState::kUpToDate;
-  m.set_role(Role::kPrimary);
-  if (!connected || !was_up_to_date) m.new_generation();
-  m.set_disk(DiskState::kUpToDate);
-  m.sb.set(kMdFullSync, false);
-  // A forced primary connected to a peer without good data syncs it fully.
-  if (connected && m.cs == ConnState::kConnected && !was_up_to_date) {
-    m.write_superblock(true);
-    m.send(wire::Type::kState, wire::State{static_cast<uint8_t>(m.role), static_cast<uint8_t>(m.disk),
-                                           kStateInvalidateYou | (m.user_paused ? 1u : 0u)});
-    m.begin_sync(false, true);
-  } else {
-    m.write_superblock(true);
-  }
-  return Status::Ok();
-}
-
-Status Replica::secondary(Millis now) {
-  Impl& m = *impl_;
-  m.now = now;
-  if (m.role == Role::kSecondary) return Status::Ok();
-  for (const auto& [id, r] : m.reqs) {
-    if (r.r.op != AppRequest::Op::kRead && !r.completed) {
-      return refuse("(-12) Device is held open by someone (writes in flight)");
-    }
-  }
-  m.set_role(Role::kSecondary);
-  // Without the Primary flag a crash no longer replays the activity log: the
-  // blocks written while disconnected must be in the on-disk bitmap (DRBD
-  // writes the bitmap on demote).
-  m.flush_dirty_bitmap();
-  m.write_superblock(true);
-  return Status::Ok();
-}
-
 Status Replica::connect(bool discard_my_data, Millis now) {
   Impl& m = *impl_;
   m.now = now;
@@ -462,6 +397,7 @@ Status Replica::down(Millis now) {
   Impl& m = *impl_;
   m.now = now;
   if (m.downing) return Status::Ok();
+  if (m.promoting) m.finish_promotion(refuse("the resource is going down"));
   if (m.role == Role::kPrimary) {
     if (Status s = secondary(now); !s.ok()) return s;
   }
@@ -487,10 +423,10 @@ bool Replica::wants_connection() const {
 
 // ---- users -----------------------------------------------------------------
 
-bool Replica::writable() const {
-  const Impl& m = *impl_;
-  return m.role == Role::kPrimary && !m.downing &&
-         (m.disk == DiskState::kUpToDate || m.peer_gets_writes());
+bool Replica::writable() const { return impl_->writable(); }
+
+bool Replica::Impl::writable() const {
+  return role == Role::kPrimary && !downing && (disk == DiskState::kUpToDate || peer_gets_writes());
 }
 
 std::string Replica::read_only_reason() const {
@@ -501,8 +437,12 @@ std::string Replica::read_only_reason() const {
 }
 
 void Replica::submit(AppRequest request, Millis now) {
-  Impl& m = *impl_;
-  m.now = now;
+  impl_->now = now;
+  impl_->submit_request(std::move(request));
+}
+
+void Replica::Impl::submit_request(AppRequest request) {
+  Impl& m = *this;
   using Op = AppRequest::Op;
   auto fail = [&](int err) { m.outs.emplace_back(out::AppDone{request.id, err, nullptr}); };
   const bool is_write = request.op == Op::kWrite || request.op == Op::kTrim || request.op == Op::kWriteZeroes;
@@ -527,6 +467,11 @@ void Replica::submit(AppRequest request, Millis now) {
   } else if (is_write || request.op == Op::kFlush) {
     if (!writable()) return fail(EROFS);
   }
+  if (io_frozen) {
+    frozen_requests.push_back(std::move(request));
+    return;
+  }
+  if (request.op != Op::kFlush) app_io_bytes_step += request.length;
   const uint64_t rid = m.next_req_id++;
   Impl::Req& r = m.reqs[rid];
   r.r = std::move(request);
@@ -758,7 +703,13 @@ void Replica::Impl::maybe_complete(uint64_t rid) {
     if (r.al_held) al.end(r.al_first, r.al_last);
     tx_epoch_close_pending = true;
   }
-  outs.emplace_back(out::AppDone{r.r.id, err, std::move(r.read_data)});
+  if (io_frozen && r.r.op != Op::kRead) {
+    // Fencing resource-and-stonith: no write is acknowledged while the peer
+    // may still take over with data that lacks it.
+    held_done.push_back(out::AppDone{r.r.id, err, nullptr});
+  } else {
+    outs.emplace_back(out::AppDone{r.r.id, err, std::move(r.read_data)});
+  }
   reqs.erase(it);
   pump_gated();
 }
@@ -788,9 +739,10 @@ ReplicaStatus Replica::status(Millis now) const {
   s.peer_role = m.transport_up && m.peer_params ? m.peer_role : Role::kUnknown;
   s.cstate = m.cs;
   s.disk = m.disk;
-  s.peer_disk = is_connected(m.cs) ? m.peer_disk : DiskState::kDUnknown;
+  s.peer_disk = m.peer_disk;
   s.protocol = m.opt.protocol;
   s.paused_by_user = m.user_paused;
+  s.io_suspended = m.io_frozen;
   s.paused_by_peer = m.peer_paused;
   s.ns = m.ns_bytes / 1024;
   s.nr = m.nr_bytes / 1024;
@@ -827,7 +779,7 @@ ReplicaStatus Replica::status(Millis now) const {
     } else {
       p.rate_kib_s = p.avg_kib_s;
     }
-    p.want_kib_s = (r.target || r.verify) ? m.rate_cap_kib_s() : 0;
+    p.want_kib_s = (r.target || r.verify) ? m.want_kib_s() : 0;
     p.stalled = now - r.last_progress > Millis{18000};
     s.sync = p;
   }

@@ -18,7 +18,10 @@
 //   Close       drop the peer connection (after what was sent so far).
 //   Event       one log line, worded like DRBD's kernel messages.
 //   Handler     run a configured handler (split-brain, pri-lost-after-sb,
-//               local-io-error, out-of-sync, before/after-resync-target).
+//               local-io-error, out-of-sync, before/after-resync-target,
+//               fence-peer); report its exit code with on_handler_done().
+//   CommandDone the result of an admin command that had to wait (promotion
+//               waits for the peer's consent or for the fence-peer handler).
 //
 // Connection management is the caller's: while wants_connection() is true it
 // keeps trying to reach the peer every connect-int seconds (one connection;
@@ -138,11 +141,16 @@ struct Event {
   std::string text;
 };
 struct Handler {
-  std::string name;  // "split-brain", "pri-lost-after-sb", "local-io-error", ...
+  std::string name;  // "split-brain", "pri-lost-after-sb", "local-io-error", "fence-peer", ...
+};
+struct CommandDone {
+  uint64_t ticket = 0;  // as passed to the command
+  Status result;
 };
 }  // namespace out
 
-using Output = std::variant<out::Send, out::DiskIo, out::AppDone, out::Close, out::Event, out::Handler>;
+using Output =
+    std::variant<out::Send, out::DiskIo, out::AppDone, out::Close, out::Event, out::Handler, out::CommandDone>;
 
 class Replica {
  public:
@@ -153,7 +161,14 @@ class Replica {
   ~Replica();
 
   // ---- admin commands (drbdadm); errors say why, in DRBD's words ----
-  Status primary(bool force, Millis now);
+  // Promotion. Connected (and not allow-two-primaries) it is a two-node state
+  // change: the peer must agree that it is neither Primary nor being promoted
+  // itself (when both ask at once, the node whose name sorts first wins).
+  // Not connected with fencing resource-only / resource-and-stonith and a
+  // peer not known to be Outdated, the fence-peer handler must outdate the
+  // peer first (--force promotes even when it fails). Returns the result, or
+  // nullopt while waiting; out::CommandDone{ticket} then reports it.
+  std::optional<Status> primary(bool force, uint64_t ticket, Millis now);
   Status secondary(Millis now);
   Status connect(bool discard_my_data, Millis now);
   Status disconnect(Millis now);
@@ -163,6 +178,9 @@ class Replica {
   Status outdate(Millis now);
   Status pause_sync(Millis now);
   Status resume_sync(Millis now);
+  // Lets I/O frozen by fencing resource-and-stonith continue (the operator
+  // has made sure the peer cannot be Primary).
+  Status resume_io(Millis now);
   // Clean shutdown: refuses while Primary; writes the bitmap and a clean
   // superblock. down_complete() turns true when those writes are done.
   Status down(Millis now);
@@ -175,6 +193,10 @@ class Replica {
   void on_transport_down(Millis now, ConnState why = ConnState::kBrokenPipe);
   // The bytes of a Send with this sent_token were handed to the socket.
   void on_sent(uint64_t sent_token, Millis now);
+
+  // A handler asked for with out::Handler ended; exit_code -1 when it could
+  // not run (none configured, or it died from a signal).
+  void on_handler_done(const std::string& name, int exit_code, Millis now);
 
   // ---- time and disks ----
   void on_tick(Millis now);

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "replication/engine.h"
+#include "replication/resync_controller.h"
 
 namespace quorate::replication {
 
@@ -51,6 +52,33 @@ struct Replica::Impl {
   bool downing = false;
   std::string split_brain_note;
 
+  // ---- promotion and fencing (engine_role.cc) ----
+  struct Promotion {
+    uint64_t ticket = 0;
+    bool force = false;
+    uint64_t request_id = 0;    // StateChgReq sent, waiting for the reply
+    bool waiting_fence = false;  // waiting for the fence-peer handler
+  };
+  std::optional<Promotion> promoting;
+  uint64_t next_state_chg_id = 1;
+  bool fence_running = false;
+  bool io_frozen = false;  // resource-and-stonith: I/O waits for the peer to be fenced
+  std::deque<AppRequest> frozen_requests;  // submitted while frozen
+  std::vector<out::AppDone> held_done;     // completed while frozen, not yet acknowledged
+  std::optional<Status> begin_promote(uint64_t ticket, bool force);
+  Status promotion_allowed(bool force) const;
+  Status promote_now(bool force);
+  bool peer_may_be_current() const;  // the peer's disk is not known to be Outdated or worse
+  void start_fence_peer();
+  void fence_peer_done(int exit_code);
+  void finish_promotion(Status result);
+  void on_state_chg_req(const wire::StateChgReq& q);
+  void on_state_chg_reply(const wire::StateChgReply& r);
+  void promotion_lost_connection();
+  void freeze_io_if_fencing();
+  void primary_lost_peer();
+  void unfreeze_io();
+
   // ---- counters (/proc/drbd) ----
   uint64_t ns_bytes = 0, nr_bytes = 0, dw_bytes = 0, dr_bytes = 0;
   uint64_t al_writes = 0, bm_writes = 0;
@@ -90,6 +118,8 @@ struct Replica::Impl {
   std::map<uint64_t, Req> reqs;     // by our id; Data ids on the wire
   std::deque<uint64_t> gated;       // writes waiting for md_gate / AL room
   bool al_transaction_inflight = false;
+  void submit_request(AppRequest request);
+  bool writable() const;
   void start_request(uint64_t rid);
   void pump_gated();
   void maybe_complete(uint64_t rid);
@@ -185,23 +215,32 @@ struct Replica::Impl {
     Millis started{0};
     Millis paused_total{0};
     std::optional<Millis> paused_since;
-    double tokens_bytes = 0;
-    Millis last_refill{0};
+    // Rate control (the requesting side): a budget per 100 ms step from the
+    // controller; what arrived during the step feeds the next decision.
+    ResyncController controller{ResyncControllerSettings{}};
+    Millis next_step{0};
+    int64_t budget_sectors = 0;   // may go below 0 by one request's rounding
+    uint64_t sectors_in_step = 0;
     std::deque<std::pair<Millis, uint64_t>> samples;  // (time, done_bits) for the ~18 s rate
     Millis last_progress{0};
     Millis last_bitmap_write{0};
     bool finishing = false;
     // A run starting at `now` over `total` bits.
-    static SyncRun begin(Millis now, uint64_t total, bool as_target, bool as_verify) {
+    static SyncRun begin(Millis now, uint64_t total, bool as_target, bool as_verify,
+                         const ResyncControllerSettings& rate) {
       SyncRun r;
       r.target = as_target;
       r.verify = as_verify;
       r.total_bits = total;
-      r.started = r.last_refill = r.last_progress = r.last_bitmap_write = now;
+      r.controller = ResyncController(rate);
+      r.started = r.next_step = r.last_progress = r.last_bitmap_write = now;
       r.samples.emplace_back(now, 0);
       return r;
     }
   };
+  ResyncControllerSettings rate_settings() const;
+  void count_resync_arrival(uint64_t bytes);
+  uint64_t app_io_bytes_step = 0;  // application I/O on this disk in the current step (c-min-rate)
   std::optional<SyncRun> sync;
   uint64_t next_rs_id = 1;
   std::map<uint64_t, std::pair<uint64_t, uint32_t>> rs_inflight;  // id -> (offset, length)
@@ -220,7 +259,7 @@ struct Replica::Impl {
   void on_ov_done(const wire::OvDone& d);
   void verify_maybe_done();
   std::vector<uint8_t> digests(std::span<const uint8_t> data) const;
-  uint64_t rate_cap_kib_s() const;
+  uint64_t want_kib_s() const;
 
   // ---- helpers ----
   void event(out::Event::Level l, std::string text);

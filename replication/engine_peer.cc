@@ -53,7 +53,9 @@ void Replica::Impl::note_answer() {
   // anything proves the link; a stuck request is caught by ko-count logic in
   // a later version (docs/formats/replication-peer.md).
   oldest_unacked.reset();
-  if (pe > 0 || !rs_inflight.empty() || sent_barrier > acked_epoch) oldest_unacked = now;
+  if (pe > 0 || !rs_inflight.empty() || sent_barrier > acked_epoch || (promoting && !promoting->waiting_fence)) {
+    oldest_unacked = now;
+  }
 }
 
 void Replica::on_transport_up(Millis now) {
@@ -119,6 +121,9 @@ void Replica::Impl::drop_connection(ConnState why, const std::string& reason, bo
 void Replica::Impl::after_connection_lost() {
   const bool was_replicating = established;
   established = false;
+  // Before anything completes: under resource-and-stonith no write is
+  // acknowledged from here until the peer is fenced.
+  if (was_replicating) freeze_io_if_fencing();
   // Everything the peer has not confirmed on stable storage is out of sync.
   for (const auto& [rid, e] : tl) mark_oos(e.offset, e.length);
   tl.clear();
@@ -148,7 +153,13 @@ void Replica::Impl::after_connection_lost() {
     sync.reset();
   }
   peer_role = Role::kUnknown;
-  peer_disk = DiskState::kDUnknown;
+  // As DRBD: a peer that replicated with us and is Inconsistent or Outdated
+  // stays so; anything better is unknown once the connection is gone. A
+  // connection that never got the peer's Params leaves what fencing learnt.
+  if (peer_params && (!was_replicating || (peer_disk != DiskState::kInconsistent &&
+                                           peer_disk != DiskState::kOutdated))) {
+    peer_disk = DiskState::kDUnknown;
+  }
   peer_paused = false;
   sb.set(kMdConnectedInd, false);
   if (was_replicating && role == Role::kPrimary) new_generation();
@@ -157,6 +168,8 @@ void Replica::Impl::after_connection_lost() {
   my_params.reset();
   params_sent = false;
   write_superblock(was_replicating && role == Role::kPrimary);
+  if (was_replicating) primary_lost_peer();
+  promotion_lost_connection();
 }
 
 void Replica::on_receive(std::span<const uint8_t> bytes, Millis now) {
@@ -224,6 +237,8 @@ void Replica::Impl::handle(const wire::Frame& f) {
     case T::kOvDone: return on_ov_done(std::get<wire::OvDone>(f.message));
     case T::kReadRequest: return on_read_request(std::get<wire::RsRequest>(f.message));
     case T::kReadReply: return on_read_reply(std::get<wire::RsReply>(f.message));
+    case T::kStateChgReq: return on_state_chg_req(std::get<wire::StateChgReq>(f.message));
+    case T::kStateChgReply: return on_state_chg_reply(std::get<wire::StateChgReply>(f.message));
     case T::kPing: return send(T::kPingAck, wire::PingAck{});
     case T::kPingAck: return;
   }
@@ -356,6 +371,9 @@ void Replica::Impl::on_params(const wire::Params& p) {
   if (decision.kind == K::kNoSync) split_brain_note.clear();
   established = true;
   sb.set(kMdConnectedInd, true);
+  sb.set(kMdPeerOutdated, false);
+  // The peer is back and agreed to replicate: it is not Primary behind our back.
+  if (io_frozen) unfreeze_io();
   if (decision.kind == K::kNoSync) {
     set_cs(ConnState::kConnected);
     const bool peer_good = p.flags & wire::kPConsistent;
@@ -417,6 +435,7 @@ void Replica::Impl::on_state(const wire::State& s) {
 
 void Replica::Impl::on_data(const wire::Data& d) {
   nr_bytes += d.length;
+  app_io_bytes_step += d.length;
   if (d.offset > data_bytes() || d.length > data_bytes() - d.offset) {
     return drop_connection(ConnState::kProtocolError,
                            fmt::format("protocol error: write beyond the end of the disk ({}+{})", d.offset,

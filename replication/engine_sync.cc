@@ -23,8 +23,20 @@ std::string fmt_duration(Millis d) {
 }
 }  // namespace
 
-uint64_t Replica::Impl::rate_cap_kib_s() const {
-  return opt.c_plan_ahead_ds == 0 ? opt.resync_rate_kib_s : std::max(opt.c_max_rate_kib_s, uint64_t{1});
+ResyncControllerSettings Replica::Impl::rate_settings() const {
+  ResyncControllerSettings r;
+  r.resync_rate_kib_s = opt.resync_rate_kib_s;
+  r.plan_ahead_ds = opt.c_plan_ahead_ds;
+  r.fill_target_sectors = opt.c_fill_target_sectors;
+  r.delay_target_ds = opt.c_delay_target_ds;
+  r.max_rate_kib_s = opt.c_max_rate_kib_s;
+  return r;
+}
+
+uint64_t Replica::Impl::want_kib_s() const { return sync ? sync->controller.want_kib_s() : 0; }
+
+void Replica::Impl::count_resync_arrival(uint64_t bytes) {
+  if (sync) sync->sectors_in_step += bytes / 512;
 }
 
 void Replica::Impl::begin_sync(bool as_target, bool full) {
@@ -112,7 +124,7 @@ void Replica::Impl::on_sync_uuid(const wire::SyncUuid& s) {
 }
 
 void Replica::Impl::sync_running(bool as_target) {
-  const SyncRun r = SyncRun::begin(now, bm.count(), as_target, false);
+  const SyncRun r = SyncRun::begin(now, bm.count(), as_target, false, rate_settings());
   sync = r;
   const bool paused = user_paused || peer_paused;
   if (paused) sync->paused_since = now;
@@ -133,19 +145,32 @@ void Replica::Impl::generate_requests() {
   if (!r.verify && cs != ConnState::kSyncTarget) return;
   if (r.verify && cs != ConnState::kVerifyS) return;
   if (!r.verify && md_gate > 0) return;  // Inconsistent must be on disk before resync writes
-  const double rate_bytes_ms = static_cast<double>(rate_cap_kib_s()) * 1024.0 / 1000.0;
-  const double burst = std::max(rate_bytes_ms * 100.0, static_cast<double>(wire::kMaxDataBytes));
-  r.tokens_bytes = std::min(burst, r.tokens_bytes + rate_bytes_ms * static_cast<double>((now - r.last_refill).count()));
-  r.last_refill = now;
+  if (now >= r.next_step) {
+    // A new 100 ms step: the controller decides this step's budget from what
+    // arrived in the last one and what is still in flight.
+    int64_t budget = static_cast<int64_t>(r.controller.step(r.sectors_in_step, r.inflight_bytes / 512));
+    // c-min-rate: with application I/O on this disk, the resync yields down
+    // to c-min-rate (0: never).
+    if (opt.c_min_rate_kib_s > 0 && app_io_bytes_step > 32 * 1024) {
+      const int64_t min_step = static_cast<int64_t>(opt.c_min_rate_kib_s * 2 * ResyncController::kStepMs / 1000);
+      budget = std::min(budget, std::max<int64_t>(min_step, 8));
+    }
+    r.budget_sectors = std::min<int64_t>(r.budget_sectors, 0) + budget;
+    r.sectors_in_step = 0;
+    app_io_bytes_step = 0;
+    r.next_step = std::max(r.next_step, now) + Millis{ResyncController::kStepMs};
+  }
   const uint64_t window = std::max<uint64_t>(uint64_t{opt.max_buffers} * 4096, 2 * wire::kMaxDataBytes);
   const uint64_t bits = bm.bits();
   bool wrapped = false;
-  while (r.inflight_bytes < window && r.tokens_bytes > 0) {
+  while (r.inflight_bytes < window && r.budget_sectors > 0) {
     uint64_t first = 0, count = 0;
+    // At most the step's budget (rounded up to a block).
+    const uint64_t budget_blocks = std::max<uint64_t>(1, (static_cast<uint64_t>(r.budget_sectors) + 7) / 8);
     if (r.verify) {
       if (r.cursor_bit >= bits) break;
       first = r.cursor_bit;
-      count = std::min(kBlocksPerVerifyRequest, bits - first);
+      count = std::min({kBlocksPerVerifyRequest, bits - first, budget_blocks});
     } else {
       first = bm.find_next_set(r.cursor_bit);
       if (first >= bits) {
@@ -157,7 +182,8 @@ void Replica::Impl::generate_requests() {
         break;
       }
       count = 1;
-      while (first + count < bits && count < kBlocksPerRequest && bm.test(first + count) &&
+      const uint64_t max_count = std::min<uint64_t>(kBlocksPerRequest, budget_blocks);
+      while (first + count < bits && count < max_count && bm.test(first + count) &&
              (first + count) % kBlocksPerBitmapExtent != 0) {
         ++count;
       }
@@ -169,7 +195,7 @@ void Replica::Impl::generate_requests() {
     send(r.verify ? wire::Type::kOvRequest : wire::Type::kRsRequest, wire::RsRequest{id, offset, length});
     note_sent_request(now);
     r.inflight_bytes += length;
-    r.tokens_bytes -= static_cast<double>(length);
+    r.budget_sectors -= static_cast<int64_t>(length / 512);
     r.cursor_bit = first + count;
   }
 }
@@ -181,7 +207,7 @@ void Replica::Impl::on_rs_request(wire::Type t, const wire::RsRequest& q) {
   }
   if (verify && cs == ConnState::kConnected) {
     set_cs(ConnState::kVerifyT);
-    sync = SyncRun::begin(now, bm.bits(), false, true);
+    sync = SyncRun::begin(now, bm.bits(), false, true, rate_settings());
   }
   const bool ok_state = verify ? cs == ConnState::kVerifyT
                                : (cs == ConnState::kSyncSource || cs == ConnState::kPausedSyncS);
@@ -227,6 +253,7 @@ void Replica::Impl::on_rs_reply(const wire::RsReply& p) {
   if (it == rs_inflight.end() || it->second.first != p.offset || it->second.second != p.length) {
     return drop_connection(ConnState::kProtocolError, "protocol error: resync reply nobody asked for", false);
   }
+  count_resync_arrival(p.length);
   note_answer();
   nr_bytes += p.length;
   out::DiskIo io;
@@ -255,6 +282,7 @@ void Replica::Impl::on_rs_reply(const wire::RsReply& p) {
 void Replica::Impl::on_rs_neg(const wire::RsNegReply& n) {
   auto it = rs_inflight.find(n.id);
   if (it == rs_inflight.end()) return;
+  count_resync_arrival(it->second.second);
   warn(fmt::format("{}: the peer could not serve {} bytes at {} (sync continues; they stay out of sync)",
                    opt.resource, it->second.second, it->second.first));
   if (sync) sync->inflight_bytes -= std::min<uint64_t>(sync->inflight_bytes, it->second.second);
@@ -353,7 +381,7 @@ Status Replica::verify(Millis now) {
   if (m.disk != DiskState::kUpToDate || m.peer_disk != DiskState::kUpToDate) {
     return Error{"State change failed: (-2) Need access to UpToDate data on both nodes"};
   }
-  m.sync = Impl::SyncRun::begin(now, m.bm.bits(), false, true);
+  m.sync = Impl::SyncRun::begin(now, m.bm.bits(), false, true, m.rate_settings());
   m.set_cs(ConnState::kVerifyS);
   m.info(fmt::format("{}: Starting Online Verify from sector 0", m.opt.resource));
   m.generate_requests();
@@ -365,6 +393,7 @@ void Replica::Impl::on_ov_reply(const wire::OvReply& o) {
   if (it == rs_inflight.end() || it->second.first != o.offset || it->second.second != o.length) {
     return drop_connection(ConnState::kProtocolError, "protocol error: verify reply nobody asked for", false);
   }
+  count_resync_arrival(o.length);
   note_answer();
   out::DiskIo io;
   io.op = out::DiskIo::Op::kRead;

@@ -130,11 +130,13 @@ bool holds(Type type) {
     case Type::kPingAck: return std::is_same_v<T, PingAck>;
     case Type::kReadRequest: return std::is_same_v<T, RsRequest>;
     case Type::kReadReply: return std::is_same_v<T, RsReply>;
+    case Type::kStateChgReq: return std::is_same_v<T, StateChgReq>;
+    case Type::kStateChgReply: return std::is_same_v<T, StateChgReply>;
   }
   return false;
 }
 
-bool known_type(uint8_t t) { return t >= 1 && t <= static_cast<uint8_t>(Type::kReadReply); }
+bool known_type(uint8_t t) { return t >= 1 && t <= static_cast<uint8_t>(Type::kStateChgReply); }
 
 // Bytes of fixed fields before the payload of a data-carrying frame; 0 for
 // the other types.
@@ -231,6 +233,12 @@ Encoded encode(Type type, const Message& m) {
           w.bytes(msg.rle);
         } else if constexpr (std::is_same_v<T, SyncUuid>) {
           w.u64(msg.uuid);
+        } else if constexpr (std::is_same_v<T, StateChgReq>) {
+          w.u64(msg.id);
+          w.u8(msg.role);
+        } else if constexpr (std::is_same_v<T, StateChgReply>) {
+          w.u64(msg.id);
+          w.u32(static_cast<uint32_t>(msg.result));
         } else if constexpr (std::is_same_v<T, State>) {
           w.u8(msg.role);
           w.u8(msg.disk);
@@ -417,6 +425,21 @@ Result<Message> decode(Type type, std::span<const uint8_t> body) {
     }
     case Type::kPing: out = Ping{}; break;
     case Type::kPingAck: out = PingAck{}; break;
+    case Type::kStateChgReq: {
+      StateChgReq q;
+      q.id = r.u64();
+      q.role = r.u8();
+      if (r.ok() && q.role != 1) return fail("state change: only promotion (role Primary) is defined");
+      out = q;
+      break;
+    }
+    case Type::kStateChgReply: {
+      StateChgReply p;
+      p.id = r.u64();
+      p.result = static_cast<int32_t>(r.u32());
+      out = p;
+      break;
+    }
     case Type::kData:
     case Type::kRsReply:
     case Type::kReadReply: break;  // payload_message() above

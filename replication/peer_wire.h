@@ -58,6 +58,8 @@ enum class Type : uint8_t {
   kPingAck = 23,
   kReadRequest = 24,  // a diskless Primary reads through the peer (RsRequest body, 512-aligned)
   kReadReply = 25,    // RsReply body; length 0 and no payload: the peer could not read
+  kStateChgReq = 26,  // a two-node state change (promotion) asks the peer
+  kStateChgReply = 27,
 };
 
 struct Hello {
@@ -146,10 +148,22 @@ struct OvReply {
 struct OvDone { uint64_t out_of_sync_blocks = 0; };
 struct Ping {};
 struct PingAck {};
+// A state change both nodes must agree on (DRBD's cluster-wide state change);
+// today only promotion: role = Primary.
+struct StateChgReq {
+  uint64_t id = 0;  // the requester's; echoed in the reply
+  uint8_t role = 0;
+};
+// result: 1 granted; otherwise DRBD's negative state-change code (-1 two
+// primaries, -19 concurrent state changes, ...).
+struct StateChgReply {
+  uint64_t id = 0;
+  int32_t result = 0;
+};
 
 using Message = std::variant<Hello, AuthResponse, Params, BitmapChunk, SyncUuid, State, Data,
                              BlockAck, Barrier, BarrierAck, RsRequest, RsReply, RsNegReply, RsDone,
-                             UuidSet, OvReply, OvDone, Ping, PingAck>;
+                             UuidSet, OvReply, OvDone, Ping, PingAck, StateChgReq, StateChgReply>;
 
 // A decoded message with its frame type (BlockAck and RsRequest carry several).
 struct Frame {

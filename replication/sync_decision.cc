@@ -22,6 +22,18 @@ int tiebreak(const SideInfo& self, const SideInfo& peer) {
   return self.tiebreak > peer.tiebreak ? 1 : -1;
 }
 
+// Generations that point at each other: no bitmap is known to cover the
+// other side's changes, so every block moves. Consistent data, then a
+// Primary's, then the tie-break is the source.
+SyncDecision crossed(const SideInfo& self, const SideInfo& peer, const std::string& what) {
+  int v = 0;
+  if (self.consistent != peer.consistent) v = self.consistent ? 1 : -1;
+  else if (self.primary != peer.primary) v = self.primary ? 1 : -1;
+  else v = tiebreak(self, peer);
+  if (v == 0) return make(Kind::kDisconnect, false, what + " and no tie-break");
+  return make(v > 0 ? Kind::kSource : Kind::kTarget, true, what + "; full sync");
+}
+
 int least_changes(const SideInfo& self, const SideInfo& peer) {
   if (self.bitmap_weight != peer.bitmap_weight) return self.bitmap_weight < peer.bitmap_weight ? -1 : 1;
   return tiebreak(self, peer);
@@ -135,14 +147,21 @@ SyncDecision decide_raw(const SideInfo& self, const SideInfo& peer, const SbPoli
     return make(v > 0 ? Kind::kSource : Kind::kTarget, false,
                 "same generation with out-of-sync blocks (online verify)");
   }
-  if (same(s.bitmap, o.current)) return make(Kind::kSource, false, "the peer's data is our bitmap generation");
-  if (same(o.bitmap, s.current)) return make(Kind::kTarget, false, "our data is the peer's bitmap generation");
-  for (uint64_t h : o.history) {
-    if (same(s.current, h)) return make(Kind::kTarget, true, "our data is in the peer's history");
-  }
-  for (uint64_t h : s.history) {
-    if (same(h, o.current)) return make(Kind::kSource, true, "the peer's data is in our history");
-  }
+  // Each rule below holds for this node as a source or as a target; the
+  // peer evaluates the same two predicates with the roles swapped. When both
+  // hold (the generations cross, e.g. a source that crashed right after
+  // starting a resync), the verdict must not depend on which side asks.
+  const bool bm_source = same(s.bitmap, o.current);
+  const bool bm_target = same(o.bitmap, s.current);
+  if (bm_source && bm_target) return crossed(self, peer, "each side's bitmap generation is the other's data");
+  if (bm_source) return make(Kind::kSource, false, "the peer's data is our bitmap generation");
+  if (bm_target) return make(Kind::kTarget, false, "our data is the peer's bitmap generation");
+  bool hist_target = false, hist_source = false;
+  for (uint64_t h : o.history) hist_target = hist_target || same(s.current, h);
+  for (uint64_t h : s.history) hist_source = hist_source || same(h, o.current);
+  if (hist_source && hist_target) return crossed(self, peer, "each side's data is in the other's history");
+  if (hist_target) return make(Kind::kTarget, true, "our data is in the peer's history");
+  if (hist_source) return make(Kind::kSource, true, "the peer's data is in our history");
   if (same(s.bitmap, o.bitmap)) {
     SyncDecision d = resolve_split_brain(self, peer, policies);
     return d;

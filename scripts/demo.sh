@@ -29,7 +29,7 @@ done
   echo "  device /dev/drbd0;"
   echo "  meta-disk internal;"
   echo "  net { connect-int 1; verify-alg sha256; }"
-  echo "  disk { c-max-rate 4G; }"
+  echo "  disk { c-max-rate 4G; c-fill-target 16M; }"
   echo "  on node1 { disk $dir/node1/r0.img; address 127.0.0.1:7789; }"
   echo "  on node2 { disk $dir/node2/r0.img; address 127.0.0.2:7789; }"
   echo "}"

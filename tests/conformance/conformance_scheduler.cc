@@ -2,13 +2,17 @@
 // corpus (MANIFEST.tsv in_core=yes) through crm/sched_simulate in-process and
 // compares with summary/NAME.summary the way upstream's cts-scheduler does
 // (whitespace and blank lines ignored), twice: the "Current cluster status"
-// section alone, and the whole summary.
+// section alone, and the whole summary; and compares crm/sched_scores's
+// lines with scores/NAME.scores (crm_simulate -sSQ, sorted; blank lines
+// ignored).
 //
 // Output: one "FAIL <section> NAME" line per failure, then
 //   status: N passed, N failed
+//   scores: N passed, N failed
 //   N passed, N failed            (whole summary; always the last line)
 // Exit status: 1 only on a regression, i.e. a case listed in
-// status_expected_pass.txt / scheduler_expected_pass.txt that fails; 77 when
+// status_expected_pass.txt / scheduler_expected_pass.txt /
+// scores_expected_pass.txt that fails; 77 when
 // the corpus is absent (ctest: skipped). --write-expected rewrites both lists
 // from this run. --show NAME prints our output and the expected one.
 //
@@ -24,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "crm/sched_scores.h"
 #include "crm/sched_simulate.h"
 
 namespace {
@@ -142,10 +147,13 @@ int main(int argc, char** argv) {
   }
   const auto status_expected = read_list(lists / "status_expected_pass.txt");
   const auto summary_expected = read_list(lists / "scheduler_expected_pass.txt");
+  const auto scores_expected = read_list(lists / "scores_expected_pass.txt");
 
   std::vector<std::string> status_pass;
   std::vector<std::string> summary_pass;
+  std::vector<std::string> scores_pass;
   std::vector<std::string> regressions;
+  int scores_fail = 0;
   int status_fail = 0;
   int summary_fail = 0;
   const quorate::crm::sched::SimulateOptions options;
@@ -174,6 +182,29 @@ int main(int argc, char** argv) {
       if (!quiet) std::cout << "FAIL status " << name << "\n";
       if (status_expected.count(name)) regressions.push_back("status " + name);
     }
+    std::string expected_scores;
+    read_file(corpus / "scores" / (name + ".scores"), &expected_scores);
+    std::vector<std::string> exp_score_lines;
+    for (auto& l : split_lines(expected_scores))
+      if (!l.empty()) exp_score_lines.push_back(l);
+    std::sort(exp_score_lines.begin(), exp_score_lines.end());
+    auto our_scores = quorate::crm::sched::score_lines_xml(xml, xml_path.string());
+    const std::vector<std::string> our_score_lines =
+        our_scores.ok() ? *our_scores
+                        : std::vector<std::string>{"error: " + our_scores.error().message};
+    if (!show.empty()) {
+      std::cout << "=== our scores\n";
+      for (const auto& l : our_score_lines) std::cout << l << "\n";
+      std::cout << "=== expected scores\n";
+      for (const auto& l : exp_score_lines) std::cout << l << "\n";
+    }
+    if (our_score_lines == exp_score_lines) {
+      scores_pass.push_back(name);
+    } else {
+      ++scores_fail;
+      if (!quiet) std::cout << "FAIL scores " << name << "\n";
+      if (scores_expected.count(name)) regressions.push_back("scores " + name);
+    }
     if (summary_ok) {
       summary_pass.push_back(name);
     } else {
@@ -187,9 +218,12 @@ int main(int argc, char** argv) {
                status_pass);
     write_list(lists / "scheduler_expected_pass.txt", "whole crm_simulate -S summary",
                summary_pass);
+    write_list(lists / "scores_expected_pass.txt", "crm_simulate -s allocation/promotion scores",
+               scores_pass);
   }
   for (const auto& r : regressions) std::cout << "REGRESSION " << r << "\n";
   std::cout << "status: " << status_pass.size() << " passed, " << status_fail << " failed\n";
+  std::cout << "scores: " << scores_pass.size() << " passed, " << scores_fail << " failed\n";
   std::cout << summary_pass.size() << " passed, " << summary_fail << " failed\n";
   return regressions.empty() ? 0 : 1;
 }

@@ -53,7 +53,8 @@ constexpr uint64_t kSector = 512;
 const char* const kMarkNames[] = {
     "crashed_primary_resync", "split_brain_detected", "split_brain_auto_resolved", "verify_found",
     "full_sync",              "bitmap_sync",          "resync_interrupted_resumed", "io_error_detach",
-    "primary_crash",          "failover",             "manual_sb_repair",           nullptr};
+    "primary_crash",          "failover",             "manual_sb_repair",           "concurrent_promotion_refused",
+    "fence_peer_outdated",    "fenced_io_released",   nullptr};
 
 struct SimFailure : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -147,6 +148,19 @@ struct SimNode {
   DiskState last_disk = DiskState::kDiskless;
   Role last_role = Role::kSecondary;
   uint64_t device_uuid = 0;
+  // A promotion waiting for the peer's consent: what was asked and the state
+  // when it was asked.
+  struct PendingPromotion {
+    uint64_t ticket = 0;
+    bool force = false;
+    ReplicaStatus before;
+  };
+  std::optional<PendingPromotion> promoting;
+  uint64_t next_ticket = 1;
+  // Since last in sync: a split brain is this node's operator's doing
+  // (--force, resume-io) or the documented risk of fence-peer's "peer
+  // unreachable" (exit 5).
+  bool excused = false;
 };
 
 struct Ev {
@@ -209,6 +223,12 @@ class World {
   void run_until(Millis t);
   void end_phase();
   void promote(SimNode& n, bool force);
+  // The fence-peer handler as a cluster manager would run it, over a path
+  // other than the replication link: outdate the peer (4), or STONITH it
+  // under resource-and-stonith (7); 5 when the peer is down, 6 when it is
+  // Primary, 1 when it refuses otherwise.
+  void fence_peer(SimNode& n, uint64_t incarnation);
+  void promotion_done(SimNode& n, const SimNode::PendingPromotion& p, const Status& r);
 
   ReplSimOptions opt_;
   std::map<std::string, uint64_t>& marks_;
@@ -223,6 +243,7 @@ class World {
   uint64_t data_bytes_ = 0;
   bool torn512_ = false;
   bool io_errors_ = false;
+  Fencing fencing_ = Fencing::kDontCare;
   bool faults_ = true;
   int64_t max_io_ms_ = 5;
   uint64_t step_ = 0;
@@ -301,6 +322,7 @@ void World::crash(SimNode& n, const char* why) {
     unshare(-1);
   }
   n.r.reset();
+  n.promoting.reset();
   ++n.incarnation;
   // The disk after the crash: durable image, plus a random subset of what was
   // only in the cache (4 KiB or 512 B granules), plus a random subset of the
@@ -405,7 +427,15 @@ void World::drain(SimNode& n) {
         n.unrelated = e->text.find("unrelated data") != std::string::npos;
       }
       if (e->text.find("-> StartingSyncT )") != std::string::npos) mark("full_sync");
+      if (e->text.find("assumed to be dead") != std::string::npos) n.excused = true;
+      if (e->text.find("susp( 1 -> 0 )") != std::string::npos) mark("fenced_io_released");
       if (e->text.find("-> WFBitMapT )") != std::string::npos) mark("bitmap_sync");
+    } else if (auto* c = std::get_if<out::CommandDone>(&o)) {
+      if (n.promoting && n.promoting->ticket == c->ticket) {
+        const SimNode::PendingPromotion p = *n.promoting;
+        n.promoting.reset();
+        promotion_done(n, p, c->result);
+      }
     } else if (auto* h = std::get_if<out::Handler>(&o)) {
       trace(n.name + ": handler " + h->name);
       if (h->name == "split-brain" || h->name == "initial-split-brain") {
@@ -414,6 +444,17 @@ void World::drain(SimNode& n) {
         mark("split_brain_detected");
       }
       if (h->name == "out-of-sync") mark("verify_found");
+      if ((h->name == "split-brain" || h->name == "initial-split-brain") &&
+          fencing_ == Fencing::kResourceAndStonith && n.sb_wrote && other(n).sb_wrote && !n.excused &&
+          !other(n).excused) {
+        fail("invariant 6: both nodes wrote as Primary since they were last in sync under fencing "
+             "resource-and-stonith, without --force, resume-io or an unreachable peer");
+      }
+      if (h->name == "fence-peer") {
+        const uint64_t inc = n.incarnation;
+        SimNode* np = &n;
+        at(now_ + Millis{static_cast<int64_t>(rnd(10, 300))}, [this, np, inc] { fence_peer(*np, inc); });
+      }
     }
   }
 }
@@ -751,10 +792,14 @@ void World::observe() {
   if (nodes_[0].r && nodes_[1].r) {
     const auto a = st(nodes_[0]);
     const auto b = st(nodes_[1]);
+    // Invariant 5: one Primary at a time while replicating (no allow-two-primaries here).
+    if (a.role == Role::kPrimary && b.role == Role::kPrimary && is_connected(a.cstate) && is_connected(b.cstate)) {
+      fail("invariant 5: both nodes are Primary while connected");
+    }
     if (a.cstate == ConnState::kConnected && b.cstate == ConnState::kConnected && a.disk == DiskState::kUpToDate &&
         b.disk == DiskState::kUpToDate) {
       for (auto& n : nodes_) {
-        n.sb_wrote = n.sb_reported = n.discard_used = n.sync_interrupted = false;
+        n.sb_wrote = n.sb_reported = n.discard_used = n.sync_interrupted = n.excused = false;
       }
     }
   }
@@ -919,23 +964,46 @@ void World::settle(int64_t ms) { run_until(now_ + Millis{ms}); }
 
 void World::promote(SimNode& n, bool force) {
   if (!n.r) return;
-  const ReplicaStatus s = st(n);
-  const ReplicaStatus os = other(n).r ? st(other(n)) : ReplicaStatus{};
-  Status r = n.r->primary(force, now_);
-  trace(fmt::format("{}: primary{} -> {}", n.name, force ? " --force" : "", r.ok() ? "ok" : r.error().message));
+  SimNode::PendingPromotion p{n.next_ticket++, force, st(n)};
+  std::optional<Status> r = n.r->primary(force, p.ticket, now_);
+  if (!r) {
+    trace(fmt::format("{}: primary{} -> waiting for the peer", n.name, force ? " --force" : ""));
+    n.promoting = p;
+    drain(n);
+    return;
+  }
   drain(n);
-  if (!force) {
+  promotion_done(n, p, *r);
+}
+
+// The checks on a promotion's result, at once or when the peer answered.
+void World::promotion_done(SimNode& n, const SimNode::PendingPromotion& p, const Status& r) {
+  const ReplicaStatus& s = p.before;
+  trace(fmt::format("{}: primary{} -> {}", n.name, p.force ? " --force" : "", r.ok() ? "ok" : r.error().message));
+  if (!p.force) {
     const bool peer_pri = is_connected(s.cstate) && s.peer_role == Role::kPrimary;
     const bool syncing_target = target_state(s.cstate);
-    if (s.role != Role::kPrimary && s.disk == DiskState::kUpToDate && !peer_pri && !syncing_target && !r.ok()) {
+    // Refusals a correct engine may give for reasons that arose meanwhile:
+    // the peer promoted first (-1), both asked at once (-19).
+    const bool raced = !r.ok() && (r.error().message.find("(-1)") != std::string::npos ||
+                                   r.error().message.find("(-19)") != std::string::npos ||
+                                   r.error().message.find("(-18)") != std::string::npos ||
+                                   r.error().message.find("(-7)") != std::string::npos);
+    if (raced) mark("concurrent_promotion_refused");
+    if (s.role != Role::kPrimary && s.disk == DiskState::kUpToDate && !peer_pri && !syncing_target && !r.ok() &&
+        !raced && (!n.r || st(n).disk == DiskState::kUpToDate)) {
       fail(fmt::format("driver: primary on {} with UpToDate data refused: {}", n.name, r.error().message));
     }
     if ((s.disk == DiskState::kInconsistent || s.disk == DiskState::kOutdated) && r.ok() && s.role != Role::kPrimary) {
       fail(fmt::format("invariant 4: primary without --force succeeded on {} with {} data", n.name, name(s.disk)));
     }
   }
-  if (r.ok() && s.role != Role::kPrimary) {
-    if (!is_connected(s.cstate)) {
+  // --force, and promoting data that is only Consistent (a restarted node that
+  // cannot know whether its peer moved on; DRBD lets fencing decide, and a
+  // STONITH of a newer Primary is the documented risk) excuse a split brain.
+  if (r.ok() && s.role != Role::kPrimary && n.r && (p.force || s.disk == DiskState::kConsistent)) n.excused = true;
+  if (r.ok() && s.role != Role::kPrimary && n.r) {
+    if (!is_connected(st(n).cstate)) {
       unshare(n.idx);
       mark("failover");
     }
@@ -944,7 +1012,31 @@ void World::promote(SimNode& n, bool force) {
       std::fill(n.model->unknown.begin(), n.model->unknown.end(), 1);
     }
   }
-  (void)os;
+}
+
+void World::fence_peer(SimNode& n, uint64_t incarnation) {
+  if (!n.r || n.incarnation != incarnation) return;  // the node (and its handler) died meanwhile
+  SimNode& o = other(n);
+  int code = 1;
+  if (!o.r) {
+    code = 5;
+  } else if (fencing_ == Fencing::kResourceAndStonith && chance(0.3)) {
+    crash(o, "STONITH by fence-peer");
+    code = 7;
+  } else {
+    Status s = o.r->outdate(now_);
+    trace(fmt::format("{}: outdate (by {}'s fence-peer) -> {}", o.name, n.name, s.ok() ? "ok" : s.error().message));
+    drain(o);
+    if (s.ok()) {
+      code = 4;
+      mark("fence_peer_outdated");
+    } else if (st(o).role == Role::kPrimary) {
+      code = 6;
+    }
+  }
+  trace(fmt::format("{}: fence-peer exits {}", n.name, code));
+  n.r->on_handler_done("fence-peer", code, now_);
+  drain(n);
 }
 
 void World::step() {
@@ -962,6 +1054,10 @@ void World::step() {
       if (n.disk_bad) replace_disk(n);
       else attach(n);
     }
+  } else if (st(n).io_suspended && chance(0.2)) {
+    // The operator decides the peer is surely down (it may be wrong).
+    n.excused = true;
+    cmd(n, "resume-io", n.r->resume_io(now_));
   } else if (roll < 10) {
     workload_on_ = !workload_on_;
     trace(fmt::format("driver: workload {}", workload_on_ ? "on" : "off"));
@@ -976,8 +1072,17 @@ void World::step() {
     }
   } else if (roll < 25 && faults_) {
     crash(n, "driver");
-  } else if (roll < 38) {
+  } else if (roll < 35) {
     promote(n, false);
+  } else if (roll < 38) {
+    // Both operators (or cluster managers) promote at the same instant: at
+    // most one may win while the nodes are connected.
+    trace("driver: both promote at once");
+    for (SimNode* x : {&n, &o}) {
+      if (x->r && st(*x).role == Role::kPrimary) cmd(*x, "secondary", x->r->secondary(now_));
+    }
+    promote(n, false);
+    if (o.r) promote(o, false);
   } else if (roll < 46) {
     cmd(n, "secondary", n.r->secondary(now_));
   } else if (roll < 52) {
@@ -1005,9 +1110,14 @@ void World::step() {
     }
     cmd(n, "verify", n.r->verify(now_));
   } else if (roll < 61) {
-    cmd(n, "invalidate", n.r->invalidate(now_));
+    // A node that invalidates itself discards its own writes on purpose.
+    Status inv = n.r->invalidate(now_);
+    if (inv.ok()) n.sb_wrote = false;
+    cmd(n, "invalidate", inv);
   } else if (roll < 64) {
-    cmd(n, "invalidate-remote", n.r->invalidate_remote(now_));
+    Status inv = n.r->invalidate_remote(now_);
+    if (inv.ok()) o.sb_wrote = false;
+    cmd(n, "invalidate-remote", inv);
   } else if (roll < 70) {
     if (st(n).paused_by_user) cmd(n, "resume-sync", n.r->resume_sync(now_));
     else cmd(n, "pause-sync", n.r->pause_sync(now_));
@@ -1171,17 +1281,28 @@ ReplSimResult World::run() {
     base_.c_plan_ahead_ds = 0;
     base_.resync_rate_kib_s = rnd(2, 60) * 1024;
   } else {
+    // The dynamic controller: DRBD's default fill target (50 KiB in flight,
+    // a slow ramp) sometimes, usually a tuned one.
     base_.c_max_rate_kib_s = rnd(4, 100) * 1024;
+    base_.c_fill_target_sectors = chance(0.2) ? 100 : static_cast<uint32_t>(rnd(1000, 100000));
+    base_.c_min_rate_kib_s = chance(0.5) ? 0 : rnd(1, 8) * 1024;
   }
   base_.al_extents = static_cast<uint32_t>(rnd(7, 20));
   base_.max_epoch_size = static_cast<uint32_t>(rnd(4, 2048));
+  {
+    const uint64_t f = rnd(0, 3);
+    fencing_ = f == 2 ? Fencing::kResourceOnly : f == 3 ? Fencing::kResourceAndStonith : Fencing::kDontCare;
+    base_.fencing = fencing_;
+  }
   torn512_ = chance(0.3);
   io_errors_ = chance(0.15);
   max_io_ms_ = static_cast<int64_t>(rnd(1, 20));
-  res.config = fmt::format("protocol {}, after-sb {}/{}/{}, {} MiB, verify {}, torn {}, io-errors {}",
+  res.config = fmt::format("protocol {}, after-sb {}/{}/{}, {} MiB, verify {}, torn {}, io-errors {}, fencing {}",
                            letter(base_.protocol), static_cast<int>(base_.after_sb.pri0),
                            static_cast<int>(base_.after_sb.pri1), static_cast<int>(base_.after_sb.pri2),
-                           backing_bytes_ >> 20, base_.verify_alg, torn512_ ? "512" : "4k", io_errors_ ? "yes" : "no");
+                           backing_bytes_ >> 20, base_.verify_alg, torn512_ ? "512" : "4k", io_errors_ ? "yes" : "no",
+                           fencing_ == Fencing::kDontCare ? "dont-care"
+                           : fencing_ == Fencing::kResourceOnly ? "resource-only" : "resource-and-stonith");
   const char* names[2] = {"alpha", "beta"};
   for (int i = 0; i < 2; ++i) {
     nodes_[i].idx = i;

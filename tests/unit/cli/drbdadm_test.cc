@@ -89,7 +89,7 @@ TEST(DrbdadmArgs, SeedForms) {
   EXPECT_EQ(c.resources, (std::vector<std::string>{"r0", "r1", "mysql"}));
 
   for (const char* v : {"disconnect", "secondary", "primary", "verify", "invalidate", "invalidate-remote",
-                        "outdate", "pause-sync", "resume-sync", "adjust", "attach", "detach"}) {
+                        "outdate", "pause-sync", "resume-sync", "resume-io", "adjust", "attach", "detach"}) {
     c = parse_ok({v, "mysql"});
     EXPECT_EQ(verb_name(c.verb), v);
     EXPECT_EQ(kind_of(c.verb), VerbKind::kCommand);

@@ -5,44 +5,16 @@
 #include <algorithm>
 #include <random>
 
-#include "tests/unit/replication_engine/pair.h"
+#include "tests/unit/replication_engine/scenarios.h"
 
 namespace quorate::replication {
 namespace {
 
+using test::initial_sync;
 using test::Node;
 using test::Pair;
-
-std::vector<uint8_t> pattern(size_t n, uint8_t seed) {
-  std::vector<uint8_t> v(n);
-  std::mt19937 g(seed);
-  for (auto& b : v) b = static_cast<uint8_t>(g());
-  return v;
-}
-
-ReplicaStatus st(Pair& p, Node& n) { return n.r->status(p.now()); }
-
-// Both nodes up with fresh meta data, connected, `primary --force` on alpha,
-// initial sync finished.
-void initial_sync(Pair& p) {
-  p.create_and_attach(p.a());
-  p.create_and_attach(p.b());
-  ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
-  ASSERT_TRUE(p.b().r->connect(false, p.now()).ok());
-  p.run();
-  ASSERT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
-  ASSERT_EQ(st(p, p.a()).disk, DiskState::kInconsistent);
-  ASSERT_EQ(st(p, p.b()).peer_disk, DiskState::kInconsistent);
-  ASSERT_FALSE(p.a().r->primary(false, p.now()).ok());  // Inconsistent needs --force
-  ASSERT_TRUE(p.a().r->primary(true, p.now()).ok());
-  p.run();
-  p.advance(2000);
-  ASSERT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
-  ASSERT_EQ(st(p, p.a()).disk, DiskState::kUpToDate);
-  ASSERT_EQ(st(p, p.b()).disk, DiskState::kUpToDate);
-  ASSERT_EQ(st(p, p.a()).role, Role::kPrimary);
-  ASSERT_EQ(st(p, p.b()).peer_role, Role::kPrimary);
-}
+using test::pattern;
+using test::st;
 
 TEST(ReplicaEngine, FreshPairIsConnectedInconsistentUntilForcedPrimary) {
   Pair p;
@@ -75,7 +47,7 @@ TEST(ReplicaEngine, SecondaryRefusesWritesAndPromotionWhilePeerIsPrimary) {
   const uint64_t id = p.write(p.b(), 0, pattern(4096, 2));
   ASSERT_TRUE(p.b().done.count(id));
   EXPECT_EQ(p.b().done[id].error, EROFS);
-  auto s = p.b().r->primary(false, p.now());
+  auto s = p.promote(p.b(), false);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("Multiple primaries"), std::string::npos);
 }
@@ -103,7 +75,7 @@ TEST(ReplicaEngine, SplitBrainIsDetectedAndRepairedWithDiscardMyData) {
   initial_sync(p);
   p.link_down();
   ASSERT_TRUE(p.a().r->disconnect(p.now()).ok());
-  ASSERT_TRUE(p.b().r->primary(false, p.now()).ok());  // the survivor takes over
+  ASSERT_TRUE(p.promote(p.b(), false).ok());  // the survivor takes over
   p.write(p.a(), 0, pattern(4096, 20));
   p.write(p.b(), 8192, pattern(4096, 21));
   p.run();
@@ -133,7 +105,7 @@ TEST(ReplicaEngine, CrashedPrimaryResyncsItsActivityLogExtents) {
   p.write(p.a(), 5 << 20, pattern(4096, 30));
   p.run();
   p.crash(p.a());
-  ASSERT_TRUE(p.b().r->primary(false, p.now()).ok());
+  ASSERT_TRUE(p.promote(p.b(), false).ok());
   p.write(p.b(), 9 << 20, pattern(4096, 31));
   p.run();
   p.attach(p.a());
@@ -267,7 +239,7 @@ TEST(ReplicaEngine, TwoInconsistentDisksDoNotSyncUntilOneIsForced) {
   EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
   EXPECT_EQ(st(p, p.a()).disk, DiskState::kInconsistent);
   EXPECT_EQ(st(p, p.b()).disk, DiskState::kInconsistent);
-  ASSERT_TRUE(p.a().r->primary(true, p.now()).ok());
+  ASSERT_TRUE(p.promote(p.a(), true).ok());
   p.run();
   p.advance(3000);
   EXPECT_EQ(st(p, p.b()).disk, DiskState::kUpToDate);

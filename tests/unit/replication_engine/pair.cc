@@ -21,7 +21,10 @@ EngineOptions Pair::options_for(const Node& n) const {
   if (o.resource.empty()) o.resource = "r0";
   o.self = n.name;
   o.peer = (&n == &nodes_[0]) ? nodes_[1].name : nodes_[0].name;
+  // Unless a test says otherwise, syncs run at once: no rate cap and a fill
+  // target that lets the controller ramp up within a few steps.
   if (o.c_plan_ahead_ds == 20 && o.c_max_rate_kib_s == 102400) o.c_max_rate_kib_s = 4ULL << 20;
+  if (o.c_fill_target_sectors == 100) o.c_fill_target_sectors = 1u << 20;
   if (b_secret && &n == &nodes_[1]) o.shared_secret = *b_secret;
   return o;
 }
@@ -139,8 +142,37 @@ void Pair::drain(Node& n) {
       n.events.push_back(e->text);
     } else if (auto* h = std::get_if<out::Handler>(&o)) {
       n.handlers.push_back(h->name);
+    } else if (auto* c = std::get_if<out::CommandDone>(&o)) {
+      n.commands[c->ticket] = c->result;
     }
   }
+}
+
+uint64_t Pair::start_primary(Node& n, bool force) {
+  const uint64_t ticket = next_app_id_++;
+  std::optional<Status> r = n.r->primary(force, ticket, now_);
+  if (r) n.commands[ticket] = *r;
+  drain(n);
+  return ticket;
+}
+
+std::optional<Status> Pair::result_of(Node& n, uint64_t ticket) const {
+  auto it = n.commands.find(ticket);
+  if (it == n.commands.end()) return std::nullopt;
+  return it->second;
+}
+
+void Pair::handler_done(Node& n, const std::string& name, int exit_code) {
+  n.r->on_handler_done(name, exit_code, now_);
+  drain(n);
+  run();
+}
+
+Status Pair::promote(Node& n, bool force) {
+  const uint64_t ticket = start_primary(n, force);
+  run();
+  if (auto r = result_of(n, ticket)) return *r;
+  return Error{"promotion still waiting (peer reply or fence-peer handler)"};
 }
 
 void Pair::run(int max_rounds) {

@@ -29,6 +29,7 @@ struct Node {
   std::map<uint64_t, out::AppDone> done;   // by app id
   std::vector<std::string> events;
   std::vector<std::string> handlers;
+  std::map<uint64_t, Status> commands;  // CommandDone by ticket
   std::deque<out::DiskIo> disk_queue;
   bool hold_disk = false;  // leave DiskIo queued (to test in-flight states)
 };
@@ -52,6 +53,14 @@ class Pair {
   void run(int max_rounds = 100000);
   // Advance time by `ms` in 100 ms ticks, running between ticks.
   void advance(int64_t ms);
+
+  // `drbdadm primary`: starts the promotion; a two-node state change or the
+  // fence-peer handler may make it wait. promote() runs until it is decided.
+  uint64_t start_primary(Node& n, bool force);
+  Status promote(Node& n, bool force);
+  std::optional<Status> result_of(Node& n, uint64_t ticket) const;
+  // A handler the node asked for (Node::handlers) ended with this exit code.
+  void handler_done(Node& n, const std::string& name, int exit_code);
 
   uint64_t write(Node& n, uint64_t offset, std::vector<uint8_t> data, bool fua = false);
   uint64_t flush(Node& n);

@@ -1,0 +1,187 @@
+// crm_simulate -s: score lines from a placement. See crm/sched_scores.h.
+#include "crm/sched_scores.h"
+
+#include <algorithm>
+#include <map>
+
+#include "crm/cib_xml.h"
+
+namespace quorate::crm::sched {
+
+namespace {
+
+// An unmanaged primitive active on one node is pinned there: INFINITY.
+std::vector<NodeScore> pinned(const WsResource& r, std::vector<NodeScore> scores) {
+  if (r.managed || r.kind != RscKind::kPrimitive) return scores;
+  const auto active = r.active_nodes();
+  if (active.size() != 1) return scores;
+  for (auto& s : scores)
+    if (s.node == active.front()) s.score = score_add(s.score, kInfinity);
+  return scores;
+}
+
+void add_lines(std::vector<std::string>& out, const char* prefix, const std::string& rsc,
+               const std::vector<NodeScore>& scores) {
+  for (const auto& s : scores) {
+    out.push_back(std::string(prefix) + ": " + rsc + " allocation score on " + s.node + ": " +
+                  score_text(s.score));
+  }
+}
+
+std::vector<NodeScore> all(const std::vector<NodeScore>& like, int score) {
+  std::vector<NodeScore> out = like;
+  for (auto& s : out) s.score = score;
+  return out;
+}
+
+// A resource's scores from configuration alone, as Pacemaker holds them
+// before assignment: without target-role (which only stops it at
+// assignment) and, for group members after the first, without the group's
+// location constraints (Pacemaker applies those to the first member).
+std::vector<NodeScore> configured_scores(const WorkingSet& ws, const WsResource& r,
+                                         std::string_view parent_id) {
+  WsResource copy = r;
+  copy.target_role.reset();
+  return primitive_scores(ws, copy, parent_id);
+}
+
+// Nodes that cannot run resources at all are -INFINITY at assignment.
+std::vector<NodeScore> at_assignment(const WorkingSet& ws, std::vector<NodeScore> scores) {
+  for (auto& s : scores) {
+    const WsNode* n = ws.find_node(s.node);
+    if (n == nullptr || !node_can_run(*n)) s.score = -kInfinity;
+  }
+  return scores;
+}
+
+void group_lines(const WorkingSet& ws, const WsResource& g, const Placement& pl,
+                 std::vector<std::string>& out) {
+  WsResource bare = g;
+  bare.stickiness = 0;
+  add_lines(out, "pcmk__group_assign", g.id, configured_scores(ws, bare, {}));
+  std::string prev;
+  bool first = true;
+  for (const auto& m : g.children) {
+    const PrimitivePlacement* p = pl.find(m.id);
+    if (p == nullptr) continue;
+    add_lines(
+        out, "pcmk__group_assign", m.id,
+        pinned(m, configured_scores(ws, m, first ? std::string_view(g.id) : std::string_view())));
+    std::vector<NodeScore> assign =
+        at_assignment(ws, pinned(m, p->assign_scores.empty() ? p->scores : p->assign_scores));
+    if (!first) {
+      // Each member is colocated with the one before it.
+      for (auto& s : assign)
+        if (s.node != prev) s.score = -kInfinity;
+    }
+    add_lines(out, "pcmk__primitive_assign", m.id, assign);
+    prev = p->node;
+    first = false;
+  }
+}
+
+// A clone instance's scores: a clone without resource-stickiness gives its
+// instances a stickiness of 1 (Pacemaker's clone default).
+std::vector<NodeScore> instance_scores(const WsResource& inst, const PrimitivePlacement& p) {
+  std::vector<NodeScore> scores = pinned(inst, p.scores);
+  if (inst.stickiness != 0 || inst.meta.count("resource-stickiness") != 0 || !inst.managed)
+    return scores;
+  const auto active = inst.active_nodes();
+  if (active.size() != 1) return scores;
+  for (auto& s : scores)
+    if (s.node == active.front() && s.score > -kInfinity) s.score = score_add(s.score, 1);
+  return scores;
+}
+
+// Clone instances are assigned in two passes (crm/sched_place.h): those
+// kept where they run, then the rest; a node holding clone-node-max
+// instances assigned earlier is -INFINITY for the later ones.
+void clone_lines(const WorkingSet& ws, const WsResource& c, const Placement& pl,
+                 std::vector<std::string>& out) {
+  WsResource bare = c;
+  bare.stickiness = 0;
+  add_lines(out, "pcmk__clone_allocate", c.id, configured_scores(ws, bare, {}));
+  struct Instance {
+    const WsResource* inst;
+    const PrimitivePlacement* p;
+    std::vector<NodeScore> scores;
+  };
+  std::vector<Instance> kept;
+  std::vector<Instance> rest;
+  for (const auto& inst : c.children) {
+    const PrimitivePlacement* p = pl.find(inst.id);
+    if (p == nullptr) continue;
+    const std::vector<NodeScore> scores = instance_scores(inst, *p);
+    add_lines(out, "pcmk__clone_allocate", inst.id, scores);
+    if (c.promotable) {
+      out.push_back(inst.id + " promotion score on " + (p->node.empty() ? "none" : p->node) + ": " +
+                    std::to_string(p->promotion_score.value_or(0)));
+    }
+    const auto active = inst.active_nodes();
+    (active.size() == 1 && p->node == active.front() ? kept : rest)
+        .push_back(Instance{&inst, p, scores});
+  }
+  std::map<std::string, int, std::less<>> held;  // instances assigned so far per node
+  int placed = 0;
+  for (const auto* pass : {&kept, &rest}) {
+    for (const auto& [inst, p, scores] : *pass) {
+      std::vector<NodeScore> assign = scores;
+      if (placed >= c.clone_max) {
+        assign = all(assign, -kInfinity);
+      } else {
+        for (auto& s : assign) {
+          const auto it = held.find(s.node);
+          if (it != held.end() && it->second >= c.clone_node_max) s.score = -kInfinity;
+          // Instances are only offered the nodes that can run resources.
+          const WsNode* n = ws.find_node(s.node);
+          if (n == nullptr || !node_can_run(*n)) s.score = -kInfinity;
+        }
+      }
+      add_lines(out, "pcmk__primitive_assign", inst->id, assign);
+      if (!p->node.empty()) {
+        ++held[p->node];
+        ++placed;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> score_lines(const WorkingSet& ws, const Placement& placement) {
+  std::vector<std::string> out;
+  for (const auto& r : ws.resources) {
+    if (r.orphan) continue;  // orphans are only stopped, never assigned
+    switch (r.kind) {
+      case RscKind::kPrimitive:
+        if (const PrimitivePlacement* p = placement.find(r.id))
+          add_lines(out, "pcmk__primitive_assign", r.id,
+                    pinned(r, p->assign_scores.empty() ? p->scores : p->assign_scores));
+        break;
+      case RscKind::kGroup:
+        group_lines(ws, r, placement, out);
+        break;
+      case RscKind::kClone:
+        if (is_primitive_clone(r)) clone_lines(ws, r, placement, out);
+        break;
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<std::vector<std::string>> score_lines_xml(std::string_view xml, const std::string& origin) {
+  auto cib = parse_cib_xml(xml, origin);
+  if (!cib.ok()) return cib.error();
+  auto ws = unpack_working_set(*cib);
+  if (!ws.ok()) return ws.error();
+  return score_lines(*ws, place(*ws));
+}
+
+std::string render_scores(const WorkingSet& ws, const Placement& placement) {
+  std::string out;
+  for (const auto& l : score_lines(ws, placement)) out += l + "\n";
+  return out;
+}
+
+}  // namespace quorate::crm::sched

@@ -1,0 +1,120 @@
+// The peer protocol's byte form (docs/formats/replication-peer.md): every
+// message survives encode -> FrameReader whether the stream arrives whole or
+// one byte at a time, and malformed frames are refused with a reason.
+#include <gtest/gtest.h>
+
+#include "replication/peer_wire.h"
+
+namespace quorate::replication::wire {
+namespace {
+
+std::vector<uint8_t> bytes_of(Type t, const Message& m) {
+  const Encoded e = encode(t, m);
+  std::vector<uint8_t> b = e.head;
+  if (e.payload) b.insert(b.end(), e.payload->begin(), e.payload->end());
+  return b;
+}
+
+// Feeds `stream` in chunks of `chunk` bytes; returns the frames or the first error.
+Result<std::vector<Frame>> read_all(const std::vector<uint8_t>& stream, size_t chunk) {
+  FrameReader r;
+  std::vector<Frame> out;
+  for (size_t i = 0; i < stream.size(); i += chunk) {
+    r.feed(std::span<const uint8_t>(stream).subspan(i, std::min(chunk, stream.size() - i)));
+    for (;;) {
+      auto f = r.next();
+      if (!f.ok()) return f.error();
+      if (!*f) break;
+      out.push_back(std::move(**f));
+    }
+  }
+  return out;
+}
+
+TEST(PeerWire, EveryMessageRoundTripsWholeAndByteByByte) {
+  auto data = std::make_shared<const std::vector<uint8_t>>(4096, uint8_t{0xab});
+  std::vector<std::pair<Type, Message>> all = {
+      {Type::kHello, Hello{kProtocolVersion, {1, 2, 3}, "alpha", "r0"}},
+      {Type::kAuthResponse, AuthResponse{{9, 8, 7}}},
+      {Type::kState, State{1, 8, 5}},
+      {Type::kData, Data{7, 8192, 4096, 3, kDFua, data}},
+      {Type::kData, Data{8, 0, 1024, 3, kDTrim, nullptr}},
+      {Type::kWriteAck, BlockAck{7, 8192, 4096}},
+      {Type::kBarrier, Barrier{3}},
+      {Type::kBarrierAck, BarrierAck{3, 1}},
+      {Type::kRsRequest, RsRequest{11, 1 << 20, 4096}},
+      {Type::kRsReply, RsReply{11, 1 << 20, 4096, data}},
+      {Type::kReadReply, RsReply{12, 512, 0, nullptr}},
+      {Type::kPing, Ping{}},
+      {Type::kStateChgReq, StateChgReq{42, 1}},
+      {Type::kStateChgReply, StateChgReply{42, -19}},
+  };
+  std::vector<uint8_t> stream;
+  for (const auto& [t, m] : all) {
+    const auto b = bytes_of(t, m);
+    stream.insert(stream.end(), b.begin(), b.end());
+  }
+  for (size_t chunk : {stream.size(), size_t{1}, size_t{7}}) {
+    SCOPED_TRACE(chunk);
+    auto frames = read_all(stream, chunk);
+    ASSERT_TRUE(frames.ok()) << frames.error().message;
+    ASSERT_EQ(frames->size(), all.size());
+    for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ((*frames)[i].type, all[i].first) << i;
+    const auto& q = std::get<StateChgReq>((*frames)[12].message);
+    EXPECT_EQ(q.id, 42u);
+    EXPECT_EQ(q.role, 1);
+    EXPECT_EQ(std::get<StateChgReply>((*frames)[13].message).result, -19);
+    const auto& d = std::get<Data>((*frames)[3].message);
+    EXPECT_EQ(d.offset, 8192u);
+    ASSERT_TRUE(d.payload);
+    EXPECT_EQ(*d.payload, *data);
+    EXPECT_FALSE(std::get<Data>((*frames)[4].message).payload);
+    const auto& h = std::get<Hello>((*frames)[0].message);
+    EXPECT_EQ(h.node, "alpha");
+    EXPECT_EQ(h.resource, "r0");
+  }
+}
+
+TEST(PeerWire, HeaderIsMagicTypeAndLittleEndianLength) {
+  const auto b = bytes_of(Type::kStateChgReply, StateChgReply{1, -1});
+  ASSERT_EQ(b.size(), kHeaderBytes + 12);
+  EXPECT_EQ(std::vector<uint8_t>(b.begin(), b.begin() + 12),
+            (std::vector<uint8_t>{'Q', 'R', 'P', 'L', 27, 0, 0, 0, 12, 0, 0, 0}));
+  // result -1 as a little-endian two's complement i32 after the id.
+  EXPECT_EQ(std::vector<uint8_t>(b.end() - 4, b.end()), (std::vector<uint8_t>{0xff, 0xff, 0xff, 0xff}));
+}
+
+TEST(PeerWire, MalformedFramesAreRefusedWithTheReason) {
+  struct Case {
+    std::vector<uint8_t> bytes;
+    std::string error;
+  };
+  auto frame = [](uint8_t type, std::vector<uint8_t> body) {
+    std::vector<uint8_t> b = {'Q', 'R', 'P', 'L', type, 0, 0, 0, static_cast<uint8_t>(body.size()), 0, 0, 0};
+    b.insert(b.end(), body.begin(), body.end());
+    return b;
+  };
+  const std::vector<uint8_t> id(8, 0);
+  auto with = [&](std::vector<uint8_t> a, std::vector<uint8_t> tail) {
+    a.insert(a.end(), tail.begin(), tail.end());
+    return a;
+  };
+  const std::vector<Case> cases = {
+      {{'X', 'R', 'P', 'L', 6, 0, 0, 0, 0, 0, 0, 0}, "bad frame magic 0x4c505258"},
+      {frame(99, {}), "unknown frame type 99"},
+      {{'Q', 'R', 'P', 'L', 7, 0, 0, 0, 0, 0, 0x20, 0}, "frame body of 2097152 bytes is too long"},
+      {frame(6, {1, 9, 0, 0, 0, 0}), "malformed 6 message (6 bytes): enum out of range"},
+      {frame(26, with(id, {2})), "malformed 26 message (9 bytes): state change: only promotion (role Primary) is "
+                                 "defined"},
+      {frame(26, id), "malformed 26 message (8 bytes): truncated"},
+      {frame(27, with(id, {0, 0, 0, 0, 0})), "malformed 27 message (13 bytes): trailing bytes"},
+  };
+  for (const auto& c : cases) {
+    auto r = read_all(c.bytes, c.bytes.size());
+    ASSERT_FALSE(r.ok()) << c.error;
+    EXPECT_EQ(r.error().message, c.error);
+  }
+}
+
+}  // namespace
+}  // namespace quorate::replication::wire

@@ -1,0 +1,46 @@
+// Shared steps of the engine's two-node scenarios (pair.h): data patterns,
+// status, and the initial sync every scenario starts from. gtest assertions
+// inside; call from TEST bodies only.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+#include "tests/unit/replication_engine/pair.h"
+
+namespace quorate::replication::test {
+
+inline std::vector<uint8_t> pattern(size_t n, uint8_t seed) {
+  std::vector<uint8_t> v(n);
+  std::mt19937 g(seed);
+  for (auto& b : v) b = static_cast<uint8_t>(g());
+  return v;
+}
+
+inline ReplicaStatus st(Pair& p, Node& n) { return n.r->status(p.now()); }
+
+// Both nodes up with fresh meta data, connected, `primary --force` on alpha,
+// initial sync finished.
+inline void initial_sync(Pair& p) {
+  p.create_and_attach(p.a());
+  p.create_and_attach(p.b());
+  ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
+  ASSERT_TRUE(p.b().r->connect(false, p.now()).ok());
+  p.run();
+  ASSERT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+  ASSERT_EQ(st(p, p.a()).disk, DiskState::kInconsistent);
+  ASSERT_EQ(st(p, p.b()).peer_disk, DiskState::kInconsistent);
+  ASSERT_FALSE(p.promote(p.a(), false).ok());  // Inconsistent needs --force
+  ASSERT_TRUE(p.promote(p.a(), true).ok());
+  p.run();
+  p.advance(2000);
+  ASSERT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+  ASSERT_EQ(st(p, p.a()).disk, DiskState::kUpToDate);
+  ASSERT_EQ(st(p, p.b()).disk, DiskState::kUpToDate);
+  ASSERT_EQ(st(p, p.a()).role, Role::kPrimary);
+  ASSERT_EQ(st(p, p.b()).peer_role, Role::kPrimary);
+}
+
+}  // namespace quorate::replication::test
