@@ -140,7 +140,9 @@ void assign_promotable_roles(const WorkingSet& ws, const WsResource& clone, Plac
         if (h.node == p.node && h.demote_on_fail) e.priority = -kInfinity;
       for (const auto& c : colocations) {
         if (std::find(c.nodes.begin(), c.nodes.end(), p.node) == c.nodes.end()) {
-          if (c.strict && c.score >= kInfinity && c.dependent_role == Role::kPromoted)
+          // (an instance without a promotion score keeps its -1)
+          if (c.strict && c.score >= kInfinity && c.dependent_role == Role::kPromoted &&
+              e.priority >= 0)
             e.priority = -kInfinity;
           continue;
         }
