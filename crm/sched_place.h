@@ -112,7 +112,11 @@ bool is_group_clone(const WsResource& r);
 // (its first member's scores with the colocated members' merged in) the way
 // a clone of a primitive places its instances; the members follow as in a
 // group. Colocation with a clone counts every node one of its instances is
-// placed on.
+// placed on; with-rsc-role=Promoted/Unpromoted only the nodes of its
+// instances in that role; rsc-role=Promoted/Unpromoted on a promotable
+// dependent weighs on its instances' promotion, not on where they run.
+// Colocations and orderings come flattened from ws.colocations / ws.orders
+// (resource sets included, crm/sched_constraints.h).
 Placement place(const WorkingSet& ws);
 
 }  // namespace quorate::crm::sched
