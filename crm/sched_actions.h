@@ -13,11 +13,11 @@
 // out, no clock and no globals. The Transition owns copies of every id.
 //
 // Ordering contract: `actions` are in the transition graph's synapse order
-// (per resource in configuration order, its actions newest first; node
-// constraint pseudo actions, then node actions last, newest first) and
-// `orderings` say which action must be
-// confirmed before which; execute_order() in crm/sched_graph_print.h runs
-// them the way crm_simulate's graph executor does.
+// (per resource in configuration order, its actions newest first; then
+// constraint pseudo actions; node actions last, newest first) and
+// `orderings` say which action must be confirmed before which;
+// execute_order() in crm/sched_graph_print.h runs them the way crm_simulate's
+// graph executor does.
 #pragma once
 
 #include <cstdint>
