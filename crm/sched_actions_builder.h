@@ -65,6 +65,10 @@ class Builder {
   // instances' members), in configuration order.
   static std::vector<std::string> primitives_of(const WsResource& r);
 
+  // A group can be running only when every member is placed (true for
+  // anything else).
+  bool group_can_run(const WsResource& r) const;
+
   void read_orders();
 
   // Whether clone `c` is the first of an ordering through a runnable

@@ -11,6 +11,14 @@
 
 namespace quorate::crm::sched::detail {
 
+bool Builder::group_can_run(const WsResource& r) const {
+  if (r.kind != RscKind::kGroup) return true;
+  return std::all_of(r.children.begin(), r.children.end(), [this](const WsResource& m) {
+    const PrimitivePlacement* p = t_.placement.find(m.id);
+    return p != nullptr && !p->node.empty();
+  });
+}
+
 std::vector<std::string> Builder::primitives_of(const WsResource& r) {
   std::vector<std::string> out;
   if (r.kind == RscKind::kPrimitive) {
@@ -43,7 +51,7 @@ void Builder::read_orders() {
   for (const auto& r : ws_.resources)
     if (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup || is_primitive_clone(r) ||
         is_group_clone(r))
-      unrunnable[r.id] = target_of(r).empty() || blocked_failure(r);
+      unrunnable[r.id] = target_of(r).empty() || blocked_failure(r) || !group_can_run(r);
   for (bool changed = true; changed;) {
     changed = false;
     for (const auto& e : orders_) {
@@ -84,6 +92,13 @@ void Builder::read_orders() {
           }
         }
       }
+      // What runs in a plain group stops one member after another: after
+      // the first, each for the previous one's start.
+      if (then->kind == RscKind::kGroup)
+        for (std::size_t k = 1; k < then->children.size(); ++k)
+          if (!then->children[k].active_nodes().empty())
+            stop_reason_.emplace(then->children[k].id,
+                                 "required " + then->children[k - 1].id + " start");
       if (then->kind != RscKind::kPrimitive) {
         for (const auto& m : primitives_of(*then)) blocked_start_.emplace(m, reason);
         // Pacemaker lists no blocked start for the instances of a clone
@@ -103,8 +118,7 @@ void Builder::read_orders() {
   // Interleaved clones: an instance of `then` starts only where `first` has
   // an instance to start after.
   for (const auto& e : orders_) {
-    if (!e.mandatory || e.first_action != "start" || e.then_action != "start" ||
-        !e.any_of.empty())
+    if (!e.mandatory || e.first_action != "start" || e.then_action != "start" || !e.any_of.empty())
       continue;
     const WsResource* first = top_level(e.first);
     const WsResource* then = top_level(e.then);
