@@ -514,7 +514,11 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
   auto add_stop = [&](const NodeRscState* h) {
     const bool implied = fenced(h->node);
     std::optional<std::size_t> demote;
-    if (h->role == Role::kPromoted) demote = add_demote(h);
+    // A primitive (not a clone instance) promoted somewhere is demoted
+    // wherever it runs before it stops.
+    if (h->role == Role::kPromoted ||
+        (!promotable && r.current_role() == Role::kPromoted && active.size() > 1))
+      demote = add_demote(h);
     const std::size_t i = add(
         {0, implied ? ActionKind::kPseudo : ActionKind::kResource, r.id, "stop", h->node, 0, ""});
     if (implied) made[i].after_keys.push_back("fence:" + h->node);
@@ -562,13 +566,21 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
     if (target.empty()) {
       for (const NodeRscState* h : active)
         t_.changes.push_back({"Stop", r.id, h->node, "", stop_reason, false});
-    } else if (there) {
+    } else if (there &&
+               (!promotable && r.current_role() == Role::kPromoted ? active.front()->node == target
+                                                                   : true)) {
       t_.changes.push_back({"Restart", r.id, target, target, "", false});
     } else {
       const bool any_failed =
           std::any_of(active.begin(), active.end(), [](const auto* h) { return h->failed; });
-      t_.changes.push_back(
-          {any_failed ? "Recover" : "Move", r.id, active.front()->node, target, "", false});
+      ResourceChange c{
+          any_failed ? "Recover" : "Move", r.id, active.front()->node, target, "", false};
+      if (!promotable && r.current_role() == Role::kPromoted) {
+        // shown with roles: the primitive loses its promoted role
+        c.role = Role::kPromoted;
+        c.next_role = Role::kStarted;
+      }
+      t_.changes.push_back(c);
     }
   } else if (!target.empty() && !(start_blocked && silent_block_.count(r.id) > 0)) {
     t_.changes.push_back({"Start", r.id, "", target, start_reason, start_blocked});
