@@ -309,9 +309,10 @@ bool Builder::can_fence() const {
 }
 
 void Builder::decide_fencing() {
-  if (!can_fence()) return;
+  if (!ws_.options.stonith_enabled) return;
   for (const auto& n : ws_.nodes) {
-    if (!n.unclean) continue;
+    // Without quorum, only nodes still in our membership may be fenced.
+    if (!n.unclean || (!can_fence() && !n.online)) continue;
     t_.fencing.push_back({n.uname, ws_.options.stonith_action, fence_reason(ws_, n)});
     t_.fenced_nodes.push_back(n.uname);
   }
@@ -433,7 +434,10 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
   } else if (quorum_stop()) {
     if (!active.empty()) {
       target.clear();
-      stop_reason = "no quorum";
+      // (stopped by fencing its node, it goes for that node's availability)
+      if (!std::all_of(active.begin(), active.end(),
+                       [this](const NodeRscState* h) { return fenced(h->node); }))
+        stop_reason = "no quorum";
     } else {
       start_blocked = true;
       start_reason = "no quorum";

@@ -41,7 +41,8 @@ std::string pad_left(const std::string& s, std::size_t width) {
 
 std::string action_key(const Action& a) {
   if (a.rsc.empty()) return a.task;  // a constraint's pseudo action ("one-or-more:SET")
-  return a.rsc + "_" + a.task + "_" + std::to_string(a.interval_ms);
+  return (a.label.empty() ? a.rsc : a.label) + "_" + a.task + "_" +
+         std::to_string(a.interval_ms);
 }
 
 }  // namespace
