@@ -245,6 +245,65 @@ TEST(CloneOfGroup, PromotableInstancePromotesBetweenItsGroupsPseudoActions) {
             "  * Pseudo action:   ms_promoted_0\n");
 }
 
+// The next three expectations are what the installed Pacemaker 2.1.5
+// crm_simulate prints for the same CIBs.
+
+TEST(Probes, APendingProbeIsRepeatedAndDoesNotMakeTheResourceActive) {
+  Scheduled s;
+  schedule_cib(make_cib(dummy("r"), "",
+                        R"(<lrm_resource id="r" class="ocf" provider="pacemaker" type="Dummy">
+                           <lrm_rsc_op id="r-p" operation="monitor" call-id="-1" rc-code="-1"
+                           op-status="-1" interval="0" transition-key="1:1:7:x"/>
+                           </lrm_resource>)"),
+               s);
+  EXPECT_EQ(s.summary, "  * Start      r       ( node1 )\n");
+  EXPECT_EQ(s.executed,
+            "  * Resource action: r               monitor on node2\n"
+            "  * Resource action: r               monitor on node1\n"
+            "  * Resource action: r               start on node1\n");
+}
+
+TEST(Shutdown, TheDcShutsDownLast) {
+  std::string xml = make_cib("", "", "");
+  for (const char* n : {"1", "2"}) {
+    const std::string state = std::string("<node_state id=\"") + n + "\"";
+    const auto at = xml.find(">", xml.find(state)) + 1;
+    xml.insert(at, std::string("<transient_attributes id=\"t") + n +
+                       "\"><instance_attributes id=\"ta" + n + "\"><nvpair id=\"sd" + n +
+                       "\" name=\"shutdown\" value=\"1\"/></instance_attributes>"
+                       "</transient_attributes>");
+  }
+  Scheduled s;
+  schedule_cib(xml, s);  // dc-uuid="1": node1
+  EXPECT_EQ(s.executed,
+            "  * Cluster action:  do_shutdown on node2\n"
+            "  * Cluster action:  do_shutdown on node1\n");
+}
+
+TEST(CloneOrdering, AnOrderedCloneStopsItsInstancesInReverse) {
+  const std::string run = R"(<lrm_resource id="d:I" class="ocf" provider="pacemaker"
+      type="Dummy"><lrm_rsc_op id="dI" operation="start" call-id="1" rc-code="0" op-status="0"
+      interval="0" transition-key="1:1:0:x"/></lrm_resource>)";
+  auto instance = [&run](char i) {
+    std::string r = run;
+    for (std::size_t at = r.find('I'); at != std::string::npos; at = r.find('I', at + 1)) r[at] = i;
+    return r;
+  };
+  Scheduled s;
+  schedule_cib(make_cib(R"(<clone id="c"><meta_attributes id="cm"><nvpair id="co"
+                           name="ordered" value="true"/><nvpair id="ct" name="target-role"
+                           value="Stopped"/></meta_attributes>)" +
+                            dummy("d") + "</clone>",
+                        "", instance('0') + instance('1')),
+               s);
+  EXPECT_EQ(s.executed,
+            "  * Resource action: d:0             monitor on node2\n"
+            "  * Pseudo action:   c_stop_0\n"
+            "  * Resource action: d:1             stop on node1\n"
+            "  * Resource action: d:0             stop on node1\n"
+            "  * Pseudo action:   c_stopped_0\n");
+}
+
 TEST(HardError, BansTheNode) {
   // A start that failed with "insufficient privileges" (4): the resource
   // recovers on the other node, not in place.
