@@ -710,6 +710,10 @@ std::vector<std::vector<Builder::Pending>> Builder::group_lists(const WsResource
   const std::string gkey = "a:" + g.id + ":";
   bool any_promote = false;
   bool any_demote = false;
+  // ordered=false (on the group, or inherited from its clone): members
+  // start and stop without waiting for one another.
+  const auto ordered_meta = g.meta.find("ordered");
+  const bool ordered = ordered_meta == g.meta.end() || is_true(ordered_meta->second);
   for (std::size_t i = 0; i < g.children.size(); ++i) {
     const WsResource& m = g.children[i];
     const std::size_t c0 = t_.changes.size();
@@ -731,13 +735,15 @@ std::vector<std::vector<Builder::Pending>> Builder::group_lists(const WsResource
       if (p.action.task == "start") {
         starts = true;
         p.after_keys.push_back(gkey + "start");
-        for (std::size_t j = 0; j < i; ++j)
-          p.after_keys.push_back("a:" + g.children[j].id + ":start");
+        if (ordered)
+          for (std::size_t j = 0; j < i; ++j)
+            p.after_keys.push_back("a:" + g.children[j].id + ":start");
       } else if (p.action.task == "stop") {
         any_stop = true;
         p.after_keys.push_back(gkey + "stop");
-        for (std::size_t j = i + 1; j < g.children.size(); ++j)
-          p.after_keys.push_back("a:" + g.children[j].id + ":stop");
+        if (ordered)
+          for (std::size_t j = i + 1; j < g.children.size(); ++j)
+            p.after_keys.push_back("a:" + g.children[j].id + ":stop");
       }
     }
     any_start = any_start || starts;

@@ -92,9 +92,11 @@ void Builder::read_orders() {
           }
         }
       }
-      // What runs in a plain group stops one member after another: after
-      // the first, each for the previous one's start.
-      if (then->kind == RscKind::kGroup)
+      // What runs in a plain (ordered) group stops one member after
+      // another: after the first, each for the previous one's start.
+      const auto ordered = then->meta.find("ordered");
+      if (then->kind == RscKind::kGroup &&
+          (ordered == then->meta.end() || is_true(ordered->second)))
         for (std::size_t k = 1; k < then->children.size(); ++k)
           if (!then->children[k].active_nodes().empty())
             stop_reason_.emplace(then->children[k].id,

@@ -512,6 +512,19 @@ void place_group_clone(const WorkingSet& ws, const WsResource& c, std::size_t fi
       p.promotion_score = u.promotion_score;
       prev = p.node;
     }
+    // An instance some member of which cannot run is not promoted (no other
+    // instance is chosen in its place).
+    const bool partial =
+        std::any_of(inst.children.begin(), inst.children.end(), [&](const WsResource& m) {
+          const std::size_t j = static_cast<std::size_t>(&m - inst.children.data());
+          return out.primitives[starts[i] + j].node.empty();
+        });
+    if (partial && u.next_role == Role::kPromoted)
+      for (std::size_t j = 0; j < inst.children.size(); ++j) {
+        PrimitivePlacement& p = out.primitives[starts[i] + j];
+        if (!p.node.empty()) p.next_role = Role::kUnpromoted;
+        p.promotion_score = -kInfinity;
+      }
   }
 }
 
@@ -645,7 +658,7 @@ Placement place(const WorkingSet& ws) {
           pc.nodes.push_back(pu.node);
         } else if (c.score < kInfinity || c.dependent_role != Role::kPromoted) {
           continue;  // the primary is not placed: nothing to weigh
-        }  // else: promoted only with a primary that runs nowhere: nowhere
+        }            // else: promoted only with a primary that runs nowhere: nowhere
         role_colocations.push_back(std::move(pc));
         continue;
       }
@@ -687,7 +700,7 @@ Placement place(const WorkingSet& ws) {
       PrimitivePlacement& p = out.primitives[u.first];
       if (r.managed) p.assign_scores = weights;
       // An orphan (no longer configured) only stops, unless it is left alone.
-      p.node = !r.managed  ? single_active(r)
+      p.node = !r.managed ? single_active(r)
                : r.orphan ? std::string()
                           : choose_node(ws, weights, count, single_active(r));
       if (!p.node.empty()) ++count[p.node];
