@@ -304,6 +304,35 @@ TEST(CloneOrdering, AnOrderedCloneStopsItsInstancesInReverse) {
             "  * Pseudo action:   c_stopped_0\n");
 }
 
+TEST(GroupOrdering, AnUnorderedGroupStopsItsMembersWithoutWaiting) {
+  // node1, where a and b run, goes into standby; with ordered=false, a stops
+  // first (an ordered group would stop b first).
+  std::string xml = make_cib(R"(<group id="g"><meta_attributes id="gm"><nvpair id="go"
+                                name="ordered" value="false"/></meta_attributes>)" +
+                                 dummy("a") + dummy("b") + "</group>",
+                             "", running("a") + running("b"));
+  const std::string state = "<node_state id=\"1\"";
+  xml.insert(xml.find(">", xml.find(state)) + 1,
+             R"(<transient_attributes id="t1"><instance_attributes id="ta1"><nvpair id="sb1"
+                name="standby" value="on"/></instance_attributes></transient_attributes>)");
+  Scheduled s;
+  schedule_cib(xml, s);
+  EXPECT_EQ(s.summary,
+            "  * Move       a       ( node1 -> node2 )\n"
+            "  * Move       b       ( node1 -> node2 )\n");
+  EXPECT_EQ(s.executed,  // as the installed Pacemaker 2.1.5 prints it
+            "  * Pseudo action:   g_stop_0\n"
+            "  * Resource action: a               stop on node1\n"
+            "  * Resource action: a               monitor on node2\n"
+            "  * Resource action: b               stop on node1\n"
+            "  * Resource action: b               monitor on node2\n"
+            "  * Pseudo action:   g_stopped_0\n"
+            "  * Pseudo action:   g_start_0\n"
+            "  * Resource action: a               start on node2\n"
+            "  * Resource action: b               start on node2\n"
+            "  * Pseudo action:   g_running_0\n");
+}
+
 TEST(HardError, BansTheNode) {
   // A start that failed with "insufficient privileges" (4): the resource
   // recovers on the other node, not in place.
