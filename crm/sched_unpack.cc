@@ -672,9 +672,10 @@ class Replay {
       case 0:
         update_state(op, rc, false);
         return;
-      case 7: {  // agent not installed
+      case 7: {  // agent not installed: banned from the node, as a hard error
         const OnFail strategy = on_fail_of(op, ctx_.options.stonith_enabled);
         if (strategy == OnFail::kIgnore) on_fail_ = OnFail::kMigrate;
+        s_.hard_error = true;
         failure(op, rc, strategy);
         return;
       }
