@@ -346,5 +346,17 @@ TEST(HardError, BansTheNode) {
   EXPECT_EQ(s.summary, "  * Recover    h       ( node1 -> node2 )\n");
 }
 
+TEST(HardError, AgentNotInstalledBansTheNode) {
+  // The recurring monitor found the agent gone (execution status 7).
+  Scheduled s;
+  schedule_cib(make_cib(dummy("h", R"(<operations><op id="h-m" name="monitor"
+                                      interval="10s"/></operations>)"),
+                        "", running("h", R"(<lrm_rsc_op id="h-f" operation="monitor"
+                        call-id="2" rc-code="5" op-status="7" interval="10000"
+                        transition-key="2:1:0:x"/>)")),
+               s);
+  EXPECT_EQ(s.summary, "  * Recover    h       ( node1 -> node2 )\n");
+}
+
 }  // namespace
 }  // namespace quorate::crm::sched
