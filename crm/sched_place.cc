@@ -428,8 +428,22 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
       ++placed;
     }
   }
-  // Second pass: the rest go to the best-scored nodes with room.
-  for (std::size_t i = 0; i < c.children.size(); ++i) {
+  // Second pass: the rest go to the best-scored nodes with room, the
+  // instances that score highest anywhere first (globally unique clones,
+  // whose instances score differently).
+  std::vector<std::size_t> rest;
+  for (std::size_t i = 0; i < c.children.size(); ++i) rest.push_back(i);
+  if (c.unique) {
+    auto best_of = [&](std::size_t i) {
+      int best = -kInfinity;
+      for (const auto& w : weights_of[i])
+        if (is_available(ws, w.node)) best = std::max(best, w.score);
+      return best;
+    };
+    std::stable_sort(rest.begin(), rest.end(),
+                     [&](std::size_t a, std::size_t b) { return best_of(a) > best_of(b); });
+  }
+  for (const std::size_t i : rest) {
     if (done[i] || placed >= c.clone_max) continue;
     const WsResource& inst = c.children[i];
     PrimitivePlacement& p = out.primitives[first + i];
