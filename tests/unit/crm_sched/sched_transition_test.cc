@@ -333,6 +333,24 @@ TEST(GroupOrdering, AnUnorderedGroupStopsItsMembersWithoutWaiting) {
             "  * Pseudo action:   g_running_0\n");
 }
 
+TEST(UniqueClone, TheInstanceScoringHighestIsPlacedFirst) {
+  // d:1 wants node2 more (300) than d:0 does (30): d:1 gets it, d:0 takes
+  // node1 (as the installed Pacemaker 2.1.5 decides).
+  Scheduled s;
+  schedule_cib(make_cib(R"(<clone id="c"><meta_attributes id="cm"><nvpair id="cu"
+                           name="globally-unique" value="true"/><nvpair id="cn"
+                           name="clone-node-max" value="1"/></meta_attributes>)" +
+                            dummy("d") + "</clone>",
+                        R"(<rsc_location id="l0" rsc="d:0" node="node2" score="30"/>
+                           <rsc_location id="l0b" rsc="d:0" node="node1" score="10"/>
+                           <rsc_location id="l1" rsc="d:1" node="node2" score="300"/>)",
+                        ""),
+               s);
+  EXPECT_EQ(s.summary,
+            "  * Start      d:0     ( node1 )\n"
+            "  * Start      d:1     ( node2 )\n");
+}
+
 TEST(HardError, BansTheNode) {
   // A start that failed with "insufficient privileges" (4): the resource
   // recovers on the other node, not in place.
