@@ -448,6 +448,14 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
     const WsResource& inst = c.children[i];
     PrimitivePlacement& p = out.primitives[first + i];
     if (!inst.managed) continue;
+    // An instance that failed on a node being fenced stops with it; another
+    // instance takes its place.
+    const bool failed_on_unclean =
+        std::any_of(inst.history.begin(), inst.history.end(), [&ws](const NodeRscState& h) {
+          const WsNode* n = ws.find_node(h.node);
+          return h.failed && n != nullptr && n->unclean;
+        });
+    if (failed_on_unclean) continue;
     std::vector<NodeScore> weights = weights_of[i];
     for (auto& w : weights)
       if (full(w.node)) w.score = -kInfinity;
