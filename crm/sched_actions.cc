@@ -309,7 +309,14 @@ bool Builder::can_fence() const {
 }
 
 void Builder::decide_fencing() {
-  if (!ws_.options.stonith_enabled) return;
+  // Fencing needs a fencing device configured.
+  bool have_device = false;
+  for (const auto& top : ws_.resources)
+    for (const auto& id : primitives_of(top)) {
+      const WsResource* r = find_primitive(id);
+      if (r != nullptr && r->rsc_class == "stonith" && !r->orphan) have_device = true;
+    }
+  if (!ws_.options.stonith_enabled || !have_device) return;
   for (const auto& n : ws_.nodes) {
     // Without quorum, only nodes still in our membership may be fenced.
     if (!n.unclean || (!can_fence() && !n.online)) continue;
@@ -465,11 +472,11 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
   last_stop_blocked_ = false;
   last_stop_stranded_ = false;
   last_restart_blocked_ = false;
-  // Active on an unclean node that is down and will not be fenced: no stop
-  // can run there.
+  // Active on an unclean node that will not be fenced: no stop can run
+  // there.
   const bool stranded = active.size() == 1 && !fenced(active.front()->node) && [this, &active] {
     const WsNode* n = ws_.find_node(active.front()->node);
-    return n != nullptr && n->unclean && !n->online;
+    return n != nullptr && n->unclean;
   }();
   if ((stop_blocked_.count(r.id) || stranded) && !active.empty() && !blocked_failure(r) &&
       r.managed) {

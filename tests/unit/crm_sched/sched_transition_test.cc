@@ -351,6 +351,30 @@ TEST(UniqueClone, TheInstanceScoringHighestIsPlacedFirst) {
             "  * Start      d:1     ( node2 )\n");
 }
 
+TEST(Fencing, NothingIsFencedWithoutAFencingDevice) {
+  // d's stop failed on node2 (on-fail defaults to fence): with no fencing
+  // device configured, node2 is not fenced and nothing can stop there.
+  std::string xml = make_cib(
+      "<clone id=\"c\"><meta_attributes id=\"cm\"><nvpair id=\"cx\" "
+      "name=\"clone-max\" value=\"1\"/></meta_attributes>" +
+          dummy("d") + "</clone>",
+      "", "");
+  xml.replace(xml.find("value=\"false\""), std::string("value=\"false\"").size(),
+              "value=\"true\"");  // stonith-enabled
+  xml.replace(xml.find("<lrm id=\"2\"><lrm_resources/></lrm>"),
+              std::string("<lrm id=\"2\"><lrm_resources/></lrm>").size(),
+              R"(<lrm id="2"><lrm_resources><lrm_resource id="d" class="ocf"
+                 provider="pacemaker" type="Dummy"><lrm_rsc_op id="d2" operation="start"
+                 call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x"/>
+                 <lrm_rsc_op id="d3" operation="stop" call-id="2" rc-code="1" op-status="0"
+                 interval="0" transition-key="2:1:0:x"/></lrm_resource></lrm_resources></lrm>)");
+  Scheduled s;
+  schedule_cib(xml, s);
+  EXPECT_TRUE(s.t.fencing.empty());
+  EXPECT_EQ(s.summary.find("Fence"), std::string::npos) << s.summary;
+  EXPECT_EQ(s.executed.find("stop on node2"), std::string::npos) << s.executed;
+}
+
 TEST(HardError, BansTheNode) {
   // A start that failed with "insufficient privileges" (4): the resource
   // recovers on the other node, not in place.
