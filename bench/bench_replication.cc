@@ -533,7 +533,7 @@ class ReplCluster {
     fs::create_directories(dir_ + "/replication.d");
     std::string res = fmt::format(
         "resource r0 {{\n  protocol {};\n  device /dev/drbd0;\n  meta-disk internal;\n"
-        "  net {{\n    connect-int 1;\n    ping-int 1;\n  }}\n  disk {{\n    c-max-rate 4G;\n    c-fill-target 16M;\n{}  }}\n",
+        "  net {{\n    connect-int 1;\n    ping-int 1;\n  }}\n  disk {{\n    c-max-rate 4G;\n    c-fill-target 16M;\n    resync-rate 1G;\n{}  }}\n",
         protocol, disk_extra);
     for (int i = 1; i <= 2; ++i) {
       if (!make_file(disk(i), disk_bytes)) return "cannot create " + disk(i);
@@ -591,17 +591,18 @@ class ReplCluster {
 
   // Polls node i every 50 ms until `pred(state)` or the timeout.
   template <typename F>
-  bool wait(int i, F pred, milliseconds timeout) {
+  bool wait(int i, F pred, milliseconds timeout, milliseconds every = milliseconds(50)) {
     return poll_until(
         [&] {
           auto s = state(i);
           return s && pred(*s);
         },
-        timeout, milliseconds(50));
+        timeout, every);
   }
-  bool wait_disk(int i, const std::string& cstate, const std::string& dstate, milliseconds timeout) {
+  bool wait_disk(int i, const std::string& cstate, const std::string& dstate, milliseconds timeout,
+                 milliseconds every = milliseconds(50)) {
     return wait(i, [&](const ipc::ReplicaState& s) { return s.cstate() == cstate && s.disk() == dstate; },
-                timeout);
+                timeout, every);
   }
 
   std::string describe(int i) const {
@@ -790,7 +791,7 @@ bool section_sync(const Options& o, const Plan& p, const std::string& dir) {
       size_kib = s && s->counters().count("size_kib") ? s->counters().at("size_kib") : 0;
       const auto t0 = Clock::now();
       e = c.drbd(1, "primary", true);
-      if (e.empty() && !c.wait_disk(2, "Connected", "UpToDate", milliseconds(600000)))
+      if (e.empty() && !c.wait_disk(2, "Connected", "UpToDate", milliseconds(600000), milliseconds(5)))
         e = "full sync did not finish in 600 s: " + c.describe(2);
       full_s = ms_since(t0) / 1000.0;
       full_mb_s = static_cast<double>(size_kib) * 1024.0 / 1e6 / full_s;
@@ -812,9 +813,18 @@ bool section_sync(const Options& o, const Plan& p, const std::string& dir) {
       if (e.empty()) {
         auto s = c.state(1);
         resync_mib = s && s->counters().count("oos_kib") ? static_cast<double>(s->counters().at("oos_kib")) / 1024.0 : 0;
-        const auto t0 = Clock::now();
         e = c.drbd(2, "connect");
-        if (e.empty() && !c.wait_disk(2, "Connected", "UpToDate", milliseconds(600000)))
+        // The clock starts when the handshake is done: the wait for the
+        // dialing side's next connect-int attempt is not resync time.
+        if (e.empty() && !c.wait(2,
+                                 [](const ipc::ReplicaState& st) {
+                                   return st.cstate() == "WFBitMapT" || st.cstate() == "SyncTarget" ||
+                                          st.cstate() == "PausedSyncT" || st.cstate() == "Connected";
+                                 },
+                                 milliseconds(30000), milliseconds(2)))
+          e = "no handshake after connect: " + c.describe(2);
+        const auto t0 = Clock::now();
+        if (e.empty() && !c.wait_disk(2, "Connected", "UpToDate", milliseconds(600000), milliseconds(5)))
           e = "resync did not finish in 600 s: " + c.describe(2);
         resync_s = ms_since(t0) / 1000.0;
         resync_mb_s = resync_mib * kMiB / 1e6 / resync_s;

@@ -20,6 +20,7 @@ namespace quorate::cli {
 
 inline constexpr const char* kDefaultSocketPath = "/run/quorate/quorated.sock";
 inline constexpr std::chrono::milliseconds kDefaultIpcTimeout{10'000};
+inline constexpr std::chrono::milliseconds kReplicaCommandTimeout{300'000};
 
 // flag (if given and non-empty) > env (if non-null and non-empty) > default.
 std::string resolve_socket_path(const std::optional<std::string>& flag, const char* env);

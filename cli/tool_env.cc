@@ -32,7 +32,11 @@ ToolEnv real_tool_env() {
       std::cout,
       std::cerr,
       [](const std::string& path, const ipc::Request& request, IpcFailure* failure) {
-        return ipc_call(path, request, kDefaultIpcTimeout, failure);
+        // A replica command may wait for the peer, a fence-peer handler (a
+        // STONITH can take a minute) or a volume's meta data; drbdsetup
+        // waits for state changes without a limit, we give them 5 minutes.
+        const auto timeout = request.has_replica_command() ? kReplicaCommandTimeout : kDefaultIpcTimeout;
+        return ipc_call(path, request, timeout, failure);
       },
       env != nullptr ? std::optional<std::string>(env) : std::nullopt,
       [] {

@@ -12,7 +12,10 @@
 
 namespace quorate::crm::sched {
 
-std::string simulate(const Cib& cib, const SimulateOptions& options) {
+std::string simulate(const Cib& cib, const SimulateOptions& options) { return simulate(cib, cib, {}, options); }
+
+std::string simulate(const Cib& before, const Cib& cib, const std::vector<std::string>& modifications,
+                     const SimulateOptions& options) {
   auto ws = unpack_working_set(cib);
   if (!ws.ok()) return "error: " + ws.error().message + "\n";
   if (options.json) {
@@ -20,10 +23,20 @@ std::string simulate(const Cib& cib, const SimulateOptions& options) {
   }
   if (options.show_scores && options.quiet) return render_scores(*ws, place(*ws));
   std::ostringstream out;
-  const std::string status = render_status_text(*ws);
+  std::string status = render_status_text(*ws);
+  if (!modifications.empty()) {
+    auto was = unpack_working_set(before);
+    if (!was.ok()) return "error: " + was.error().message + "\n";
+    status = render_status_text(*was);
+  }
   const std::string preamble = render_status_preamble(*ws);
   if (!preamble.empty()) out << preamble << "\n";
   out << "Current cluster status:\n" << status << "\n";
+  if (!modifications.empty()) {
+    out << "Performing Requested Modifications:\n";
+    for (const std::string& m : modifications) out << "  * " << m << "\n";
+    out << "\n";
+  }
   const Transition transition = schedule(*ws);
   if (options.show_scores)
     out << "Allocation Scores:\n" << render_scores(*ws, transition.placement) << "\n";

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "crm/cib.h"
@@ -23,6 +24,12 @@ struct SimulateOptions {
 
 // The whole simulation output for a parsed CIB.
 std::string simulate(const Cib& cib, const SimulateOptions& options);
+
+// The same after crm_simulate's injections (sched_inject.h): the current
+// status of `before`, a "Performing Requested Modifications:" section with
+// `modifications` (one line each), and the transition of `after`.
+std::string simulate(const Cib& before, const Cib& after, const std::vector<std::string>& modifications,
+                     const SimulateOptions& options);
 
 // Parses `xml` (named `origin` in errors) and simulates it.
 Result<std::string> simulate_xml(std::string_view xml, const std::string& origin,

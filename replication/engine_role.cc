@@ -138,7 +138,10 @@ void Replica::Impl::on_state_chg_req(const wire::StateChgReq& q) {
 void Replica::Impl::on_state_chg_reply(const wire::StateChgReply& r) {
   if (!promoting || promoting->waiting_fence || promoting->request_id != r.id) return;  // stale
   if (r.result >= 1) {
-    finish_promotion(promote_now(promoting->force));
+    Status s = promote_now(promoting->force);
+    // The peer already counts us as Primary: tell it what we are after all.
+    if (!s.ok() && transport_up && params_sent) send_state();
+    finish_promotion(std::move(s));
   } else {
     finish_promotion(refuse(fmt::format("({}) {}", r.result, state_chg_text(r.result))));
   }

@@ -816,5 +816,49 @@ TEST_F(CrmTools, SimulateShowScoresSection) {
   EXPECT_EQ(scored.out.substr(0, at) + scored.out.substr(at + section.size()), plain.out);
 }
 
+// ---------------------------------------------------------------------------
+// crm_simulate injections and crm-syntax input
+
+TEST_F(CrmTools, SimulateInjectsNodeStatesAndOperationsAsCrmSimulate) {
+  const fs::path data = fs::path(QUORATE_SOURCE_DIR) / "tests" / "data" / "crm_simulate_inject";
+  std::ifstream in(data / "fail-node1.txt");
+  std::stringstream want;
+  want << in.rdbuf();
+  // Given in another order than crm_simulate applies them (up, down, fail, then operations).
+  const ToolRun r = run({"crm_simulate", "-x", (data / "web.xml").string(), "-S", "--op-inject",
+                         "p_ip_start_0@node1=0", "-f", "node1", "-u", "node1", "--node-up=node2", "-i",
+                         "p_db_start_0@node1=0"});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out, want.str());
+}
+
+TEST_F(CrmTools, SimulateRefusesABadInjection) {
+  const ToolRun r = run({"crm_simulate", "-x", cib_.string(), "-i", "nosuch_start_0@node1=0"});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.err,
+            "crm_simulate: 'nosuch_start_0@node1=0': 'nosuch' is not a primitive (or an instance RSC:N of a cloned "
+            "one)\n");
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(CrmTools, SimulateReadsACrmSyntaxFileWithAStatusBlock) {
+  const fs::path file = dir_ / "web.crm";
+  spit(file,
+       "node node1\nnode node2\nprimitive p_db ocf:pacemaker:Dummy op monitor interval=20s\n"
+       "property stonith-enabled=false\nstatus\nnode node1 up\nnode node2 down\nop p_db_start_0@node1=0\n");
+  const ToolRun r = run({"quorate", "simulate", "-x", file.string()});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("    * Online: [ node1 ]\n    * OFFLINE: [ node2 ]\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  * p_db\t(ocf:pacemaker:Dummy):\t Started node1\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Transition Summary:\n\nExecuting Cluster Transition:\n"
+                       "  * Resource action: p_db            monitor=20000 on node1\n"),
+            std::string::npos)
+      << r.out;
+  spit(file, "node node1\nstatus\nnode node1 sideways\n");
+  const ToolRun bad = run({"crm_simulate", "-x", file.string()});
+  EXPECT_EQ(bad.rc, 1);
+  EXPECT_EQ(bad.err, "crm_simulate: " + file.string() + ":3: node node1: expected up, down or fail, found 'sideways'\n");
+}
+
 }  // namespace
 }  // namespace quorate::cli
