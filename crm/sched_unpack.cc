@@ -1173,6 +1173,16 @@ Result<WorkingSet> unpack_working_set(const Cib& cib) {
     } else if (const auto* g = std::get_if<Group>(&res)) {
       ws.resources.push_back(make_group(*g, defaults));
     } else if (const auto* c = std::get_if<Clone>(&res)) {
+      // Instances are made one by one: refuse a count no cluster can use
+      // rather than spend hours on it.
+      StrMap meta;
+      merge_sets(c->sets, SetKind::kMeta, meta);
+      if (const auto it = meta.find("clone-max"); it != meta.end()) {
+        const int max = parse_score(it->second).value_or(0);
+        if (max > kMaxCloneInstances)
+          return Error{"clone '" + c->id + "': clone-max " + it->second + " is more than the " +
+                       std::to_string(kMaxCloneInstances) + " instances the scheduler handles"};
+      }
       ws.resources.push_back(make_clone(*c, defaults, node_count));
     }
   }

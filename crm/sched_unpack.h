@@ -182,7 +182,11 @@ struct WorkingSet {
   const WsNode* find_node(std::string_view uname) const;
 };
 
+// The most instances a clone may have (clone-max); more is refused.
+inline constexpr int kMaxCloneInstances = 10000;
+
 // Reads `cib` (which must outlive the result: constraints are read from it).
+// Fails, saying which clone, when a clone-max exceeds kMaxCloneInstances.
 Result<WorkingSet> unpack_working_set(const Cib& cib);
 
 }  // namespace quorate::crm::sched

@@ -375,6 +375,19 @@ TEST(Fencing, NothingIsFencedWithoutAFencingDevice) {
   EXPECT_EQ(s.executed.find("stop on node2"), std::string::npos) << s.executed;
 }
 
+TEST(BadInput, AnAbsurdCloneMaxIsRefusedWithItsClone) {
+  auto cib = parse_cib_xml(make_cib(R"(<clone id="big"><meta_attributes id="bm"><nvpair id="bx"
+                                        name="clone-max" value="INFINITY"/></meta_attributes>)" +
+                                        dummy("d") + "</clone>",
+                                    "", ""),
+                           "t.xml");
+  ASSERT_TRUE(cib.ok()) << cib.error().message;
+  const auto ws = unpack_working_set(*cib);
+  ASSERT_FALSE(ws.ok());
+  EXPECT_NE(ws.error().message.find("clone 'big': clone-max INFINITY"), std::string::npos)
+      << ws.error().message;
+}
+
 TEST(HardError, BansTheNode) {
   // A start that failed with "insufficient privileges" (4): the resource
   // recovers on the other node, not in place.
