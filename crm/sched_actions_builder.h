@@ -1,10 +1,10 @@
 // Internal to the crm/sched_actions*.cc files: the Builder that turns a
 // WorkingSet and its Placement into a Transition (crm/sched_actions.h), one
 // stage after another, and the small helpers its parts share. Split by
-// concern: sched_actions.cc (primitives, groups, node actions, the graph),
-// sched_actions_order.cc (ordering constraints: what they block and how they
-// order), sched_actions_clone.cc (clone instances, clone pseudo actions,
-// notifications).
+// concern: sched_actions.cc (primitives, node actions, the graph),
+// sched_actions_group.cc (groups), sched_actions_order.cc (ordering
+// constraints: what they block and how they order), sched_actions_clone.cc
+// (clone instances, clone pseudo actions, notifications).
 //
 // A Builder borrows the working set and the transition it fills for one run();
 // it is not copyable and not thread-safe.
