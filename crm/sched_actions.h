@@ -2,18 +2,22 @@
 // Placement (crm/sched_place.h): probes where a primitive's state on an
 // online node is unknown, stops, starts, recurring monitors, fencing of
 // unclean nodes (stonith-enabled) with the stops it implies as pseudo actions,
-// and the controller's shutdown of nodes leaving the cluster; the ordering
-// edges between them; and one ResourceChange per line of crm_simulate's
-// "Transition Summary".
+// and the controller's shutdown of nodes leaving the cluster; what recorded
+// histories ask for (cancels, deletes, fail count clears:
+// crm/sched_history_checks.h); group, clone and constraint pseudo actions
+// (resource sets' require-all=false and clone-min: "one-or-more:SET",
+// "clone-one-or-more:ID"); the ordering edges between them; and one
+// ResourceChange per line of crm_simulate's "Transition Summary".
 //
 // schedule() is the scheduler's pure entry point: WorkingSet in, Transition
 // out, no clock and no globals. The Transition owns copies of every id.
 //
 // Ordering contract: `actions` are in the transition graph's synapse order
-// (per resource in configuration order, its actions newest first; node
-// actions last, newest first) and `orderings` say which action must be
-// confirmed before which; execute_order() in crm/sched_graph_print.h runs
-// them the way crm_simulate's graph executor does.
+// (per resource in configuration order, its actions newest first; then
+// constraint pseudo actions; node actions last, newest first) and
+// `orderings` say which action must be confirmed before which;
+// execute_order() in crm/sched_graph_print.h runs them the way crm_simulate's
+// graph executor does.
 #pragma once
 
 #include <cstdint>
@@ -25,13 +29,14 @@
 
 namespace quorate::crm::sched {
 
-enum class ActionKind { kResource, kPseudo, kFence, kShutdown };
+// kClearFailcount: the controller clears rsc's fail count on node.
+enum class ActionKind { kResource, kPseudo, kFence, kShutdown, kClearFailcount };
 
 struct Action {
   int id = 0;  // index into Transition::actions
   ActionKind kind = ActionKind::kResource;
   std::string rsc;   // "" for node actions
-  std::string task;  // start stop monitor (interval 0: a probe) cancel stonith do_shutdown
+  std::string task;  // start stop monitor (interval 0: a probe) cancel delete stonith do_shutdown
   std::string node;
   std::int64_t interval_ms = 0;
   std::string fence_type;  // kFence: "reboot", "off"

@@ -40,7 +40,9 @@ std::string pad_left(const std::string& s, std::size_t width) {
 }
 
 std::string action_key(const Action& a) {
-  return a.rsc + "_" + a.task + "_" + std::to_string(a.interval_ms);
+  if (a.rsc.empty()) return a.task;  // a constraint's pseudo action ("one-or-more:SET")
+  return (a.label.empty() ? a.rsc : a.label) + "_" + a.task + "_" +
+         std::to_string(a.interval_ms);
 }
 
 }  // namespace
@@ -106,6 +108,9 @@ std::string render_action(const Action& a) {
       return "  * Cluster action:  " + a.task + " on " + a.node + "\n";
     case ActionKind::kPseudo:
       return "  * Pseudo action:   " + action_key(a) + "\n";
+    case ActionKind::kClearFailcount:
+      return "  * Cluster action:  clear_failcount for " + (a.label.empty() ? a.rsc : a.label) +
+             " on " + a.node + "\n";
     case ActionKind::kResource:
       break;
   }
@@ -138,8 +143,11 @@ WorkingSet revised_working_set(const WorkingSet& ws, const Transition& t) {
       if (r.kind == RscKind::kPrimitive && r.id == id) return &r;
       if (r.kind != RscKind::kGroup && r.kind != RscKind::kClone) continue;
       promotable = r.kind == RscKind::kClone && r.promotable;
-      for (auto& m : r.children)
+      for (auto& m : r.children) {
         if (m.id == id) return &m;
+        for (auto& gm : m.children)  // a member of a cloned group's instance
+          if (gm.id == id) return &gm;
+      }
     }
     return nullptr;
   };
@@ -154,14 +162,34 @@ WorkingSet revised_working_set(const WorkingSet& ws, const Transition& t) {
     for (auto& s : r->history)
       if (s.node == a.node) h = &s;
     if (h == nullptr) {
-      r->history.push_back({});
-      h = &r->history.back();
+      // Histories are read in status order: a new one goes where its node's
+      // node_state is.
+      auto status_index = [&ws](const std::string& node) {
+        std::size_t i = 0;
+        if (ws.cib != nullptr && ws.cib->status)
+          for (const auto& ns : ws.cib->status->nodes) {
+            if (ns.uname && *ns.uname == node) return i;
+            ++i;
+          }
+        return static_cast<std::size_t>(-1);
+      };
+      const std::size_t at = status_index(a.node);
+      auto pos = r->history.begin();
+      while (pos != r->history.end() && status_index(pos->node) <= at) ++pos;
+      pos = r->history.insert(pos, NodeRscState{});
+      h = &*pos;
       h->node = a.node;
     }
     if (a.task == "start") {
       h->role = promotable ? Role::kUnpromoted : Role::kStarted;
     } else if (a.task == "stop") {
-      h->role = Role::kStopped;
+      // A start recorded as still in flight (call-id -1) sorts after the
+      // injected stop when the status is read again: it still looks started.
+      const bool in_flight_start =
+          std::any_of(h->ops.begin(), h->ops.end(), [](const HistoryOp& op) {
+            return op.task == "start" && op.call_id == -1 && op.op_status == -1;
+          });
+      h->role = in_flight_start ? Role::kStarted : Role::kStopped;
     } else {
       h->role = a.task == "promote" ? Role::kPromoted : Role::kUnpromoted;
     }

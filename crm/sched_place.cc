@@ -261,10 +261,10 @@ std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& 
     for (std::size_t i = 0; i < ws.nodes.size(); ++i)
       if (ws.nodes[i].uname == active.front() && score[i]) add(i, rsc.stickiness);
   }
-  // Fail counts at or over migration-threshold ban the node, as does a
-  // probe that found the agent not installed.
+  // Fail counts at or over migration-threshold ban the node, as do a probe
+  // that found the agent not installed and a hard error there.
   for (const auto& h : rsc.history) {
-    if (h.not_installed) {
+    if (h.not_installed || h.hard_error) {
       for (std::size_t i = 0; i < ws.nodes.size(); ++i)
         if (ws.nodes[i].uname == h.node) score[i] = -kInfinity;
     }
@@ -322,6 +322,12 @@ struct Coloc {
   std::size_t dependent;
   std::size_t primary;
   int score;
+  // with-rsc-role on a promotable primary: the dependent follows the nodes
+  // of the primary's instances in that role (kUnknown: any active one).
+  Role with_role = Role::kUnknown;
+  // rsc-role=Promoted/Unpromoted on a promotable dependent: weighs on its
+  // instances' promotion only, not on where they run (kUnknown: placement).
+  Role dependent_role = Role::kUnknown;
 };
 
 // Adds `factor` times `other`'s scores to `weights` (a primary taking in
@@ -368,7 +374,8 @@ namespace {
 // resources assigned per node so far in this run (updated).
 void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
                  const std::vector<NodeScore>& extra,
-                 std::map<std::string, int, std::less<>>& count, Placement& out) {
+                 std::map<std::string, int, std::less<>>& count, Placement& out,
+                 const std::vector<PriorityColocation>& role_colocations) {
   std::map<std::string, int, std::less<>> per_node;
   // Promotion scores and colocations weigh in where instances go (kept out
   // of the allocation scores shown for them).
@@ -404,9 +411,14 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
     } else {
       const auto held = per_node.find(node);
       const bool room = held == per_node.end() || held->second < share;
+      // It stays only where it scores as well as anywhere it could go
+      // (Pacemaker prefers the current node only among the best).
+      int best = -kInfinity;
       for (const auto& sc : weights_of[i])
-        if (sc.node == node && sc.score >= 0 && is_available(ws, node) && !full(node) && room &&
-            placed < c.clone_max)
+        if (is_available(ws, sc.node) && !full(sc.node)) best = std::max(best, sc.score);
+      for (const auto& sc : weights_of[i])
+        if (sc.node == node && sc.score >= 0 && sc.score >= best && is_available(ws, node) &&
+            !full(node) && room && placed < c.clone_max)
           p.node = node;
       done[i] = !p.node.empty();
     }
@@ -416,17 +428,46 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
       ++placed;
     }
   }
-  // Second pass: the rest go to the best-scored nodes with room.
-  for (std::size_t i = 0; i < c.children.size(); ++i) {
+  // Second pass: the rest go to the best-scored nodes with room, the
+  // instances that score highest anywhere first (globally unique clones,
+  // whose instances score differently).
+  std::vector<std::size_t> rest;
+  for (std::size_t i = 0; i < c.children.size(); ++i) rest.push_back(i);
+  if (c.unique) {
+    auto best_of = [&](std::size_t i) {
+      int best = -kInfinity;
+      for (const auto& w : weights_of[i])
+        if (is_available(ws, w.node)) best = std::max(best, w.score);
+      return best;
+    };
+    std::stable_sort(rest.begin(), rest.end(),
+                     [&](std::size_t a, std::size_t b) { return best_of(a) > best_of(b); });
+  }
+  for (const std::size_t i : rest) {
     if (done[i] || placed >= c.clone_max) continue;
     const WsResource& inst = c.children[i];
     PrimitivePlacement& p = out.primitives[first + i];
     if (!inst.managed) continue;
+    // An instance that failed on a node being fenced stops with it; another
+    // instance takes its place.
+    const bool failed_on_unclean =
+        std::any_of(inst.history.begin(), inst.history.end(), [&ws](const NodeRscState& h) {
+          const WsNode* n = ws.find_node(h.node);
+          return h.failed && n != nullptr && n->unclean;
+        });
+    if (failed_on_unclean) continue;
     std::vector<NodeScore> weights = weights_of[i];
     for (auto& w : weights)
       if (full(w.node)) w.score = -kInfinity;
+    // Its current node counts as a tie-breaker only if it did not already
+    // hold its share there.
     const auto active = inst.active_nodes();
-    p.node = choose_node(ws, weights, count, active.size() == 1 ? active.front() : "");
+    std::string current = active.size() == 1 ? active.front() : "";
+    if (!current.empty()) {
+      const auto held = per_node.find(current);
+      if (held != per_node.end() && held->second >= share) current.clear();
+    }
+    p.node = choose_node(ws, weights, count, current);
     if (!p.node.empty()) {
       ++per_node[p.node];
       ++count[p.node];
@@ -437,7 +478,76 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
     PrimitivePlacement& p = out.primitives[first + i];
     p.next_role = p.node.empty() ? Role::kStopped : Role::kStarted;
   }
-  if (c.promotable) assign_promotable_roles(ws, c, out, first);
+  if (c.promotable) assign_promotable_roles(ws, c, out, first, role_colocations);
+}
+
+}  // namespace
+
+namespace {
+
+// A group's scores as a unit: its first member's, with those of the members
+// colocated with it merged in, last first. `first`: index of the first
+// member's placement in out.primitives.
+std::vector<NodeScore> group_unit_scores(const WorkingSet& ws, const WsResource& g,
+                                         std::size_t first, const Placement& out) {
+  const std::size_t k = g.children.size();
+  std::vector<NodeScore> merged = out.primitives[first + k - 1].scores;
+  for (std::size_t i = k - 1; i-- > 0;)
+    merged = merge_scores(ws, out.primitives[first + i].scores, merged, 1.0, true);
+  return merged;
+}
+
+// Places each group instance of clone `c` as a unit (place_clone over one
+// stand-in placement per instance), then its members one after another
+// where the first went, as in a group.
+void place_group_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
+                       const std::vector<NodeScore>& extra,
+                       std::map<std::string, int, std::less<>>& count, Placement& out,
+                       const std::vector<PriorityColocation>& role_colocations) {
+  Placement units;
+  std::vector<std::size_t> starts;
+  std::size_t at = first;
+  for (const auto& inst : c.children) {
+    starts.push_back(at);
+    PrimitivePlacement p;
+    p.rsc = inst.id;
+    p.scores =
+        inst.children.empty() ? std::vector<NodeScore>{} : group_unit_scores(ws, inst, at, out);
+    units.primitives.push_back(std::move(p));
+    at += inst.children.size();
+  }
+  place_clone(ws, c, 0, extra, count, units, role_colocations);
+  for (std::size_t i = 0; i < c.children.size(); ++i) {
+    const WsResource& inst = c.children[i];
+    const PrimitivePlacement& u = units.primitives[i];
+    std::string prev = u.node;
+    for (std::size_t j = 0; j < inst.children.size(); ++j) {
+      PrimitivePlacement& p = out.primitives[starts[i] + j];
+      p.node.clear();
+      if (!prev.empty()) {
+        for (const auto& sc : p.scores)
+          if (sc.node == prev && sc.score >= 0 && is_available(ws, prev)) p.node = prev;
+        if (!inst.children[j].managed) p.node = prev;
+      }
+      if (!p.node.empty() && j > 0) ++count[p.node];
+      p.next_role = p.node.empty() ? Role::kStopped : u.next_role;
+      p.promotion_score = u.promotion_score;
+      prev = p.node;
+    }
+    // An instance some member of which cannot run is not promoted (no other
+    // instance is chosen in its place).
+    const bool partial =
+        std::any_of(inst.children.begin(), inst.children.end(), [&](const WsResource& m) {
+          const std::size_t j = static_cast<std::size_t>(&m - inst.children.data());
+          return out.primitives[starts[i] + j].node.empty();
+        });
+    if (partial && u.next_role == Role::kPromoted)
+      for (std::size_t j = 0; j < inst.children.size(); ++j) {
+        PrimitivePlacement& p = out.primitives[starts[i] + j];
+        if (!p.node.empty()) p.next_role = Role::kUnpromoted;
+        p.promotion_score = -kInfinity;
+      }
+  }
 }
 
 }  // namespace
@@ -449,6 +559,11 @@ bool is_anonymous_clone(const WsResource& r) {
 bool is_primitive_clone(const WsResource& r) {
   return r.kind == RscKind::kClone && !r.children.empty() &&
          r.children.front().kind == RscKind::kPrimitive;
+}
+
+bool is_group_clone(const WsResource& r) {
+  return r.kind == RscKind::kClone && !r.children.empty() &&
+         r.children.front().kind == RscKind::kGroup;
 }
 
 Placement place(const WorkingSet& ws) {
@@ -483,6 +598,11 @@ Placement place(const WorkingSet& ws) {
       units.push_back({&r, out.primitives.size(), primitive_scores(ws, r), 0, ""});
       for (const auto& inst : r.children)
         out.primitives.push_back({inst.id, primitive_scores(ws, inst, r.id), "", !inst.managed});
+    } else if (is_group_clone(r)) {
+      units.push_back({&r, out.primitives.size(), primitive_scores(ws, r), 0, ""});
+      for (const auto& inst : r.children)
+        for (const auto& m : inst.children)
+          out.primitives.push_back({m.id, primitive_scores(ws, m, r.id), "", !m.managed});
     }
   }
   auto unit_of = [&units](std::string_view id) -> std::size_t {
@@ -491,18 +611,29 @@ Placement place(const WorkingSet& ws) {
     return units.size();
   };
   std::vector<Coloc> colocs;
-  if (ws.cib != nullptr) {
-    for (const auto& c : ws.cib->configuration.constraints) {
-      const auto* co = std::get_if<Colocation>(&c);
-      if (co == nullptr || !co->sets.empty() || !co->rsc || !co->with_rsc || !co->score) continue;
-      if (!coloc_role_applies(co->rsc_role) || !coloc_role_applies(co->with_rsc_role)) continue;
-      if (co->node_attribute && *co->node_attribute != "#uname") continue;
-      const std::size_t d = unit_of(*co->rsc);
-      const std::size_t p = unit_of(*co->with_rsc);
-      const auto score = parse_score(*co->score);
-      if (d == units.size() || p == units.size() || d == p || !score || *score == 0) continue;
-      colocs.push_back({d, p, *score});
+  for (const auto& co : ws.colocations) {
+    if (co.node_attribute != "#uname") continue;
+    const std::size_t d = unit_of(co.rsc);
+    const std::size_t p = unit_of(co.with_rsc);
+    if (d == units.size() || p == units.size() || d == p) continue;
+    Role dependent_role = Role::kUnknown;
+    if (!coloc_role_applies(co.rsc_role)) {
+      const auto role = parse_role(*co.rsc_role);
+      if (!units[d].rsc->promotable || !role ||
+          (*role != Role::kPromoted && *role != Role::kUnpromoted))
+        continue;
+      dependent_role = *role;
     }
+    Role with_role = Role::kUnknown;
+    if (!coloc_role_applies(co.with_rsc_role)) {
+      // A dependent placed with the promotable primary's instances in a role.
+      const auto role = parse_role(*co.with_rsc_role);
+      if (!units[p].rsc->promotable || !role ||
+          (*role != Role::kPromoted && *role != Role::kUnpromoted))
+        continue;
+      with_role = *role;
+    }
+    colocs.push_back({d, p, co.score, with_role, dependent_role});
   }
   std::vector<std::size_t> order(units.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -525,7 +656,7 @@ Placement place(const WorkingSet& ws) {
     std::vector<NodeScore> weights = u.base;
     for (const auto& c : colocs)
       if (c.primary == ui && units[c.dependent].state == 0 && !clone &&
-          units[c.dependent].rsc->kind != RscKind::kClone)
+          c.dependent_role == Role::kUnknown && units[c.dependent].rsc->kind != RscKind::kClone)
         weights = merge_scores(ws, weights, units[c.dependent].base,
                                static_cast<double>(c.score) / kInfinity);
     // Colocations with what is already placed: a clone counts on every node
@@ -533,9 +664,35 @@ Placement place(const WorkingSet& ws) {
     // each instance (`extra`).
     std::vector<NodeScore> extra = u.base;
     for (auto& e : extra) e.score = 0;
+    std::vector<PriorityColocation> role_colocations;
     for (const auto& c : colocs) {
       if (c.dependent != ui || units[c.primary].state != 2) continue;
-      const auto& with = units[c.primary].nodes;
+      if (c.dependent_role != Role::kUnknown) {
+        const Unit& pu = units[c.primary];
+        PriorityColocation pc{{}, c.score, c.dependent_role, pu.rsc->kind != RscKind::kClone};
+        if (pu.rsc->kind == RscKind::kClone) {
+          for (std::size_t i = 0; i < pu.rsc->children.size(); ++i) {
+            const PrimitivePlacement& ip = out.primitives[pu.first + i];
+            if (!ip.node.empty() && (c.with_role == Role::kUnknown || ip.next_role == c.with_role))
+              pc.nodes.push_back(ip.node);
+          }
+        } else if (!pu.node.empty()) {
+          pc.nodes.push_back(pu.node);
+        } else if (c.score < kInfinity || c.dependent_role != Role::kPromoted) {
+          continue;  // the primary is not placed: nothing to weigh
+        }            // else: promoted only with a primary that runs nowhere: nowhere
+        role_colocations.push_back(std::move(pc));
+        continue;
+      }
+      std::vector<std::string> in_role;
+      if (c.with_role != Role::kUnknown) {
+        const Unit& pu = units[c.primary];
+        for (std::size_t i = 0; i < pu.rsc->children.size(); ++i) {
+          const PrimitivePlacement& ip = out.primitives[pu.first + i];
+          if (!ip.node.empty() && ip.next_role == c.with_role) in_role.push_back(ip.node);
+        }
+      }
+      const auto& with = c.with_role != Role::kUnknown ? in_role : units[c.primary].nodes;
       for (auto* ws_scores : {&weights, &extra}) {
         for (auto& w : *ws_scores) {
           if (std::find(with.begin(), with.end(), w.node) != with.end()) {
@@ -547,8 +704,15 @@ Placement place(const WorkingSet& ws) {
       }
     }
     if (clone) {
-      place_clone(ws, r, u.first, extra, count, out);
-      for (std::size_t i = 0; i < r.children.size(); ++i) {
+      std::size_t placed = r.children.size();
+      if (is_group_clone(r)) {
+        place_group_clone(ws, r, u.first, extra, count, out, role_colocations);
+        placed = 0;
+        for (const auto& inst : r.children) placed += inst.children.size();
+      } else {
+        place_clone(ws, r, u.first, extra, count, out, role_colocations);
+      }
+      for (std::size_t i = 0; i < placed; ++i) {
         const std::string& n = out.primitives[u.first + i].node;
         if (!n.empty() && std::find(u.nodes.begin(), u.nodes.end(), n) == u.nodes.end())
           u.nodes.push_back(n);
@@ -557,7 +721,10 @@ Placement place(const WorkingSet& ws) {
     } else if (r.kind == RscKind::kPrimitive) {
       PrimitivePlacement& p = out.primitives[u.first];
       if (r.managed) p.assign_scores = weights;
-      p.node = r.managed ? choose_node(ws, weights, count, single_active(r)) : single_active(r);
+      // An orphan (no longer configured) only stops, unless it is left alone.
+      p.node = !r.managed ? single_active(r)
+               : r.orphan ? std::string()
+                          : choose_node(ws, weights, count, single_active(r));
       if (!p.node.empty()) ++count[p.node];
       p.next_role = p.node.empty() ? Role::kStopped : Role::kStarted;
       u.node = p.node;
@@ -567,14 +734,24 @@ Placement place(const WorkingSet& ws) {
         const WsResource& m = r.children[i];
         PrimitivePlacement& p = out.primitives[u.first + i];
         p.node.clear();
-        if (!m.managed) {
+        // A member blocked by a failure (on-fail=block) stays put, as if
+        // unmanaged.
+        const bool blocked = std::any_of(m.history.begin(), m.history.end(),
+                                         [](const NodeRscState& h) { return h.blocked; });
+        if (!m.managed || blocked) {
           p.node = single_active(m);
         } else if (i == 0) {
           p.assign_scores = weights;
           p.node = choose_node(ws, weights, count, single_active(m));
         } else if (!prev.empty()) {
+          // Where the previous member went, unless its own scores or the
+          // group's colocations forbid that node.
+          bool banned = false;
+          for (const auto& e : extra)
+            if (e.node == prev && e.score <= -kInfinity) banned = true;
           for (const auto& sc : p.scores)
-            if (sc.node == prev && sc.score >= 0 && is_available(ws, prev)) p.node = prev;
+            if (sc.node == prev && sc.score >= 0 && is_available(ws, prev) && !banned)
+              p.node = prev;
         }
         if (!p.node.empty()) ++count[p.node];
         p.next_role = p.node.empty() ? Role::kStopped : Role::kStarted;

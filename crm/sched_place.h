@@ -99,14 +99,24 @@ bool is_anonymous_clone(const WsResource& r);
 // A clone of a primitive (anonymous, globally unique or promotable).
 bool is_primitive_clone(const WsResource& r);
 
+// A clone of a group: each instance is a copy of the group.
+bool is_group_clone(const WsResource& r);
+
 // Stages score + assign over every top-level primitive, group and clone of
 // primitives, in priority then configuration order: a group is placed by its
 // first member's scores plus those of the members colocated with it, each
 // later member where the previous one went (or stopped); a clone's instances
 // stay where they run up to an even share per node, the rest go to the best
 // nodes with room (clone-node-max), and promotable instances get their roles
-// (crm/sched_promote.h). Colocation with a clone counts every node one of its
-// instances is placed on.
+// (crm/sched_promote.h). A clone of a group places each instance as a unit
+// (its first member's scores with the colocated members' merged in) the way
+// a clone of a primitive places its instances; the members follow as in a
+// group. Colocation with a clone counts every node one of its instances is
+// placed on; with-rsc-role=Promoted/Unpromoted only the nodes of its
+// instances in that role; rsc-role=Promoted/Unpromoted on a promotable
+// dependent weighs on its instances' promotion, not on where they run.
+// Colocations and orderings come flattened from ws.colocations / ws.orders
+// (resource sets included, crm/sched_constraints.h).
 Placement place(const WorkingSet& ws);
 
 }  // namespace quorate::crm::sched

@@ -110,7 +110,8 @@ void add_promotion_weights(const WorkingSet& ws, const WsResource& clone, const 
 }
 
 void assign_promotable_roles(const WorkingSet& ws, const WsResource& clone, Placement& out,
-                             std::size_t first) {
+                             std::size_t first,
+                             const std::vector<PriorityColocation>& colocations) {
   struct Instance {
     std::size_t index;
     int priority = 0;
@@ -134,6 +135,20 @@ void assign_promotable_roles(const WorkingSet& ws, const WsResource& clone, Plac
         e.priority = promotion_score(clone, inst, *node, allowed).value_or(-1);
       }
       e.priority = score_add(e.priority, promoted_location_score(ws, clone, inst, *node));
+      // A promoted role that failed with on-fail=demote is not taken again.
+      for (const auto& h : inst.history)
+        if (h.node == p.node && h.demote_on_fail) e.priority = -kInfinity;
+      for (const auto& c : colocations) {
+        if (std::find(c.nodes.begin(), c.nodes.end(), p.node) == c.nodes.end()) {
+          // (an instance without a promotion score keeps its -1)
+          if (c.strict && c.score >= kInfinity && c.dependent_role == Role::kPromoted &&
+              e.priority >= 0)
+            e.priority = -kInfinity;
+          continue;
+        }
+        e.priority = score_add(e.priority,
+                               c.dependent_role == Role::kUnpromoted ? -c.score : c.score);
+      }
     }
     e.sort = e.priority;
     insts.push_back(e);
@@ -164,10 +179,26 @@ void assign_promotable_roles(const WorkingSet& ws, const WsResource& clone, Plac
   int promoted = 0;
   std::map<std::string, int, std::less<>> per_node;
   const bool freeze = !ws.options.have_quorum && ws.options.no_quorum_policy == "freeze";
+  // A promoted instance blocked by a failure (on-fail=block) stays promoted
+  // where it is and holds its share of promoted-max.
+  auto blocked = [](const WsResource& inst) {
+    return std::any_of(inst.history.begin(), inst.history.end(),
+                       [](const NodeRscState& h) { return h.blocked; });
+  };
+  for (const auto& e : insts) {
+    const WsResource& inst = clone.children[e.index];
+    if (e.current != Role::kPromoted || !blocked(inst)) continue;
+    ++promoted;
+    for (const auto& node : inst.active_nodes()) ++per_node[node];
+  }
   for (const auto& e : insts) {
     const WsResource& inst = clone.children[e.index];
     PrimitivePlacement& p = out.primitives[first + e.index];
     p.promotion_score = e.sort;
+    if (e.current == Role::kPromoted && blocked(inst)) {
+      p.next_role = Role::kPromoted;
+      continue;
+    }
     p.next_role = p.node.empty() ? Role::kStopped : Role::kUnpromoted;
     if (p.node.empty() || e.sort < 0 || promoted >= clone.promoted_max) continue;
     if (!inst.managed && e.current != Role::kPromoted) continue;

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "crm/sched_place.h"
@@ -29,9 +30,22 @@ namespace quorate::crm::sched {
 void add_promotion_weights(const WorkingSet& ws, const WsResource& clone, const WsResource& inst,
                            std::vector<NodeScore>& weights);
 
+// A colocation of the clone's instances in a role (rsc-role=Promoted or
+// Unpromoted) with a placed primary, as it weighs on each instance's
+// promotion priority: an instance on one of `nodes` gains `score` (loses it
+// for Unpromoted); elsewhere, an INFINITY Promoted colocation with a
+// primitive or group (`strict`) bars it from promotion.
+struct PriorityColocation {
+  std::vector<std::string> nodes;
+  int score = 0;
+  Role dependent_role = Role::kPromoted;
+  bool strict = false;
+};
+
 // Sets next_role and promotion_score of the placed instances of `clone`,
 // whose placements are out.primitives[first .. first + clone.children.size()).
 void assign_promotable_roles(const WorkingSet& ws, const WsResource& clone, Placement& out,
-                             std::size_t first);
+                             std::size_t first,
+                             const std::vector<PriorityColocation>& colocations = {});
 
 }  // namespace quorate::crm::sched

@@ -672,9 +672,10 @@ class Replay {
       case 0:
         update_state(op, rc, false);
         return;
-      case 7: {  // agent not installed
+      case 7: {  // agent not installed: banned from the node, as a hard error
         const OnFail strategy = on_fail_of(op, ctx_.options.stonith_enabled);
         if (strategy == OnFail::kIgnore) on_fail_ = OnFail::kMigrate;
+        s_.hard_error = true;
         failure(op, rc, strategy);
         return;
       }
@@ -687,6 +688,7 @@ class Replay {
       s_.failure_ignored = true;
       return;
     }
+    if (status == 5) s_.hard_error = true;  // Pacemaker bans the node
     failure(op, rc, strategy);
   }
 
@@ -713,6 +715,9 @@ class Replay {
         break;
     }
     if (role_active(s_.role)) s_.failed = effective != OnFail::kIgnore;
+    // on-fail=demote: a failed promoted instance is demoted where it is.
+    if (s_.failed && effective == OnFail::kDemote && s_.role == Role::kPromoted)
+      s_.demote_on_fail = true;
   }
 
   const ReplayContext& ctx_;
@@ -1148,6 +1153,8 @@ Result<WorkingSet> unpack_working_set(const Cib& cib) {
       ws.pattern_locations.emplace_back(i, loc);
     }
   }
+  ws.orders = flatten_orders(cib.configuration);
+  ws.colocations = flatten_colocations(cib.configuration);
   ws.options = unpack_options(cib);
   ws.nodes = unpack_nodes(cib, ws.options);
 
@@ -1166,6 +1173,16 @@ Result<WorkingSet> unpack_working_set(const Cib& cib) {
     } else if (const auto* g = std::get_if<Group>(&res)) {
       ws.resources.push_back(make_group(*g, defaults));
     } else if (const auto* c = std::get_if<Clone>(&res)) {
+      // Instances are made one by one: refuse a count no cluster can use
+      // rather than spend hours on it.
+      StrMap meta;
+      merge_sets(c->sets, SetKind::kMeta, meta);
+      if (const auto it = meta.find("clone-max"); it != meta.end()) {
+        const int max = parse_score(it->second).value_or(0);
+        if (max > kMaxCloneInstances)
+          return Error{"clone '" + c->id + "': clone-max " + it->second + " is more than the " +
+                       std::to_string(kMaxCloneInstances) + " instances the scheduler handles"};
+      }
       ws.resources.push_back(make_clone(*c, defaults, node_count));
     }
   }

@@ -18,6 +18,7 @@
 
 #include "common/result.h"
 #include "crm/cib.h"
+#include "crm/sched_constraints.h"
 
 namespace quorate::crm::sched {
 
@@ -95,6 +96,8 @@ struct NodeRscState {
   bool failure_ignored = false;  // failed, but on-fail=ignore
   bool blocked = false;          // failed stop without fencing, or on-fail=block
   bool not_installed = false;    // a probe said the agent is not installed
+  bool hard_error = false;       // a hard error (args, permissions, install): node banned
+  bool demote_on_fail = false;   // failed promoted with on-fail=demote: demoted in place
   bool needs_fencing = false;    // a failed stop with fencing enabled
   int failcount = 0;
   std::vector<HistoryOp> ops;  // call-id order
@@ -171,12 +174,20 @@ struct WorkingSet {
   std::map<std::string, std::vector<std::pair<std::size_t, const Location*>>, std::less<>>
       locations_by_rsc;
   std::vector<std::pair<std::size_t, const Location*>> pattern_locations;
+  // rsc_order and rsc_colocation, resource sets flattened into pairs
+  // (crm/sched_constraints.h).
+  std::vector<OrderSpec> orders;
+  std::vector<ColocSpec> colocations;
 
   const WsNode* find_node(std::string_view uname) const;
 };
 
+// The most instances a clone may have (clone-max); more is refused.
+inline constexpr int kMaxCloneInstances = 10000;
+
 // Reads `cib` (which must outlive the result and stay where it is: the result
-// points into it, e.g. constraints are read from it).
+// points into it, e.g. constraints are read from it). Fails, saying which
+// clone, when a clone-max exceeds kMaxCloneInstances.
 Result<WorkingSet> unpack_working_set(const Cib& cib);
 
 }  // namespace quorate::crm::sched

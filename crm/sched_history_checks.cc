@@ -1,0 +1,164 @@
+// History checks: deletes for a changed agent, cancels of recurring
+// operations the configuration dropped, fail count clears (see the header).
+#include "crm/sched_history_checks.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "crm/sched_actions.h"
+
+namespace quorate::crm::sched {
+
+namespace {
+
+bool op_disabled(const Op& op) {
+  const std::string* e = find_attr(op.extra, "enabled");
+  if (e == nullptr) return false;
+  std::string v = *e;
+  for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return v == "false" || v == "no" || v == "off" || v == "0" || v == "n";
+}
+
+// Whether the configuration has an enabled `task` op with this interval.
+bool configured(const WsResource& rsc, const std::string& task, std::int64_t interval_ms) {
+  return std::any_of(rsc.ops.begin(), rsc.ops.end(), [&](const Op& op) {
+    return op.name == task && op_interval_ms(op) == interval_ms && !op_disabled(op);
+  });
+}
+
+bool role_active(Role r) {
+  return r == Role::kStarted || r == Role::kUnpromoted || r == Role::kPromoted;
+}
+
+// Index of the first operation still in effect: after the last start (or a
+// probe that found it running once it was stopped); ops.size() when the
+// last stop came after it.
+std::size_t active_from(const std::vector<HistoryOp>& ops) {
+  long start = -1;
+  long stop = -1;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const HistoryOp& op = ops[i];
+    const long at = static_cast<long>(i);
+    if (op.task == "stop" && op.op_status == 0 && op.rc == 0) {
+      stop = at;
+    } else if (op.task == "start" || op.task == "migrate_from") {
+      start = at;
+    } else if (start <= stop && op.task == "monitor" && op.interval_ms == 0 &&
+               (op.rc == 0 || op.rc == 8)) {
+      start = at;
+    }
+  }
+  if (start < stop) return ops.size();
+  return start < 0 ? 0 : static_cast<std::size_t>(start);
+}
+
+// The primitive an lrm_resource id names, as Pacemaker looks it up for
+// these checks: by id, else by the name an anonymous instance is known by,
+// else (an anonymous clone's bare child id) the clone's first instance.
+const WsResource* named(const WorkingSet& ws, const std::string& id) {
+  const WsResource* by_history = nullptr;
+  const WsResource* by_base = nullptr;
+  std::vector<const WsResource*> stack;
+  for (const auto& r : ws.resources) stack.push_back(&r);
+  while (!stack.empty()) {
+    const WsResource* r = stack.back();
+    stack.pop_back();
+    if (r->kind != RscKind::kPrimitive) {
+      for (auto it = r->children.rbegin(); it != r->children.rend(); ++it) stack.push_back(&*it);
+      continue;
+    }
+    if (r->id == id) return r;
+    if (by_history == nullptr && r->history_name == id) by_history = r;
+    if (by_base == nullptr && r->base_id == id && r->id != id) by_base = r;
+  }
+  return by_history != nullptr ? by_history : by_base;
+}
+
+std::string agent_of(const LrmResource& lr) {
+  std::string a = lr.resource_class.value_or("");
+  if (lr.provider) a += ":" + *lr.provider;
+  return a + ":" + lr.type.value_or("");
+}
+
+}  // namespace
+
+std::vector<HistoryAction> check_history(const WorkingSet& ws, const WsResource& rsc) {
+  std::vector<HistoryAction> out;
+  if (rsc.kind != RscKind::kPrimitive || ws.cib == nullptr || !ws.cib->status) return out;
+  if (rsc.orphan) {
+    // Only an orphan primitive of its own: orphan clone instances keep theirs.
+    const bool top = std::any_of(ws.resources.begin(), ws.resources.end(),
+                                 [&rsc](const WsResource& r) { return &r == &rsc; });
+    if (!top) return out;
+    // Its history goes wherever it was recorded (after the stop), unless it
+    // failed.
+    const bool failed = std::any_of(rsc.history.begin(), rsc.history.end(),
+                                    [](const NodeRscState& s) { return s.failed; });
+    for (const auto& n : ws.nodes) {
+      if (!n.online || n.unclean || failed) continue;
+      for (const auto& h : rsc.history)
+        if (h.node == n.uname) out.push_back({HistoryAction::Kind::kDelete, n.uname, "", 0});
+    }
+    return out;
+  }
+  // Node by node in node order (Pacemaker walks its node list).
+  for (const auto& wn : ws.nodes) {
+    const NodeState* state = nullptr;
+    for (const auto& ns : ws.cib->status->nodes)
+      if (state == nullptr && ns.uname && *ns.uname == wn.uname) state = &ns;
+    if (state == nullptr || !state->lrm) continue;
+    const NodeState& ns = *state;
+    const WsNode* node = &wn;
+    if (!node->online || node->unclean) continue;
+    for (const auto& lr : ns.lrm->resources) {
+      if (lr.ops.empty() || named(ws, lr.id) != &rsc) continue;
+      const NodeRscState* h = nullptr;
+      for (const auto& s : rsc.history)
+        if (s.node == node->uname) h = &s;
+      const bool changed = agent_of(lr) != rsc.agent;
+      if (h == nullptr || !role_active(h->role)) {
+        // Pacemaker keeps the history of a failed resource.
+        const bool failed = std::any_of(rsc.history.begin(), rsc.history.end(),
+                                        [](const NodeRscState& s) { return s.failed; });
+        if (changed && !failed) out.push_back({HistoryAction::Kind::kDelete, node->uname, "", 0});
+        continue;
+      }
+      bool cleared = false;
+      for (std::size_t i = active_from(h->ops); i < h->ops.size(); ++i) {
+        const HistoryOp& op = h->ops[i];
+        if (op.interval_ms <= 0 || op.op_status == 1) continue;
+        if (configured(rsc, op.task, op.interval_ms)) continue;
+        const bool dup = std::any_of(out.begin(), out.end(), [&](const HistoryAction& a) {
+          return a.kind == HistoryAction::Kind::kCancel && a.node == node->uname &&
+                 a.task == op.task && a.interval_ms == op.interval_ms;
+        });
+        if (dup) continue;
+        out.push_back({HistoryAction::Kind::kCancel, node->uname, op.task, op.interval_ms});
+        if (!cleared && h->failcount > 0) {
+          out.push_back({HistoryAction::Kind::kClearFailcount, node->uname, "", 0});
+          cleared = true;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> orphan_fail_counts(const WorkingSet& ws, const WsResource& rsc) {
+  std::vector<std::string> out;
+  const bool top = std::any_of(ws.resources.begin(), ws.resources.end(),
+                               [&rsc](const WsResource& r) { return &r == &rsc; });
+  if (!rsc.orphan || !top || rsc.kind != RscKind::kPrimitive) return out;
+  const std::string exact = "fail-count-" + rsc.id;
+  for (const auto& n : ws.nodes) {
+    if (!n.online || n.unclean) continue;
+    int total = 0;
+    for (const auto& [k, v] : n.transient)
+      if (k == exact || k.rfind(exact + "#", 0) == 0)
+        total = score_add(total, parse_score(v).value_or(0));
+    if (total > 0) out.push_back(n.uname);
+  }
+  return out;
+}
+
+}  // namespace quorate::crm::sched
