@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstdio>
 #include <set>
+#include <unordered_map>
 
 namespace quorate::crm::sched {
 
@@ -481,11 +482,16 @@ OnFail on_fail_of(const HistoryOp& op, bool stonith_enabled) {
 }
 
 int failcount_for(const WsNode& node, std::string_view rsc_id) {
+  // "fail-count-RSC" and "fail-count-RSC#OP_INTERVAL", in map order; only the
+  // keys with the prefix are visited and nothing is allocated.
+  constexpr std::string_view kPrefix = "fail-count-";
   int total = 0;
-  const std::string exact = "fail-count-" + std::string(rsc_id);
-  for (const auto& [k, v] : node.transient) {
-    if (k == exact || k.rfind(exact + "#", 0) == 0)
-      total = score_add(total, parse_score(v).value_or(0));
+  for (auto it = node.transient.lower_bound(kPrefix);
+       it != node.transient.end() && it->first.starts_with(kPrefix); ++it) {
+    const std::string_view rest = std::string_view(it->first).substr(kPrefix.size());
+    if (!rest.starts_with(rsc_id)) continue;
+    if (rest.size() == rsc_id.size() || rest[rsc_id.size()] == '#')
+      total = score_add(total, parse_score(it->second).value_or(0));
   }
   return total;
 }
@@ -781,6 +787,17 @@ struct Unpacker {
   WorkingSet& ws;
   bool have_stonith_resource = false;
   std::vector<WsResource> orphans;
+  // Node histories recorded so far with blocked set. While it is 0 no
+  // primitive is blocked, and prim_blocked's scan of the history (which grows
+  // to one entry per node) is skipped.
+  std::size_t blocked_histories = 0;
+
+  bool blocked(const WsResource& p) const { return blocked_histories != 0 && prim_blocked(p); }
+
+  void record(WsResource& p, NodeRscState s) {
+    if (s.blocked) ++blocked_histories;
+    p.history.push_back(std::move(s));
+  }
 
   // Pacemaker's resource lookup by history id: a resource whose id is `id`,
   // or a clone instance whose id without the ":N" suffix is `id`, in
@@ -803,7 +820,7 @@ struct Unpacker {
   // base id) -> the first top-level resource, in configuration order, whose
   // tree holds it; the search then runs within that one tree. Keeps the
   // history unpacking linear in the status size instead of status x resources.
-  std::map<std::string, std::size_t, std::less<>> top_of;
+  std::unordered_map<std::string, std::size_t, WorkingSet::NameHash, std::equal_to<>> top_of;
 
   void index(const WsResource& r, std::size_t top) {
     for (const std::string* key : {&r.id, &r.base_id}) {
@@ -872,8 +889,8 @@ struct Unpacker {
         }
         continue;
       }
-      const bool blocked = inst.kind == RscKind::kPrimitive && prim_blocked(inst);
-      if (!skip_inactive && inactive == nullptr && !blocked) {
+      const bool inst_blocked = inst.kind == RscKind::kPrimitive && blocked(inst);
+      if (!skip_inactive && inactive == nullptr && !inst_blocked) {
         inactive = member_of(inst, base);
         if (inactive != nullptr) {
           const std::string pn = pending_node(*inactive);
@@ -923,7 +940,7 @@ struct Unpacker {
     }
     ReplayContext ctx{ws.options, have_stonith_resource,
                       top->kind == RscKind::kClone && top->promotable,
-                      rsc->managed && !prim_blocked(*rsc)};
+                      rsc->managed && !blocked(*rsc)};
     NodeRscState s = Replay(ctx, node).run(sorted_ops(lr, rsc->ops));
     // The name an anonymous instance is known by comes from a history that
     // shows it active (a probe that found it stopped does not name it).
@@ -931,7 +948,7 @@ struct Unpacker {
         (role_active(s.role) || s.failed || !s.pending_task.empty()))
       rsc->history_name = lr.id;
     s.failcount = failcount_for(node, anonymous ? rsc->base_id : rsc->id);
-    rsc->history.push_back(std::move(s));
+    record(*rsc, std::move(s));
   }
 
   void add_orphan(WsNode& node, const LrmResource& lr) {
@@ -951,10 +968,10 @@ struct Unpacker {
       orphans.push_back(std::move(r));
       o = &orphans.back();
     }
-    ReplayContext ctx{ws.options, have_stonith_resource, false, o->managed && !prim_blocked(*o)};
+    ReplayContext ctx{ws.options, have_stonith_resource, false, o->managed && !blocked(*o)};
     NodeRscState s = Replay(ctx, node).run(sorted_ops(lr, {}));
     s.failcount = failcount_for(node, o->id);
-    o->history.push_back(std::move(s));
+    record(*o, std::move(s));
   }
 };
 
@@ -1123,6 +1140,11 @@ bool WsResource::failed() const {
 }
 
 const WsNode* WorkingSet::find_node(std::string_view uname) const {
+  // The index answers when it is current (each hit is checked, so a stale
+  // index costs only the search below).
+  if (const auto it = node_index.find(uname); it != node_index.end()) {
+    if (it->second < nodes.size() && nodes[it->second].uname == uname) return &nodes[it->second];
+  }
   // `nodes` is sorted by node_name_less: search the equal range, then scan
   // (a working set built by hand may not be sorted).
   auto it = std::lower_bound(
@@ -1150,6 +1172,8 @@ Result<WorkingSet> unpack_working_set(const Cib& cib) {
   }
   ws.options = unpack_options(cib);
   ws.nodes = unpack_nodes(cib, ws.options);
+  ws.node_index.reserve(ws.nodes.size());
+  for (std::size_t i = 0; i < ws.nodes.size(); ++i) ws.node_index.emplace(ws.nodes[i].uname, i);
 
   StrMap defaults;
   if (cib.configuration.rsc_defaults)
@@ -1183,7 +1207,7 @@ Result<WorkingSet> unpack_working_set(const Cib& cib) {
   std::stable_sort(
       ws.resources.begin(), ws.resources.end(),
       [](const WsResource& a, const WsResource& b) { return a.priority > b.priority; });
-  Unpacker u{ws, false, {}, {}};
+  Unpacker u{ws, false, {}, 0, {}};
   for (const auto& res : cib.configuration.resources) {
     auto is_stonith = [](const Primitive& p) { return p.resource_class == "stonith"; };
     if (const auto* p = std::get_if<Primitive>(&res)) {
