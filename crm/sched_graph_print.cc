@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
 
 namespace quorate::crm::sched {
 
@@ -122,8 +125,8 @@ std::string render_executed(const Transition& t) {
   return out;
 }
 
-WorkingSet revised_working_set(const WorkingSet& ws, const Transition& t) {
-  WorkingSet out = ws;
+WorkingSet revised_working_set(WorkingSet ws, const Transition& t) {
+  WorkingSet out = std::move(ws);
   for (const auto& node : t.fenced_nodes) {
     for (auto& n : out.nodes) {
       if (n.uname != node) continue;
@@ -131,17 +134,22 @@ WorkingSet revised_working_set(const WorkingSet& ws, const Transition& t) {
       n.unclean = false;
     }
   }
+  // Action resource id -> (primitive or member, in a promotable clone), the
+  // first in resource order: top-level primitives and the direct children of
+  // groups and clones. Only histories change below, so the pointers hold.
+  std::unordered_map<std::string_view, std::pair<WsResource*, bool>> by_id;
+  for (auto& r : out.resources) {
+    if (r.kind == RscKind::kPrimitive) by_id.emplace(r.id, std::pair{&r, false});
+    if (r.kind != RscKind::kGroup && r.kind != RscKind::kClone) continue;
+    const bool in_promotable = r.kind == RscKind::kClone && r.promotable;
+    for (auto& m : r.children) by_id.emplace(m.id, std::pair{&m, in_promotable});
+  }
   bool promotable = false;
-  auto find_rsc = [&out, &promotable](const std::string& id) -> WsResource* {
-    for (auto& r : out.resources) {
-      promotable = false;
-      if (r.kind == RscKind::kPrimitive && r.id == id) return &r;
-      if (r.kind != RscKind::kGroup && r.kind != RscKind::kClone) continue;
-      promotable = r.kind == RscKind::kClone && r.promotable;
-      for (auto& m : r.children)
-        if (m.id == id) return &m;
-    }
-    return nullptr;
+  auto find_rsc = [&by_id, &promotable](const std::string& id) -> WsResource* {
+    const auto it = by_id.find(id);
+    if (it == by_id.end()) return nullptr;
+    promotable = it->second.second;
+    return it->second.first;
   };
   for (const int id : execute_order(t)) {
     const Action& a = t.actions[static_cast<std::size_t>(id)];

@@ -360,34 +360,36 @@ std::int64_t interval_of(std::string_view text) {
 std::string on_fail_for(const std::vector<Op>& ops, const std::string& task,
                         std::int64_t interval) {
   for (const auto& op : ops) {
-    if (op.name == task && interval_of(op.interval) == interval && op.on_fail) return *op.on_fail;
+    if (op.on_fail && op.name == task && interval_of(op.interval) == interval) return *op.on_fail;
   }
   return "";
 }
 
-// One lrm_rsc_op with what sorting and replaying it need.
+// One lrm_rsc_op with what sorting and replaying it need. The views point
+// into the Cib's LrmRscOp, which outlives the replay.
 struct RawOp {
   HistoryOp h;
-  std::string id;
+  std::string_view id;
   std::int64_t xml_call_id = -1;
   std::int64_t last_rc_change = -1;
   bool has_key = false;
   bool has_magic = false;
-  std::string uuid;
+  std::string_view uuid;
   std::int64_t transition = -1;
   bool has_on_node = false;
 };
 
-// "op_status:rc;action:transition:target_rc:uuid" -> transition and uuid.
-bool decode_magic(const std::string& magic, std::int64_t* transition, std::string* uuid) {
+// "op_status:rc;action:transition:target_rc:uuid" -> transition and uuid
+// (a view into `magic`).
+bool decode_magic(std::string_view magic, std::int64_t* transition, std::string_view* uuid) {
   const auto semi = magic.find(';');
   if (semi == std::string::npos) return false;
-  const std::string key = magic.substr(semi + 1);
+  const std::string_view key = magic.substr(semi + 1);
   const auto a = key.find(':');
   const auto b = a == std::string::npos ? a : key.find(':', a + 1);
   const auto c = b == std::string::npos ? b : key.find(':', b + 1);
   if (c == std::string::npos) return false;
-  const auto t = to_int(std::string_view(key).substr(a + 1, b - a - 1));
+  const auto t = to_int(key.substr(a + 1, b - a - 1));
   if (!t) return false;
   *transition = *t;
   *uuid = key.substr(c + 1);
@@ -439,6 +441,7 @@ void merge_sort(std::vector<RawOp>& v) {
 
 std::vector<RawOp> sorted_ops(const LrmResource& lr, const std::vector<Op>& configured) {
   std::vector<RawOp> ops;
+  ops.reserve(lr.ops.size());
   // Pacemaker builds the list by prepending, then sorts it.
   for (auto it = lr.ops.rbegin(); it != lr.ops.rend(); ++it) {
     const LrmRscOp& op = *it;
@@ -520,9 +523,10 @@ class Replay {
  public:
   Replay(const ReplayContext& ctx, WsNode& node) : ctx_(ctx), node_(node) { s_.node = node.uname; }
 
-  NodeRscState run(const std::vector<RawOp>& ops) {
+  NodeRscState run(std::vector<RawOp> ops) {
     for (const auto& op : ops) step(op);
-    for (const auto& op : ops) s_.ops.push_back(op.h);
+    s_.ops.reserve(ops.size());
+    for (auto& op : ops) s_.ops.push_back(std::move(op.h));
     finish();
     return std::move(s_);
   }
