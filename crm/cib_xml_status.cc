@@ -22,6 +22,15 @@ constexpr std::string_view kRscOpAttrs[] = {
     "rc-code",      "op-status",        "interval",    "last-run",         "last-rc-change",
     "exec-time",    "queue-time",       "op-digest"};
 
+// The number of element children of `node` (an upper bound for what is
+// kept; anything else is an error).
+std::size_t element_children(pugi::xml_node node) {
+  std::size_t n = 0;
+  for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling())
+    n += c.type() == pugi::node_element ? 1 : 0;
+  return n;
+}
+
 OptString opt(const char* value) {
   if (value == nullptr) return std::nullopt;
   return std::string(value);
@@ -76,6 +85,7 @@ Status parse_lrm_resource(ParseContext& ctx, pugi::xml_node node, LrmResource* o
   out->provider = opt(v[2]);
   out->type = opt(v[3]);
   out->container = opt(v[4]);
+  out->ops.reserve(element_children(node));
   for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
     if (c.type() != pugi::node_element) continue;
     if (std::string_view(c.name()) != "lrm_rsc_op") return unexpected_child(ctx, c, "lrm_rsc_op");
@@ -97,6 +107,8 @@ Status parse_lrm(ParseContext& ctx, pugi::xml_node node, Lrm* out) {
     seen = true;
     for (pugi::xml_attribute a : c.attributes())
       out->resources_attrs.emplace_back(a.name(), a.value());
+    // One lrm_resource per resource on this node: sized once, not regrown.
+    out->resources.reserve(element_children(c));
     for (pugi::xml_node r = c.first_child(); r; r = r.next_sibling()) {
       if (r.type() != pugi::node_element) continue;
       if (std::string_view(r.name()) != "lrm_resource") {
