@@ -826,7 +826,18 @@ struct Unpacker {
   // history unpacking linear in the status size instead of status x resources.
   std::unordered_map<std::string, std::size_t, WorkingSet::NameHash, std::equal_to<>> top_of;
 
+  // The top_of answer for the lrm_resource at each position of the previous
+  // node's list: nodes list their histories in much the same order, and a
+  // sequential walk of this vector is cheaper than a hash probe into a cold
+  // table. Each entry is checked against the id; cleared when top_of changes.
+  struct Remembered {
+    std::string id;
+    std::size_t top = 0;
+  };
+  std::vector<Remembered> by_position;
+
   void index(const WsResource& r, std::size_t top) {
+    by_position.clear();
     for (const std::string* key : {&r.id, &r.base_id}) {
       auto [it, fresh] = top_of.emplace(*key, top);
       if (!fresh && top < it->second) it->second = top;
@@ -839,10 +850,23 @@ struct Unpacker {
     for (std::size_t i = 0; i < ws.resources.size(); ++i) index(ws.resources[i], i);
   }
 
-  WsResource* find_configured(std::string_view id, WsResource** top) {
-    const auto it = top_of.find(id);
-    if (it == top_of.end()) return nullptr;
-    WsResource& t = ws.resources[it->second];
+  // `position`: the entry's place in its node's lrm_resources, if it is one.
+  WsResource* find_configured(std::string_view id, WsResource** top,
+                              std::optional<std::size_t> position = std::nullopt) {
+    std::size_t top_index = 0;
+    if (position && *position < by_position.size() && by_position[*position].id == id) {
+      top_index = by_position[*position].top;
+    } else {
+      const auto it = top_of.find(id);
+      if (it == top_of.end()) return nullptr;
+      top_index = it->second;
+      if (position) {
+        if (*position >= by_position.size()) by_position.resize(*position + 1);
+        by_position[*position].id.assign(id);
+        by_position[*position].top = top_index;
+      }
+    }
+    WsResource& t = ws.resources[top_index];
     if (t.id == id || (t.id != t.base_id && t.base_id == id)) {
       *top = &t;
       return &t;
@@ -916,10 +940,11 @@ struct Unpacker {
     return member_of(clone.children.back(), base);
   }
 
-  void unpack_lrm(WsNode& node, const LrmResource& lr) {
+  // `position`: lr's place in the node's lrm_resources.
+  void unpack_lrm(WsNode& node, const LrmResource& lr, std::size_t position) {
     if (lr.ops.empty()) return;
     WsResource* top = nullptr;
-    WsResource* rsc = find_configured(lr.id, &top);
+    WsResource* rsc = find_configured(lr.id, &top, position);
     if (rsc == nullptr) rsc = find(orphans, lr.id, &top, nullptr);
     if (rsc == nullptr) {
       const std::string zero = std::string(base_name(lr.id)) + ":0";
@@ -1211,7 +1236,7 @@ Result<WorkingSet> unpack_working_set(const Cib& cib) {
   std::stable_sort(
       ws.resources.begin(), ws.resources.end(),
       [](const WsResource& a, const WsResource& b) { return a.priority > b.priority; });
-  Unpacker u{ws, false, {}, 0, {}};
+  Unpacker u{ws, false, {}, 0, {}, {}};
   for (const auto& res : cib.configuration.resources) {
     auto is_stonith = [](const Primitive& p) { return p.resource_class == "stonith"; };
     if (const auto* p = std::get_if<Primitive>(&res)) {
@@ -1236,7 +1261,8 @@ Result<WorkingSet> unpack_working_set(const Cib& cib) {
       if (!ws.options.stonith_enabled && !node->online) continue;
       done.insert(node->id);
       if (!ns.lrm) continue;
-      for (const auto& lr : ns.lrm->resources) u.unpack_lrm(*node, lr);
+      const auto& histories = ns.lrm->resources;
+      for (std::size_t k = 0; k < histories.size(); ++k) u.unpack_lrm(*node, histories[k], k);
     }
   }
   for (auto& o : u.orphans) ws.resources.push_back(std::move(o));
