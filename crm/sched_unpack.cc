@@ -741,21 +741,27 @@ std::string_view base_name(std::string_view id) {
   return id.substr(0, colon);
 }
 
-void collect_prims(const WsResource& r, std::vector<const WsResource*>& out) {
-  if (r.kind == RscKind::kPrimitive) {
-    out.push_back(&r);
-    return;
-  }
-  for (const auto& c : r.children) collect_prims(c, out);
+// The first node, in history order, where a primitive is active; null if none.
+const std::string* first_active_node(const WsResource& p) {
+  for (const auto& h : p.history)
+    if (role_active(h.role)) return &h.node;
+  return nullptr;
 }
 
-// Nodes where a primitive is active, in history order.
-std::vector<std::string> prim_running(const WsResource& p) {
-  std::vector<std::string> out;
-  for (const auto& h : p.history)
-    if (role_active(h.role) && std::find(out.begin(), out.end(), h.node) == out.end())
-      out.push_back(h.node);
-  return out;
+// The first node an instance is at: for each of its primitives in order, the
+// first node it is active on, else the node of its first in-flight operation
+// (pending_node); null if none. Allocates nothing (a clone's instances are
+// looked at for every history of the clone).
+const std::string* first_location(const WsResource& r) {
+  if (r.kind == RscKind::kPrimitive) {
+    if (const std::string* n = first_active_node(r)) return n;
+    for (const auto& h : r.history)
+      if (!h.first_pending.empty()) return &h.node;
+    return nullptr;
+  }
+  for (const auto& c : r.children)
+    if (const std::string* n = first_location(c)) return n;
+  return nullptr;
 }
 
 // Where a primitive's first in-flight operation ran ("" if none).
@@ -894,21 +900,13 @@ struct Unpacker {
     bool skip_inactive = false;
     for (auto& inst : clone.children) {
       if (found != nullptr) break;
-      std::vector<const WsResource*> prims;
-      collect_prims(inst, prims);
-      std::vector<std::string> where;
-      for (const auto* p : prims) {
-        for (auto& n : prim_running(*p))
-          if (std::find(where.begin(), where.end(), n) == where.end()) where.push_back(n);
-        const std::string pn = pending_node(*p);
-        if (!pn.empty() && std::find(where.begin(), where.end(), pn) == where.end())
-          where.push_back(pn);
-      }
-      if (!where.empty()) {
-        if (where.front() == node.uname) {
+      // Where the instance is (its primitives' active nodes, then their
+      // pending nodes): only whether that is anywhere, and its first node.
+      if (const std::string* where = first_location(inst)) {
+        if (*where == node.uname) {
           WsResource* m = member_of(inst, base);
           if (m != nullptr) {
-            if (!prim_running(*m).empty()) {
+            if (first_active_node(*m) != nullptr) {
               skip_inactive = true;  // a second history of the same instance
             } else {
               found = m;
