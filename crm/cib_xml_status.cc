@@ -16,11 +16,24 @@ namespace {
 // lrm_resource per resource per node, one lrm_rsc_op per recorded operation),
 // so they are read with take_attrs (one pass, no per-element allocation)
 // rather than AttrTaker. Errors are the same as AttrTaker's, in the same order.
-constexpr std::string_view kRscOpAttrs[] = {
-    "id",           "operation_key",    "operation",   "crm-debug-origin", "crm_feature_set",
-    "transition-key", "transition-magic", "exit-reason", "on_node",          "call-id",
-    "rc-code",      "op-status",        "interval",    "last-run",         "last-rc-change",
-    "exec-time",    "queue-time",       "op-digest"};
+constexpr std::string_view kRscOpAttrs[] = {"id",
+                                            "operation_key",
+                                            "operation",
+                                            "crm-debug-origin",
+                                            "crm_feature_set",
+                                            "transition-key",
+                                            "transition-magic",
+                                            "exit-reason",
+                                            "on_node",
+                                            "call-id",
+                                            "rc-code",
+                                            "op-status",
+                                            "interval",
+                                            "last-run",
+                                            "last-rc-change",
+                                            "exec-time",
+                                            "queue-time",
+                                            "op-digest"};
 
 // The number of element children of `node` (an upper bound for what is
 // kept; anything else is an error).
@@ -54,10 +67,9 @@ Status parse_rsc_op(ParseContext& ctx, pugi::xml_node node, LrmRscOp* out) {
   out->transition_magic = opt(v[6]);
   out->exit_reason = opt(v[7]);
   out->on_node = opt(v[8]);
-  std::optional<std::int64_t>* const ints[] = {&out->call_id,   &out->rc_code,
-                                               &out->op_status, &out->interval_ms,
-                                               &out->last_run,  &out->last_rc_change,
-                                               &out->exec_time_ms, &out->queue_time_ms};
+  std::optional<std::int64_t>* const ints[] = {
+      &out->call_id,  &out->rc_code,        &out->op_status,    &out->interval_ms,
+      &out->last_run, &out->last_rc_change, &out->exec_time_ms, &out->queue_time_ms};
   for (std::size_t i = 0; i < std::size(ints); ++i) {
     const char* text = v[9 + i];
     if (text == nullptr) continue;

@@ -127,8 +127,8 @@ TEST(CibXmlErrors, BadStatusInteger) {
 // lrm_rsc_op and lrm_resource are read in one pass over their attributes
 // (take_attrs): the same errors, in the same order, as the other elements.
 std::string status_with(const std::string& lrm_resource) {
-  return "<cib><configuration/><status><node_state id=\"1\"><lrm><lrm_resources>\n" +
-         lrm_resource + "\n</lrm_resources></lrm></node_state></status></cib>";
+  return "<cib><configuration/><status><node_state id=\"1\"><lrm><lrm_resources>\n" + lrm_resource +
+         "\n</lrm_resources></lrm></node_state></status></cib>";
 }
 
 TEST(CibXmlErrors, StatusHistoryMissingAttributes) {

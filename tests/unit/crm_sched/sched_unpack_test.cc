@@ -274,10 +274,10 @@ TEST(UnpackHistory, HistoriesInAnyOrderPerNodeAndFailCountsByExactId) {
       "<nvpair id=\"t2d\" name=\"fail-count-dd#start_0\" value=\"7\"/>"
       "</instance_attributes></transient_attributes><lrm id=\"2\"><lrm_resources>" +
       lrm("dd", 4) + lrm("d", 5) + "</lrm_resources></lrm></node_state>";
-  auto cib = parse_cib_xml(make_cib(R"(<nvpair id="o1" name="stonith-enabled" value="false"/>)",
-                                    kTwoNodes, resources,
-                                    up("1", lrm("d", 2) + lrm("dd", 3)) + node2),
-                           "test.xml");
+  auto cib =
+      parse_cib_xml(make_cib(R"(<nvpair id="o1" name="stonith-enabled" value="false"/>)", kTwoNodes,
+                             resources, up("1", lrm("d", 2) + lrm("dd", 3)) + node2),
+                    "test.xml");
   ASSERT_TRUE(cib.ok()) << cib.error().message;
   auto ws = unpack_working_set(*cib);
   ASSERT_TRUE(ws.ok());
