@@ -13,18 +13,16 @@
 namespace quorate::crm {
 namespace xml_detail {
 
-ParseContext::ParseContext(std::string_view text, std::string origin) : origin_(std::move(origin)) {
-  line_starts_.push_back(0);
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\n') line_starts_.push_back(static_cast<std::ptrdiff_t>(i) + 1);
-  }
-}
+ParseContext::ParseContext(std::string_view text, std::string origin)
+    : text_(text), origin_(std::move(origin)) {}
 
 std::pair<int, int> ParseContext::line_col(std::ptrdiff_t offset) const {
   if (offset < 0) offset = 0;
-  auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
-  const auto line = static_cast<int>(it - line_starts_.begin());
-  const auto col = static_cast<int>(offset - *(it - 1)) + 1;
+  const std::string_view before = text_.substr(0, static_cast<std::size_t>(offset));
+  const auto line = static_cast<int>(std::count(before.begin(), before.end(), '\n')) + 1;
+  const std::size_t nl = before.rfind('\n');
+  const std::size_t line_start = nl == std::string_view::npos ? 0 : nl + 1;
+  const auto col = static_cast<int>(static_cast<std::size_t>(offset) - line_start) + 1;
   return {line, col};
 }
 
@@ -91,19 +89,25 @@ Result<std::string> AttrTaker::require(std::string_view name) {
   return std::move(*v);
 }
 
+std::optional<std::int64_t> parse_int(std::string_view text) {
+  std::int64_t n = 0;
+  const char* first = text.data();
+  const char* last = first + text.size();
+  if (first != last && *first == '+') ++first;
+  auto [ptr, ec] = std::from_chars(first, last, n);
+  if (text.empty() || ec != std::errc() || ptr != last) return std::nullopt;
+  return n;
+}
+
 Result<std::optional<std::int64_t>> AttrTaker::take_int(std::string_view name) {
   OptString v = take(name);
   if (!v) return std::optional<std::int64_t>();
-  std::int64_t n = 0;
-  const char* first = v->data();
-  const char* last = first + v->size();
-  if (first != last && *first == '+') ++first;
-  auto [ptr, ec] = std::from_chars(first, last, n);
-  if (v->empty() || ec != std::errc() || ptr != last) {
+  const std::optional<std::int64_t> n = parse_int(*v);
+  if (!n) {
     return ctx_.error(node_,
                       "expected an integer for '" + std::string(name) + "', got '" + *v + "'");
   }
-  return std::optional<std::int64_t>(n);
+  return n;
 }
 
 Attrs AttrTaker::rest() const {

@@ -16,6 +16,8 @@
 
 namespace quorate::crm::xml_detail {
 
+// `text` must outlive the context: line and column are counted in it when an
+// error is reported (not up front: a status section can be hundreds of MiB).
 class ParseContext {
  public:
   ParseContext(std::string_view text, std::string origin);
@@ -32,8 +34,8 @@ class ParseContext {
   std::pair<int, int> line_col(std::ptrdiff_t offset) const;
   static std::string path(pugi::xml_node node);
 
+  std::string_view text_;
   std::string origin_;
-  std::vector<std::ptrdiff_t> line_starts_;
   std::map<std::string, std::ptrdiff_t, std::less<>> ids_;  // id -> offset of first use
   bool checking_ids_ = true;
 };
@@ -56,6 +58,38 @@ class AttrTaker {
 };
 
 Error unexpected_child(ParseContext& ctx, pugi::xml_node child, std::string_view expected);
+
+// One pass over the attributes of `node` for elements that occur by the
+// hundred thousand (lrm_rsc_op): the value of the first attribute named
+// names[i] goes to values[i] (nullptr when absent); every other attribute,
+// in document order, is appended to *rest. Same result as an AttrTaker that
+// takes each of `names` and then calls rest(), without its allocation.
+// Attributes usually come in one order, so the search for a name starts
+// after the previous match.
+template <std::size_t N>
+void take_attrs(pugi::xml_node node, const std::string_view (&names)[N], const char* (&values)[N],
+                Attrs* rest) {
+  for (auto& v : values) v = nullptr;
+  std::size_t hint = 0;
+  for (pugi::xml_attribute a = node.first_attribute(); a; a = a.next_attribute()) {
+    const std::string_view name = a.name();
+    bool matched = false;
+    for (std::size_t k = 0; k < N; ++k) {
+      const std::size_t i = (hint + k) % N;
+      if (names[i] != name) continue;
+      if (values[i] == nullptr) {
+        values[i] = a.value();
+        hint = i + 1;
+        matched = true;
+      }
+      break;
+    }
+    if (!matched) rest->emplace_back(name, a.value());
+  }
+}
+
+// `text` as a decimal integer (an optional leading '+'); nullopt otherwise.
+std::optional<std::int64_t> parse_int(std::string_view text);
 
 // Shared pieces (cib_xml.cc).
 XmlElement parse_generic(pugi::xml_node node);

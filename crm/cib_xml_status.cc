@@ -2,6 +2,7 @@
 // local resource manager's operation history (lrm_resource / lrm_rsc_op).
 // Status ids are not configuration ids (an lrm_resource repeats its
 // resource's id), so nothing here takes part in the duplicate-id check.
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -11,54 +12,96 @@
 namespace quorate::crm::xml_detail {
 namespace {
 
+// lrm_rsc_op and lrm_resource are nearly all of a large status section (one
+// lrm_resource per resource per node, one lrm_rsc_op per recorded operation),
+// so they are read with take_attrs (one pass, no per-element allocation)
+// rather than AttrTaker. Errors are the same as AttrTaker's, in the same order.
+constexpr std::string_view kRscOpAttrs[] = {"id",
+                                            "operation_key",
+                                            "operation",
+                                            "crm-debug-origin",
+                                            "crm_feature_set",
+                                            "transition-key",
+                                            "transition-magic",
+                                            "exit-reason",
+                                            "on_node",
+                                            "call-id",
+                                            "rc-code",
+                                            "op-status",
+                                            "interval",
+                                            "last-run",
+                                            "last-rc-change",
+                                            "exec-time",
+                                            "queue-time",
+                                            "op-digest"};
+
+// The number of element children of `node` (an upper bound for what is
+// kept; anything else is an error).
+std::size_t element_children(pugi::xml_node node) {
+  std::size_t n = 0;
+  for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling())
+    n += c.type() == pugi::node_element ? 1 : 0;
+  return n;
+}
+
+OptString opt(const char* value) {
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+Error missing(ParseContext& ctx, pugi::xml_node node, std::string_view name) {
+  return ctx.error(node, "missing attribute '" + std::string(name) + "'");
+}
+
 Status parse_rsc_op(ParseContext& ctx, pugi::xml_node node, LrmRscOp* out) {
-  AttrTaker t(ctx, node);
-  auto id = t.require("id");
-  if (!id) return id.error();
-  out->id = std::move(*id);
-  auto operation = t.require("operation");
-  if (!operation) return operation.error();
-  out->operation = std::move(*operation);
-  out->operation_key = t.take("operation_key");
-  out->crm_debug_origin = t.take("crm-debug-origin");
-  out->crm_feature_set = t.take("crm_feature_set");
-  out->transition_key = t.take("transition-key");
-  out->transition_magic = t.take("transition-magic");
-  out->exit_reason = t.take("exit-reason");
-  for (auto [name, field] :
-       {std::pair{"call-id", &out->call_id}, std::pair{"rc-code", &out->rc_code},
-        std::pair{"op-status", &out->op_status}, std::pair{"interval", &out->interval_ms},
-        std::pair{"last-run", &out->last_run}, std::pair{"last-rc-change", &out->last_rc_change},
-        std::pair{"exec-time", &out->exec_time_ms}, std::pair{"queue-time", &out->queue_time_ms}}) {
-    auto v = t.take_int(name);
-    if (!v) return v.error();
-    *field = *v;
+  const char* v[std::size(kRscOpAttrs)];
+  take_attrs(node, kRscOpAttrs, v, &out->extra);
+  if (v[0] == nullptr) return missing(ctx, node, "id");
+  if (v[2] == nullptr) return missing(ctx, node, "operation");
+  out->id = v[0];
+  out->operation = v[2];
+  out->operation_key = opt(v[1]);
+  out->crm_debug_origin = opt(v[3]);
+  out->crm_feature_set = opt(v[4]);
+  out->transition_key = opt(v[5]);
+  out->transition_magic = opt(v[6]);
+  out->exit_reason = opt(v[7]);
+  out->on_node = opt(v[8]);
+  std::optional<std::int64_t>* const ints[] = {
+      &out->call_id,  &out->rc_code,        &out->op_status,    &out->interval_ms,
+      &out->last_run, &out->last_rc_change, &out->exec_time_ms, &out->queue_time_ms};
+  for (std::size_t i = 0; i < std::size(ints); ++i) {
+    const char* text = v[9 + i];
+    if (text == nullptr) continue;
+    *ints[i] = parse_int(text);
+    if (!*ints[i]) {
+      return ctx.error(node, "expected an integer for '" + std::string(kRscOpAttrs[9 + i]) +
+                                 "', got '" + text + "'");
+    }
   }
-  out->op_digest = t.take("op-digest");
-  out->on_node = t.take("on_node");
-  out->extra = t.rest();
+  out->op_digest = opt(v[17]);
   for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
     if (c.type() == pugi::node_element) return unexpected_child(ctx, c, "no child elements");
   }
   return {};
 }
 
+constexpr std::string_view kLrmResourceAttrs[] = {"id", "class", "provider", "type", "container"};
+
 Status parse_lrm_resource(ParseContext& ctx, pugi::xml_node node, LrmResource* out) {
-  AttrTaker t(ctx, node);
-  auto id = t.require("id");
-  if (!id) return id.error();
-  out->id = std::move(*id);
-  out->resource_class = t.take("class");
-  out->provider = t.take("provider");
-  out->type = t.take("type");
-  out->container = t.take("container");
-  out->extra = t.rest();
+  const char* v[std::size(kLrmResourceAttrs)];
+  take_attrs(node, kLrmResourceAttrs, v, &out->extra);
+  if (v[0] == nullptr) return missing(ctx, node, "id");
+  out->id = v[0];
+  out->resource_class = opt(v[1]);
+  out->provider = opt(v[2]);
+  out->type = opt(v[3]);
+  out->container = opt(v[4]);
+  out->ops.reserve(element_children(node));
   for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
     if (c.type() != pugi::node_element) continue;
     if (std::string_view(c.name()) != "lrm_rsc_op") return unexpected_child(ctx, c, "lrm_rsc_op");
-    LrmRscOp op;
-    if (Status s = parse_rsc_op(ctx, c, &op); !s) return s;
-    out->ops.push_back(std::move(op));
+    if (Status s = parse_rsc_op(ctx, c, &out->ops.emplace_back()); !s) return s;
   }
   return {};
 }
@@ -76,14 +119,14 @@ Status parse_lrm(ParseContext& ctx, pugi::xml_node node, Lrm* out) {
     seen = true;
     for (pugi::xml_attribute a : c.attributes())
       out->resources_attrs.emplace_back(a.name(), a.value());
+    // One lrm_resource per resource on this node: sized once, not regrown.
+    out->resources.reserve(element_children(c));
     for (pugi::xml_node r = c.first_child(); r; r = r.next_sibling()) {
       if (r.type() != pugi::node_element) continue;
       if (std::string_view(r.name()) != "lrm_resource") {
         return unexpected_child(ctx, r, "lrm_resource");
       }
-      LrmResource res;
-      if (Status s = parse_lrm_resource(ctx, r, &res); !s) return s;
-      out->resources.push_back(std::move(res));
+      if (Status s = parse_lrm_resource(ctx, r, &out->resources.emplace_back()); !s) return s;
     }
   }
   return {};

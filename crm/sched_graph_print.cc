@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
 
 namespace quorate::crm::sched {
 
@@ -127,8 +130,8 @@ std::string render_executed(const Transition& t) {
   return out;
 }
 
-WorkingSet revised_working_set(const WorkingSet& ws, const Transition& t) {
-  WorkingSet out = ws;
+WorkingSet revised_working_set(WorkingSet ws, const Transition& t) {
+  WorkingSet out = std::move(ws);
   for (const auto& node : t.fenced_nodes) {
     for (auto& n : out.nodes) {
       if (n.uname != node) continue;
@@ -136,20 +139,26 @@ WorkingSet revised_working_set(const WorkingSet& ws, const Transition& t) {
       n.unclean = false;
     }
   }
-  bool promotable = false;
-  auto find_rsc = [&out, &promotable](const std::string& id) -> WsResource* {
-    for (auto& r : out.resources) {
-      promotable = false;
-      if (r.kind == RscKind::kPrimitive && r.id == id) return &r;
-      if (r.kind != RscKind::kGroup && r.kind != RscKind::kClone) continue;
-      promotable = r.kind == RscKind::kClone && r.promotable;
-      for (auto& m : r.children) {
-        if (m.id == id) return &m;
-        for (auto& gm : m.children)  // a member of a cloned group's instance
-          if (gm.id == id) return &gm;
-      }
+  // Action resource id -> (primitive or member, in a promotable clone), the
+  // first in resource order: top-level primitives, the direct children of
+  // groups and clones, and the members of a cloned group's instances. Only
+  // histories change below, so the pointers hold.
+  std::unordered_map<std::string_view, std::pair<WsResource*, bool>> by_id;
+  for (auto& r : out.resources) {
+    if (r.kind == RscKind::kPrimitive) by_id.emplace(r.id, std::pair{&r, false});
+    if (r.kind != RscKind::kGroup && r.kind != RscKind::kClone) continue;
+    const bool in_promotable = r.kind == RscKind::kClone && r.promotable;
+    for (auto& m : r.children) {
+      by_id.emplace(m.id, std::pair{&m, in_promotable});
+      for (auto& gm : m.children) by_id.emplace(gm.id, std::pair{&gm, in_promotable});
     }
-    return nullptr;
+  }
+  bool promotable = false;
+  auto find_rsc = [&by_id, &promotable](const std::string& id) -> WsResource* {
+    const auto it = by_id.find(id);
+    if (it == by_id.end()) return nullptr;
+    promotable = it->second.second;
+    return it->second.first;
   };
   for (const int id : execute_order(t)) {
     const Action& a = t.actions[static_cast<std::size_t>(id)];

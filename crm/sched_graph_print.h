@@ -31,7 +31,8 @@ std::string render_action(const Action& a);
 std::string render_executed(const Transition& t);
 
 // `ws` after every action of `t` succeeded: stopped primitives inactive,
-// started ones active on their node, fenced nodes down.
-WorkingSet revised_working_set(const WorkingSet& ws, const Transition& t);
+// started ones active on their node, fenced nodes down. Pass an rvalue when
+// `ws` is not needed afterwards: its histories are then not copied.
+WorkingSet revised_working_set(WorkingSet ws, const Transition& t);
 
 }  // namespace quorate::crm::sched

@@ -2,6 +2,7 @@
 #include "crm/sched_simulate.h"
 
 #include <sstream>
+#include <utility>
 
 #include "crm/cib_xml.h"
 #include "crm/sched_actions.h"
@@ -47,7 +48,7 @@ std::string simulate(const Cib& before, const Cib& cib, const std::vector<std::s
   out << "\n";
   // crm_simulate shows in-flight operations only in the current status.
   out << "Revised Cluster Status:\n"
-      << render_status_text(revised_working_set(*ws, transition),
+      << render_status_text(revised_working_set(std::move(*ws), transition),
                             StatusOptions{.show_pending = false});
   return out.str();
 }

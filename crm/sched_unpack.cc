@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstdio>
 #include <set>
+#include <unordered_map>
 
 namespace quorate::crm::sched {
 
@@ -359,34 +360,36 @@ std::int64_t interval_of(std::string_view text) {
 std::string on_fail_for(const std::vector<Op>& ops, const std::string& task,
                         std::int64_t interval) {
   for (const auto& op : ops) {
-    if (op.name == task && interval_of(op.interval) == interval && op.on_fail) return *op.on_fail;
+    if (op.on_fail && op.name == task && interval_of(op.interval) == interval) return *op.on_fail;
   }
   return "";
 }
 
-// One lrm_rsc_op with what sorting and replaying it need.
+// One lrm_rsc_op with what sorting and replaying it need. The views point
+// into the Cib's LrmRscOp, which outlives the replay.
 struct RawOp {
   HistoryOp h;
-  std::string id;
+  std::string_view id;
   std::int64_t xml_call_id = -1;
   std::int64_t last_rc_change = -1;
   bool has_key = false;
   bool has_magic = false;
-  std::string uuid;
+  std::string_view uuid;
   std::int64_t transition = -1;
   bool has_on_node = false;
 };
 
-// "op_status:rc;action:transition:target_rc:uuid" -> transition and uuid.
-bool decode_magic(const std::string& magic, std::int64_t* transition, std::string* uuid) {
+// "op_status:rc;action:transition:target_rc:uuid" -> transition and uuid
+// (a view into `magic`).
+bool decode_magic(std::string_view magic, std::int64_t* transition, std::string_view* uuid) {
   const auto semi = magic.find(';');
   if (semi == std::string::npos) return false;
-  const std::string key = magic.substr(semi + 1);
+  const std::string_view key = magic.substr(semi + 1);
   const auto a = key.find(':');
   const auto b = a == std::string::npos ? a : key.find(':', a + 1);
   const auto c = b == std::string::npos ? b : key.find(':', b + 1);
   if (c == std::string::npos) return false;
-  const auto t = to_int(std::string_view(key).substr(a + 1, b - a - 1));
+  const auto t = to_int(key.substr(a + 1, b - a - 1));
   if (!t) return false;
   *transition = *t;
   *uuid = key.substr(c + 1);
@@ -438,6 +441,7 @@ void merge_sort(std::vector<RawOp>& v) {
 
 std::vector<RawOp> sorted_ops(const LrmResource& lr, const std::vector<Op>& configured) {
   std::vector<RawOp> ops;
+  ops.reserve(lr.ops.size());
   // Pacemaker builds the list by prepending, then sorts it.
   for (auto it = lr.ops.rbegin(); it != lr.ops.rend(); ++it) {
     const LrmRscOp& op = *it;
@@ -481,11 +485,16 @@ OnFail on_fail_of(const HistoryOp& op, bool stonith_enabled) {
 }
 
 int failcount_for(const WsNode& node, std::string_view rsc_id) {
+  // "fail-count-RSC" and "fail-count-RSC#OP_INTERVAL", in map order; only the
+  // keys with the prefix are visited and nothing is allocated.
+  constexpr std::string_view kPrefix = "fail-count-";
   int total = 0;
-  const std::string exact = "fail-count-" + std::string(rsc_id);
-  for (const auto& [k, v] : node.transient) {
-    if (k == exact || k.rfind(exact + "#", 0) == 0)
-      total = score_add(total, parse_score(v).value_or(0));
+  for (auto it = node.transient.lower_bound(kPrefix);
+       it != node.transient.end() && it->first.starts_with(kPrefix); ++it) {
+    const std::string_view rest = std::string_view(it->first).substr(kPrefix.size());
+    if (!rest.starts_with(rsc_id)) continue;
+    if (rest.size() == rsc_id.size() || rest[rsc_id.size()] == '#')
+      total = score_add(total, parse_score(it->second).value_or(0));
   }
   return total;
 }
@@ -514,9 +523,10 @@ class Replay {
  public:
   Replay(const ReplayContext& ctx, WsNode& node) : ctx_(ctx), node_(node) { s_.node = node.uname; }
 
-  NodeRscState run(const std::vector<RawOp>& ops) {
+  NodeRscState run(std::vector<RawOp> ops) {
     for (const auto& op : ops) step(op);
-    for (const auto& op : ops) s_.ops.push_back(op.h);
+    s_.ops.reserve(ops.size());
+    for (auto& op : ops) s_.ops.push_back(std::move(op.h));
     finish();
     return std::move(s_);
   }
@@ -736,21 +746,27 @@ std::string_view base_name(std::string_view id) {
   return id.substr(0, colon);
 }
 
-void collect_prims(const WsResource& r, std::vector<const WsResource*>& out) {
-  if (r.kind == RscKind::kPrimitive) {
-    out.push_back(&r);
-    return;
-  }
-  for (const auto& c : r.children) collect_prims(c, out);
+// The first node, in history order, where a primitive is active; null if none.
+const std::string* first_active_node(const WsResource& p) {
+  for (const auto& h : p.history)
+    if (role_active(h.role)) return &h.node;
+  return nullptr;
 }
 
-// Nodes where a primitive is active, in history order.
-std::vector<std::string> prim_running(const WsResource& p) {
-  std::vector<std::string> out;
-  for (const auto& h : p.history)
-    if (role_active(h.role) && std::find(out.begin(), out.end(), h.node) == out.end())
-      out.push_back(h.node);
-  return out;
+// The first node an instance is at: for each of its primitives in order, the
+// first node it is active on, else the node of its first in-flight operation
+// (pending_node); null if none. Allocates nothing (a clone's instances are
+// looked at for every history of the clone).
+const std::string* first_location(const WsResource& r) {
+  if (r.kind == RscKind::kPrimitive) {
+    if (const std::string* n = first_active_node(r)) return n;
+    for (const auto& h : r.history)
+      if (!h.first_pending.empty()) return &h.node;
+    return nullptr;
+  }
+  for (const auto& c : r.children)
+    if (const std::string* n = first_location(c)) return n;
+  return nullptr;
 }
 
 // Where a primitive's first in-flight operation ran ("" if none).
@@ -786,6 +802,17 @@ struct Unpacker {
   WorkingSet& ws;
   bool have_stonith_resource = false;
   std::vector<WsResource> orphans;
+  // Node histories recorded so far with blocked set. While it is 0 no
+  // primitive is blocked, and prim_blocked's scan of the history (which grows
+  // to one entry per node) is skipped.
+  std::size_t blocked_histories = 0;
+
+  bool blocked(const WsResource& p) const { return blocked_histories != 0 && prim_blocked(p); }
+
+  void record(WsResource& p, NodeRscState s) {
+    if (s.blocked) ++blocked_histories;
+    p.history.push_back(std::move(s));
+  }
 
   // Pacemaker's resource lookup by history id: a resource whose id is `id`,
   // or a clone instance whose id without the ":N" suffix is `id`, in
@@ -808,9 +835,20 @@ struct Unpacker {
   // base id) -> the first top-level resource, in configuration order, whose
   // tree holds it; the search then runs within that one tree. Keeps the
   // history unpacking linear in the status size instead of status x resources.
-  std::map<std::string, std::size_t, std::less<>> top_of;
+  std::unordered_map<std::string, std::size_t, WorkingSet::NameHash, std::equal_to<>> top_of;
+
+  // The top_of answer for the lrm_resource at each position of the previous
+  // node's list: nodes list their histories in much the same order, and a
+  // sequential walk of this vector is cheaper than a hash probe into a cold
+  // table. Each entry is checked against the id; cleared when top_of changes.
+  struct Remembered {
+    std::string id;
+    std::size_t top = 0;
+  };
+  std::vector<Remembered> by_position;
 
   void index(const WsResource& r, std::size_t top) {
+    by_position.clear();
     for (const std::string* key : {&r.id, &r.base_id}) {
       auto [it, fresh] = top_of.emplace(*key, top);
       if (!fresh && top < it->second) it->second = top;
@@ -823,10 +861,23 @@ struct Unpacker {
     for (std::size_t i = 0; i < ws.resources.size(); ++i) index(ws.resources[i], i);
   }
 
-  WsResource* find_configured(std::string_view id, WsResource** top) {
-    const auto it = top_of.find(id);
-    if (it == top_of.end()) return nullptr;
-    WsResource& t = ws.resources[it->second];
+  // `position`: the entry's place in its node's lrm_resources, if it is one.
+  WsResource* find_configured(std::string_view id, WsResource** top,
+                              std::optional<std::size_t> position = std::nullopt) {
+    std::size_t top_index = 0;
+    if (position && *position < by_position.size() && by_position[*position].id == id) {
+      top_index = by_position[*position].top;
+    } else {
+      const auto it = top_of.find(id);
+      if (it == top_of.end()) return nullptr;
+      top_index = it->second;
+      if (position) {
+        if (*position >= by_position.size()) by_position.resize(*position + 1);
+        by_position[*position].id.assign(id);
+        by_position[*position].top = top_index;
+      }
+    }
+    WsResource& t = ws.resources[top_index];
     if (t.id == id || (t.id != t.base_id && t.base_id == id)) {
       *top = &t;
       return &t;
@@ -854,21 +905,13 @@ struct Unpacker {
     bool skip_inactive = false;
     for (auto& inst : clone.children) {
       if (found != nullptr) break;
-      std::vector<const WsResource*> prims;
-      collect_prims(inst, prims);
-      std::vector<std::string> where;
-      for (const auto* p : prims) {
-        for (auto& n : prim_running(*p))
-          if (std::find(where.begin(), where.end(), n) == where.end()) where.push_back(n);
-        const std::string pn = pending_node(*p);
-        if (!pn.empty() && std::find(where.begin(), where.end(), pn) == where.end())
-          where.push_back(pn);
-      }
-      if (!where.empty()) {
-        if (where.front() == node.uname) {
+      // Where the instance is (its primitives' active nodes, then their
+      // pending nodes): only whether that is anywhere, and its first node.
+      if (const std::string* where = first_location(inst)) {
+        if (*where == node.uname) {
           WsResource* m = member_of(inst, base);
           if (m != nullptr) {
-            if (!prim_running(*m).empty()) {
+            if (first_active_node(*m) != nullptr) {
               skip_inactive = true;  // a second history of the same instance
             } else {
               found = m;
@@ -877,8 +920,8 @@ struct Unpacker {
         }
         continue;
       }
-      const bool blocked = inst.kind == RscKind::kPrimitive && prim_blocked(inst);
-      if (!skip_inactive && inactive == nullptr && !blocked) {
+      const bool inst_blocked = inst.kind == RscKind::kPrimitive && blocked(inst);
+      if (!skip_inactive && inactive == nullptr && !inst_blocked) {
         inactive = member_of(inst, base);
         if (inactive != nullptr) {
           const std::string pn = pending_node(*inactive);
@@ -900,10 +943,11 @@ struct Unpacker {
     return member_of(clone.children.back(), base);
   }
 
-  void unpack_lrm(WsNode& node, const LrmResource& lr) {
+  // `position`: lr's place in the node's lrm_resources.
+  void unpack_lrm(WsNode& node, const LrmResource& lr, std::size_t position) {
     if (lr.ops.empty()) return;
     WsResource* top = nullptr;
-    WsResource* rsc = find_configured(lr.id, &top);
+    WsResource* rsc = find_configured(lr.id, &top, position);
     if (rsc == nullptr) rsc = find(orphans, lr.id, &top, nullptr);
     if (rsc == nullptr) {
       const std::string zero = std::string(base_name(lr.id)) + ":0";
@@ -928,7 +972,7 @@ struct Unpacker {
     }
     ReplayContext ctx{ws.options, have_stonith_resource,
                       top->kind == RscKind::kClone && top->promotable,
-                      rsc->managed && !prim_blocked(*rsc)};
+                      rsc->managed && !blocked(*rsc)};
     NodeRscState s = Replay(ctx, node).run(sorted_ops(lr, rsc->ops));
     // The name an anonymous instance is known by comes from a history that
     // shows it active (a probe that found it stopped does not name it).
@@ -936,7 +980,7 @@ struct Unpacker {
         (role_active(s.role) || s.failed || !s.pending_task.empty()))
       rsc->history_name = lr.id;
     s.failcount = failcount_for(node, anonymous ? rsc->base_id : rsc->id);
-    rsc->history.push_back(std::move(s));
+    record(*rsc, std::move(s));
   }
 
   void add_orphan(WsNode& node, const LrmResource& lr) {
@@ -956,10 +1000,10 @@ struct Unpacker {
       orphans.push_back(std::move(r));
       o = &orphans.back();
     }
-    ReplayContext ctx{ws.options, have_stonith_resource, false, o->managed && !prim_blocked(*o)};
+    ReplayContext ctx{ws.options, have_stonith_resource, false, o->managed && !blocked(*o)};
     NodeRscState s = Replay(ctx, node).run(sorted_ops(lr, {}));
     s.failcount = failcount_for(node, o->id);
-    o->history.push_back(std::move(s));
+    record(*o, std::move(s));
   }
 };
 
@@ -1128,6 +1172,11 @@ bool WsResource::failed() const {
 }
 
 const WsNode* WorkingSet::find_node(std::string_view uname) const {
+  // The index answers when it is current (each hit is checked, so a stale
+  // index costs only the search below).
+  if (const auto it = node_index.find(uname); it != node_index.end()) {
+    if (it->second < nodes.size() && nodes[it->second].uname == uname) return &nodes[it->second];
+  }
   // `nodes` is sorted by node_name_less: search the equal range, then scan
   // (a working set built by hand may not be sorted).
   auto it = std::lower_bound(
@@ -1157,6 +1206,8 @@ Result<WorkingSet> unpack_working_set(const Cib& cib) {
   ws.colocations = flatten_colocations(cib.configuration);
   ws.options = unpack_options(cib);
   ws.nodes = unpack_nodes(cib, ws.options);
+  ws.node_index.reserve(ws.nodes.size());
+  for (std::size_t i = 0; i < ws.nodes.size(); ++i) ws.node_index.emplace(ws.nodes[i].uname, i);
 
   StrMap defaults;
   if (cib.configuration.rsc_defaults)
@@ -1200,7 +1251,7 @@ Result<WorkingSet> unpack_working_set(const Cib& cib) {
   std::stable_sort(
       ws.resources.begin(), ws.resources.end(),
       [](const WsResource& a, const WsResource& b) { return a.priority > b.priority; });
-  Unpacker u{ws, false, {}, {}};
+  Unpacker u{ws, false, {}, 0, {}, {}};
   for (const auto& res : cib.configuration.resources) {
     auto is_stonith = [](const Primitive& p) { return p.resource_class == "stonith"; };
     if (const auto* p = std::get_if<Primitive>(&res)) {
@@ -1225,7 +1276,8 @@ Result<WorkingSet> unpack_working_set(const Cib& cib) {
       if (!ws.options.stonith_enabled && !node->online) continue;
       done.insert(node->id);
       if (!ns.lrm) continue;
-      for (const auto& lr : ns.lrm->resources) u.unpack_lrm(*node, lr);
+      const auto& histories = ns.lrm->resources;
+      for (std::size_t k = 0; k < histories.size(); ++k) u.unpack_lrm(*node, histories[k], k);
     }
   }
   for (auto& o : u.orphans) ws.resources.push_back(std::move(o));

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -178,6 +179,16 @@ struct WorkingSet {
   // (crm/sched_constraints.h).
   std::vector<OrderSpec> orders;
   std::vector<ColocSpec> colocations;
+
+  // uname -> position in `nodes` (the first with that uname), filled by
+  // unpack_working_set so that find_node is one hash lookup. find_node checks
+  // every hit and falls back to searching `nodes`, so a working set built or
+  // edited by hand works with this index empty or stale.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>> node_index;
 
   const WsNode* find_node(std::string_view uname) const;
 };

@@ -124,6 +124,67 @@ TEST(CibXmlErrors, BadStatusInteger) {
             "lrm_rsc_op[@id='a_0']: expected an integer for 'rc-code', got 'zero'");
 }
 
+// lrm_rsc_op and lrm_resource are read in one pass over their attributes
+// (take_attrs): the same errors, in the same order, as the other elements.
+std::string status_with(const std::string& lrm_resource) {
+  return "<cib><configuration/><status><node_state id=\"1\"><lrm><lrm_resources>\n" + lrm_resource +
+         "\n</lrm_resources></lrm></node_state></status></cib>";
+}
+
+TEST(CibXmlErrors, StatusHistoryMissingAttributes) {
+  const std::string path = "cib/status/node_state[@id='1']/lrm/lrm_resources/";
+  EXPECT_EQ(cib_error(status_with("<lrm_resource class=\"ocf\"/>")),
+            "t.xml:2:1: " + path + "lrm_resource: missing attribute 'id'");
+  EXPECT_EQ(cib_error(status_with("<lrm_resource id=\"a\"><lrm_rsc_op operation=\"start\" "
+                                  "rc-code=\"x\"/></lrm_resource>")),
+            "t.xml:2:22: " + path + "lrm_resource[@id='a']/lrm_rsc_op: missing attribute 'id'");
+  // A missing operation is reported before a bad integer.
+  EXPECT_EQ(cib_error(status_with("<lrm_resource id=\"a\"><lrm_rsc_op id=\"a_0\" "
+                                  "rc-code=\"x\"/></lrm_resource>")),
+            "t.xml:2:22: " + path +
+                "lrm_resource[@id='a']/lrm_rsc_op[@id='a_0']: missing attribute 'operation'");
+  // Integers are checked in the model's order: call-id before rc-code.
+  EXPECT_EQ(cib_error(status_with("<lrm_resource id=\"a\"><lrm_rsc_op id=\"a_0\" "
+                                  "operation=\"start\" rc-code=\"x\" call-id=\"\"/>"
+                                  "</lrm_resource>")),
+            "t.xml:2:22: " + path +
+                "lrm_resource[@id='a']/lrm_rsc_op[@id='a_0']: expected an integer for 'call-id', "
+                "got ''");
+  EXPECT_EQ(cib_error(status_with("<lrm_resource id=\"a\"><lrm_rsc_op id=\"a_0\" "
+                                  "operation=\"start\"><x/></lrm_rsc_op></lrm_resource>")),
+            "t.xml:2:61: " + path +
+                "lrm_resource[@id='a']/lrm_rsc_op[@id='a_0']/x: unexpected element <x> "
+                "(expected no child elements)");
+}
+
+TEST(CibXmlErrors, StatusHistoryKeepsUnknownAndRepeatedAttributesInOrder) {
+  // Attributes in an unusual order, one the model does not name, and a
+  // repeated one (pugixml accepts it): the first value is typed, the rest is
+  // kept in `extra` in document order.
+  Result<Cib> r = parse_cib_xml(
+      status_with("<lrm_resource type=\"Dummy\" zz=\"1\" id=\"a\" class=\"ocf\" id=\"b\">"
+                  "<lrm_rsc_op op-digest=\"d\" call-id=\"+7\" op-force-restart=\" x \" "
+                  "operation=\"start\" id=\"a_0\" rc-code=\"-1\" operation=\"stop\" "
+                  "on_node=\"n1\"/></lrm_resource>"),
+      "t.xml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const LrmResource& lr = r->status->nodes.at(0).lrm->resources.at(0);
+  EXPECT_EQ(lr.id, "a");
+  EXPECT_EQ(lr.resource_class, "ocf");
+  EXPECT_EQ(lr.type, "Dummy");
+  EXPECT_EQ(lr.provider, std::nullopt);
+  EXPECT_EQ(lr.extra, (Attrs{{"zz", "1"}, {"id", "b"}}));
+  const LrmRscOp& op = lr.ops.at(0);
+  EXPECT_EQ(op.id, "a_0");
+  EXPECT_EQ(op.operation, "start");
+  EXPECT_EQ(op.call_id, 7);
+  EXPECT_EQ(op.rc_code, -1);
+  EXPECT_EQ(op.op_status, std::nullopt);
+  EXPECT_EQ(op.op_digest, "d");
+  EXPECT_EQ(op.on_node, "n1");
+  EXPECT_EQ(op.extra, (Attrs{{"op-force-restart", " x "}, {"operation", "stop"}}));
+}
+
 TEST(CibXmlErrors, CloneNeedsOneChild) {
   EXPECT_EQ(cib_error(cib_with("      <clone id=\"c\"/>\n")),
             "t.xml:6:7: cib/configuration/resources/clone[@id='c']: expected a <primitive> or "

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 #include "crm/cib_xml.h"
 #include "crm/sched_status.h"
@@ -252,6 +253,72 @@ TEST(UnpackHistory, PendingStartSupersededByLaterStopStillShowsPending) {
                   pending + stop + "</lrm_resource>") +
           up("2")));
   EXPECT_NE(text.find("* d\t(ocf:pacemaker:Dummy):\t Starting node1\n"), std::string::npos) << text;
+}
+
+TEST(UnpackHistory, HistoriesInAnyOrderPerNodeAndFailCountsByExactId) {
+  // The two nodes list their histories in opposite orders (unpack remembers
+  // each position's lookup from the previous node and must notice), and the
+  // fail counts of "d" must not take in those of "dd".
+  const std::string resources =
+      std::string(kDummy) + R"(<primitive id="dd" class="ocf" provider="pacemaker" type="Dummy"/>)";
+  auto lrm = [](const std::string& id, int call) {
+    return "<lrm_resource id=\"" + id + "\" class=\"ocf\" provider=\"pacemaker\" type=\"Dummy\">" +
+           op(id + "_start_0", "start", call, 0) + "</lrm_resource>";
+  };
+  const std::string node2 =
+      "<node_state id=\"2\" uname=\"node2\" in_ccm=\"true\" crmd=\"online\" join=\"member\" "
+      "expected=\"member\"><transient_attributes id=\"2\"><instance_attributes id=\"t2\">"
+      "<nvpair id=\"t2a\" name=\"fail-count-d\" value=\"2\"/>"
+      "<nvpair id=\"t2b\" name=\"fail-count-d#monitor_10000\" value=\"3\"/>"
+      "<nvpair id=\"t2c\" name=\"fail-count-dd\" value=\"50\"/>"
+      "<nvpair id=\"t2d\" name=\"fail-count-dd#start_0\" value=\"7\"/>"
+      "</instance_attributes></transient_attributes><lrm id=\"2\"><lrm_resources>" +
+      lrm("dd", 4) + lrm("d", 5) + "</lrm_resources></lrm></node_state>";
+  auto cib =
+      parse_cib_xml(make_cib(R"(<nvpair id="o1" name="stonith-enabled" value="false"/>)", kTwoNodes,
+                             resources, up("1", lrm("d", 2) + lrm("dd", 3)) + node2),
+                    "test.xml");
+  ASSERT_TRUE(cib.ok()) << cib.error().message;
+  auto ws = unpack_working_set(*cib);
+  ASSERT_TRUE(ws.ok());
+  ASSERT_EQ(ws->resources.size(), 2U);
+  for (const auto& r : ws->resources) {
+    ASSERT_EQ(r.history.size(), 2U) << r.id;
+    EXPECT_EQ(r.history[0].node, "node1");
+    EXPECT_EQ(r.history[1].node, "node2");
+    EXPECT_EQ(r.history[0].failcount, 0);
+    EXPECT_EQ(r.history[1].failcount, r.id == "d" ? 5 : 57) << r.id;
+    EXPECT_EQ(r.history[1].ops.at(0).key, r.id + "_start_0");
+  }
+}
+
+TEST(WorkingSetFindNode, IndexedStaleAndHandBuilt) {
+  auto cib = parse_cib_xml(kCib, "test.xml");
+  ASSERT_TRUE(cib.ok()) << cib.error().message;
+  auto ws = unpack_working_set(*cib);
+  ASSERT_TRUE(ws.ok());
+  EXPECT_EQ(ws->node_index.size(), 3U);
+  ASSERT_NE(ws->find_node("node2"), nullptr);
+  EXPECT_EQ(ws->find_node("node2")->id, "2");
+  EXPECT_EQ(ws->find_node("node4"), nullptr);
+  // Edited after unpacking: the stale index is checked, not trusted.
+  WorkingSet edited = *ws;
+  std::swap(edited.nodes[0], edited.nodes[2]);
+  edited.nodes[1].uname = "node9";
+  EXPECT_EQ(edited.find_node("node1")->id, "1");
+  EXPECT_EQ(edited.find_node("node3")->id, "3");
+  EXPECT_EQ(edited.find_node("node9")->id, "2");
+  EXPECT_EQ(edited.find_node("node2"), nullptr);
+  // Built by hand, unsorted, without an index.
+  WorkingSet by_hand;
+  for (const auto& [id, uname] : {std::pair{"b", "node10"}, std::pair{"a", "node2"}}) {
+    WsNode n;
+    n.id = id;
+    n.uname = uname;
+    by_hand.nodes.push_back(n);
+  }
+  EXPECT_EQ(by_hand.find_node("node2")->id, "a");
+  EXPECT_EQ(by_hand.find_node("node10")->id, "b");
 }
 
 }  // namespace
