@@ -352,7 +352,7 @@ std::vector<Builder::Pending> Builder::primitive_actions(const WsResource& r,
                                                          const std::string& required_by) {
   std::vector<Pending> made = primitive_actions_for_role(r, required_by);
   std::vector<Pending> checks;
-  for (const auto& h : check_history(ws_, r)) {
+  for (const auto& h : check_history(ws_, history_, r)) {
     Action a{0, ActionKind::kResource, r.id, "delete", h.node, 0, ""};
     if (h.kind == HistoryAction::Kind::kCancel) {
       a.task = "cancel";

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "crm/sched_actions.h"
+#include "crm/sched_history_checks.h"
 
 namespace quorate::crm::sched::detail {
 
@@ -31,7 +32,7 @@ bool op_enabled(const Op& op);
 // Builds one transition; each stage appends to `t`.
 class Builder {
  public:
-  Builder(const WorkingSet& ws, Transition& t) : ws_(ws), t_(t) {}
+  Builder(const WorkingSet& ws, Transition& t) : ws_(ws), t_(t), history_(ws) {}
   Builder(const Builder&) = delete;
   Builder& operator=(const Builder&) = delete;
 
@@ -216,6 +217,7 @@ class Builder {
 
   const WorkingSet& ws_;
   Transition& t_;
+  const HistoryIndex history_;  // which status entries name which primitive
   std::vector<OrderEdge> orders_;
   std::map<std::string, std::string, std::less<>> blocked_start_;
   // The reason shown for the stop of what must stop after its first.

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string_view>
+#include <unordered_map>
 
 #include "crm/sched_actions.h"
 
@@ -54,25 +56,35 @@ std::size_t active_from(const std::vector<HistoryOp>& ops) {
 
 // The primitive an lrm_resource id names, as Pacemaker looks it up for
 // these checks: by id, else by the name an anonymous instance is known by,
-// else (an anonymous clone's bare child id) the clone's first instance.
-const WsResource* named(const WorkingSet& ws, const std::string& id) {
-  const WsResource* by_history = nullptr;
-  const WsResource* by_base = nullptr;
-  std::vector<const WsResource*> stack;
-  for (const auto& r : ws.resources) stack.push_back(&r);
-  while (!stack.empty()) {
-    const WsResource* r = stack.back();
-    stack.pop_back();
-    if (r->kind != RscKind::kPrimitive) {
-      for (auto it = r->children.rbegin(); it != r->children.rend(); ++it) stack.push_back(&*it);
-      continue;
+// else (an anonymous clone's bare child id) the clone's first instance. The
+// first match in resource order (depth first) of each kind.
+class Names {
+ public:
+  explicit Names(const WorkingSet& ws) {
+    std::vector<const WsResource*> stack;
+    for (auto it = ws.resources.rbegin(); it != ws.resources.rend(); ++it) stack.push_back(&*it);
+    while (!stack.empty()) {
+      const WsResource* r = stack.back();
+      stack.pop_back();
+      if (r->kind != RscKind::kPrimitive) {
+        for (auto it = r->children.rbegin(); it != r->children.rend(); ++it) stack.push_back(&*it);
+        continue;
+      }
+      by_id_.emplace(r->id, r);
+      if (!r->history_name.empty()) by_history_.emplace(r->history_name, r);
+      if (r->base_id != r->id) by_base_.emplace(r->base_id, r);
     }
-    if (r->id == id) return r;
-    if (by_history == nullptr && r->history_name == id) by_history = r;
-    if (by_base == nullptr && r->base_id == id && r->id != id) by_base = r;
   }
-  return by_history != nullptr ? by_history : by_base;
-}
+  const WsResource* named(const std::string& id) const {
+    for (const auto* m : {&by_id_, &by_history_, &by_base_}) {
+      if (auto it = m->find(id); it != m->end()) return it->second;
+    }
+    return nullptr;
+  }
+
+ private:
+  std::unordered_map<std::string_view, const WsResource*> by_id_, by_history_, by_base_;
+};
 
 std::string agent_of(const LrmResource& lr) {
   std::string a = lr.resource_class.value_or("");
@@ -82,7 +94,32 @@ std::string agent_of(const LrmResource& lr) {
 
 }  // namespace
 
+HistoryIndex::HistoryIndex(const WorkingSet& ws) {
+  if (ws.cib == nullptr || !ws.cib->status) return;
+  const Names names(ws);
+  std::unordered_map<std::string_view, const NodeState*> state_of;
+  for (const auto& ns : ws.cib->status->nodes) {
+    if (ns.uname) state_of.emplace(*ns.uname, &ns);
+  }
+  for (const auto& wn : ws.nodes) {
+    const auto it = state_of.find(wn.uname);
+    if (it == state_of.end() || !it->second->lrm) continue;
+    for (const auto& lr : it->second->lrm->resources) {
+      if (const WsResource* r = names.named(lr.id)) by_rsc_[r].push_back({&wn, &lr});
+    }
+  }
+}
+
+const std::vector<HistoryIndex::Entry>& HistoryIndex::entries(const WsResource& rsc) const {
+  const auto it = by_rsc_.find(&rsc);
+  return it == by_rsc_.end() ? none_ : it->second;
+}
+
 std::vector<HistoryAction> check_history(const WorkingSet& ws, const WsResource& rsc) {
+  return check_history(ws, HistoryIndex(ws), rsc);
+}
+
+std::vector<HistoryAction> check_history(const WorkingSet& ws, const HistoryIndex& index, const WsResource& rsc) {
   std::vector<HistoryAction> out;
   if (rsc.kind != RscKind::kPrimitive || ws.cib == nullptr || !ws.cib->status) return out;
   if (rsc.orphan) {
@@ -102,42 +139,34 @@ std::vector<HistoryAction> check_history(const WorkingSet& ws, const WsResource&
     return out;
   }
   // Node by node in node order (Pacemaker walks its node list).
-  for (const auto& wn : ws.nodes) {
-    const NodeState* state = nullptr;
-    for (const auto& ns : ws.cib->status->nodes)
-      if (state == nullptr && ns.uname && *ns.uname == wn.uname) state = &ns;
-    if (state == nullptr || !state->lrm) continue;
-    const NodeState& ns = *state;
-    const WsNode* node = &wn;
-    if (!node->online || node->unclean) continue;
-    for (const auto& lr : ns.lrm->resources) {
-      if (lr.ops.empty() || named(ws, lr.id) != &rsc) continue;
-      const NodeRscState* h = nullptr;
-      for (const auto& s : rsc.history)
-        if (s.node == node->uname) h = &s;
-      const bool changed = agent_of(lr) != rsc.agent;
-      if (h == nullptr || !role_active(h->role)) {
-        // Pacemaker keeps the history of a failed resource.
-        const bool failed = std::any_of(rsc.history.begin(), rsc.history.end(),
-                                        [](const NodeRscState& s) { return s.failed; });
-        if (changed && !failed) out.push_back({HistoryAction::Kind::kDelete, node->uname, "", 0});
-        continue;
-      }
-      bool cleared = false;
-      for (std::size_t i = active_from(h->ops); i < h->ops.size(); ++i) {
-        const HistoryOp& op = h->ops[i];
-        if (op.interval_ms <= 0 || op.op_status == 1) continue;
-        if (configured(rsc, op.task, op.interval_ms)) continue;
-        const bool dup = std::any_of(out.begin(), out.end(), [&](const HistoryAction& a) {
-          return a.kind == HistoryAction::Kind::kCancel && a.node == node->uname &&
-                 a.task == op.task && a.interval_ms == op.interval_ms;
-        });
-        if (dup) continue;
-        out.push_back({HistoryAction::Kind::kCancel, node->uname, op.task, op.interval_ms});
-        if (!cleared && h->failcount > 0) {
-          out.push_back({HistoryAction::Kind::kClearFailcount, node->uname, "", 0});
-          cleared = true;
-        }
+  for (const auto& [node, lrm] : index.entries(rsc)) {
+    const LrmResource& lr = *lrm;
+    if (!node->online || node->unclean || lr.ops.empty()) continue;
+    const NodeRscState* h = nullptr;
+    for (const auto& s : rsc.history)
+      if (s.node == node->uname) h = &s;
+    const bool changed = agent_of(lr) != rsc.agent;
+    if (h == nullptr || !role_active(h->role)) {
+      // Pacemaker keeps the history of a failed resource.
+      const bool failed = std::any_of(rsc.history.begin(), rsc.history.end(),
+                                      [](const NodeRscState& s) { return s.failed; });
+      if (changed && !failed) out.push_back({HistoryAction::Kind::kDelete, node->uname, "", 0});
+      continue;
+    }
+    bool cleared = false;
+    for (std::size_t i = active_from(h->ops); i < h->ops.size(); ++i) {
+      const HistoryOp& op = h->ops[i];
+      if (op.interval_ms <= 0 || op.op_status == 1) continue;
+      if (configured(rsc, op.task, op.interval_ms)) continue;
+      const bool dup = std::any_of(out.begin(), out.end(), [&](const HistoryAction& a) {
+        return a.kind == HistoryAction::Kind::kCancel && a.node == node->uname &&
+               a.task == op.task && a.interval_ms == op.interval_ms;
+      });
+      if (dup) continue;
+      out.push_back({HistoryAction::Kind::kCancel, node->uname, op.task, op.interval_ms});
+      if (!cleared && h->failcount > 0) {
+        out.push_back({HistoryAction::Kind::kClearFailcount, node->uname, "", 0});
+        cleared = true;
       }
     }
   }
@@ -146,9 +175,10 @@ std::vector<HistoryAction> check_history(const WorkingSet& ws, const WsResource&
 
 std::vector<std::string> orphan_fail_counts(const WorkingSet& ws, const WsResource& rsc) {
   std::vector<std::string> out;
+  if (!rsc.orphan || rsc.kind != RscKind::kPrimitive) return out;
   const bool top = std::any_of(ws.resources.begin(), ws.resources.end(),
                                [&rsc](const WsResource& r) { return &r == &rsc; });
-  if (!rsc.orphan || !top || rsc.kind != RscKind::kPrimitive) return out;
+  if (!top) return out;
   const std::string exact = "fail-count-" + rsc.id;
   for (const auto& n : ws.nodes) {
     if (!n.online || n.unclean) continue;

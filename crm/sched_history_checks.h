@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "crm/sched_unpack.h"
@@ -37,6 +38,28 @@ struct HistoryAction {
 // clear after the first) in call-id order. Only online, clean nodes are
 // checked. Reads the status section through ws.cib.
 std::vector<HistoryAction> check_history(const WorkingSet& ws, const WsResource& rsc);
+
+// Which lrm_resource entries name which primitive, for the online and offline
+// nodes alike: resolved once for a working set, so that checking every
+// resource costs the status once rather than once per resource. Borrows
+// `ws` (and its CIB), which must outlive it.
+class HistoryIndex {
+ public:
+  explicit HistoryIndex(const WorkingSet& ws);
+  struct Entry {
+    const WsNode* node;
+    const LrmResource* lrm;
+  };
+  // The entries naming `rsc`, in ws.nodes order, then document order.
+  const std::vector<Entry>& entries(const WsResource& rsc) const;
+
+ private:
+  std::unordered_map<const WsResource*, std::vector<Entry>> by_rsc_;
+  std::vector<Entry> none_;
+};
+
+// The same with an index built once for `ws` (what the scheduler uses).
+std::vector<HistoryAction> check_history(const WorkingSet& ws, const HistoryIndex& index, const WsResource& rsc);
 
 // The online nodes (ws.nodes order) where an orphan primitive of its own
 // (`rsc`, top-level in ws) has a fail count, which Pacemaker clears once
