@@ -351,36 +351,8 @@ void render_fail_counts(const WorkingSet& ws, const MonOptions& o, std::ostream&
   }
 }
 
-const char* exit_text(std::int64_t rc) {
-  switch (rc) {
-    case 0:
-      return "ok";
-    case 1:
-      return "error";
-    case 2:
-      return "invalid parameter";
-    case 3:
-      return "unimplemented feature";
-    case 4:
-      return "insufficient privileges";
-    case 5:
-      return "not installed";
-    case 6:
-      return "not configured";
-    case 7:
-      return "not running";
-    case 8:
-      return "promoted";
-    case 9:
-      return "promoted (failed)";
-    case 190:
-      return "OCF_DEGRADED";
-    case 191:
-      return "promoted (degraded)";
-    default:
-      return "unknown";
-  }
-}
+// crm_mon names code 190 by its constant where crm_simulate says "degraded".
+const char* exit_text(std::int64_t rc) { return rc == 190 ? "OCF_DEGRADED" : ocf_exit_text(rc); }
 
 const char* exec_status_text(std::int64_t status) {
   switch (status) {

@@ -149,37 +149,6 @@ struct Ctx {
   }
 };
 
-const char* exit_text(int rc) {
-  switch (rc) {
-    case 0:
-      return "ok";
-    case 1:
-      return "error";
-    case 2:
-      return "invalid parameter";
-    case 3:
-      return "unimplemented feature";
-    case 4:
-      return "insufficient privileges";
-    case 5:
-      return "not installed";
-    case 6:
-      return "not configured";
-    case 7:
-      return "not running";
-    case 8:
-      return "promoted";
-    case 9:
-      return "promoted (failed)";
-    case 190:
-      return "degraded";
-    case 191:
-      return "promoted (degraded)";
-    default:
-      return "unknown";
-  }
-}
-
 std::string heading(int level, const char* text) {
   return level > 0 ? indent(level) + "* " + text + "\n" : std::string(text) + "\n";
 }
@@ -266,7 +235,7 @@ void render_primitive(const Ctx& ctx, const WsResource& r, const std::string& na
   if (role == Role::kStopped) {
     for (const auto& h : r.history) {
       if (h.failed_probe_rc == 0 || (!node.empty() && h.node != node)) continue;
-      line += " (" + std::string(exit_text(h.failed_probe_rc)) + ") ";
+      line += " (" + std::string(ocf_exit_text(h.failed_probe_rc)) + ") ";
       break;
     }
   }
@@ -588,6 +557,37 @@ std::string render_status_json(const WorkingSet& ws) {
   }
   out << "]}\n";
   return out.str();
+}
+
+const char* ocf_exit_text(std::int64_t rc) {
+  switch (rc) {
+    case 0:
+      return "ok";
+    case 1:
+      return "error";
+    case 2:
+      return "invalid parameter";
+    case 3:
+      return "unimplemented feature";
+    case 4:
+      return "insufficient privileges";
+    case 5:
+      return "not installed";
+    case 6:
+      return "not configured";
+    case 7:
+      return "not running";
+    case 8:
+      return "promoted";
+    case 9:
+      return "promoted (failed)";
+    case 190:
+      return "degraded";
+    case 191:
+      return "promoted (degraded)";
+    default:
+      return "unknown";
+  }
 }
 
 }  // namespace quorate::crm::sched

@@ -4,6 +4,8 @@
 // Unpromoted, ocf:provider) or as JSON. Pure functions over values.
 #pragma once
 
+#include <cstdint>
+
 #include <string>
 
 #include "crm/sched_unpack.h"
@@ -55,5 +57,9 @@ std::string render_status_preamble(const WorkingSet& ws);
 
 // The same content as a JSON document (nodes and resources with roles).
 std::string render_status_json(const WorkingSet& ws);
+
+// An OCF exit code in Pacemaker's words ("not running", "promoted" ...;
+// "unknown" for codes it has no name for).
+const char* ocf_exit_text(std::int64_t rc);
 
 }  // namespace quorate::crm::sched
