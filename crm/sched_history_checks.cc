@@ -139,8 +139,9 @@ std::vector<HistoryAction> check_history(const WorkingSet& ws, const HistoryInde
     return out;
   }
   // Node by node in node order (Pacemaker walks its node list).
-  for (const auto& [node, lrm] : index.entries(rsc)) {
-    const LrmResource& lr = *lrm;
+  for (const auto& entry : index.entries(rsc)) {
+    const WsNode* node = entry.node;  // a plain variable: the lambda below captures it
+    const LrmResource& lr = *entry.lrm;
     if (!node->online || node->unclean || lr.ops.empty()) continue;
     const NodeRscState* h = nullptr;
     for (const auto& s : rsc.history)
