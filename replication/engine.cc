@@ -35,6 +35,25 @@ Replica::Impl::Impl(EngineOptions o, AttachState a, uint64_t seed, Millis t)
     // UpToDate or Outdated is decided when the peer is seen again.
     disk = DiskState::kConsistent;
   }
+  if (sb.has(kMdUnorderedWrites)) {
+    const bool same_boot = opt.boot_id != BootId{} && sb.boot_id == opt.boot_id;
+    if (same_boot) {
+      // Only the daemon restarted: the page cache holds every completed write.
+      // The flag is cleared (after a flush) once idle.
+      unordered = Unordered::kSet;
+      last_unordered = now;
+    } else {
+      if (disk == DiskState::kConsistent) {
+        warn(fmt::format("{}: the node went down while replicated writes of several epochs were in flight "
+                         "and the page cache is gone (another boot): the last epochs may be torn, so the "
+                         "disk is Outdated until a resync from the peer (primary --force takes it as it is)",
+                         opt.resource));
+        disk = DiskState::kOutdated;
+        sb.set(kMdOutdated, true);
+      }
+      sb.set(kMdUnorderedWrites, false);
+    }
+  }
   info(fmt::format("{}: attached to disk of {} KiB (meta data {}), disk state {}{}", opt.resource,
                    layout.data_bytes / 1024, layout.internal ? "internal" : "external", name(disk),
                    crashed_primary ? "; was a crashed primary: its activity log is marked out of sync" : ""));
@@ -178,7 +197,7 @@ bool Replica::Impl::peer_gets_writes() const {
 
 // ---- meta data -----------------------------------------------------------
 
-void Replica::Impl::write_superblock(bool gate) {
+void Replica::Impl::write_superblock(bool gate, std::function<void()> then) {
   ++sb.seq;
   out::DiskIo io;
   io.dev = out::DiskIo::Dev::kMeta;
@@ -189,11 +208,12 @@ void Replica::Impl::write_superblock(bool gate) {
   io.data = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
   if (gate) ++md_gate;
   ++md_inflight;
-  local_io(std::move(io), [this, gate](int err, Bytes) {
+  local_io(std::move(io), [this, gate, then = std::move(then)](int err, Bytes) {
     --md_inflight;
     if (gate) --md_gate;
     if (err) disk_failed("meta-data write", err);
     pump_gated();
+    if (then) then();
   });
 }
 
@@ -410,6 +430,7 @@ Status Replica::down(Millis now) {
     m.sb.set(kMdCleanShutdown, true);
     m.sb.set(kMdPrimaryInd, false);
     m.write_superblock(false);
+    m.maybe_clear_unordered(true);  // after the last replicated writes are flushed
   }
   return Status::Ok();
 }

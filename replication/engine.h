@@ -75,6 +75,10 @@ struct EngineOptions {
   OnIoError on_io_error = OnIoError::kDetach;
   Fencing fencing = Fencing::kDontCare;
   bool disk_flushes = true;   // flush at each barrier on the peer (wo:f), else drain (wo:d)
+  // This boot's /proc/sys/kernel/random/boot_id (the daemon reads it; the
+  // simulator gives each power cycle its own). All zero: unknown, so a disk
+  // with kMdUnorderedWrites set attaches Outdated.
+  BootId boot_id{};
   uint64_t resync_rate_kib_s = 250;
   uint32_t c_plan_ahead_ds = 20;       // 0: fixed rate
   uint32_t c_fill_target_sectors = 100;

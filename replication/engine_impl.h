@@ -92,7 +92,8 @@ struct Replica::Impl {
   void local_io(out::DiskIo io, std::function<void(int, Bytes)> done);
   bool conflicts(const out::DiskIo& a, const out::DiskIo& b) const;
   void start_waiting();
-  void write_superblock(bool gate);
+  // `then` (optional) runs once the superblock is durable.
+  void write_superblock(bool gate, std::function<void()> then = {});
   // `then` runs once every page is durable (at once when there are none).
   void write_bitmap_pages(const std::vector<uint64_t>& pages, std::function<void()> then = {});
   void flush_dirty_bitmap();
@@ -164,10 +165,35 @@ struct Replica::Impl {
   std::map<uint64_t, std::pair<uint64_t, uint32_t>> rs_reads;
   bool overlaps_rs_read(uint64_t offset, uint32_t length) const;
 
-  // Receiving replicated writes (Secondary): the open epoch.
-  uint32_t rx_epoch_pending = 0;
-  uint32_t rx_epoch_writes = 0;
-  std::optional<uint32_t> rx_barrier;  // barrier waiting for the epoch's writes
+  // Receiving replicated writes (Secondary). Writes are issued as they arrive,
+  // also those of later epochs while earlier ones are in flight or being
+  // flushed; BarrierAcks go out in epoch order once an epoch and all before it
+  // are complete and (disk-flushes) covered by a flush issued after that. One
+  // flush at a time covers every epoch complete when it starts. See "Write
+  // order on the peer" in docs/formats/replication-peer.md.
+  struct RxEpoch {
+    uint32_t number = 0;    // from its Barrier
+    uint32_t writes = 0;    // received in it
+    uint32_t pending = 0;   // of those, not complete yet
+    bool closed = false;    // its Barrier arrived
+    bool flushed = false;   // a flush issued after its writes completed is done
+  };
+  std::deque<RxEpoch> rx_epochs;  // oldest first; back() is the open one
+  uint64_t rx_first_seq = 0;      // sequence number of rx_epochs.front(); grows forever
+  uint64_t rx_gen = 0;            // bumped when a connection's epochs are dropped
+  uint64_t rx_writes_inflight = 0;  // replicated writes issued and not complete (any connection)
+  bool rx_flush_inflight = false;
+  void rx_reset();
+  void rx_progress();
+  // The superblock flag kMdUnorderedWrites: set (durably) before a write of a
+  // later epoch is issued while an earlier one is unacknowledged; cleared after
+  // a flush once that has not happened for kUnorderedIdle.
+  enum class Unordered : uint8_t { kClear, kSetting, kSet, kClearing };
+  Unordered unordered = Unordered::kClear;
+  Millis last_unordered{0};  // last time an epoch waited behind another
+  static constexpr Millis kUnorderedIdle{1000};
+  bool rx_must_wait_for_order_flag();  // true: hold the inbox (the flag is being set)
+  void maybe_clear_unordered(bool force);
 
   // Sync handshake.
   SyncDecision decision;
@@ -192,7 +218,6 @@ struct Replica::Impl {
   void start_after_bitmaps();
   void on_data(const wire::Data& d);
   void on_barrier(const wire::Barrier& b);
-  void finish_barrier_if_ready();
   void on_ack(wire::Type t, const wire::BlockAck& a);
   void on_barrier_ack(const wire::BarrierAck& a);
   void on_state(const wire::State& s);

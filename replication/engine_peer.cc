@@ -82,9 +82,7 @@ void Replica::on_transport_up(Millis now) {
   m.tx_epoch_close_pending = false;
   m.acked_epoch = 0;
   m.sent_barrier = 0;
-  m.rx_epoch_pending = 0;
-  m.rx_epoch_writes = 0;
-  m.rx_barrier.reset();
+  m.rx_reset();
   m.set_cs(ConnState::kWFReportParams);
   for (auto& b : m.challenge) b = static_cast<uint8_t>(m.rng());
   wire::Hello h;
@@ -142,7 +140,7 @@ void Replica::Impl::after_connection_lost() {
   pump_gated();
   inbox.clear();
   inbox_blocked = false;
-  rx_barrier.reset();
+  rx_reset();
   pe = ua = 0;
   oldest_unacked.reset();
   if (sync) {
@@ -193,9 +191,14 @@ void Replica::on_receive(std::span<const uint8_t> bytes, Millis now) {
 }
 
 void Replica::Impl::process_inbox() {
-  // Bounded: each pass handles what is queued; a barrier may block the rest
-  // until the local writes of its epoch are done.
+  // Bounded: each pass handles what is queued. A write that would be issued
+  // ahead of an unacknowledged epoch waits (with everything after it) until
+  // the superblock says so durably.
   while (transport_up && !inbox_blocked && !inbox.empty()) {
+    if (inbox.front().type == wire::Type::kData && rx_must_wait_for_order_flag()) {
+      inbox_blocked = true;
+      break;
+    }
     wire::Frame f = std::move(inbox.front());
     inbox.pop_front();
     handle(f);
@@ -446,8 +449,12 @@ void Replica::Impl::on_data(const wire::Data& d) {
     return drop_connection(ConnState::kProtocolError, "protocol error: data for a Primary", false);
   }
   if (opt.protocol == Protocol::kB) send(wire::Type::kRecvAck, wire::BlockAck{d.id, d.offset, d.length});
-  ++rx_epoch_pending;
-  ++rx_epoch_writes;
+  if (rx_epochs.empty()) rx_epochs.emplace_back();
+  if (rx_epochs.size() > 1) last_unordered = now;
+  RxEpoch& epoch = rx_epochs.back();
+  ++epoch.writes;
+  ++epoch.pending;
+  ++rx_writes_inflight;
   ++ua;
   out::DiskIo io;
   io.op = (d.dflags & wire::kDTrim)     ? out::DiskIo::Op::kTrim
@@ -460,52 +467,124 @@ void Replica::Impl::on_data(const wire::Data& d) {
   const uint64_t id = d.id;
   const uint64_t off = d.offset;
   const uint32_t len = d.length;
-  local_io(std::move(io), [this, id, off, len](int err, Bytes) {
-    if (ua > 0) --ua;
-    if (rx_epoch_pending > 0) --rx_epoch_pending;
+  const uint64_t seq = rx_first_seq + rx_epochs.size() - 1;
+  const uint64_t gen = rx_gen;
+  local_io(std::move(io), [this, id, off, len, seq, gen](int err, Bytes) {
+    --rx_writes_inflight;
+    if (gen == rx_gen) {
+      if (ua > 0) --ua;
+      assert(seq >= rx_first_seq && seq - rx_first_seq < rx_epochs.size());
+      --rx_epochs[seq - rx_first_seq].pending;
+    }
     if (err) {
       disk_failed("replicated write", err);
       mark_oos(off, len);
-      if (transport_up) send(wire::Type::kNegAck, wire::BlockAck{id, off, len});
-    } else if (opt.protocol == Protocol::kC && transport_up) {
+      if (transport_up && gen == rx_gen) send(wire::Type::kNegAck, wire::BlockAck{id, off, len});
+    } else if (opt.protocol == Protocol::kC && transport_up && gen == rx_gen) {
       send(wire::Type::kWriteAck, wire::BlockAck{id, off, len});
     }
-    finish_barrier_if_ready();
+    rx_progress();
   });
 }
 
 void Replica::Impl::on_barrier(const wire::Barrier& b) {
-  rx_barrier = b.epoch;
-  inbox_blocked = true;
-  finish_barrier_if_ready();
+  if (rx_epochs.empty()) rx_epochs.emplace_back();
+  RxEpoch& e = rx_epochs.back();
+  e.number = b.epoch;
+  e.closed = true;
+  rx_epochs.emplace_back();
+  rx_progress();
 }
 
-void Replica::Impl::finish_barrier_if_ready() {
-  if (!rx_barrier || rx_epoch_pending > 0) return;
-  const uint32_t epoch = *rx_barrier;
-  const uint32_t writes = rx_epoch_writes;
-  auto ack = [this, epoch, writes](int) {
-    if (!transport_up || !rx_barrier || *rx_barrier != epoch) return;
-    send(wire::Type::kBarrierAck, wire::BarrierAck{epoch, writes});
-    rx_barrier.reset();
-    rx_epoch_writes = 0;
+void Replica::Impl::rx_reset() {
+  // The epochs of a lost connection are not acknowledged any more; writes
+  // still in flight finish as plain I/O (rx_writes_inflight) and the order
+  // flag stays until they are flushed.
+  rx_first_seq += rx_epochs.size();
+  rx_epochs.clear();
+  ++rx_gen;
+}
+
+void Replica::Impl::rx_progress() {
+  const bool flushes = opt.disk_flushes && disk_usable();
+  // Acknowledge settled epochs, oldest first.
+  while (!rx_epochs.empty()) {
+    const RxEpoch& e = rx_epochs.front();
+    if (!e.closed || e.pending > 0 || (flushes && !e.flushed)) break;
+    if (transport_up) send(wire::Type::kBarrierAck, wire::BarrierAck{e.number, e.writes});
+    rx_epochs.pop_front();
+    ++rx_first_seq;
+  }
+  // One flush at a time, covering every complete epoch at the front.
+  if (flushes && !rx_flush_inflight) {
+    size_t k = 0;
+    while (k < rx_epochs.size() && rx_epochs[k].closed && rx_epochs[k].pending == 0) ++k;
+    if (k > 0) {
+      const uint64_t upto = rx_first_seq + k;
+      const uint64_t gen = rx_gen;
+      rx_flush_inflight = true;
+      out::DiskIo io;
+      io.op = out::DiskIo::Op::kFlush;
+      local_io(std::move(io), [this, upto, gen](int err, Bytes) {
+        rx_flush_inflight = false;
+        if (err) disk_failed("flush", err);
+        if (gen == rx_gen) {
+          for (uint64_t s = rx_first_seq; s < upto; ++s) rx_epochs[s - rx_first_seq].flushed = true;
+        }
+        rx_progress();
+      });
+    }
+  }
+  if (rx_epochs.size() > 1) last_unordered = now;
+  maybe_clear_unordered(downing);
+}
+
+bool Replica::Impl::rx_must_wait_for_order_flag() {
+  // A write now joins the open epoch; it is issued ahead of an unacknowledged
+  // one when another epoch is still in the queue.
+  if (rx_epochs.size() <= 1 || unordered == Unordered::kSet) return false;
+  if (!disk_usable()) return false;  // nothing reaches this disk
+  if (unordered != Unordered::kClear) return true;  // being set, or being cleared: wait and set again
+  unordered = Unordered::kSetting;
+  sb.set(kMdUnorderedWrites, true);
+  sb.boot_id = opt.boot_id;
+  write_superblock(false, [this] {
+    unordered = Unordered::kSet;
+    last_unordered = now;
     inbox_blocked = false;
     process_inbox();
-  };
-  if (opt.disk_flushes && disk_usable()) {
-    out::DiskIo io;
-    io.op = out::DiskIo::Op::kFlush;
-    // Keep the barrier marked until the flush is done; a second call from
-    // another completion must not flush twice.
-    rx_epoch_pending = 1;
-    local_io(std::move(io), [this, ack](int err, Bytes) {
-      rx_epoch_pending = 0;
-      if (err) disk_failed("flush", err);
-      ack(err);
+    maybe_clear_unordered(downing);
+  });
+  return true;
+}
+
+void Replica::Impl::maybe_clear_unordered(bool force) {
+  if (unordered != Unordered::kSet) return;
+  if (rx_epochs.size() > 1 || rx_writes_inflight > 0 || rx_flush_inflight) return;
+  if (!force && now - last_unordered < kUnorderedIdle) return;
+  if (!disk_usable()) return;
+  unordered = Unordered::kClearing;
+  auto clear = [this] {
+    sb.set(kMdUnorderedWrites, false);
+    write_superblock(false, [this] {
+      unordered = Unordered::kClear;
+      if (inbox_blocked) {
+        inbox_blocked = false;
+        process_inbox();
+      }
     });
-  } else {
-    ack(0);
-  }
+  };
+  if (!opt.disk_flushes) return clear();
+  out::DiskIo io;
+  io.op = out::DiskIo::Op::kFlush;
+  local_io(std::move(io), [this, clear](int err, Bytes) {
+    if (err) {
+      disk_failed("flush", err);
+      unordered = Unordered::kSet;  // the flag stays: the data is not known to be on disk
+      return;
+    }
+    clear();
+  });
 }
 
 // ---- acknowledgements: the sending side ------------------------------------
@@ -643,18 +722,26 @@ void Replica::on_tick(Millis now) {
     m.sync->last_bitmap_write = now;
     m.flush_dirty_bitmap();
   }
+  m.maybe_clear_unordered(m.downing);
 }
 
 Millis Replica::next_deadline() const {
   const Impl& m = *impl_;
-  if (m.sync) return m.now + Millis{100};
-  if (m.transport_up) {
-    if (m.ping_outstanding) return m.ping_sent_at + Millis{std::max<uint64_t>(100, uint64_t{m.opt.ping_timeout_ds} * 100) + 1};
-    return std::min(m.last_rx + Millis{uint64_t{m.opt.ping_int_s} * 1000},
-                    m.oldest_unacked ? *m.oldest_unacked + Millis{uint64_t{m.opt.timeout_ds} * 100 + 1}
-                                     : Millis::max());
+  Millis d = Millis::max();
+  if (m.sync) {
+    d = m.now + Millis{100};
+  } else if (m.transport_up) {
+    if (m.ping_outstanding) {
+      d = m.ping_sent_at + Millis{std::max<uint64_t>(100, uint64_t{m.opt.ping_timeout_ds} * 100) + 1};
+    } else {
+      d = std::min(m.last_rx + Millis{uint64_t{m.opt.ping_int_s} * 1000},
+                   m.oldest_unacked ? *m.oldest_unacked + Millis{uint64_t{m.opt.timeout_ds} * 100 + 1}
+                                    : Millis::max());
+    }
   }
-  return Millis::max();
+  // The unordered-writes flag is cleared once idle.
+  if (m.unordered == Impl::Unordered::kSet) d = std::min(d, m.last_unordered + Impl::kUnorderedIdle);
+  return d;
 }
 
 }  // namespace quorate::replication

@@ -127,6 +127,7 @@ std::vector<uint8_t> encode_superblock(const Superblock& sb) {
   put64(b, 72, sb.bm_bytes);
   put64(b, 80, sb.device_uuid);
   put64(b, 88, sb.al_tr_number);
+  std::copy(sb.boot_id.begin(), sb.boot_id.end(), b.begin() + 96);
   put32(b, 12, crc32c(std::span<const uint8_t>(b).subspan(16)));
   return b;
 }
@@ -155,6 +156,7 @@ Result<Superblock> decode_superblock_area(std::span<const uint8_t> area) {
     sb.bm_bytes = get64(b, 72);
     sb.device_uuid = get64(b, 80);
     sb.al_tr_number = get64(b, 88);
+    std::copy_n(b.begin() + 96, sb.boot_id.size(), sb.boot_id.begin());
     if (sb.al_extents < 7 || sb.al_extents > kAlExtentsMax) continue;
     if (!best || sb.seq > best->seq) best = sb;
   }

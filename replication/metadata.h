@@ -56,7 +56,14 @@ enum MdFlag : uint32_t {
   kMdOutdated = 1u << 6,       // this disk is Outdated
   kMdCleanShutdown = 1u << 7,  // written by `down`: the activity log is empty
   kMdVerifySource = 1u << 8,   // ran the last online verify (bits it set are source bits)
+  // As a Secondary it issued replicated writes of a later epoch before an
+  // earlier epoch was flushed (engine_peer.cc, "write order on the peer"): if
+  // the page cache is lost (a new boot) its last epochs may be torn.
+  kMdUnorderedWrites = 1u << 9,
 };
+
+// /proc/sys/kernel/random/boot_id as 16 bytes; all zero when unknown.
+using BootId = std::array<uint8_t, 16>;
 
 // Where the meta data lives on the meta-data device (the backing device itself
 // for `meta-disk internal`) and how much of the backing device is data.
@@ -89,6 +96,7 @@ struct Superblock {
   uint32_t al_extents = kAlExtentsDefault;
   uint64_t device_uuid = 0;   // random at create-md; names this disk in logs
   uint64_t al_tr_number = 0;  // next activity-log transaction number at last clean write
+  BootId boot_id{};           // the boot in which kMdUnorderedWrites was set
   bool has(MdFlag f) const { return (flags & f) != 0; }
   void set(MdFlag f, bool on) { flags = on ? (flags | f) : (flags & ~static_cast<uint32_t>(f)); }
 };

@@ -170,8 +170,29 @@ Result<AttachState> read_attach_state(const HostConfig& host) {
   return st;
 }
 
+BootId read_boot_id() {
+  BootId id{};
+  const int fd = ::open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return id;
+  char text[64] = {};
+  const ssize_t n = ::read(fd, text, sizeof text - 1);
+  ::close(fd);
+  size_t digits = 0;
+  for (ssize_t i = 0; i < n && digits < 2 * id.size(); ++i) {
+    const char c = text[i];
+    int v = -1;
+    if (c >= '0' && c <= '9') v = c - '0';
+    if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+    if (v < 0) continue;  // the dashes and the newline
+    id[digits / 2] = static_cast<uint8_t>(id[digits / 2] << 4 | v);
+    ++digits;
+  }
+  return digits == 2 * id.size() ? id : BootId{};
+}
+
 EngineOptions engine_options(const ResourceConfig& res, const HostConfig& self, const HostConfig& peer) {
   EngineOptions o;
+  o.boot_id = read_boot_id();
   o.resource = res.name;
   o.self = self.name;
   o.peer = peer.name;

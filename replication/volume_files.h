@@ -37,7 +37,12 @@ Result<std::vector<std::string>> create_md(const ResourceConfig& res, const Host
 // Reads the meta data and recovers the activity log (attach_from_bytes).
 Result<AttachState> read_attach_state(const HostConfig& host);
 
-// The engine's options for this resource on `self` with `peer`.
+// This boot's id (/proc/sys/kernel/random/boot_id, 32 hex digits); all zero
+// when it cannot be read.
+BootId read_boot_id();
+
+// The engine's options for this resource on `self` with `peer` (boot_id from
+// read_boot_id()).
 EngineOptions engine_options(const ResourceConfig& res, const HostConfig& self, const HostConfig& peer);
 
 }  // namespace quorate::replication

@@ -299,6 +299,10 @@ void World::attach(SimNode& n) {
   EngineOptions o = base_;
   o.self = n.name;
   o.peer = other(n).name;
+  // Every crash here loses the page cache: each incarnation is a new boot.
+  o.boot_id = BootId{};
+  o.boot_id[0] = static_cast<uint8_t>(n.idx + 1);
+  for (size_t b = 0; b < 8; ++b) o.boot_id[8 + b] = static_cast<uint8_t>(n.incarnation >> (8 * b));
   n.r = std::make_unique<Replica>(o, std::move(a).value(), rng_(), now_);
   n.last_tick = now_;
   n.last_cs = ConnState::kStandAlone;
@@ -1180,6 +1184,12 @@ void World::end_phase() {
   const Millis deadline = now_ + Millis{opt_.large ? 600000 : 300000};
   bool verified_after_corruption = false;
   while (now_ < deadline) {
+    // A node STONITHed by a fence-peer handler meanwhile reboots.
+    for (auto& n : nodes_) {
+      if (n.r) continue;
+      if (n.disk_bad) replace_disk(n);
+      else attach(n);
+    }
     // The operator's part: connect what is StandAlone, repair split brains,
     // resume paused syncs, demote a second Primary, force when no data is good.
     for (auto& n : nodes_) {
@@ -1218,6 +1228,7 @@ void World::end_phase() {
       drain(n);
     }
     settle(1000);
+    if (!nodes_[0].r || !nodes_[1].r) continue;  // STONITHed meanwhile: rebooted above
     if (!corrupt_.empty() && !verified_after_corruption && st(nodes_[0]).cstate == ConnState::kConnected &&
         st(nodes_[0]).disk == DiskState::kUpToDate && st(nodes_[1]).disk == DiskState::kUpToDate) {
       SimNode& v = nodes_[0];
@@ -1228,7 +1239,7 @@ void World::end_phase() {
         verified_after_corruption = true;
         settle(5000);
         for (auto& x : nodes_) {
-          if (x.r->bitmap().count() > 0 && st(x).cstate == ConnState::kConnected) {
+          if (x.r && x.r->bitmap().count() > 0 && st(x).cstate == ConnState::kConnected) {
             (void)x.r->disconnect(now_);
             (void)x.r->connect(false, now_);
             drain(x);
@@ -1237,6 +1248,7 @@ void World::end_phase() {
         settle(1000);
       }
     }
+    if (!nodes_[0].r || !nodes_[1].r) continue;
     const auto a = st(nodes_[0]);
     const auto b = st(nodes_[1]);
     if (a.cstate == ConnState::kConnected && b.cstate == ConnState::kConnected && a.disk == DiskState::kUpToDate &&
@@ -1255,6 +1267,9 @@ void World::end_phase() {
     if (a.disk == DiskState::kInconsistent && b.disk == DiskState::kInconsistent && a.cstate == ConnState::kConnected) {
       promote(nodes_[0], true);  // nobody has good data: the operator forces one
     }
+  }
+  for (auto& n : nodes_) {
+    if (!n.r) attach(n);
   }
   const auto a = st(nodes_[0]);
   const auto b = st(nodes_[1]);

@@ -1,5 +1,6 @@
 #include "tests/unit/replication_engine/pair.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cerrno>
 #include <cstring>
@@ -26,6 +27,7 @@ EngineOptions Pair::options_for(const Node& n) const {
   if (o.c_plan_ahead_ds == 20 && o.c_max_rate_kib_s == 102400) o.c_max_rate_kib_s = 4ULL << 20;
   if (o.c_fill_target_sectors == 100) o.c_fill_target_sectors = 1u << 20;
   if (b_secret && &n == &nodes_[1]) o.shared_secret = *b_secret;
+  o.boot_id = n.boot_id;
   return o;
 }
 
@@ -105,6 +107,7 @@ void Pair::apply_io(Node& n, const out::DiskIo& io) {
         std::memset(n.disk.bytes.data() + base + io.offset, 0, io.length);
         break;
       case Op::kFlush:
+        if (io.dev == out::DiskIo::Dev::kData) ++n.data_flushes;
         break;
     }
   }
@@ -190,9 +193,13 @@ void Pair::run(int max_rounds) {
         drain(other);
         moved = true;
       }
-      if (!n.hold_disk && !n.disk_queue.empty()) {
-        auto io = std::move(n.disk_queue.front());
-        n.disk_queue.pop_front();
+      auto held = [&n](const out::DiskIo& io) {
+        return n.hold_flushes && io.op == out::DiskIo::Op::kFlush && io.dev == out::DiskIo::Dev::kData;
+      };
+      auto next = std::find_if_not(n.disk_queue.begin(), n.disk_queue.end(), held);
+      if (!n.hold_disk && next != n.disk_queue.end()) {
+        auto io = std::move(*next);
+        n.disk_queue.erase(next);
         apply_io(n, io);
         drain(n);
         moved = true;

@@ -32,6 +32,9 @@ struct Node {
   std::map<uint64_t, Status> commands;  // CommandDone by ticket
   std::deque<out::DiskIo> disk_queue;
   bool hold_disk = false;  // leave DiskIo queued (to test in-flight states)
+  bool hold_flushes = false;  // leave data-device flushes queued; other I/O completes past them
+  BootId boot_id{1, 2, 3};
+  uint64_t data_flushes = 0;  // data-device flushes completed    // this node's current boot (attach after a power loss: change it)
 };
 
 class Pair {
