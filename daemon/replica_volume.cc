@@ -117,6 +117,7 @@ class ReplicaVolume::Impl {
   bool writing_ = false;
   bool closing_ = false;
   std::vector<uint8_t> rxbuf_ = std::vector<uint8_t>(256 * 1024);
+  static constexpr size_t kInPlaceMinBytes = 16 * 1024;  // smaller rests go through rxbuf_
   bool dialing_ = false;
 
   // Users.
@@ -357,13 +358,26 @@ class ReplicaVolume::Impl {
   void read_next() {
     auto s = sock_;
     const uint64_t gen = conn_gen_;
-    s->async_read_some(asio::buffer(rxbuf_), [this, s, gen, alive = alive_](const error_code& ec, size_t n) {
+    // A payload (1 MiB writes, resync data) is read straight into its
+    // message's buffer; everything else through rxbuf_.
+    rep::Replica::ReceiveSpace space;
+    if (engine_ && !closing_) space = engine_->receive_space();
+    const bool in_place = space.bytes.size() >= kInPlaceMinBytes;
+    auto buf = in_place ? asio::buffer(space.bytes.data(), space.bytes.size()) : asio::buffer(rxbuf_);
+    s->async_read_some(buf, [this, s, gen, in_place, owner = std::move(space.owner), alive = alive_](
+                                const error_code& ec, size_t n) {
       if (!*alive || gen != conn_gen_ || !engine_) return;
       if (ec) {
         link_lost(ec == asio::error::eof ? rep::ConnState::kBrokenPipe : rep::ConnState::kNetworkFailure);
         return;
       }
-      if (!closing_) engine_->on_receive(std::span<const uint8_t>(rxbuf_.data(), n), steady_ms());
+      if (!closing_) {
+        if (in_place) {
+          engine_->on_received_in_place(n, steady_ms());
+        } else {
+          engine_->on_receive(std::span<const uint8_t>(rxbuf_.data(), n), steady_ms());
+        }
+      }
       drive();
       if (sock_ && gen == conn_gen_) read_next();
     });

@@ -194,6 +194,15 @@ class Replica {
   bool wants_connection() const;
   void on_transport_up(Millis now);
   void on_receive(std::span<const uint8_t> bytes, Millis now);
+  // Zero-copy receive: while a message's payload is arriving, the buffer
+  // space it still needs (empty otherwise). Read the socket into it and call
+  // on_received_in_place(n) — the same as on_receive of those n bytes.
+  struct ReceiveSpace {
+    std::span<uint8_t> bytes;
+    std::shared_ptr<const void> owner;  // keeps `bytes` valid
+  };
+  ReceiveSpace receive_space();
+  void on_received_in_place(size_t n, Millis now);
   void on_transport_down(Millis now, ConnState why = ConnState::kBrokenPipe);
   // The bytes of a Send with this sent_token were handed to the socket.
   void on_sent(uint64_t sent_token, Millis now);

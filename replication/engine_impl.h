@@ -169,14 +169,16 @@ struct Replica::Impl {
   // also those of later epochs while earlier ones are in flight or being
   // flushed; BarrierAcks go out in epoch order once an epoch and all before it
   // are complete and (disk-flushes) covered by a flush issued after that. One
-  // flush at a time covers every epoch complete when it starts. See "Write
+  // flush at a time covers every epoch complete when it starts — the open one
+  // too, so that when its Barrier comes (an application flush on the Primary
+  // sends it at once) the flush is already done or under way. See "Write
   // order on the peer" in docs/formats/replication-peer.md.
   struct RxEpoch {
     uint32_t number = 0;    // from its Barrier
     uint32_t writes = 0;    // received in it
     uint32_t pending = 0;   // of those, not complete yet
     bool closed = false;    // its Barrier arrived
-    bool flushed = false;   // a flush issued after its writes completed is done
+    uint32_t flushed_writes = 0;  // writes a completed flush covers (issued after they completed)
   };
   std::deque<RxEpoch> rx_epochs;  // oldest first; back() is the open one
   uint64_t rx_first_seq = 0;      // sequence number of rx_epochs.front(); grows forever
@@ -207,6 +209,7 @@ struct Replica::Impl {
   void set_cs(ConnState c);
   void drop_connection(ConnState why, const std::string& reason, bool standalone);
   void after_connection_lost();
+  void take_frames();  // moves decoded frames into the inbox and processes it
   void process_inbox();
   void handle(const wire::Frame& f);
   void on_hello(const wire::Hello& h);

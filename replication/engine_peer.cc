@@ -174,9 +174,32 @@ void Replica::on_receive(std::span<const uint8_t> bytes, Millis now) {
   Impl& m = *impl_;
   m.now = now;
   if (!m.transport_up) return;
+  m.reader.feed(bytes);
+  m.take_frames();
+}
+
+Replica::ReceiveSpace Replica::receive_space() {
+  if (!impl_->transport_up) return {};
+  return {impl_->reader.payload_space(), impl_->reader.payload_owner()};
+}
+
+void Replica::on_received_in_place(size_t n, Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  if (!m.transport_up || n == 0) return;
+  if (n > m.reader.payload_space().size()) {
+    m.error(fmt::format("{}: {} bytes reported into a receive space of {}", m.opt.resource, n,
+                        m.reader.payload_space().size()));
+    return m.drop_connection(ConnState::kProtocolError, "protocol error", false);
+  }
+  m.reader.payload_filled(n);
+  m.take_frames();
+}
+
+void Replica::Impl::take_frames() {
+  Impl& m = *this;
   m.last_rx = now;
   m.ping_outstanding = false;
-  m.reader.feed(bytes);
   while (m.transport_up) {
     auto f = m.reader.next();
     if (!f.ok()) {
@@ -510,26 +533,32 @@ void Replica::Impl::rx_progress() {
   // Acknowledge settled epochs, oldest first.
   while (!rx_epochs.empty()) {
     const RxEpoch& e = rx_epochs.front();
-    if (!e.closed || e.pending > 0 || (flushes && !e.flushed)) break;
+    if (!e.closed || e.pending > 0 || (flushes && e.flushed_writes < e.writes)) break;
     if (transport_up) send(wire::Type::kBarrierAck, wire::BarrierAck{e.number, e.writes});
     rx_epochs.pop_front();
     ++rx_first_seq;
   }
-  // One flush at a time, covering every complete epoch at the front.
+  // One flush at a time, covering every complete epoch at the front,
+  // including the open one (its writes so far).
   if (flushes && !rx_flush_inflight) {
-    size_t k = 0;
-    while (k < rx_epochs.size() && rx_epochs[k].closed && rx_epochs[k].pending == 0) ++k;
-    if (k > 0) {
-      const uint64_t upto = rx_first_seq + k;
+    std::vector<std::pair<uint64_t, uint32_t>> cover;  // (epoch seq, writes covered)
+    for (size_t k = 0; k < rx_epochs.size() && rx_epochs[k].pending == 0; ++k) {
+      if (rx_epochs[k].flushed_writes < rx_epochs[k].writes) cover.emplace_back(rx_first_seq + k, rx_epochs[k].writes);
+    }
+    if (!cover.empty()) {
       const uint64_t gen = rx_gen;
       rx_flush_inflight = true;
       out::DiskIo io;
       io.op = out::DiskIo::Op::kFlush;
-      local_io(std::move(io), [this, upto, gen](int err, Bytes) {
+      local_io(std::move(io), [this, cover = std::move(cover), gen](int err, Bytes) {
         rx_flush_inflight = false;
         if (err) disk_failed("flush", err);
         if (gen == rx_gen) {
-          for (uint64_t s = rx_first_seq; s < upto; ++s) rx_epochs[s - rx_first_seq].flushed = true;
+          for (const auto& [seq, writes] : cover) {
+            if (seq < rx_first_seq) continue;
+            RxEpoch& e = rx_epochs[seq - rx_first_seq];
+            e.flushed_writes = std::max(e.flushed_writes, writes);
+          }
         }
         rx_progress();
       });

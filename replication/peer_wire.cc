@@ -1,5 +1,7 @@
 #include "replication/peer_wire.h"
 
+#include <cassert>
+
 #include <cstring>
 #include <type_traits>
 
@@ -528,6 +530,17 @@ void FrameReader::feed(std::span<const uint8_t> bytes) {
         break;
     }
   }
+}
+
+std::span<uint8_t> FrameReader::payload_space() {
+  if (failed_ || phase_ != Phase::kPayload) return {};
+  return std::span<uint8_t>(payload_->data() + payload_have_, payload_->size() - payload_have_);
+}
+
+void FrameReader::payload_filled(size_t n) {
+  assert(phase_ == Phase::kPayload && n <= payload_->size() - payload_have_);
+  payload_have_ += n;
+  if (payload_have_ == payload_->size()) complete(payload_message(type_, part_, std::move(payload_)));
 }
 
 Result<std::optional<Frame>> FrameReader::next() {

@@ -189,6 +189,15 @@ Encoded encode(Type type, const Message& m);
 class FrameReader {
  public:
   void feed(std::span<const uint8_t> bytes);
+  // While a frame's payload is arriving: the part of its buffer still to fill,
+  // so that the caller can read socket bytes straight into it (empty
+  // otherwise). payload_filled(n) then reports that the first n bytes of that
+  // span now hold the next bytes of the stream; it is feed() without a copy.
+  std::span<uint8_t> payload_space();
+  void payload_filled(size_t n);
+  // Owns the buffer payload_space() points into (keep it while a read into
+  // it is pending).
+  std::shared_ptr<const void> payload_owner() const { return payload_; }
   Result<std::optional<Frame>> next();
   size_t buffered() const;
 

@@ -75,6 +75,49 @@ TEST(PeerWire, EveryMessageRoundTripsWholeAndByteByByte) {
   }
 }
 
+TEST(PeerWire, PayloadsReadInPlaceGiveTheSameFrames) {
+  // As the daemon reads: a payload straight into payload_space(), in pieces,
+  // everything else through feed().
+  std::vector<uint8_t> payload(300032);  // 586 sectors
+  for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<uint8_t>(i * 7);
+  auto data = std::make_shared<const std::vector<uint8_t>>(payload);
+  std::vector<uint8_t> stream = bytes_of(Type::kData, Data{5, 1 << 20, 300032, 2, 0, data});
+  const auto barrier = bytes_of(Type::kBarrier, Barrier{2});
+  stream.insert(stream.end(), barrier.begin(), barrier.end());
+
+  FrameReader r;
+  EXPECT_TRUE(r.payload_space().empty()) << "no payload is arriving yet";
+  size_t pos = 0;
+  int in_place_reads = 0;
+  while (pos < stream.size()) {
+    const std::span<uint8_t> space = r.payload_space();
+    if (!space.empty()) {
+      const size_t n = std::min<size_t>(space.size(), 65536);  // a partial read
+      std::copy_n(stream.begin() + static_cast<std::ptrdiff_t>(pos), n, space.begin());
+      r.payload_filled(n);
+      pos += n;
+      ++in_place_reads;
+    } else {
+      const size_t n = std::min<size_t>(stream.size() - pos, 100);
+      r.feed(std::span<const uint8_t>(stream).subspan(pos, n));
+      pos += n;
+    }
+  }
+  EXPECT_GE(in_place_reads, 4);
+  auto f1 = r.next();
+  ASSERT_TRUE(f1.ok()) << f1.error().message;
+  ASSERT_TRUE(f1->has_value());
+  const auto& d = std::get<Data>((**f1).message);
+  EXPECT_EQ(d.id, 5u);
+  EXPECT_EQ(d.length, 300032u);
+  ASSERT_TRUE(d.payload);
+  EXPECT_EQ(*d.payload, payload);
+  auto f2 = r.next();
+  ASSERT_TRUE(f2.ok() && f2->has_value());
+  EXPECT_EQ((**f2).type, Type::kBarrier);
+  EXPECT_TRUE(r.payload_space().empty());
+}
+
 TEST(PeerWire, HeaderIsMagicTypeAndLittleEndianLength) {
   const auto b = bytes_of(Type::kStateChgReply, StateChgReply{1, -1});
   ASSERT_EQ(b.size(), kHeaderBytes + 12);

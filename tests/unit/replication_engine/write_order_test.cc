@@ -88,6 +88,23 @@ TEST(ReplicaWriteOrder, OneFlushCoversEveryEpochCompleteWhenItStarts) {
   EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
 }
 
+TEST(ReplicaWriteOrder, AnIdlePeerFlushesBeforeTheBarrierAsksForIt) {
+  Pair p;
+  initial_sync(p);
+  p.b().hold_flushes = true;
+  const uint64_t w = p.write(p.a(), 0, pattern(4096, 50));
+  p.run();
+  ASSERT_TRUE(p.a().done.count(w));
+  EXPECT_EQ(queued_flushes(p.b()), 1u) << "the peer flushes its complete open epoch at once";
+  const uint64_t before = p.b().data_flushes;
+  p.b().hold_flushes = false;
+  const uint64_t f = p.flush(p.a());
+  p.run();
+  ASSERT_TRUE(p.a().done.count(f));
+  EXPECT_EQ(p.a().done[f].error, 0);
+  EXPECT_EQ(p.b().data_flushes - before, 1u) << "the Barrier found its epoch flushed: no second flush";
+}
+
 TEST(ReplicaWriteOrder, APowerLossInTheUnorderedWindowAttachesOutdated) {
   Pair p;
   initial_sync(p);
