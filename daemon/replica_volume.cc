@@ -118,6 +118,8 @@ class ReplicaVolume::Impl {
   bool closing_ = false;
   std::vector<uint8_t> rxbuf_ = std::vector<uint8_t>(256 * 1024);
   static constexpr size_t kInPlaceMinBytes = 16 * 1024;  // smaller rests go through rxbuf_
+  static constexpr size_t kMaxGather = 64;                 // buffers per gathered write (IOV_MAX is 1024)
+  static constexpr size_t kMaxGatherBytes = 4u << 20;
   bool dialing_ = false;
 
   // Users.
@@ -391,21 +393,39 @@ class ReplicaVolume::Impl {
     writing_ = true;
     auto s = sock_;
     const uint64_t gen = conn_gen_;
-    out::Send& front = sendq_.front();
-    std::vector<asio::const_buffer> bufs{asio::buffer(front.head)};
-    if (front.payload && !front.payload->empty()) bufs.push_back(asio::buffer(*front.payload));
-    asio::async_write(*s, bufs, [this, s, gen, alive = alive_](const error_code& ec, size_t) {
+    // Everything queued goes out in one gathered write (acks and barriers are
+    // small; one syscall each cost more than their bytes), up to a bound.
+    std::vector<asio::const_buffer> bufs;
+    size_t messages = 0;
+    size_t bytes = 0;
+    for (const out::Send& m : sendq_) {
+      if (messages > 0 && (bufs.size() + 2 > kMaxGather || bytes >= kMaxGatherBytes)) break;
+      bufs.push_back(asio::buffer(m.head));
+      bytes += m.head.size();
+      if (m.payload && !m.payload->empty()) {
+        bufs.push_back(asio::buffer(*m.payload));
+        bytes += m.payload->size();
+      }
+      ++messages;
+    }
+    asio::async_write(*s, bufs, [this, s, gen, messages, alive = alive_](const error_code& ec, size_t) {
       if (!*alive || gen != conn_gen_) return;
       writing_ = false;
       if (ec) {
         link_lost(rep::ConnState::kBrokenPipe);
         return;
       }
-      const uint64_t token = sendq_.front().sent_token;
-      sendq_.pop_front();
-      if (token && engine_) engine_->on_sent(token, steady_ms());
+      bool any_token = false;
+      for (size_t i = 0; i < messages && !sendq_.empty(); ++i) {
+        const uint64_t token = sendq_.front().sent_token;
+        sendq_.pop_front();
+        if (token && engine_) {
+          engine_->on_sent(token, steady_ms());
+          any_token = true;
+        }
+      }
       pump_send();
-      if (token) drive();
+      if (any_token) drive();
     });
   }
 
