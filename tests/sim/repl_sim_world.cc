@@ -54,7 +54,8 @@ const char* const kMarkNames[] = {
     "crashed_primary_resync", "split_brain_detected", "split_brain_auto_resolved", "verify_found",
     "full_sync",              "bitmap_sync",          "resync_interrupted_resumed", "io_error_detach",
     "primary_crash",          "failover",             "manual_sb_repair",           "concurrent_promotion_refused",
-    "fence_peer_outdated",    "fenced_io_released",   nullptr};
+    "fence_peer_outdated",    "fenced_io_released",   "daemon_killed",              "torn_epochs_outdated",
+    nullptr};
 
 struct SimFailure : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -133,6 +134,7 @@ struct SimNode {
   }
   std::unique_ptr<Replica> r;
   uint64_t incarnation = 0;
+  uint64_t boot = 0;  // grows with every power loss
   std::map<uint64_t, out::DiskIo> inflight;  // engine io id -> io
   bool disk_bad = false;
   std::shared_ptr<Model> model;
@@ -194,7 +196,11 @@ class World {
   // ---- nodes and disks ----
   void create_md(SimNode& n);
   void attach(SimNode& n);
-  void crash(SimNode& n, const char* why);
+  // power_loss: the machine goes down (the page cache is lost: a new boot);
+  // otherwise only the daemon dies (kill -9): the cache stays, writes in
+  // flight land or not.
+  void crash(SimNode& n, const char* why, bool power_loss = true);
+  void lose_cache(SimNode& n);
   void drain(SimNode& n);
   void on_app_done(SimNode& n, const out::AppDone& d);
   void disk_complete(SimNode& n, uint64_t inc, uint64_t id);
@@ -291,7 +297,9 @@ void World::create_md(SimNode& n) {
 
 void World::attach(SimNode& n) {
   const auto& l = n.layout;
-  auto span = [&](uint64_t off, uint64_t len) { return std::span<const uint8_t>(n.dur.data() + off, len); };
+  // What a restarted daemon reads: the page cache (after a power loss it
+  // equals the durable image).
+  auto span = [&](uint64_t off, uint64_t len) { return std::span<const uint8_t>(n.vis.data() + off, len); };
   auto a = attach_from_bytes(l, span(l.sb_offset, kSuperblockBytes), span(l.al_offset, kAlRingBytes),
                              span(l.bm_offset, l.bm_bytes));
   if (!a.ok()) fail(fmt::format("attach of {} failed: {}", n.name, a.error().message));
@@ -299,10 +307,10 @@ void World::attach(SimNode& n) {
   EngineOptions o = base_;
   o.self = n.name;
   o.peer = other(n).name;
-  // Every crash here loses the page cache: each incarnation is a new boot.
+  // A power loss is a new boot; a killed daemon restarts in the same one.
   o.boot_id = BootId{};
   o.boot_id[0] = static_cast<uint8_t>(n.idx + 1);
-  for (size_t b = 0; b < 8; ++b) o.boot_id[8 + b] = static_cast<uint8_t>(n.incarnation >> (8 * b));
+  for (size_t b = 0; b < 8; ++b) o.boot_id[8 + b] = static_cast<uint8_t>(n.boot >> (8 * b));
   n.r = std::make_unique<Replica>(o, std::move(a).value(), rng_(), now_);
   n.last_tick = now_;
   n.last_cs = ConnState::kStandAlone;
@@ -314,10 +322,11 @@ void World::attach(SimNode& n) {
   drain(n);
 }
 
-void World::crash(SimNode& n, const char* why) {
+void World::crash(SimNode& n, const char* why, bool power_loss) {
   if (!n.r) return;
   const bool was_primary = n.r->status(now_).role == Role::kPrimary;
-  trace(fmt::format("{}: CRASH ({}){}", n.name, why, was_primary ? " of the Primary" : ""));
+  trace(fmt::format("{}: {} ({}){}", n.name, power_loss ? "CRASH" : "KILL -9", why,
+                    was_primary ? " of the Primary" : ""));
   if (was_primary) mark("primary_crash");
   // The link breaks first (the peer's view at this instant is what invariant 1 checks).
   if (live_ && up_[n.idx]) {
@@ -334,6 +343,7 @@ void World::crash(SimNode& n, const char* why) {
   std::vector<uint8_t> before(n.vis.begin(), n.vis.begin() + static_cast<std::ptrdiff_t>(data_bytes_));
   for (const auto& [id, io] : n.inflight) {
     if (io.op == out::DiskIo::Op::kRead || io.op == out::DiskIo::Op::kFlush || n.disk_bad) continue;
+    if (!power_loss && chance(0.5)) continue;  // the killed daemon's write never reached the cache
     for (uint64_t s = io.offset / kSector; s < (io.offset + io.length) / kSector; ++s) {
       const uint8_t* src = io.data ? io.data->data() + (s * kSector - io.offset) : nullptr;
       if (src) std::memcpy(n.vis.data() + s * kSector, src, kSector);
@@ -342,6 +352,28 @@ void World::crash(SimNode& n, const char* why) {
     }
   }
   n.inflight.clear();
+  if (power_loss) {
+    ++n.boot;
+    lose_cache(n);
+  } else {
+    mark("daemon_killed");
+  }
+  // The crashed node's model: its pending writes and the sectors that changed
+  // under them (or that its cache lost) are unknown.
+  auto m = n.model->clone_unknowing_pending();
+  for (uint64_t s = 0; s < data_bytes_ / kSector; ++s) {
+    if (std::memcmp(before.data() + s * kSector, n.vis.data() + s * kSector, kSector) != 0) m->unknown[s] = 1;
+  }
+  if (n.model.get() == other(n).model.get()) {
+    // Still shared (the peer was not replicating from it): the peer's copy of
+    // those pending writes is unknown too.
+    other(n).model = n.model->clone_unknowing_pending();
+  }
+  n.model = m;
+  n.app.clear();
+}
+
+void World::lose_cache(SimNode& n) {
   // Each granule (4 KiB, or 512 B in torn-512 seeds) of the cache survives or not.
   const uint64_t granule = torn512_ ? 1 : 8;
   std::sort(n.dirty_list.begin(), n.dirty_list.end());
@@ -355,19 +387,6 @@ void World::crash(SimNode& n, const char* why) {
   }
   n.dirty_list.clear();
   n.vis = n.dur;
-  // The crashed node's model: its pending writes and the sectors its cache
-  // lost are unknown.
-  auto m = n.model->clone_unknowing_pending();
-  for (uint64_t s = 0; s < data_bytes_ / kSector; ++s) {
-    if (std::memcmp(before.data() + s * kSector, n.vis.data() + s * kSector, kSector) != 0) m->unknown[s] = 1;
-  }
-  if (n.model.get() == other(n).model.get()) {
-    // Still shared (the peer was not replicating from it): the peer's copy of
-    // those pending writes is unknown too.
-    other(n).model = n.model->clone_unknowing_pending();
-  }
-  n.model = m;
-  n.app.clear();
 }
 
 void World::replace_disk(SimNode& n) {
@@ -433,6 +452,7 @@ void World::drain(SimNode& n) {
       if (e->text.find("-> StartingSyncT )") != std::string::npos) mark("full_sync");
       if (e->text.find("assumed to be dead") != std::string::npos) n.excused = true;
       if (e->text.find("susp( 1 -> 0 )") != std::string::npos) mark("fenced_io_released");
+      if (e->text.find("may be torn") != std::string::npos) mark("torn_epochs_outdated");
       if (e->text.find("-> WFBitMapT )") != std::string::npos) mark("bitmap_sync");
     } else if (auto* c = std::get_if<out::CommandDone>(&o)) {
       if (n.promoting && n.promoting->ticket == c->ticket) {
@@ -1075,7 +1095,7 @@ void World::step() {
       trace("driver: heal");
     }
   } else if (roll < 25 && faults_) {
-    crash(n, "driver");
+    crash(n, "driver", !chance(0.3));
   } else if (roll < 35) {
     promote(n, false);
   } else if (roll < 38) {

@@ -1,6 +1,7 @@
 // The seeded fault simulator for the replication engine (replication/engine.h):
 // two Replica engines in one thread over simulated disks with a volatile write
-// cache (torn on crash at 4 KiB or 512 B), a TCP-like connection that breaks,
+// cache (torn on a power loss at 4 KiB or 512 B; kept when only the daemon is
+// killed, in the same boot), a TCP-like connection that breaks,
 // delays and re-chunks, a millisecond clock, a workload on the Primary checked
 // against a model of acknowledged writes, and a scenario driver (crashes,
 // partitions, failovers, split brains and their repair, verify, invalidate,
