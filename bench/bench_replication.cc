@@ -19,8 +19,12 @@
 // baseline from this run with the ratio and PASS/MISS against the goal.
 //
 // Usage: bench_replication [--quick] [--only write|sync|memory] [--dir DIR]
-//                          [--keep] [--bin DIR] [--port P] [--pin]
+//                          [--keep] [--bin DIR] [--port P] [--pin] [--peer-disk-dir D]
 //
+// --peer-disk-dir puts node2's backing file in D (e.g. a tmpfs, or a second
+// disk): on one machine both replicas otherwise share one disk, whose flushes
+// serialise, while on a cluster each node flushes its own. The goal rows are
+// measured without it; with it they show the cost of the protocol alone.
 // --pin emulates two one-CPU machines on a machine with two or more CPUs: the
 // bench, fio, the unreplicated export and node1 (the Primary / sync source)
 // run on CPU 0, node2 (the peer / sync target) on CPU 1; the loopback limits
@@ -80,6 +84,7 @@ struct Options {
   std::string bin;
   uint16_t port = 31400;
   bool pin = false;
+  std::string peer_disk_dir;  // node2's backing file here (default: its node dir)
 };
 
 // --pin: the calling thread (and the processes and threads it starts from now
@@ -513,9 +518,13 @@ uint16_t free_tcp_port(const std::string& addr) {
 class ReplCluster {
  public:
   ReplCluster(const Options& o, const std::string& dir, uint16_t totem_port)
-      : cluster_(o.bin, dir, 2, totem_port, 1000), dir_(dir), keep_(o.keep) {}
+      : cluster_(o.bin, dir, 2, totem_port, 1000), dir_(dir), keep_(o.keep), peer_disk_dir_(o.peer_disk_dir) {}
   ~ReplCluster() {
     cluster_.stop_all();
+    if (!peer_disk_dir_.empty() && !keep_) {
+      std::error_code ec;
+      fs::remove(disk(2), ec);
+    }
     std::ifstream mounts("/proc/mounts");
     std::string dev, where, rest;
     while (mounts >> dev >> where && std::getline(mounts, rest)) {
@@ -546,7 +555,12 @@ class ReplCluster {
     return "";
   }
 
-  std::string disk(int i) const { return cluster_.layout().node_dir(i) + "/disk.img"; }
+  std::string disk(int i) const {
+    if (i == 2 && !peer_disk_dir_.empty()) {
+      return fmt::format("{}/quorate-bench-node2-{}.img", peer_disk_dir_, fs::path(dir_).filename().string());
+    }
+    return cluster_.layout().node_dir(i) + "/disk.img";
+  }
   std::string uri(int i) const {
     return "nbd+unix:///r0?socket=" + cluster_.layout().run_dir(i) + "/nbd/r0.sock";
   }
@@ -631,6 +645,7 @@ class ReplCluster {
   LocalCluster cluster_;
   std::string dir_;
   bool keep_;
+  std::string peer_disk_dir_;
 };
 
 // ---------------------------------------------------------------- printing
@@ -978,6 +993,12 @@ int main(int argc, char** argv) {
       }
     } else if (a == "--dir" && has_value) {
       o.dir = argv[++i];
+    } else if (a == "--peer-disk-dir" && has_value) {
+      o.peer_disk_dir = argv[++i];
+      if (!fs::is_directory(o.peer_disk_dir)) {
+        std::fprintf(stderr, "bench_replication: --peer-disk-dir %s: not a directory\n", o.peer_disk_dir.c_str());
+        return 2;
+      }
     } else if (a == "--bin" && has_value) {
       o.bin = argv[++i];
     } else if (a == "--port" && has_value) {
@@ -990,7 +1011,8 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "bench_replication: unknown or incomplete argument '%s'\nusage: bench_replication [--quick] "
-                   "[--only write|sync|memory] [--dir DIR] [--keep] [--bin DIR] [--port P] [--pin]\n",
+                   "[--only write|sync|memory] [--dir DIR] [--keep] [--bin DIR] [--port P] [--pin] "
+                   "[--peer-disk-dir D]\n",
                    a.c_str());
       return 2;
     }
