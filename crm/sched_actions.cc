@@ -348,11 +348,100 @@ std::vector<std::size_t> Builder::add_probes(const WsResource& r, std::vector<Pe
   return probes;
 }
 
+namespace {
+
+// The recurring operations Pacemaker creates (as optional actions) while it
+// reads a node's history: those recorded since the resource last became
+// active there (its last start; else a promote or demote; else a probe that
+// found it running), unless a stop followed, and not in flight. A monitor
+// the transition needs later is that same action, so it keeps its early
+// place among the resource's actions.
+std::vector<std::pair<std::string, std::int64_t>> unpacked_recurring(const NodeRscState& h) {
+  long start = -1;
+  long stop = -1;
+  long implied_monitor = -1;
+  long implied_clone = -1;
+  for (std::size_t i = 0; i < h.ops.size(); ++i) {
+    const HistoryOp& op = h.ops[i];
+    const long at = static_cast<long>(i);
+    if (op.task == "stop" && op.op_status == 0) {
+      stop = at;
+    } else if (op.task == "start" || op.task == "migrate_from") {
+      start = at;
+    } else if (implied_monitor <= stop && op.task == "monitor") {
+      if (op.rc == 0 || op.rc == 8) implied_monitor = at;
+    } else if (op.task == "promote" || op.task == "demote") {
+      implied_clone = at;
+    }
+  }
+  if (start == -1) start = implied_clone != -1 ? implied_clone : implied_monitor;
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (std::size_t i = 0; i < h.ops.size(); ++i) {
+    const long at = static_cast<long>(i);
+    if ((start < stop && at <= stop) || at < start) continue;
+    const HistoryOp& op = h.ops[i];
+    if (op.interval_ms == 0 || op.op_status == -1) continue;
+    out.emplace_back(op.task, op.interval_ms);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Builder::Pending> Builder::unpacked_first(const WsResource& r,
+                                                      std::vector<Pending> made) const {
+  std::vector<std::size_t> first;
+  for (const auto& h : r.history) {
+    const WsNode* n = ws_.find_node(h.node);
+    if (n == nullptr || !n->online) continue;
+    for (const auto& [task, iv] : unpacked_recurring(h)) {
+      for (std::size_t i = 0; i < made.size(); ++i) {
+        const Action& a = made[i].action;
+        if (a.kind == ActionKind::kResource && a.task == task && a.interval_ms == iv &&
+            a.node == h.node && std::find(first.begin(), first.end(), i) == first.end())
+          first.push_back(i);
+      }
+    }
+  }
+  if (first.empty()) return made;
+  std::vector<std::size_t> order = first;  // new position -> old index
+  for (std::size_t i = 0; i < made.size(); ++i)
+    if (std::find(first.begin(), first.end(), i) == first.end()) order.push_back(i);
+  std::vector<std::size_t> where(made.size());  // old index -> new position
+  for (std::size_t k = 0; k < order.size(); ++k) where[order[k]] = k;
+  std::vector<Pending> out;
+  out.reserve(made.size());
+  for (const std::size_t i : order) {
+    out.push_back(std::move(made[i]));
+    for (auto& a : out.back().after) a = where[a];
+  }
+  return out;
+}
+
 std::vector<Builder::Pending> Builder::primitive_actions(const WsResource& r,
                                                          const std::string& required_by) {
+  const std::vector<HistoryAction> history = check_history(ws_, history_, r);
+  // A delete where the primitive is active: its agent changed under it.
+  agent_changed_on_.clear();
+  for (const auto& h : history) {
+    if (h.kind != HistoryAction::Kind::kDelete) continue;
+    for (const auto& s : r.history)
+      if (s.node == h.node && (s.role == Role::kStarted || s.role == Role::kUnpromoted ||
+                               s.role == Role::kPromoted))
+        agent_changed_on_.insert(h.node);
+  }
   std::vector<Pending> made = primitive_actions_for_role(r, required_by);
+  // Those stops (with the failed ones) come first, then the history's
+  // actions.
+  std::size_t forced = 0;
+  for (std::size_t i = 0; i < made.size() && !agent_changed_on_.empty(); ++i) {
+    const Action& a = made[i].action;
+    if (a.task != "stop" && a.task != "demote") break;
+    if (a.task == "stop" && agent_changed_on_.count(a.node) > 0) forced = i + 1;
+  }
+  agent_changed_on_.clear();
   std::vector<Pending> checks;
-  for (const auto& h : check_history(ws_, history_, r)) {
+  for (const auto& h : history) {
     Action a{0, ActionKind::kResource, r.id, "delete", h.node, 0, ""};
     if (h.kind == HistoryAction::Kind::kCancel) {
       a.task = "cancel";
@@ -366,20 +455,25 @@ std::vector<Builder::Pending> Builder::primitive_actions(const WsResource& r,
   for (const auto& node : orphan_fail_counts(ws_, r))
     made.push_back(
         {{0, ActionKind::kClearFailcount, r.id, "clear_failcount", node, 0, ""}, {}, {}});
-  if (checks.empty()) return made;
+  if (checks.empty()) return unpacked_first(r, std::move(made));
   const std::size_t n = checks.size();
+  // made[0, forced), checks, made[forced, ...)
+  auto made_at = [n, forced](std::size_t i) { return i < forced ? i : i + n; };
   for (auto& m : made)
-    for (auto& i : m.after) i += n;
+    for (auto& i : m.after) i = made_at(i);
   for (std::size_t d = 0; d < n; ++d) {
     if (checks[d].action.task != "delete") continue;
     for (std::size_t i = 0; i < made.size(); ++i) {
-      if (made[i].action.task == "stop") checks[d].after.push_back(n + i);
-      if (made[i].action.task == "start") made[i].after.push_back(d);
+      if (made[i].action.task == "stop") checks[d].after.push_back(made_at(i));
+      if (made[i].action.task == "start") made[i].after.push_back(forced + d);
     }
   }
-  checks.insert(checks.end(), std::make_move_iterator(made.begin()),
-                std::make_move_iterator(made.end()));
-  return checks;
+  std::vector<Pending> out;
+  out.reserve(made.size() + n);
+  for (std::size_t i = 0; i < forced; ++i) out.push_back(std::move(made[i]));
+  for (auto& c : checks) out.push_back(std::move(c));
+  for (std::size_t i = forced; i < made.size(); ++i) out.push_back(std::move(made[i]));
+  return unpacked_first(r, std::move(out));
 }
 
 std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResource& r,
@@ -539,9 +633,36 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
   };
   for (const NodeRscState* h : active)
     if (h->failed) add_stop(h);
-  const std::vector<std::size_t> probes = add_probes(r, made);
+  // Where its agent changed under it, the history checks stop it (before
+  // the probes) and mark its start pending: it starts again.
+  auto agent_changed = [this](const NodeRscState* h) {
+    return !h->failed && agent_changed_on_.count(h->node) > 0;
+  };
+  bool forced_restart = false;
   for (const NodeRscState* h : active) {
-    if (h->failed) continue;
+    if (!agent_changed(h)) continue;
+    add_stop(h);
+    forced_restart = forced_restart || h->node == target;
+  }
+  const std::vector<std::size_t> probes = add_probes(r, made);
+  // A start still in flight in any history makes Pacemaker create the start
+  // (where the resource is to run) before the stops and the rest of the
+  // resource's actions, unless it stays where it runs.
+  const bool start_pending = !agent_changed_on_.empty() ||
+                             std::any_of(r.history.begin(), r.history.end(), [](const auto& h) {
+                               return std::any_of(h.ops.begin(), h.ops.end(), [](const HistoryOp& op) {
+                                 return op.task == "start" && op.op_status == -1;
+                               });
+                             });
+  const bool will_stay = active.size() == 1 && !active.front()->failed &&
+                         !agent_changed(active.front()) && active.front()->node == target &&
+                         active.front()->pending_task != "start" &&
+                         (required_by.empty() || start_blocked);
+  std::optional<std::size_t> early_start;
+  if (start_pending && !target.empty() && !start_blocked && !will_stay)
+    early_start = add({0, ActionKind::kResource, r.id, "start", target, 0, ""});
+  for (const NodeRscState* h : active) {
+    if (h->failed || agent_changed(h)) continue;
     if (h->node == target && active.size() == 1) {
       if (h->pending_task == "start") continue;  // started again, no stop
       if (!required_by.empty() && !start_blocked) {
@@ -567,6 +688,8 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
         t_.changes.push_back({"Recover", r.id, h->node, h->node, "", false});
       } else if (restart) {
         t_.changes.push_back({"Restart", r.id, h->node, h->node, "required " + required_by, false});
+      } else if (forced_restart) {
+        t_.changes.push_back({"Restart", r.id, h->node, h->node, "", false});
       }
     } else {
       t_.changes.push_back({failed ? "Recover" : "Move", r.id, h->node, target, "", false});
@@ -607,7 +730,8 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
   // Start, promote and recurring monitors.
   std::vector<std::size_t> starts;
   if (!stays) {
-    const std::size_t s = add({0, ActionKind::kResource, r.id, "start", target, 0, ""});
+    const std::size_t s =
+        early_start ? *early_start : add({0, ActionKind::kResource, r.id, "start", target, 0, ""});
     made[s].after.insert(made[s].after.end(), probes.begin(), probes.end());
     made[s].after.insert(made[s].after.end(), stops.begin(), stops.end());
     starts.push_back(s);
@@ -655,13 +779,6 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
     const std::size_t m = add({0, ActionKind::kResource, r.id, "monitor", target, iv, ""});
     made[m].after.insert(made[m].after.end(), monitor_after.begin(), monitor_after.end());
   }
-  // Recovery in place: the start was created with the stop, before the
-  // recurring monitors.
-  const bool recovering = std::any_of(active.begin(), active.end(), [&target](const auto* h) {
-    return h->failed && h->node == target;
-  });
-  if (recovering && starts.size() == 1 && starts.front() + 1 < made.size())
-    move_to_end(made, starts.front());
   return made;
 }
 
@@ -689,19 +806,6 @@ bool Builder::monitor_for(const Op& op, Role role, bool promotable) {
   if (!promotable) return r == Role::kUnknown || r == Role::kStarted;
   if (role == Role::kPromoted) return r == Role::kPromoted;
   return r == Role::kUnknown || r == Role::kUnpromoted;
-}
-
-void Builder::move_to_end(std::vector<Pending>& made, std::size_t from) {
-  const std::size_t last = made.size() - 1;
-  auto remap = [from, last](std::size_t i) {
-    if (i == from) return last;
-    return i > from ? i - 1 : i;
-  };
-  for (auto& p : made)
-    for (auto& a : p.after) a = remap(a);
-  Pending moved = std::move(made[from]);
-  made.erase(made.begin() + static_cast<std::ptrdiff_t>(from));
-  made.push_back(std::move(moved));
 }
 
 const WsResource* Builder::find_primitive(const std::string& id) const {

@@ -135,6 +135,10 @@ class Builder {
   // A delete comes after the primitive's stops and before its start.
   std::vector<Pending> primitive_actions(const WsResource& r, const std::string& required_by);
 
+  // `made` with the recurring operations Pacemaker already created while
+  // reading r's history (online nodes, status order) moved to the front.
+  std::vector<Pending> unpacked_first(const WsResource& r, std::vector<Pending> made) const;
+
   // A primitive's own actions in creation order. `required_by`: the group
   // member before it starts, so it must start again too (a restart if it
   // stays).
@@ -155,8 +159,6 @@ class Builder {
   // on instances of ordinary resources, ops for Promoted / Unpromoted only
   // in that role.
   static bool monitor_for(const Op& op, Role role, bool promotable);
-
-  static void move_to_end(std::vector<Pending>& made, std::size_t from);
 
   // A group's members' actions, ordered one after another (starts in
   // member order, stops in reverse), between the group's pseudo actions.
@@ -244,6 +246,9 @@ class Builder {
   std::map<std::string, std::string, std::less<>> labels_;
   std::vector<std::vector<Pending>> pending_;
   std::vector<Pending> node_pending_;
+  // primitive_actions(): the nodes where the primitive runs an agent other
+  // than the configured one (stopped there first, then started again).
+  std::set<std::string, std::less<>> agent_changed_on_;
 };
 
 }  // namespace quorate::crm::sched::detail

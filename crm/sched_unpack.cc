@@ -460,6 +460,10 @@ std::vector<RawOp> sorted_ops(const LrmResource& lr, const std::vector<Op>& conf
     r.has_key = op.transition_key.has_value();
     if (op.transition_magic)
       r.has_magic = decode_magic(*op.transition_magic, &r.transition, &r.uuid);
+    if (r.has_magic) {
+      r.h.magic_transition = r.transition;
+      r.h.magic_fake_uuid = r.uuid == "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+    }
     r.has_on_node = op.on_node.has_value();
     ops.push_back(std::move(r));
   }

@@ -1,0 +1,190 @@
+// What a resource's recorded history does to the actions Pacemaker creates
+// and where they sit in the graph: a start still in flight (the start is
+// created first), an agent changed under a running resource (restart with a
+// delete between stop and start; not checked on a node shutting down), the
+// recurring monitors created while the history is read (they keep that early
+// place), and an injected stop against an in-flight start in the revised
+// status. Every expected text is what Pacemaker 2.1.5's crm_simulate prints
+// for the same CIB.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "crm/cib_xml.h"
+#include "crm/sched_actions.h"
+#include "crm/sched_graph_print.h"
+#include "crm/sched_simulate.h"
+
+namespace quorate::crm::sched {
+namespace {
+
+constexpr const char* kFakeUuid = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+// Two online nodes, stonith disabled; `node1_extra` goes inside node1's
+// node_state (transient attributes).
+std::string make_cib(const std::string& resources, const std::string& constraints,
+                     const std::string& lrm1, const std::string& lrm2,
+                     const std::string& node1_extra = "") {
+  return R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1"
+      validate-with="pacemaker-3.0" dc-uuid="2"><configuration><crm_config>
+      <cluster_property_set id="opts"><nvpair id="opts1" name="stonith-enabled" value="false"/>
+      </cluster_property_set></crm_config><nodes><node id="1" uname="node1"/>
+      <node id="2" uname="node2"/></nodes><resources>)" +
+         resources + "</resources><constraints>" + constraints +
+         R"(</constraints></configuration><status>
+      <node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">)" +
+         node1_extra + R"(<lrm id="1"><lrm_resources>)" + lrm1 + R"(</lrm_resources></lrm></node_state>
+      <node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member">
+      <lrm id="2"><lrm_resources>)" +
+         lrm2 + "</lrm_resources></lrm></node_state></status></cib>";
+}
+
+std::string prim(const std::string& id, bool monitor = false) {
+  return "<primitive id=\"" + id + "\" class=\"ocf\" provider=\"pacemaker\" type=\"Dummy\">" +
+         (monitor ? "<operations><op id=\"" + id +
+                        "-mon\" name=\"monitor\" interval=\"10s\"/></operations>"
+                  : std::string()) +
+         "</primitive>";
+}
+
+// One lrm_rsc_op; digests are Pacemaker's for the Dummy agent without
+// parameters, so that nothing looks changed.
+std::string op(const std::string& rsc, const std::string& task, int call, int interval_ms = 0,
+               int rc = 0, int status = 0, int transition = 1) {
+  const std::string key = rsc + "_" + task + "_" + std::to_string(interval_ms);
+  const std::string tkey = "1:" + std::to_string(transition) + ":0:" + kFakeUuid;
+  return "<lrm_rsc_op id=\"" + key + "\" operation=\"" + task + "\" operation_key=\"" + key +
+         "\" call-id=\"" + std::to_string(call) + "\" rc-code=\"" + std::to_string(rc) +
+         "\" op-status=\"" + std::to_string(status) + "\" interval=\"" +
+         std::to_string(interval_ms) + "\" op-digest=\"" +
+         (interval_ms != 0 ? "4811cef7f7f94e3a35a70be7916cb2fd" : "f2317cad3d54cec5d7d7aa7d0bf35cf8") +
+         "\" transition-key=\"" + tkey + "\" transition-magic=\"" + std::to_string(status) + ":" +
+         std::to_string(rc) + ";" + tkey + "\"/>";
+}
+
+std::string lrm(const std::string& rsc, const std::string& ops, const std::string& type = "Dummy") {
+  return "<lrm_resource id=\"" + rsc + "\" class=\"ocf\" provider=\"pacemaker\" type=\"" + type +
+         "\">" + ops + "</lrm_resource>";
+}
+
+struct Scheduled {
+  std::string summary;
+  std::string executed;
+  std::string simulated;  // the whole crm_simulate text
+};
+
+void schedule_cib(const std::string& xml, Scheduled& out) {
+  auto cib = parse_cib_xml(xml, "t.xml");
+  ASSERT_TRUE(cib.ok()) << cib.error().message;
+  auto ws = unpack_working_set(*cib);
+  ASSERT_TRUE(ws.ok());
+  const Transition t = schedule(*ws);
+  out.summary = render_transition_summary(t);
+  out.executed = render_executed(t);
+  out.simulated = simulate(*cib, SimulateOptions{});
+}
+
+TEST(PendingStart, StartIsCreatedFirstSoItRunsInTheStopsPass) {
+  // r's start on node1 is still in flight (transition 9 of the fake TE);
+  // r must run on node2.
+  Scheduled s;
+  schedule_cib(make_cib(prim("r", true) + prim("b"),
+                        R"(<rsc_location id="l1" rsc="r" node="node2" score="INFINITY"/>
+                           <rsc_location id="l2" rsc="b" node="node1" score="100"/>)",
+                        lrm("r", op("r", "start", -1, 0, -1, -1, 9)),
+                        lrm("r", op("r", "monitor", 1, 0, 7))),
+               s);
+  EXPECT_EQ(s.summary,
+            "  * Move       r       ( node1 -> node2 )\n"
+            "  * Start      b       (          node1 )\n");
+  EXPECT_EQ(s.executed,
+            "  * Resource action: r               stop on node1\n"
+            "  * Resource action: r               start on node2\n"
+            "  * Resource action: b               monitor on node2\n"
+            "  * Resource action: b               monitor on node1\n"
+            "  * Resource action: r               monitor=10000 on node2\n"
+            "  * Resource action: b               start on node1\n");
+  // The injected stop (transition -1) sorts after a numbered transition's
+  // in-flight start of the same fake TE: r is no longer on node1.
+  EXPECT_NE(s.simulated.find("* r\t(ocf:pacemaker:Dummy):\t Started node2\n"), std::string::npos)
+      << s.simulated;
+}
+
+TEST(PendingStart, InjectedStopSortsBeforeAStartOfAnotherTe) {
+  // The same in-flight start recorded by a real TE (another uuid): when the
+  // status is read again it sorts after the injected stop, so r still looks
+  // started on node1 too.
+  std::string start = op("r", "start", -1, 0, -1, -1, 9);
+  const std::string other = "0c2c7bd0-1d3b-4d6d-9e47-3c52a1b1c0de";
+  for (std::size_t at = start.find(kFakeUuid); at != std::string::npos;
+       at = start.find(kFakeUuid))
+    start.replace(at, other.size(), other);
+  Scheduled s;
+  schedule_cib(make_cib(prim("r", true), R"(<rsc_location id="l1" rsc="r" node="node2" score="INFINITY"/>)",
+                        lrm("r", start), lrm("r", op("r", "monitor", 1, 0, 7))),
+               s);
+  EXPECT_NE(s.simulated.find("* r\t(ocf:pacemaker:Dummy):\t Started [ node1 node2 ]\n"),
+            std::string::npos)
+      << s.simulated;
+}
+
+TEST(AgentChanged, RunningResourceRestartsWithItsHistoryDeletedBetween) {
+  Scheduled s;
+  schedule_cib(make_cib(prim("r", true), "",
+                        lrm("r", op("r", "start", 1) + op("r", "monitor", 2, 10000), "Stateful"),
+                        lrm("r", op("r", "monitor", 1, 0, 7))),
+               s);
+  EXPECT_EQ(s.summary, "  * Restart    r       ( node1 )\n");
+  EXPECT_EQ(s.executed,
+            "  * Resource action: r               stop on node1\n"
+            "  * Resource action: r               delete on node1\n"
+            "  * Resource action: r               start on node1\n"
+            "  * Resource action: r               monitor=10000 on node1\n");
+}
+
+TEST(AgentChanged, NotCheckedOnANodeShuttingDown) {
+  Scheduled s;
+  schedule_cib(
+      make_cib(prim("r", true), "",
+               lrm("r", op("r", "start", 1) + op("r", "monitor", 2, 10000), "Stateful"),
+               lrm("r", op("r", "monitor", 1, 0, 7)),
+               R"(<transient_attributes id="1"><instance_attributes id="st1">
+                  <nvpair id="st1-s" name="shutdown" value="1000"/>
+                  </instance_attributes></transient_attributes>)"),
+      s);
+  EXPECT_EQ(s.summary, "  * Move       r       ( node1 -> node2 )\n");
+  EXPECT_EQ(s.executed,
+            "  * Resource action: r               stop on node1\n"
+            "  * Cluster action:  do_shutdown on node1\n"
+            "  * Resource action: r               start on node2\n"
+            "  * Resource action: r               monitor=10000 on node2\n");
+}
+
+TEST(RecordedRecurring, MonitorKeepsThePlaceItGotWhenTheHistoryWasRead) {
+  // A unique clone's one instance is active on both nodes: it stops on both
+  // and starts on node1 again, where its 10s monitor was recorded. That
+  // monitor is the oldest of the instance's actions, so it comes before the
+  // clone's running pseudo action in the same pass.
+  Scheduled s;
+  schedule_cib(make_cib(R"(<clone id="c"><meta_attributes id="cm">
+                           <nvpair id="cm1" name="globally-unique" value="true"/>
+                           <nvpair id="cm2" name="clone-max" value="1"/></meta_attributes>)" +
+                            prim("r", true) + "</clone>",
+                        R"(<rsc_location id="l1" rsc="c" node="node1" score="100"/>)",
+                        lrm("r:0", op("r:0", "start", 1) + op("r:0", "monitor", 2, 10000)),
+                        lrm("r:0", op("r:0", "start", 1))),
+               s);
+  EXPECT_EQ(s.summary, "  * Restart    r:0     ( node1 )\n");
+  EXPECT_EQ(s.executed,
+            "  * Pseudo action:   c_stop_0\n"
+            "  * Resource action: r:0             stop on node2\n"
+            "  * Resource action: r:0             stop on node1\n"
+            "  * Pseudo action:   c_stopped_0\n"
+            "  * Pseudo action:   c_start_0\n"
+            "  * Resource action: r:0             start on node1\n"
+            "  * Resource action: r:0             monitor=10000 on node1\n"
+            "  * Pseudo action:   c_running_0\n");
+}
+
+}  // namespace
+}  // namespace quorate::crm::sched
