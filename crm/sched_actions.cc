@@ -1008,8 +1008,33 @@ void Builder::key_deps_between(const std::map<std::string, std::vector<int>, std
 
 std::int64_t op_interval_ms(const Op& op) { return parse_interval_ms(op.interval); }
 
+namespace {
+
+bool has_fence_device(const std::vector<WsResource>& resources) {
+  return std::any_of(resources.begin(), resources.end(), [](const WsResource& r) {
+    return r.agent.rfind("stonith:", 0) == 0 || has_fence_device(r.children);
+  });
+}
+
+void leave_unmanaged(std::vector<WsResource>& resources) {
+  for (auto& r : resources) {
+    r.managed = false;
+    leave_unmanaged(r.children);
+  }
+}
+
+}  // namespace
+
 Transition schedule(const WorkingSet& ws) {
   Transition t;
+  if (ws.options.stonith_enabled && !has_fence_device(ws.resources)) {
+    // Fencing enabled without a fence device: Pacemaker assigns every
+    // resource as if unmanaged, leaving each where it is.
+    WorkingSet left = ws;
+    leave_unmanaged(left.resources);
+    detail::Builder(left, t).run();
+    return t;
+  }
   detail::Builder(ws, t).run();
   return t;
 }

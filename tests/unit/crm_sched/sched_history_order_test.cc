@@ -3,8 +3,8 @@
 // created first), an agent changed under a running resource (restart with a
 // delete between stop and start; not checked on a node shutting down), the
 // recurring monitors created while the history is read (they keep that early
-// place), and an injected stop against an in-flight start in the revised
-// status. Every expected text is what Pacemaker 2.1.5's crm_simulate prints
+// place), an injected stop against an in-flight start in the revised
+// status; and fencing enabled without a fence device (nothing managed). Every expected text is what Pacemaker 2.1.5's crm_simulate prints
 // for the same CIB.
 #include <gtest/gtest.h>
 
@@ -20,14 +20,15 @@ namespace {
 
 constexpr const char* kFakeUuid = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
 
-// Two online nodes, stonith disabled; `node1_extra` goes inside node1's
-// node_state (transient attributes).
+// Two online nodes, stonith disabled unless `stonith`; `node1_extra` goes
+// inside node1's node_state (transient attributes).
 std::string make_cib(const std::string& resources, const std::string& constraints,
                      const std::string& lrm1, const std::string& lrm2,
-                     const std::string& node1_extra = "") {
+                     const std::string& node1_extra = "", bool stonith = false) {
   return R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1"
       validate-with="pacemaker-3.0" dc-uuid="2"><configuration><crm_config>
-      <cluster_property_set id="opts"><nvpair id="opts1" name="stonith-enabled" value="false"/>
+      <cluster_property_set id="opts"><nvpair id="opts1" name="stonith-enabled" value=")" +
+         std::string(stonith ? "true" : "false") + R"("/>
       </cluster_property_set></crm_config><nodes><node id="1" uname="node1"/>
       <node id="2" uname="node2"/></nodes><resources>)" +
          resources + "</resources><constraints>" + constraints +
@@ -184,6 +185,23 @@ TEST(RecordedRecurring, MonitorKeepsThePlaceItGotWhenTheHistoryWasRead) {
             "  * Resource action: r:0             start on node1\n"
             "  * Resource action: r:0             monitor=10000 on node1\n"
             "  * Pseudo action:   c_running_0\n");
+}
+
+TEST(NoFenceDevice, FencingEnabledWithoutADeviceLeavesEveryResourceAsItIs) {
+  // r runs on node1 but must be on node2; b runs nowhere. Without a fence
+  // device both are assigned as if unmanaged: only probes and the monitor
+  // of what runs.
+  Scheduled s;
+  schedule_cib(make_cib(prim("r", true) + prim("b"),
+                        R"(<rsc_location id="l1" rsc="r" node="node2" score="INFINITY"/>)",
+                        lrm("r", op("r", "start", 1)), "", "", true),
+               s);
+  EXPECT_EQ(s.summary, "");
+  EXPECT_EQ(s.executed,
+            "  * Resource action: r               monitor=10000 on node1\n"
+            "  * Resource action: r               monitor on node2\n"
+            "  * Resource action: b               monitor on node2\n"
+            "  * Resource action: b               monitor on node1\n");
 }
 
 }  // namespace
