@@ -418,6 +418,22 @@ std::vector<Builder::Pending> Builder::unpacked_first(const WsResource& r,
   return out;
 }
 
+bool Builder::unrunnable_probe(const WsResource& r) const {
+  if (r.orphan) return false;
+  const auto owned = clone_probes_.find(r.id);
+  for (const auto& n : ws_.nodes) {
+    if (!n.online || n.unclean || !n.pending) continue;
+    if (owned != clone_probes_.end() &&
+        std::find(owned->second.begin(), owned->second.end(), n.uname) == owned->second.end())
+      continue;
+    const bool known = std::any_of(r.history.begin(), r.history.end(), [&n](const NodeRscState& h) {
+      return h.node == n.uname && !pending_probe_only(h);
+    });
+    if (!known) return true;
+  }
+  return false;
+}
+
 std::vector<Builder::Pending> Builder::primitive_actions(const WsResource& r,
                                                          const std::string& required_by) {
   const std::vector<HistoryAction> history = check_history(ws_, history_, r);
@@ -548,6 +564,9 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
     start_blocked = true;
     start_reason = "quorum freeze";
   }
+  // A probe on a node still joining (pending) cannot run, and the start
+  // waits for every probe.
+  if (!start_blocked && active.empty() && unrunnable_probe(r)) start_blocked = true;
   if (!start_blocked) {
     const auto b = blocked_start_.find(r.id);
     if (b != blocked_start_.end() && active.empty()) {

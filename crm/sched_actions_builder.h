@@ -127,6 +127,10 @@ class Builder {
 
   static bool probe_node(const WsNode& n) { return n.online && !n.unclean && !n.pending; }
 
+  // Whether r would be probed on an online node still joining (pending),
+  // where the probe cannot run: its start is then blocked.
+  bool unrunnable_probe(const WsResource& r) const;
+
   // Probes where the state on an online node is unknown, in node order.
   std::vector<std::size_t> add_probes(const WsResource& r, std::vector<Pending>& made);
 

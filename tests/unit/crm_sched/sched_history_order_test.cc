@@ -4,7 +4,8 @@
 // delete between stop and start; not checked on a node shutting down), the
 // recurring monitors created while the history is read (they keep that early
 // place), an injected stop against an in-flight start in the revised
-// status; and fencing enabled without a fence device (nothing managed). Every expected text is what Pacemaker 2.1.5's crm_simulate prints
+// status; fencing enabled without a fence device (nothing managed); a probe
+// that cannot run on a pending node (the start is blocked). Every expected text is what Pacemaker 2.1.5's crm_simulate prints
 // for the same CIB.
 #include <gtest/gtest.h>
 
@@ -202,6 +203,26 @@ TEST(NoFenceDevice, FencingEnabledWithoutADeviceLeavesEveryResourceAsItIs) {
             "  * Resource action: r               monitor on node2\n"
             "  * Resource action: b               monitor on node2\n"
             "  * Resource action: b               monitor on node1\n");
+}
+
+TEST(PendingNode, AProbeThatCannotRunThereBlocksTheStart) {
+  // node2 is still joining (pending): r, unknown there, would be probed
+  // there first, which cannot happen, so its start on node1 is blocked.
+  std::string xml = make_cib(
+      R"(<primitive id="f" class="stonith" type="fence_xvm"/>)" + prim("r"), "",
+      R"(<lrm_resource id="f" class="stonith" type="fence_xvm">)" + op("f", "start", 1) +
+          "</lrm_resource>" + lrm("r", op("r", "monitor", 2, 0, 7)),
+      "", "", true);
+  const std::string member =
+      R"(<node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member")";
+  const auto at = xml.find(member);
+  ASSERT_NE(at, std::string::npos);
+  xml.replace(at, member.size(),
+              R"(<node_state id="2" uname="node2" in_ccm="true" crmd="online" join="pending")");
+  Scheduled s;
+  schedule_cib(xml, s);
+  EXPECT_EQ(s.summary, "  * Start      r       ( node1 )  blocked\n");
+  EXPECT_EQ(s.executed, "");
 }
 
 }  // namespace
