@@ -975,12 +975,64 @@ void Builder::emit() {
     anti_colocation_order(keyed, co.rsc, rsc_role, co.with_rsc, with_role);
     anti_colocation_order(keyed, co.with_rsc, with_role, co.rsc, rsc_role);
   }
+  order_after_fencing();
   for (const auto& [then, keys] : key_deps) {
     for (const auto& k : keys) {
       const auto it = keyed.find(k);
       if (it == keyed.end()) continue;
       for (const int first : it->second)
         if (first != then) t_.orderings.push_back({first, then});
+    }
+  }
+}
+
+void Builder::order_after_fencing() {
+  std::vector<const Action*> fences;
+  for (const auto& a : t_.actions)
+    if (a.kind == ActionKind::kFence) fences.push_back(&a);
+  if (fences.empty()) return;
+  // Primitive id -> (primitive, the anonymous clone it is an instance of).
+  std::map<std::string_view, std::pair<const WsResource*, const WsResource*>, std::less<>> prims;
+  std::vector<std::pair<const WsResource*, const WsResource*>> stack;
+  for (const auto& r : ws_.resources) stack.push_back({&r, nullptr});
+  while (!stack.empty()) {
+    const auto [r, anon] = stack.back();
+    stack.pop_back();
+    if (r->kind == RscKind::kPrimitive) prims.emplace(r->id, std::pair{r, anon});
+    const WsResource* clone = r->kind == RscKind::kClone && !r->unique ? r : anon;
+    for (const auto& c : r->children) stack.push_back({&c, clone});
+  }
+  auto known_on = [](const WsResource& r, const std::string& node) {
+    return std::any_of(r.history.begin(), r.history.end(),
+                       [&node](const NodeRscState& h) { return h.node == node; });
+  };
+  const std::size_t n = t_.actions.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const Action& a = t_.actions[i];
+    if (a.kind != ActionKind::kResource || (a.task != "start" && a.task != "promote")) continue;
+    const auto it = prims.find(a.rsc);
+    if (it == prims.end()) continue;
+    const WsResource& r = *it->second.first;
+    // What the resource requires before it may start or promote (2.1.5
+    // defaults: quorum for fence devices or without fencing, else fencing).
+    const bool device = r.agent.rfind("stonith:", 0) == 0;
+    const auto req = r.meta.find("requires");
+    std::string needs = req != r.meta.end() ? req->second : "";
+    if (needs.empty() || device)
+      needs = device || !ws_.options.stonith_enabled ? "quorum" : "fencing";
+    if ((needs == "fencing" || needs == "unfencing") && !ws_.options.stonith_enabled)
+      needs = "quorum";
+    for (const Action* f : fences) {
+      if (needs == "fencing" || needs == "unfencing") {
+        t_.orderings.push_back({f->id, a.id});
+      } else if (needs == "quorum" && a.task == "start" && ws_.options.symmetric_cluster) {
+        // Its state on the node to fence unknown: it might be active there.
+        const WsResource* anon = it->second.second;
+        bool known = known_on(r, f->node);
+        if (anon != nullptr)
+          for (const auto& inst : anon->children) known = known || known_on(inst, f->node);
+        if (!known) t_.orderings.push_back({f->id, a.id});
+      }
     }
   }
 }

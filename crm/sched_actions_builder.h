@@ -213,6 +213,12 @@ class Builder {
   // resolved into global ones.
   void emit();
 
+  // Every fencing action before each start and promote of a resource that
+  // requires fencing, and before the start of one that requires quorum whose
+  // state on the fenced node is unknown (Pacemaker's start-vs-fencing
+  // ordering).
+  void order_after_fencing();
+
   // `first` losing `first_role` before `then` gains `then_role`.
   void anti_colocation_order(const std::map<std::string, std::vector<int>, std::less<>>& keyed,
                              const std::string& first, Role first_role, const std::string& then,

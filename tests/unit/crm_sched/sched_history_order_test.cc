@@ -5,7 +5,8 @@
 // recurring monitors created while the history is read (they keep that early
 // place), an injected stop against an in-flight start in the revised
 // status; fencing enabled without a fence device (nothing managed); a probe
-// that cannot run on a pending node (the start is blocked). Every expected text is what Pacemaker 2.1.5's crm_simulate prints
+// that cannot run on a pending node (the start is blocked); starts after
+// fencing. Every expected text is what Pacemaker 2.1.5's crm_simulate prints
 // for the same CIB.
 #include <gtest/gtest.h>
 
@@ -223,6 +224,46 @@ TEST(PendingNode, AProbeThatCannotRunThereBlocksTheStart) {
   schedule_cib(xml, s);
   EXPECT_EQ(s.summary, "  * Start      r       ( node1 )  blocked\n");
   EXPECT_EQ(s.executed, "");
+}
+
+std::string quorum_only(const std::string& id) {
+  return "<primitive id=\"" + id +
+         "\" class=\"ocf\" provider=\"pacemaker\" type=\"Dummy\"><meta_attributes id=\"" + id +
+         "-m\"><nvpair id=\"" + id + "-m1\" name=\"requires\" value=\"quorum\"/>"
+         "</meta_attributes></primitive>";
+}
+
+TEST(FencingOrder, StartsThatRequireFencingOrMightRunOnTheNodeWaitForIt) {
+  // node2 left the cluster and is fenced. r requires fencing (the default
+  // with fencing on): its start waits. q and k require only quorum: q, never
+  // seen on node2, might run there and waits; k, known stopped there, does
+  // not, so it starts in the first pass before the fencing.
+  std::string xml = make_cib(
+      R"(<primitive id="f" class="stonith" type="fence_xvm"/>)" + prim("r") + quorum_only("q") +
+          quorum_only("k"),
+      "",
+      R"(<lrm_resource id="f" class="stonith" type="fence_xvm">)" + op("f", "start", 1) +
+          "</lrm_resource>" + lrm("r", op("r", "monitor", 2, 0, 7)) +
+          lrm("q", op("q", "monitor", 3, 0, 7)) + lrm("k", op("k", "monitor", 4, 0, 7)),
+      lrm("r", op("r", "monitor", 2, 0, 7)) + lrm("k", op("k", "monitor", 4, 0, 7)), "", true);
+  const std::string member =
+      R"(<node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member")";
+  const auto at = xml.find(member);
+  ASSERT_NE(at, std::string::npos);
+  xml.replace(at, member.size(),
+              R"(<node_state id="2" uname="node2" in_ccm="false" crmd="offline" join="down")");
+  Scheduled s;
+  schedule_cib(xml, s);
+  EXPECT_EQ(s.summary,
+            "  * Fence (reboot) node2 'peer is no longer part of the cluster'\n"
+            "  * Start      r       ( node1 )\n"
+            "  * Start      q       ( node1 )\n"
+            "  * Start      k       ( node1 )\n");
+  EXPECT_EQ(s.executed,
+            "  * Resource action: k               start on node1\n"
+            "  * Fencing node2 (reboot)\n"
+            "  * Resource action: r               start on node1\n"
+            "  * Resource action: q               start on node1\n");
 }
 
 }  // namespace
