@@ -840,32 +840,63 @@ const WsResource* Builder::find_primitive(const std::string& id) const {
 }
 
 void Builder::node_actions() {
-  // Created in node order with the DC's last; the DC's fencing waits for
-  // all others, and without concurrent-fencing (2.1.5 default: true) each
-  // waits for the previous one.
+  // The DC's fencing waits for all others, and without concurrent-fencing
+  // (2.1.5 default: true) each waits for the previous one.
   const auto cf = ws_.options.properties.find("concurrent-fencing");
   const bool concurrent = cf == ws_.options.properties.end() || is_true(cf->second);
   const std::string* dc_id = ws_.cib != nullptr ? ws_.cib->attr("dc-uuid") : nullptr;
-  std::vector<const Fencing*> created;
-  const Fencing* dc = nullptr;
-  for (auto it = t_.fencing.rbegin(); it != t_.fencing.rend(); ++it) {
-    const WsNode* n = ws_.find_node(it->node);
-    if (dc_id != nullptr && n != nullptr && n->id == *dc_id) {
-      dc = &*it;
-    } else {
-      created.push_back(&*it);
-    }
-  }
+  std::vector<const Fencing*> in_node_order;
+  for (auto it = t_.fencing.rbegin(); it != t_.fencing.rend(); ++it) in_node_order.push_back(&*it);
+  // Orderings: the non-DC fencings in node order (chained without
+  // concurrent fencing), then the DC's after all of them.
+  std::map<std::string, std::vector<std::string>, std::less<>> after;
   std::vector<std::string> before;
+  const Fencing* dc = nullptr;
+  for (const Fencing* f : in_node_order) {
+    const WsNode* n = ws_.find_node(f->node);
+    if (dc_id != nullptr && n != nullptr && n->id == *dc_id) {
+      dc = f;
+      continue;
+    }
+    if (!concurrent && !before.empty()) after[f->node].push_back("fence:" + before.back());
+    before.push_back(f->node);
+  }
+  if (dc != nullptr)
+    for (const auto& b : before) after[dc->node].push_back("fence:" + b);
+  // Creation order (the graph's, newest first): Pacemaker creates a fencing
+  // action when it finds the node unclean while reading the status: first
+  // from the node states, then from failures in the histories (both in
+  // status order); the rest (nodes never seen, no-quorum suicide) when it
+  // schedules fencing, in node order.
+  auto status_pos = [this](const std::string& uname) {
+    std::size_t i = 0;
+    if (ws_.cib != nullptr && ws_.cib->status)
+      for (const auto& ns : ws_.cib->status->nodes) {
+        if (ns.uname && *ns.uname == uname) return i;
+        ++i;
+      }
+    return static_cast<std::size_t>(-1);
+  };
+  auto phase = [&status_pos](const Fencing& f) {
+    const std::string failed = " failed there";
+    if (f.reason.size() > failed.size() &&
+        f.reason.compare(f.reason.size() - failed.size(), failed.size(), failed) == 0)
+      return 1;
+    if (status_pos(f.node) == static_cast<std::size_t>(-1) ||
+        f.reason == "cluster does not have quorum")
+      return 2;
+    return 0;
+  };
+  std::vector<const Fencing*> created = in_node_order;
+  std::stable_sort(created.begin(), created.end(), [&](const Fencing* a, const Fencing* b) {
+    const int pa = phase(*a);
+    const int pb = phase(*b);
+    if (pa != pb) return pa < pb;
+    return pa < 2 && status_pos(a->node) < status_pos(b->node);
+  });
   for (const Fencing* f : created) {
     Pending p{{0, ActionKind::kFence, "", "stonith", f->node, 0, f->action}, {}, {}};
-    if (!concurrent && !before.empty()) p.after_keys.push_back("fence:" + before.back());
-    before.push_back(f->node);
-    node_pending_.push_back(std::move(p));
-  }
-  if (dc != nullptr) {
-    Pending p{{0, ActionKind::kFence, "", "stonith", dc->node, 0, dc->action}, {}, {}};
-    for (const auto& b : before) p.after_keys.push_back("fence:" + b);
+    p.after_keys = after[f->node];
     node_pending_.push_back(std::move(p));
   }
   for (const auto& n : ws_.nodes) {
@@ -975,7 +1006,7 @@ void Builder::emit() {
     anti_colocation_order(keyed, co.rsc, rsc_role, co.with_rsc, with_role);
     anti_colocation_order(keyed, co.with_rsc, with_role, co.rsc, rsc_role);
   }
-  order_after_fencing();
+  order_after_fencing(keyed);
   for (const auto& [then, keys] : key_deps) {
     for (const auto& k : keys) {
       const auto it = keyed.find(k);
@@ -986,21 +1017,52 @@ void Builder::emit() {
   }
 }
 
-void Builder::order_after_fencing() {
+void Builder::order_after_fencing(const std::map<std::string, std::vector<int>, std::less<>>& keyed) {
   std::vector<const Action*> fences;
   for (const auto& a : t_.actions)
     if (a.kind == ActionKind::kFence) fences.push_back(&a);
   if (fences.empty()) return;
-  // Primitive id -> (primitive, the anonymous clone it is an instance of).
+  // Primitive id -> (primitive, the anonymous clone it is an instance of),
+  // and its top-level resource.
   std::map<std::string_view, std::pair<const WsResource*, const WsResource*>, std::less<>> prims;
-  std::vector<std::pair<const WsResource*, const WsResource*>> stack;
-  for (const auto& r : ws_.resources) stack.push_back({&r, nullptr});
+  std::map<std::string_view, const WsResource*, std::less<>> top_of;
+  struct Item {
+    const WsResource* r;
+    const WsResource* anon;
+    const WsResource* top;
+  };
+  std::vector<Item> stack;
+  for (const auto& r : ws_.resources) stack.push_back({&r, nullptr, &r});
   while (!stack.empty()) {
-    const auto [r, anon] = stack.back();
+    const Item it = stack.back();
     stack.pop_back();
-    if (r->kind == RscKind::kPrimitive) prims.emplace(r->id, std::pair{r, anon});
-    const WsResource* clone = r->kind == RscKind::kClone && !r->unique ? r : anon;
-    for (const auto& c : r->children) stack.push_back({&c, clone});
+    if (it.r->kind == RscKind::kPrimitive) {
+      prims.emplace(it.r->id, std::pair{it.r, it.anon});
+      top_of.emplace(it.r->id, it.top);
+    }
+    const WsResource* clone = it.r->kind == RscKind::kClone && !it.r->unique ? it.r : it.anon;
+    for (const auto& c : it.r->children) stack.push_back({&c, clone, it.top});
+  }
+  auto needs_fencing = [this](const WsResource& r) {
+    if (!ws_.options.stonith_enabled || r.agent.rfind("stonith:", 0) == 0) return false;
+    const auto req = r.meta.find("requires");
+    return req == r.meta.end() || req->second == "fencing" || req->second == "unfencing";
+  };
+  // A stop the fencing implies: the top-level resource's stop (a group's or
+  // clone's) comes after the fencing too, for a resource that requires it.
+  for (std::size_t i = 0; i < t_.actions.size(); ++i) {
+    const Action& a = t_.actions[i];
+    if (a.kind != ActionKind::kPseudo || a.task != "stop" || a.node.empty()) continue;
+    const auto it = prims.find(a.rsc);
+    const auto top = top_of.find(a.rsc);
+    if (it == prims.end() || top == top_of.end() || top->second == it->second.first) continue;
+    if (!needs_fencing(*it->second.first)) continue;
+    const auto parent_stop = keyed.find("a:" + top->second->id + ":stop");
+    if (parent_stop == keyed.end()) continue;
+    for (const Action* f : fences) {
+      if (f->node != a.node) continue;
+      for (const int id : parent_stop->second) t_.orderings.push_back({f->id, id});
+    }
   }
   auto known_on = [](const WsResource& r, const std::string& node) {
     return std::any_of(r.history.begin(), r.history.end(),

@@ -216,8 +216,9 @@ class Builder {
   // Every fencing action before each start and promote of a resource that
   // requires fencing, and before the start of one that requires quorum whose
   // state on the fenced node is unknown (Pacemaker's start-vs-fencing
-  // ordering).
-  void order_after_fencing();
+  // ordering); and before the stop of the top-level resource of one whose
+  // stop the fencing implies.
+  void order_after_fencing(const std::map<std::string, std::vector<int>, std::less<>>& keyed);
 
   // `first` losing `first_role` before `then` gains `then_role`.
   void anti_colocation_order(const std::map<std::string, std::vector<int>, std::less<>>& keyed,

@@ -136,23 +136,6 @@ void Builder::clone_actions(const WsResource& c,
     std::vector<std::string> after;
     for (const auto& d : l.after_done) after.push_back(ckey + d);
     if (c.notify) after.push_back(ckey + "confirmed-pre_notify_" + l.task);
-    // A clone whose only stops are those fencing implies for instances that
-    // failed there stops after the fencing.
-    if (l.task == std::string("stop")) {
-      std::vector<std::string> fences;
-      bool only_failed_implied = true;
-      for (std::size_t i = 0; i < lists.size() && i < insts.size(); ++i)
-        for (const auto& m : lists[i]) {
-          if (m.action.task != "stop") continue;
-          const bool failed_there = std::any_of(
-              insts[i]->history.begin(), insts[i]->history.end(),
-              [&m](const NodeRscState& h) { return h.node == m.action.node && h.failed; });
-          if (m.action.kind != ActionKind::kPseudo || !failed_there) only_failed_implied = false;
-          for (const auto& key : m.after_keys)
-            if (key.rfind("fence:", 0) == 0) fences.push_back(key);
-        }
-      if (only_failed_implied) after.insert(after.end(), fences.begin(), fences.end());
-    }
     // Created as Pacemaker creates them: the task and its completion, then
     // the notification pseudo actions around them.
     pseudo(l.task, after);

@@ -6,7 +6,8 @@
 // place), an injected stop against an in-flight start in the revised
 // status; fencing enabled without a fence device (nothing managed); a probe
 // that cannot run on a pending node (the start is blocked); starts after
-// fencing. Every expected text is what Pacemaker 2.1.5's crm_simulate prints
+// fencing, fencing creation order, a group's stop after the fencing that
+// implies a member's stop. Every expected text is what Pacemaker 2.1.5's crm_simulate prints
 // for the same CIB.
 #include <gtest/gtest.h>
 
@@ -264,6 +265,89 @@ TEST(FencingOrder, StartsThatRequireFencingOrMightRunOnTheNodeWaitForIt) {
             "  * Fencing node2 (reboot)\n"
             "  * Resource action: r               start on node1\n"
             "  * Resource action: q               start on node1\n");
+}
+
+// Three nodes with fencing enabled and node1 the DC; node2's node_state
+// start tag is `node2_state` (its membership).
+std::string make_cib3(const std::string& resources, const std::string& lrm1,
+                      const std::string& lrm2, const std::string& lrm3,
+                      const std::string& node2_state) {
+  return R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1"
+      validate-with="pacemaker-3.0" dc-uuid="1"><configuration><crm_config>
+      <cluster_property_set id="opts"><nvpair id="opts1" name="stonith-enabled" value="true"/>
+      </cluster_property_set></crm_config><nodes><node id="1" uname="node1"/>
+      <node id="2" uname="node2"/><node id="3" uname="node3"/></nodes><resources>)" +
+         resources + R"(</resources><constraints/></configuration><status>
+      <node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">
+      <lrm id="1"><lrm_resources>)" +
+         lrm1 + "</lrm_resources></lrm></node_state>" + node2_state + R"(<lrm id="2"><lrm_resources>)" +
+         lrm2 + R"(</lrm_resources></lrm></node_state>
+      <node_state id="3" uname="node3" in_ccm="true" crmd="online" join="member" expected="member">
+      <lrm id="3"><lrm_resources>)" +
+         lrm3 + "</lrm_resources></lrm></node_state></status></cib>";
+}
+
+const char* kFenceDevice = R"(<primitive id="f" class="stonith" type="fence_xvm"/>)";
+
+std::string fence_running() {
+  return R"(<lrm_resource id="f" class="stonith" type="fence_xvm">)" + op("f", "start", 1) +
+         "</lrm_resource>";
+}
+
+TEST(FencingOrder, FencingsAreCreatedInTheOrderTheStatusShowsThem) {
+  // a's stop failed on node1 (the DC, first in the status), b's on node2:
+  // both nodes are fenced, node1 after node2. Pacemaker created node1's
+  // fencing first (graph order: newest first), so both run in the first
+  // pass, before the implied stops.
+  const std::string member =
+      R"(<node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member">)";
+  auto failed = [](const std::string& r) {
+    return lrm(r, op(r, "start", 1) + op(r, "stop", 2, 0, 1));
+  };
+  Scheduled s;
+  schedule_cib(make_cib3(kFenceDevice + prim("a") + prim("b"), failed("a"), failed("b"),
+                         fence_running(), member),
+               s);
+  EXPECT_EQ(s.summary,
+            "  * Fence (reboot) node2 'b failed there'\n"
+            "  * Fence (reboot) node1 'a failed there'\n"
+            "  * Recover    a       ( node1 -> node3 )\n"
+            "  * Recover    b       ( node2 -> node3 )\n");
+  EXPECT_EQ(s.executed,
+            "  * Resource action: a               monitor on node3\n"
+            "  * Resource action: b               monitor on node3\n"
+            "  * Fencing node2 (reboot)\n"
+            "  * Fencing node1 (reboot)\n"
+            "  * Pseudo action:   a_stop_0\n"
+            "  * Pseudo action:   b_stop_0\n"
+            "  * Resource action: a               start on node3\n"
+            "  * Resource action: b               start on node3\n");
+}
+
+TEST(FencingOrder, GroupStopWaitsForTheFencingThatImpliesAMemberStop) {
+  const std::string gone =
+      R"(<node_state id="2" uname="node2" in_ccm="false" crmd="offline" join="down" expected="member">)";
+  auto ran = [](const std::string& r) { return lrm(r, op(r, "start", 1)); };
+  Scheduled s;
+  schedule_cib(make_cib3(kFenceDevice + std::string("<group id=\"g\">") + prim("a") + prim("b") +
+                             "</group>",
+                         fence_running(), ran("a") + ran("b"), "", gone),
+               s);
+  EXPECT_EQ(s.executed,
+            "  * Resource action: f               monitor on node3\n"
+            "  * Resource action: a               monitor on node3\n"
+            "  * Resource action: a               monitor on node1\n"
+            "  * Resource action: b               monitor on node3\n"
+            "  * Resource action: b               monitor on node1\n"
+            "  * Fencing node2 (reboot)\n"
+            "  * Pseudo action:   g_stop_0\n"
+            "  * Pseudo action:   b_stop_0\n"
+            "  * Pseudo action:   a_stop_0\n"
+            "  * Pseudo action:   g_stopped_0\n"
+            "  * Pseudo action:   g_start_0\n"
+            "  * Resource action: a               start on node3\n"
+            "  * Resource action: b               start on node3\n"
+            "  * Pseudo action:   g_running_0\n");
 }
 
 }  // namespace
