@@ -665,6 +665,14 @@ Placement place(const WorkingSet& ws) {
     std::vector<NodeScore> extra = u.base;
     for (auto& e : extra) e.score = 0;
     std::vector<PriorityColocation> role_colocations;
+    // A primitive or group colocated with this promotable clone's promoted
+    // role weighs on which instance is promoted.
+    for (const auto& c : colocs) {
+      if (!clone || !r.promotable || c.primary != ui) continue;
+      if (units[c.dependent].rsc->kind == RscKind::kClone || c.dependent == ui) continue;
+      role_colocations.push_back(
+          {{}, c.score, Role::kPromoted, false, true, units[c.dependent].base, c.with_role});
+    }
     for (const auto& c : colocs) {
       if (c.dependent != ui || units[c.primary].state != 2) continue;
       if (c.dependent_role != Role::kUnknown) {

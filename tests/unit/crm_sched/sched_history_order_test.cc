@@ -7,7 +7,8 @@
 // status; fencing enabled without a fence device (nothing managed); a probe
 // that cannot run on a pending node (the start is blocked); starts after
 // fencing, fencing creation order, a group's stop after the fencing that
-// implies a member's stop. Every expected text is what Pacemaker 2.1.5's crm_simulate prints
+// implies a member's stop; what is colocated with a promoted role weighing
+// on the promotion. Every expected text is what Pacemaker 2.1.5's crm_simulate prints
 // for the same CIB.
 #include <gtest/gtest.h>
 
@@ -348,6 +349,77 @@ TEST(FencingOrder, GroupStopWaitsForTheFencingThatImpliesAMemberStop) {
             "  * Resource action: a               start on node3\n"
             "  * Resource action: b               start on node3\n"
             "  * Pseudo action:   g_running_0\n");
+}
+
+// A promotable clone `ms` of Stateful `st`, unpromoted on both nodes with
+// master scores 10 (node1) and `node2_master` (node2), and `ip` colocated
+// with its promoted role; `ip_locations` are ip's location constraints.
+std::string promotable_cib(const std::string& node2_master, const std::string& ip_locations) {
+  auto attrs = [](const std::string& node, const std::string& v) {
+    return "<transient_attributes id=\"" + node + "\"><instance_attributes id=\"ta" + node +
+           "\"><nvpair id=\"m" + node + "\" name=\"master-st\" value=\"" + v +
+           "\"/></instance_attributes></transient_attributes>";
+  };
+  auto ran = [](const std::string& id) {
+    return "<lrm_resource id=\"" + id +
+           "\" class=\"ocf\" provider=\"pacemaker\" type=\"Stateful\">" + op(id, "start", 1) +
+           "</lrm_resource>";
+  };
+  std::string xml = make_cib(
+      R"(<clone id="ms"><meta_attributes id="msm"><nvpair id="msm1" name="promotable" value="true"/>
+         </meta_attributes><primitive id="st" class="ocf" provider="pacemaker" type="Stateful"/>
+         </clone>)" + prim("ip"),
+      R"(<rsc_colocation id="c1" rsc="ip" with-rsc="ms" with-rsc-role="Promoted" score="INFINITY"/>)" +
+          ip_locations,
+      ran("st:0"), ran("st:1"), attrs("1", "10"));
+  const std::string n2 = R"(join="member" expected="member">
+      <lrm id="2">)";
+  const auto at = xml.find(n2);
+  if (at != std::string::npos)
+    xml.insert(at + n2.size() - std::string("<lrm id=\"2\">").size(), attrs("2", node2_master));
+  const std::string schema = "pacemaker-3.0";
+  xml.replace(xml.find(schema), schema.size(), "pacemaker-3.7");
+  return xml;
+}
+
+int promotion_score(const std::string& xml, const std::string& inst) {
+  auto cib = parse_cib_xml(xml, "t.xml");
+  EXPECT_TRUE(cib.ok());
+  if (!cib.ok()) return 0;
+  auto ws = unpack_working_set(*cib);
+  EXPECT_TRUE(ws.ok());
+  if (!ws.ok()) return 0;
+  const Transition t = schedule(*ws);
+  const PrimitivePlacement* p = t.placement.find(inst);
+  EXPECT_NE(p, nullptr);
+  return p != nullptr && p->promotion_score ? *p->promotion_score : 0;
+}
+
+TEST(PromotedColocation, WhatFollowsThePromotedRoleBringsItsNodeScores) {
+  // ip prefers node2 (100): the clone's allocation took that in once, and
+  // the promotion takes it again: node2 (master 5) outranks node1 (10).
+  const std::string xml =
+      promotable_cib("5", R"(<rsc_location id="l1" rsc="ip" node="node2" score="100"/>)");
+  Scheduled s;
+  schedule_cib(xml, s);
+  EXPECT_EQ(s.summary,
+            "  * Promote    st:1    ( Unpromoted -> Promoted node2 )\n"
+            "  * Start      ip      (                        node2 )\n");
+  EXPECT_EQ(promotion_score(xml, "st:1"), 205);
+  EXPECT_EQ(promotion_score(xml, "st:0"), 10);
+}
+
+TEST(PromotedColocation, AMergeThatLeavesNoUsableNodeIsRolledBack) {
+  // ip dislikes both nodes: merged in, no node would be usable, so its
+  // scores are left out and the master scores decide.
+  const std::string xml =
+      promotable_cib("100", R"(<rsc_location id="l1" rsc="ip" node="node1" score="-50"/>
+                              <rsc_location id="l2" rsc="ip" node="node2" score="-200"/>)");
+  Scheduled s;
+  schedule_cib(xml, s);
+  EXPECT_EQ(s.summary, "  * Promote    st:1    ( Unpromoted -> Promoted node2 )\n");
+  EXPECT_EQ(promotion_score(xml, "st:1"), 100);
+  EXPECT_EQ(promotion_score(xml, "st:0"), 10);
 }
 
 }  // namespace
