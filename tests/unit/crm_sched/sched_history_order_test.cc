@@ -8,7 +8,8 @@
 // that cannot run on a pending node (the start is blocked); starts after
 // fencing, fencing creation order, a group's stop after the fencing that
 // implies a member's stop; what is colocated with a promoted role weighing
-// on the promotion. Every expected text is what Pacemaker 2.1.5's crm_simulate prints
+// on the promotion; notifications of cloned groups and of stops fencing
+// implies. Every expected text is what Pacemaker 2.1.5's crm_simulate prints
 // for the same CIB.
 #include <gtest/gtest.h>
 
@@ -420,6 +421,65 @@ TEST(PromotedColocation, AMergeThatLeavesNoUsableNodeIsRolledBack) {
   EXPECT_EQ(s.summary, "  * Promote    st:1    ( Unpromoted -> Promoted node2 )\n");
   EXPECT_EQ(promotion_score(xml, "st:1"), 100);
   EXPECT_EQ(promotion_score(xml, "st:0"), 10);
+}
+
+TEST(CloneNotifications, AClonedGroupNotifiesEachMemberOfEachInstance) {
+  auto ran = [](const std::string& r) { return lrm(r, op(r, "start", 1)); };
+  Scheduled s;
+  schedule_cib(make_cib(R"(<clone id="cg"><meta_attributes id="cg-m">
+                           <nvpair id="cg-m1" name="notify" value="true"/></meta_attributes>
+                           <group id="g">)" +
+                            prim("a") + prim("b") + "</group></clone>",
+                        "", ran("a:0") + ran("b:0"), ""),
+               s);
+  EXPECT_EQ(s.executed,
+            "  * Resource action: a:1             monitor on node2\n"
+            "  * Resource action: b:1             monitor on node2\n"
+            "  * Pseudo action:   cg_pre_notify_start_0\n"
+            "  * Resource action: a:0             notify on node1\n"
+            "  * Resource action: b:0             notify on node1\n"
+            "  * Pseudo action:   cg_confirmed-pre_notify_start_0\n"
+            "  * Pseudo action:   cg_start_0\n"
+            "  * Pseudo action:   g:1_start_0\n"
+            "  * Resource action: a:1             start on node2\n"
+            "  * Resource action: b:1             start on node2\n"
+            "  * Pseudo action:   g:1_running_0\n"
+            "  * Pseudo action:   cg_running_0\n"
+            "  * Pseudo action:   cg_post_notify_running_0\n"
+            "  * Resource action: a:0             notify on node1\n"
+            "  * Resource action: b:0             notify on node1\n"
+            "  * Resource action: a:1             notify on node2\n"
+            "  * Resource action: b:1             notify on node2\n"
+            "  * Pseudo action:   cg_confirmed-post_notify_running_0\n");
+}
+
+TEST(CloneNotifications, AStopImpliedByFencingIsNotifiedAfterTheFencing) {
+  auto ran = [](const std::string& r) { return lrm(r, op(r, "start", 1)); };
+  std::string xml = make_cib(std::string(kFenceDevice) + R"(<clone id="c"><meta_attributes id="c-m">
+                                 <nvpair id="c-m1" name="notify" value="true"/></meta_attributes>)" +
+                                 prim("p") + "</clone>",
+                             "", fence_running() + ran("p:0"), ran("p:1"), "", true);
+  const std::string member =
+      R"(<node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member")";
+  const auto at = xml.find(member);
+  ASSERT_NE(at, std::string::npos);
+  xml.replace(at, member.size(),
+              R"(<node_state id="2" uname="node2" in_ccm="false" crmd="offline" join="down")");
+  Scheduled s;
+  schedule_cib(xml, s);
+  EXPECT_EQ(s.executed,
+            "  * Pseudo action:   c_pre_notify_stop_0\n"
+            "  * Fencing node2 (reboot)\n"
+            "  * Resource action: p:0             notify on node1\n"
+            "  * Pseudo action:   p:1_post_notify_stonith_0\n"
+            "  * Pseudo action:   c_confirmed-pre_notify_stop_0\n"
+            "  * Pseudo action:   c_stop_0\n"
+            "  * Pseudo action:   p:1_stop_0\n"
+            "  * Pseudo action:   c_stopped_0\n"
+            "  * Pseudo action:   c_post_notify_stopped_0\n"
+            "  * Resource action: p:0             notify on node1\n"
+            "  * Pseudo action:   p:1_confirmed-post_notify_stonith_0\n"
+            "  * Pseudo action:   c_confirmed-post_notify_stopped_0\n");
 }
 
 }  // namespace
