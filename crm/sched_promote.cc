@@ -25,23 +25,32 @@ bool active_on(const WsResource& inst, std::string_view node) {
 // nothing is known of it; for anonymous clones also where it (or, when no
 // instance runs there, any instance) is known. `allowed` is its allocation
 // score there: a banned node never counts.
-bool score_applies(const WsResource& clone, const WsResource& inst, std::string_view node,
-                   int allowed) {
+// `peers`: the clone's instances (for a member of a cloned group, the same
+// member of every instance).
+bool score_applies(bool unique, const std::vector<const WsResource*>& peers,
+                   const WsResource& inst, std::string_view node, int allowed) {
   bool applies = false;
-  if (!clone.unique) {
+  if (!unique) {
     const WsResource* active = nullptr;
-    for (const auto& other : clone.children)
-      if (active == nullptr && active_on(other, node)) active = &other;
+    for (const WsResource* other : peers)
+      if (active == nullptr && active_on(*other, node)) active = other;
     if (active == &inst) {
       applies = true;
     } else if (active == nullptr) {
-      applies =
-          std::any_of(clone.children.begin(), clone.children.end(),
-                      [node](const WsResource& other) { return has_history_on(other, node); });
+      applies = std::any_of(peers.begin(), peers.end(), [node](const WsResource* other) {
+        return has_history_on(*other, node);
+      });
     }
   }
   if (!applies) applies = inst.history.empty() || has_history_on(inst, node);
   return applies && allowed >= 0;
+}
+
+bool score_applies(const WsResource& clone, const WsResource& inst, std::string_view node,
+                   int allowed) {
+  std::vector<const WsResource*> peers;
+  for (const auto& other : clone.children) peers.push_back(&other);
+  return score_applies(clone.unique, peers, inst, node, allowed);
 }
 
 std::optional<int> attribute_score(const WsNode& node, const std::string& name) {
@@ -57,6 +66,23 @@ std::optional<int> attribute_score(const WsNode& node, const std::string& name) 
 // one (or it does not count there).
 std::optional<int> promotion_score(const WsResource& clone, const WsResource& inst,
                                    const WsNode& node, int allowed) {
+  if (inst.kind == RscKind::kGroup) {
+    // An instance of a cloned group: the sum of its members' scores (none
+    // when no member has one).
+    std::optional<int> total;
+    for (std::size_t j = 0; j < inst.children.size(); ++j) {
+      const WsResource& m = inst.children[j];
+      std::vector<const WsResource*> peers;
+      for (const auto& other : clone.children)
+        if (j < other.children.size()) peers.push_back(&other.children[j]);
+      if (!score_applies(clone.unique, peers, m, node.uname, allowed)) continue;
+      const std::string& name = m.history_name.empty() ? m.id : m.history_name;
+      auto score = attribute_score(node, name);
+      if (!score && !clone.unique && name != m.base_id) score = attribute_score(node, m.base_id);
+      if (score) total = score_add(total.value_or(0), *score);
+    }
+    return total;
+  }
   if (!score_applies(clone, inst, node.uname, allowed)) return std::nullopt;
   const std::string& name = inst.history_name.empty() ? inst.id : inst.history_name;
   auto score = attribute_score(node, name);

@@ -482,5 +482,39 @@ TEST(CloneNotifications, AStopImpliedByFencingIsNotifiedAfterTheFencing) {
             "  * Pseudo action:   c_confirmed-post_notify_stopped_0\n");
 }
 
+TEST(PromotedColocation, ACloneOfGroupsSumsItsMembersPromotionScores) {
+  // Only s1 has a promotion score (5, node1); the group instance there
+  // takes it (s2's missing score adds nothing) and is promoted.
+  auto stateful = [](const std::string& id) {
+    return "<primitive id=\"" + id + "\" class=\"ocf\" provider=\"pacemaker\" type=\"Stateful\"/>";
+  };
+  auto ran = [](const std::string& id) {
+    return "<lrm_resource id=\"" + id +
+           "\" class=\"ocf\" provider=\"pacemaker\" type=\"Stateful\">" + op(id, "start", 1) +
+           "</lrm_resource>";
+  };
+  std::string xml = make_cib(
+      R"(<clone id="ms"><meta_attributes id="ms-m"><nvpair id="ms-m1" name="promotable" value="true"/>
+         </meta_attributes><group id="g">)" +
+          stateful("s1") + stateful("s2") + "</group></clone>",
+      "", ran("s1:0") + ran("s2:0"), ran("s1:1") + ran("s2:1"),
+      R"(<transient_attributes id="1"><instance_attributes id="ta1">
+         <nvpair id="a1" name="master-s1" value="5"/></instance_attributes></transient_attributes>)");
+  const std::string schema = "pacemaker-3.0";
+  xml.replace(xml.find(schema), schema.size(), "pacemaker-3.7");
+  Scheduled s;
+  schedule_cib(xml, s);
+  EXPECT_EQ(s.summary,
+            "  * Promote    s1:0    ( Unpromoted -> Promoted node1 )\n"
+            "  * Promote    s2:0    ( Unpromoted -> Promoted node1 )\n");
+  EXPECT_EQ(s.executed,
+            "  * Pseudo action:   ms_promote_0\n"
+            "  * Pseudo action:   g:0_promote_0\n"
+            "  * Resource action: s1:0            promote on node1\n"
+            "  * Resource action: s2:0            promote on node1\n"
+            "  * Pseudo action:   g:0_promoted_0\n"
+            "  * Pseudo action:   ms_promoted_0\n");
+}
+
 }  // namespace
 }  // namespace quorate::crm::sched
