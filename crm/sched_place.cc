@@ -604,6 +604,30 @@ Placement place(const WorkingSet& ws) {
         for (const auto& m : inst.children)
           out.primitives.push_back({m.id, primitive_scores(ws, m, r.id), "", !m.managed});
     }
+    // An anonymous clone instance (or member of one) over its migration
+    // threshold on a node bans the whole clone from that node.
+    if (r.kind != RscKind::kClone || r.unique || !(is_primitive_clone(r) || is_group_clone(r)))
+      continue;
+    std::vector<std::string> banned;
+    const Unit& u = units.back();
+    for (std::size_t i = u.first; i < out.primitives.size(); ++i) {
+      const WsResource* prim = nullptr;
+      for (const auto& inst : r.children) {
+        if (inst.id == out.primitives[i].rsc) prim = &inst;
+        for (const auto& m : inst.children)
+          if (m.id == out.primitives[i].rsc) prim = &m;
+      }
+      if (prim == nullptr) continue;
+      for (const auto& h : prim->history)
+        if (h.failcount > 0 && h.failcount >= prim->migration_threshold) banned.push_back(h.node);
+    }
+    if (banned.empty()) continue;
+    auto ban = [&banned](std::vector<NodeScore>& scores) {
+      for (auto& sc : scores)
+        if (std::find(banned.begin(), banned.end(), sc.node) != banned.end()) sc.score = -kInfinity;
+    };
+    ban(units.back().base);
+    for (std::size_t i = units.back().first; i < out.primitives.size(); ++i) ban(out.primitives[i].scores);
   }
   auto unit_of = [&units](std::string_view id) -> std::size_t {
     for (std::size_t i = 0; i < units.size(); ++i)

@@ -9,7 +9,7 @@
 // fencing, fencing creation order, a group's stop after the fencing that
 // implies a member's stop; what is colocated with a promoted role weighing
 // on the promotion; notifications of cloned groups and of stops fencing
-// implies. Every expected text is what Pacemaker 2.1.5's crm_simulate prints
+// implies; an anonymous clone's fail counts summed over instance numbers. Every expected text is what Pacemaker 2.1.5's crm_simulate prints
 // for the same CIB.
 #include <gtest/gtest.h>
 
@@ -514,6 +514,29 @@ TEST(PromotedColocation, ACloneOfGroupsSumsItsMembersPromotionScores) {
             "  * Resource action: s2:0            promote on node1\n"
             "  * Pseudo action:   g:0_promoted_0\n"
             "  * Pseudo action:   ms_promoted_0\n");
+}
+
+TEST(AnonymousCloneFailCounts, EveryInstanceNumbersFailCountsAreSummed) {
+  // node1 records one failure under p:0 and one under p:1: for an anonymous
+  // clone they add up to 2, p's migration-threshold, so the clone leaves
+  // node1.
+  auto ran = [](const std::string& r) { return lrm(r, op(r, "start", 1)); };
+  Scheduled s;
+  schedule_cib(make_cib(R"(<clone id="c"><primitive id="p" class="ocf" provider="pacemaker"
+                           type="Dummy"><meta_attributes id="pm"><nvpair id="pm1"
+                           name="migration-threshold" value="2"/></meta_attributes>
+                           </primitive></clone>)",
+                        "", ran("p:0"), ran("p:1"),
+                        R"(<transient_attributes id="1"><instance_attributes id="ta1">
+                           <nvpair id="f0" name="fail-count-p:0" value="1"/>
+                           <nvpair id="f1" name="fail-count-p:1" value="1"/>
+                           </instance_attributes></transient_attributes>)"),
+               s);
+  EXPECT_EQ(s.summary, "  * Stop       p:0     ( node1 )  due to node availability\n");
+  EXPECT_EQ(s.executed,
+            "  * Pseudo action:   c_stop_0\n"
+            "  * Resource action: p:0             stop on node1\n"
+            "  * Pseudo action:   c_stopped_0\n");
 }
 
 }  // namespace
