@@ -190,8 +190,9 @@ void Builder::distribute_probes(const WsResource& c) {
     bool known = false;
     std::string owner;
     for (const auto& inst : c.children) {
+      // (a probe still in flight there tells nothing yet)
       for (const auto& h : inst.history)
-        if (h.node == n.uname) known = true;
+        if (h.node == n.uname && !pending_probe_only(h)) known = true;
       const PrimitivePlacement* p = t_.placement.find(inst.id);
       if (owner.empty() && p != nullptr && p->node == n.uname) owner = inst.id;
     }

@@ -9,7 +9,8 @@
 // fencing, fencing creation order, a group's stop after the fencing that
 // implies a member's stop; what is colocated with a promoted role weighing
 // on the promotion; notifications of cloned groups and of stops fencing
-// implies; an anonymous clone's fail counts summed over instance numbers. Every expected text is what Pacemaker 2.1.5's crm_simulate prints
+// implies; an anonymous clone's fail counts summed over instance numbers;
+// a clone's probe still in flight. Every expected text is what Pacemaker 2.1.5's crm_simulate prints
 // for the same CIB.
 #include <gtest/gtest.h>
 
@@ -537,6 +538,22 @@ TEST(AnonymousCloneFailCounts, EveryInstanceNumbersFailCountsAreSummed) {
             "  * Pseudo action:   c_stop_0\n"
             "  * Resource action: p:0             stop on node1\n"
             "  * Pseudo action:   c_stopped_0\n");
+}
+
+TEST(AnonymousCloneProbes, AProbeStillInFlightIsIssuedAgain) {
+  // node2's only record of p is a probe in flight (call-id -1): the clone
+  // probes node2 again before its instance starts there.
+  Scheduled s;
+  schedule_cib(make_cib("<clone id=\"c\">" + prim("p") + "</clone>", "",
+                        lrm("p", op("p", "start", 1)),
+                        lrm("p", op("p", "monitor", -1, 0, 193, -1))),
+               s);
+  EXPECT_EQ(s.summary, "  * Start      p:1     ( node2 )\n");
+  EXPECT_EQ(s.executed,
+            "  * Resource action: p               monitor on node2\n"
+            "  * Pseudo action:   c_start_0\n"
+            "  * Resource action: p               start on node2\n"
+            "  * Pseudo action:   c_running_0\n");
 }
 
 }  // namespace
