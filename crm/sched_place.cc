@@ -724,7 +724,34 @@ Placement place(const WorkingSet& ws) {
           if (!ip.node.empty() && ip.next_role == c.with_role) in_role.push_back(ip.node);
         }
       }
-      const auto& with = c.with_role != Role::kUnknown ? in_role : units[c.primary].nodes;
+      // A mandatory colocation with a clone counts only the nodes of its
+      // instances not blocked by a failure.
+      std::vector<std::string> unblocked;
+      const Unit& pu = units[c.primary];
+      const bool mandatory_with_clone = c.with_role == Role::kUnknown && c.score >= kInfinity &&
+                                        pu.rsc->kind == RscKind::kClone;
+      if (mandatory_with_clone) {
+        auto blocked = [](const WsResource& x) {
+          return std::any_of(x.history.begin(), x.history.end(),
+                             [](const NodeRscState& h) { return h.blocked; });
+        };
+        std::size_t at = pu.first;
+        for (const auto& inst : pu.rsc->children) {
+          const std::size_t n_prims = inst.kind == RscKind::kGroup ? inst.children.size() : 1;
+          bool inst_blocked = blocked(inst);
+          for (const auto& m : inst.children) inst_blocked = inst_blocked || blocked(m);
+          for (std::size_t k = 0; k < n_prims && at + k < out.primitives.size(); ++k) {
+            const std::string& node = out.primitives[at + k].node;
+            if (!inst_blocked && !node.empty() &&
+                std::find(unblocked.begin(), unblocked.end(), node) == unblocked.end())
+              unblocked.push_back(node);
+          }
+          at += n_prims;
+        }
+      }
+      const auto& with = c.with_role != Role::kUnknown ? in_role
+                         : mandatory_with_clone        ? unblocked
+                                                       : units[c.primary].nodes;
       for (auto* ws_scores : {&weights, &extra}) {
         for (auto& w : *ws_scores) {
           if (std::find(with.begin(), with.end(), w.node) != with.end()) {

@@ -10,7 +10,8 @@
 // implies a member's stop; what is colocated with a promoted role weighing
 // on the promotion; notifications of cloned groups and of stops fencing
 // implies; an anonymous clone's fail counts summed over instance numbers;
-// a clone's probe still in flight. Every expected text is what Pacemaker 2.1.5's crm_simulate prints
+// a clone's probe still in flight; a mandatory colocation with a clone
+// whose instance is blocked by a failure. Every expected text is what Pacemaker 2.1.5's crm_simulate prints
 // for the same CIB.
 #include <gtest/gtest.h>
 
@@ -554,6 +555,29 @@ TEST(AnonymousCloneProbes, AProbeStillInFlightIsIssuedAgain) {
             "  * Pseudo action:   c_start_0\n"
             "  * Resource action: p               start on node2\n"
             "  * Pseudo action:   c_running_0\n");
+}
+
+TEST(CloneColocation, AMandatoryColocationSkipsInstancesBlockedByAFailure) {
+  // p:0 failed on node1 with on-fail=block: r, which must run with the
+  // clone, no longer counts node1 and moves to node2.
+  auto ran = [](const std::string& r, const std::string& extra = "") {
+    return lrm(r, op(r, "start", 1) + extra);
+  };
+  Scheduled s;
+  schedule_cib(
+      make_cib(R"(<clone id="c"><primitive id="p" class="ocf" provider="pacemaker" type="Dummy">
+                  <operations><op id="p-mon" name="monitor" interval="10s" on-fail="block"/>
+                  </operations></primitive></clone>)" +
+                   prim("r"),
+               R"(<rsc_colocation id="c1" rsc="r" with-rsc="c" score="INFINITY"/>)",
+               ran("p:0", op("p:0", "monitor", 2, 10000, 1)) + ran("r"),
+               ran("p:1", op("p:1", "monitor", 2, 10000))),
+      s);
+  EXPECT_EQ(s.summary, "  * Move       r       ( node1 -> node2 )\n");
+  EXPECT_EQ(s.executed,
+            "  * Resource action: r               stop on node1\n"
+            "  * Resource action: r               monitor on node2\n"
+            "  * Resource action: r               start on node2\n");
 }
 
 }  // namespace
