@@ -678,11 +678,24 @@ Placement place(const WorkingSet& ws) {
     const WsResource& r = *u.rsc;
     const bool clone = r.kind == RscKind::kClone;
     std::vector<NodeScore> weights = u.base;
-    for (const auto& c : colocs)
-      if (c.primary == ui && units[c.dependent].state == 0 && !clone &&
-          c.dependent_role == Role::kUnknown && units[c.dependent].rsc->kind != RscKind::kClone)
-        weights = merge_scores(ws, weights, units[c.dependent].base,
-                               static_cast<double>(c.score) / kInfinity);
+    // What is still to be placed with it brings its scores, and what is to be
+    // placed with that in turn (factors multiplied along the chain; each
+    // resource once per chain), as Pacemaker merges colocated scores.
+    std::vector<std::size_t> chain{ui};
+    auto merge_dependents = [&](auto& merge_next, std::size_t primary, double factor) -> void {
+      for (const auto& c : colocs) {
+        if (c.primary != primary || units[c.dependent].state != 0 ||
+            c.dependent_role != Role::kUnknown || units[c.dependent].rsc->kind == RscKind::kClone)
+          continue;
+        if (std::find(chain.begin(), chain.end(), c.dependent) != chain.end()) continue;
+        const double f = factor * static_cast<double>(c.score) / kInfinity;
+        weights = merge_scores(ws, weights, units[c.dependent].base, f);
+        chain.push_back(c.dependent);
+        merge_next(merge_next, c.dependent, f);
+        chain.pop_back();
+      }
+    };
+    if (!clone) merge_dependents(merge_dependents, ui, 1.0);
     // Colocations with what is already placed: a clone counts on every node
     // one of its instances runs on. For a clone dependent they apply to
     // each instance (`extra`).

@@ -11,7 +11,7 @@
 // on the promotion; notifications of cloned groups and of stops fencing
 // implies; an anonymous clone's fail counts summed over instance numbers;
 // a clone's probe still in flight; a mandatory colocation with a clone
-// whose instance is blocked by a failure. Every expected text is what Pacemaker 2.1.5's crm_simulate prints
+// whose instance is blocked by a failure; anti-colocation sets. Every expected text is what Pacemaker 2.1.5's crm_simulate prints
 // for the same CIB.
 #include <gtest/gtest.h>
 
@@ -578,6 +578,45 @@ TEST(CloneColocation, AMandatoryColocationSkipsInstancesBlockedByAFailure) {
             "  * Resource action: r               stop on node1\n"
             "  * Resource action: r               monitor on node2\n"
             "  * Resource action: r               start on node2\n");
+}
+
+TEST(AntiColocationSet, LaterMembersAvoidEarlierOnesAndScoresMergeAlongTheChain) {
+  // A -INFINITY set (a b d c): each member is the dependent of every earlier
+  // one. a runs on node1, b on node2 (now standby), c on node3; stickiness
+  // 1000. Placing b takes in d's scores and, through d, c's (-1 x -1): c's
+  // stickiness on node3 draws b there, and c, last, has nowhere to go.
+  auto ran = [](const std::string& r) { return lrm(r, op(r, "start", 1)); };
+  const std::string xml =
+      R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1"
+      validate-with="pacemaker-3.7" dc-uuid="1"><configuration><crm_config>
+      <cluster_property_set id="opts"><nvpair id="opts1" name="stonith-enabled" value="false"/>
+      </cluster_property_set></crm_config><nodes><node id="1" uname="node1"/>
+      <node id="2" uname="node2"><instance_attributes id="n2a">
+      <nvpair id="n2s" name="standby" value="on"/></instance_attributes></node>
+      <node id="3" uname="node3"/></nodes><resources>)" +
+      prim("a") + prim("b") + prim("d") + prim("c") + R"(</resources><constraints>
+      <rsc_colocation id="only-one" score="-INFINITY"><resource_set id="s">
+      <resource_ref id="a"/><resource_ref id="b"/><resource_ref id="d"/><resource_ref id="c"/>
+      </resource_set></rsc_colocation></constraints><rsc_defaults><meta_attributes id="rd">
+      <nvpair id="rd1" name="resource-stickiness" value="1000"/></meta_attributes></rsc_defaults>
+      </configuration><status>
+      <node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">
+      <lrm id="1"><lrm_resources>)" +
+      ran("a") + R"(</lrm_resources></lrm></node_state>
+      <node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member">
+      <lrm id="2"><lrm_resources>)" +
+      ran("b") + R"(</lrm_resources></lrm></node_state>
+      <node_state id="3" uname="node3" in_ccm="true" crmd="online" join="member" expected="member">
+      <lrm id="3"><lrm_resources>)" +
+      ran("c") + "</lrm_resources></lrm></node_state></status></cib>";
+  Scheduled s;
+  schedule_cib(xml, s);
+  EXPECT_EQ(s.summary,
+            "  * Move       b       ( node2 -> node3 )\n"
+            "  * Stop       c       (          node3 )  due to node availability\n");
+  EXPECT_NE(s.executed.find("  * Resource action: b               start on node3\n"),
+            std::string::npos)
+      << s.executed;
 }
 
 }  // namespace
