@@ -348,11 +348,116 @@ std::vector<std::size_t> Builder::add_probes(const WsResource& r, std::vector<Pe
   return probes;
 }
 
+namespace {
+
+// The recurring operations Pacemaker creates (as optional actions) while it
+// reads a node's history: those recorded since the resource last became
+// active there (its last start; else a promote or demote; else a probe that
+// found it running), unless a stop followed, and not in flight. A monitor
+// the transition needs later is that same action, so it keeps its early
+// place among the resource's actions.
+std::vector<std::pair<std::string, std::int64_t>> unpacked_recurring(const NodeRscState& h) {
+  long start = -1;
+  long stop = -1;
+  long implied_monitor = -1;
+  long implied_clone = -1;
+  for (std::size_t i = 0; i < h.ops.size(); ++i) {
+    const HistoryOp& op = h.ops[i];
+    const long at = static_cast<long>(i);
+    if (op.task == "stop" && op.op_status == 0) {
+      stop = at;
+    } else if (op.task == "start" || op.task == "migrate_from") {
+      start = at;
+    } else if (implied_monitor <= stop && op.task == "monitor") {
+      if (op.rc == 0 || op.rc == 8) implied_monitor = at;
+    } else if (op.task == "promote" || op.task == "demote") {
+      implied_clone = at;
+    }
+  }
+  if (start == -1) start = implied_clone != -1 ? implied_clone : implied_monitor;
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (std::size_t i = 0; i < h.ops.size(); ++i) {
+    const long at = static_cast<long>(i);
+    if ((start < stop && at <= stop) || at < start) continue;
+    const HistoryOp& op = h.ops[i];
+    if (op.interval_ms == 0 || op.op_status == -1) continue;
+    out.emplace_back(op.task, op.interval_ms);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Builder::Pending> Builder::unpacked_first(const WsResource& r,
+                                                      std::vector<Pending> made) const {
+  std::vector<std::size_t> first;
+  for (const auto& h : r.history) {
+    const WsNode* n = ws_.find_node(h.node);
+    if (n == nullptr || !n->online) continue;
+    for (const auto& [task, iv] : unpacked_recurring(h)) {
+      for (std::size_t i = 0; i < made.size(); ++i) {
+        const Action& a = made[i].action;
+        if (a.kind == ActionKind::kResource && a.task == task && a.interval_ms == iv &&
+            a.node == h.node && std::find(first.begin(), first.end(), i) == first.end())
+          first.push_back(i);
+      }
+    }
+  }
+  if (first.empty()) return made;
+  std::vector<std::size_t> order = first;  // new position -> old index
+  for (std::size_t i = 0; i < made.size(); ++i)
+    if (std::find(first.begin(), first.end(), i) == first.end()) order.push_back(i);
+  std::vector<std::size_t> where(made.size());  // old index -> new position
+  for (std::size_t k = 0; k < order.size(); ++k) where[order[k]] = k;
+  std::vector<Pending> out;
+  out.reserve(made.size());
+  for (const std::size_t i : order) {
+    out.push_back(std::move(made[i]));
+    for (auto& a : out.back().after) a = where[a];
+  }
+  return out;
+}
+
+bool Builder::unrunnable_probe(const WsResource& r) const {
+  if (r.orphan) return false;
+  const auto owned = clone_probes_.find(r.id);
+  for (const auto& n : ws_.nodes) {
+    if (!n.online || n.unclean || !n.pending) continue;
+    if (owned != clone_probes_.end() &&
+        std::find(owned->second.begin(), owned->second.end(), n.uname) == owned->second.end())
+      continue;
+    const bool known = std::any_of(r.history.begin(), r.history.end(), [&n](const NodeRscState& h) {
+      return h.node == n.uname && !pending_probe_only(h);
+    });
+    if (!known) return true;
+  }
+  return false;
+}
+
 std::vector<Builder::Pending> Builder::primitive_actions(const WsResource& r,
                                                          const std::string& required_by) {
+  const std::vector<HistoryAction> history = check_history(ws_, history_, r);
+  // A delete where the primitive is active: its agent changed under it.
+  agent_changed_on_.clear();
+  for (const auto& h : history) {
+    if (h.kind != HistoryAction::Kind::kDelete) continue;
+    for (const auto& s : r.history)
+      if (s.node == h.node && (s.role == Role::kStarted || s.role == Role::kUnpromoted ||
+                               s.role == Role::kPromoted))
+        agent_changed_on_.insert(h.node);
+  }
   std::vector<Pending> made = primitive_actions_for_role(r, required_by);
+  // Those stops (with the failed ones) come first, then the history's
+  // actions.
+  std::size_t forced = 0;
+  for (std::size_t i = 0; i < made.size() && !agent_changed_on_.empty(); ++i) {
+    const Action& a = made[i].action;
+    if (a.task != "stop" && a.task != "demote") break;
+    if (a.task == "stop" && agent_changed_on_.count(a.node) > 0) forced = i + 1;
+  }
+  agent_changed_on_.clear();
   std::vector<Pending> checks;
-  for (const auto& h : check_history(ws_, history_, r)) {
+  for (const auto& h : history) {
     Action a{0, ActionKind::kResource, r.id, "delete", h.node, 0, ""};
     if (h.kind == HistoryAction::Kind::kCancel) {
       a.task = "cancel";
@@ -366,20 +471,25 @@ std::vector<Builder::Pending> Builder::primitive_actions(const WsResource& r,
   for (const auto& node : orphan_fail_counts(ws_, r))
     made.push_back(
         {{0, ActionKind::kClearFailcount, r.id, "clear_failcount", node, 0, ""}, {}, {}});
-  if (checks.empty()) return made;
+  if (checks.empty()) return unpacked_first(r, std::move(made));
   const std::size_t n = checks.size();
+  // made[0, forced), checks, made[forced, ...)
+  auto made_at = [n, forced](std::size_t i) { return i < forced ? i : i + n; };
   for (auto& m : made)
-    for (auto& i : m.after) i += n;
+    for (auto& i : m.after) i = made_at(i);
   for (std::size_t d = 0; d < n; ++d) {
     if (checks[d].action.task != "delete") continue;
     for (std::size_t i = 0; i < made.size(); ++i) {
-      if (made[i].action.task == "stop") checks[d].after.push_back(n + i);
-      if (made[i].action.task == "start") made[i].after.push_back(d);
+      if (made[i].action.task == "stop") checks[d].after.push_back(made_at(i));
+      if (made[i].action.task == "start") made[i].after.push_back(forced + d);
     }
   }
-  checks.insert(checks.end(), std::make_move_iterator(made.begin()),
-                std::make_move_iterator(made.end()));
-  return checks;
+  std::vector<Pending> out;
+  out.reserve(made.size() + n);
+  for (std::size_t i = 0; i < forced; ++i) out.push_back(std::move(made[i]));
+  for (auto& c : checks) out.push_back(std::move(c));
+  for (std::size_t i = forced; i < made.size(); ++i) out.push_back(std::move(made[i]));
+  return unpacked_first(r, std::move(out));
 }
 
 std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResource& r,
@@ -454,6 +564,9 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
     start_blocked = true;
     start_reason = "quorum freeze";
   }
+  // A probe on a node still joining (pending) cannot run, and the start
+  // waits for every probe.
+  if (!start_blocked && active.empty() && unrunnable_probe(r)) start_blocked = true;
   if (!start_blocked) {
     const auto b = blocked_start_.find(r.id);
     if (b != blocked_start_.end() && active.empty()) {
@@ -539,9 +652,36 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
   };
   for (const NodeRscState* h : active)
     if (h->failed) add_stop(h);
-  const std::vector<std::size_t> probes = add_probes(r, made);
+  // Where its agent changed under it, the history checks stop it (before
+  // the probes) and mark its start pending: it starts again.
+  auto agent_changed = [this](const NodeRscState* h) {
+    return !h->failed && agent_changed_on_.count(h->node) > 0;
+  };
+  bool forced_restart = false;
   for (const NodeRscState* h : active) {
-    if (h->failed) continue;
+    if (!agent_changed(h)) continue;
+    add_stop(h);
+    forced_restart = forced_restart || h->node == target;
+  }
+  const std::vector<std::size_t> probes = add_probes(r, made);
+  // A start still in flight in any history makes Pacemaker create the start
+  // (where the resource is to run) before the stops and the rest of the
+  // resource's actions, unless it stays where it runs.
+  const bool start_pending = !agent_changed_on_.empty() ||
+                             std::any_of(r.history.begin(), r.history.end(), [](const auto& h) {
+                               return std::any_of(h.ops.begin(), h.ops.end(), [](const HistoryOp& op) {
+                                 return op.task == "start" && op.op_status == -1;
+                               });
+                             });
+  const bool will_stay = active.size() == 1 && !active.front()->failed &&
+                         !agent_changed(active.front()) && active.front()->node == target &&
+                         active.front()->pending_task != "start" &&
+                         (required_by.empty() || start_blocked);
+  std::optional<std::size_t> early_start;
+  if (start_pending && !target.empty() && !start_blocked && !will_stay)
+    early_start = add({0, ActionKind::kResource, r.id, "start", target, 0, ""});
+  for (const NodeRscState* h : active) {
+    if (h->failed || agent_changed(h)) continue;
     if (h->node == target && active.size() == 1) {
       if (h->pending_task == "start") continue;  // started again, no stop
       if (!required_by.empty() && !start_blocked) {
@@ -567,6 +707,8 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
         t_.changes.push_back({"Recover", r.id, h->node, h->node, "", false});
       } else if (restart) {
         t_.changes.push_back({"Restart", r.id, h->node, h->node, "required " + required_by, false});
+      } else if (forced_restart) {
+        t_.changes.push_back({"Restart", r.id, h->node, h->node, "", false});
       }
     } else {
       t_.changes.push_back({failed ? "Recover" : "Move", r.id, h->node, target, "", false});
@@ -607,7 +749,8 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
   // Start, promote and recurring monitors.
   std::vector<std::size_t> starts;
   if (!stays) {
-    const std::size_t s = add({0, ActionKind::kResource, r.id, "start", target, 0, ""});
+    const std::size_t s =
+        early_start ? *early_start : add({0, ActionKind::kResource, r.id, "start", target, 0, ""});
     made[s].after.insert(made[s].after.end(), probes.begin(), probes.end());
     made[s].after.insert(made[s].after.end(), stops.begin(), stops.end());
     starts.push_back(s);
@@ -655,13 +798,6 @@ std::vector<Builder::Pending> Builder::primitive_actions_for_role(const WsResour
     const std::size_t m = add({0, ActionKind::kResource, r.id, "monitor", target, iv, ""});
     made[m].after.insert(made[m].after.end(), monitor_after.begin(), monitor_after.end());
   }
-  // Recovery in place: the start was created with the stop, before the
-  // recurring monitors.
-  const bool recovering = std::any_of(active.begin(), active.end(), [&target](const auto* h) {
-    return h->failed && h->node == target;
-  });
-  if (recovering && starts.size() == 1 && starts.front() + 1 < made.size())
-    move_to_end(made, starts.front());
   return made;
 }
 
@@ -691,19 +827,6 @@ bool Builder::monitor_for(const Op& op, Role role, bool promotable) {
   return r == Role::kUnknown || r == Role::kUnpromoted;
 }
 
-void Builder::move_to_end(std::vector<Pending>& made, std::size_t from) {
-  const std::size_t last = made.size() - 1;
-  auto remap = [from, last](std::size_t i) {
-    if (i == from) return last;
-    return i > from ? i - 1 : i;
-  };
-  for (auto& p : made)
-    for (auto& a : p.after) a = remap(a);
-  Pending moved = std::move(made[from]);
-  made.erase(made.begin() + static_cast<std::ptrdiff_t>(from));
-  made.push_back(std::move(moved));
-}
-
 const WsResource* Builder::find_primitive(const std::string& id) const {
   std::vector<const WsResource*> stack;
   for (const auto& r : ws_.resources) stack.push_back(&r);
@@ -717,32 +840,63 @@ const WsResource* Builder::find_primitive(const std::string& id) const {
 }
 
 void Builder::node_actions() {
-  // Created in node order with the DC's last; the DC's fencing waits for
-  // all others, and without concurrent-fencing (2.1.5 default: true) each
-  // waits for the previous one.
+  // The DC's fencing waits for all others, and without concurrent-fencing
+  // (2.1.5 default: true) each waits for the previous one.
   const auto cf = ws_.options.properties.find("concurrent-fencing");
   const bool concurrent = cf == ws_.options.properties.end() || is_true(cf->second);
   const std::string* dc_id = ws_.cib != nullptr ? ws_.cib->attr("dc-uuid") : nullptr;
-  std::vector<const Fencing*> created;
-  const Fencing* dc = nullptr;
-  for (auto it = t_.fencing.rbegin(); it != t_.fencing.rend(); ++it) {
-    const WsNode* n = ws_.find_node(it->node);
-    if (dc_id != nullptr && n != nullptr && n->id == *dc_id) {
-      dc = &*it;
-    } else {
-      created.push_back(&*it);
-    }
-  }
+  std::vector<const Fencing*> in_node_order;
+  for (auto it = t_.fencing.rbegin(); it != t_.fencing.rend(); ++it) in_node_order.push_back(&*it);
+  // Orderings: the non-DC fencings in node order (chained without
+  // concurrent fencing), then the DC's after all of them.
+  std::map<std::string, std::vector<std::string>, std::less<>> after;
   std::vector<std::string> before;
+  const Fencing* dc = nullptr;
+  for (const Fencing* f : in_node_order) {
+    const WsNode* n = ws_.find_node(f->node);
+    if (dc_id != nullptr && n != nullptr && n->id == *dc_id) {
+      dc = f;
+      continue;
+    }
+    if (!concurrent && !before.empty()) after[f->node].push_back("fence:" + before.back());
+    before.push_back(f->node);
+  }
+  if (dc != nullptr)
+    for (const auto& b : before) after[dc->node].push_back("fence:" + b);
+  // Creation order (the graph's, newest first): Pacemaker creates a fencing
+  // action when it finds the node unclean while reading the status: first
+  // from the node states, then from failures in the histories (both in
+  // status order); the rest (nodes never seen, no-quorum suicide) when it
+  // schedules fencing, in node order.
+  auto status_pos = [this](const std::string& uname) {
+    std::size_t i = 0;
+    if (ws_.cib != nullptr && ws_.cib->status)
+      for (const auto& ns : ws_.cib->status->nodes) {
+        if (ns.uname && *ns.uname == uname) return i;
+        ++i;
+      }
+    return static_cast<std::size_t>(-1);
+  };
+  auto phase = [&status_pos](const Fencing& f) {
+    const std::string failed = " failed there";
+    if (f.reason.size() > failed.size() &&
+        f.reason.compare(f.reason.size() - failed.size(), failed.size(), failed) == 0)
+      return 1;
+    if (status_pos(f.node) == static_cast<std::size_t>(-1) ||
+        f.reason == "cluster does not have quorum")
+      return 2;
+    return 0;
+  };
+  std::vector<const Fencing*> created = in_node_order;
+  std::stable_sort(created.begin(), created.end(), [&](const Fencing* a, const Fencing* b) {
+    const int pa = phase(*a);
+    const int pb = phase(*b);
+    if (pa != pb) return pa < pb;
+    return pa < 2 && status_pos(a->node) < status_pos(b->node);
+  });
   for (const Fencing* f : created) {
     Pending p{{0, ActionKind::kFence, "", "stonith", f->node, 0, f->action}, {}, {}};
-    if (!concurrent && !before.empty()) p.after_keys.push_back("fence:" + before.back());
-    before.push_back(f->node);
-    node_pending_.push_back(std::move(p));
-  }
-  if (dc != nullptr) {
-    Pending p{{0, ActionKind::kFence, "", "stonith", dc->node, 0, dc->action}, {}, {}};
-    for (const auto& b : before) p.after_keys.push_back("fence:" + b);
+    p.after_keys = after[f->node];
     node_pending_.push_back(std::move(p));
   }
   for (const auto& n : ws_.nodes) {
@@ -852,12 +1006,95 @@ void Builder::emit() {
     anti_colocation_order(keyed, co.rsc, rsc_role, co.with_rsc, with_role);
     anti_colocation_order(keyed, co.with_rsc, with_role, co.rsc, rsc_role);
   }
+  order_after_fencing(keyed);
   for (const auto& [then, keys] : key_deps) {
     for (const auto& k : keys) {
       const auto it = keyed.find(k);
       if (it == keyed.end()) continue;
       for (const int first : it->second)
         if (first != then) t_.orderings.push_back({first, then});
+    }
+  }
+}
+
+void Builder::order_after_fencing(const std::map<std::string, std::vector<int>, std::less<>>& keyed) {
+  std::vector<const Action*> fences;
+  for (const auto& a : t_.actions)
+    if (a.kind == ActionKind::kFence) fences.push_back(&a);
+  if (fences.empty()) return;
+  // Primitive id -> (primitive, the anonymous clone it is an instance of),
+  // and its top-level resource.
+  std::map<std::string_view, std::pair<const WsResource*, const WsResource*>, std::less<>> prims;
+  std::map<std::string_view, const WsResource*, std::less<>> top_of;
+  struct Item {
+    const WsResource* r;
+    const WsResource* anon;
+    const WsResource* top;
+  };
+  std::vector<Item> stack;
+  for (const auto& r : ws_.resources) stack.push_back({&r, nullptr, &r});
+  while (!stack.empty()) {
+    const Item it = stack.back();
+    stack.pop_back();
+    if (it.r->kind == RscKind::kPrimitive) {
+      prims.emplace(it.r->id, std::pair{it.r, it.anon});
+      top_of.emplace(it.r->id, it.top);
+    }
+    const WsResource* clone = it.r->kind == RscKind::kClone && !it.r->unique ? it.r : it.anon;
+    for (const auto& c : it.r->children) stack.push_back({&c, clone, it.top});
+  }
+  auto needs_fencing = [this](const WsResource& r) {
+    if (!ws_.options.stonith_enabled || r.agent.rfind("stonith:", 0) == 0) return false;
+    const auto req = r.meta.find("requires");
+    return req == r.meta.end() || req->second == "fencing" || req->second == "unfencing";
+  };
+  // A stop the fencing implies: the top-level resource's stop (a group's or
+  // clone's) comes after the fencing too, for a resource that requires it.
+  for (std::size_t i = 0; i < t_.actions.size(); ++i) {
+    const Action& a = t_.actions[i];
+    if (a.kind != ActionKind::kPseudo || a.task != "stop" || a.node.empty()) continue;
+    const auto it = prims.find(a.rsc);
+    const auto top = top_of.find(a.rsc);
+    if (it == prims.end() || top == top_of.end() || top->second == it->second.first) continue;
+    if (!needs_fencing(*it->second.first)) continue;
+    const auto parent_stop = keyed.find("a:" + top->second->id + ":stop");
+    if (parent_stop == keyed.end()) continue;
+    for (const Action* f : fences) {
+      if (f->node != a.node) continue;
+      for (const int id : parent_stop->second) t_.orderings.push_back({f->id, id});
+    }
+  }
+  auto known_on = [](const WsResource& r, const std::string& node) {
+    return std::any_of(r.history.begin(), r.history.end(),
+                       [&node](const NodeRscState& h) { return h.node == node; });
+  };
+  const std::size_t n = t_.actions.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const Action& a = t_.actions[i];
+    if (a.kind != ActionKind::kResource || (a.task != "start" && a.task != "promote")) continue;
+    const auto it = prims.find(a.rsc);
+    if (it == prims.end()) continue;
+    const WsResource& r = *it->second.first;
+    // What the resource requires before it may start or promote (2.1.5
+    // defaults: quorum for fence devices or without fencing, else fencing).
+    const bool device = r.agent.rfind("stonith:", 0) == 0;
+    const auto req = r.meta.find("requires");
+    std::string needs = req != r.meta.end() ? req->second : "";
+    if (needs.empty() || device)
+      needs = device || !ws_.options.stonith_enabled ? "quorum" : "fencing";
+    if ((needs == "fencing" || needs == "unfencing") && !ws_.options.stonith_enabled)
+      needs = "quorum";
+    for (const Action* f : fences) {
+      if (needs == "fencing" || needs == "unfencing") {
+        t_.orderings.push_back({f->id, a.id});
+      } else if (needs == "quorum" && a.task == "start" && ws_.options.symmetric_cluster) {
+        // Its state on the node to fence unknown: it might be active there.
+        const WsResource* anon = it->second.second;
+        bool known = known_on(r, f->node);
+        if (anon != nullptr)
+          for (const auto& inst : anon->children) known = known || known_on(inst, f->node);
+        if (!known) t_.orderings.push_back({f->id, a.id});
+      }
     }
   }
 }
@@ -904,8 +1141,33 @@ void Builder::key_deps_between(const std::map<std::string, std::vector<int>, std
 
 std::int64_t op_interval_ms(const Op& op) { return parse_interval_ms(op.interval); }
 
+namespace {
+
+bool has_fence_device(const std::vector<WsResource>& resources) {
+  return std::any_of(resources.begin(), resources.end(), [](const WsResource& r) {
+    return r.agent.rfind("stonith:", 0) == 0 || has_fence_device(r.children);
+  });
+}
+
+void leave_unmanaged(std::vector<WsResource>& resources) {
+  for (auto& r : resources) {
+    r.managed = false;
+    leave_unmanaged(r.children);
+  }
+}
+
+}  // namespace
+
 Transition schedule(const WorkingSet& ws) {
   Transition t;
+  if (ws.options.stonith_enabled && !has_fence_device(ws.resources)) {
+    // Fencing enabled without a fence device: Pacemaker assigns every
+    // resource as if unmanaged, leaving each where it is.
+    WorkingSet left = ws;
+    leave_unmanaged(left.resources);
+    detail::Builder(left, t).run();
+    return t;
+  }
   detail::Builder(ws, t).run();
   return t;
 }

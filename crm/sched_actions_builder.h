@@ -127,6 +127,10 @@ class Builder {
 
   static bool probe_node(const WsNode& n) { return n.online && !n.unclean && !n.pending; }
 
+  // Whether r would be probed on an online node still joining (pending),
+  // where the probe cannot run: its start is then blocked.
+  bool unrunnable_probe(const WsResource& r) const;
+
   // Probes where the state on an online node is unknown, in node order.
   std::vector<std::size_t> add_probes(const WsResource& r, std::vector<Pending>& made);
 
@@ -134,6 +138,10 @@ class Builder {
   // (crm/sched_history_checks.h) first, then primitive_actions_for_role().
   // A delete comes after the primitive's stops and before its start.
   std::vector<Pending> primitive_actions(const WsResource& r, const std::string& required_by);
+
+  // `made` with the recurring operations Pacemaker already created while
+  // reading r's history (online nodes, status order) moved to the front.
+  std::vector<Pending> unpacked_first(const WsResource& r, std::vector<Pending> made) const;
 
   // A primitive's own actions in creation order. `required_by`: the group
   // member before it starts, so it must start again too (a restart if it
@@ -155,8 +163,6 @@ class Builder {
   // on instances of ordinary resources, ops for Promoted / Unpromoted only
   // in that role.
   static bool monitor_for(const Op& op, Role role, bool promotable);
-
-  static void move_to_end(std::vector<Pending>& made, std::size_t from);
 
   // A group's members' actions, ordered one after another (starts in
   // member order, stops in reverse), between the group's pseudo actions.
@@ -207,6 +213,13 @@ class Builder {
   // resolved into global ones.
   void emit();
 
+  // Every fencing action before each start and promote of a resource that
+  // requires fencing, and before the start of one that requires quorum whose
+  // state on the fenced node is unknown (Pacemaker's start-vs-fencing
+  // ordering); and before the stop of the top-level resource of one whose
+  // stop the fencing implies.
+  void order_after_fencing(const std::map<std::string, std::vector<int>, std::less<>>& keyed);
+
   // `first` losing `first_role` before `then` gains `then_role`.
   void anti_colocation_order(const std::map<std::string, std::vector<int>, std::less<>>& keyed,
                              const std::string& first, Role first_role, const std::string& then,
@@ -244,6 +257,9 @@ class Builder {
   std::map<std::string, std::string, std::less<>> labels_;
   std::vector<std::vector<Pending>> pending_;
   std::vector<Pending> node_pending_;
+  // primitive_actions(): the nodes where the primitive runs an agent other
+  // than the configured one (stopped there first, then started again).
+  std::set<std::string, std::less<>> agent_changed_on_;
 };
 
 }  // namespace quorate::crm::sched::detail

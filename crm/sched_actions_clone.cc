@@ -37,10 +37,15 @@ void Builder::clone_actions(const WsResource& c,
   static constexpr const char* kTasks[4] = {"start", "stop", "promote", "demote"};
   // A clone of a group: each instance's group actions between the clone's.
   std::vector<std::vector<Pending>> group_instance_lists;
+  // (which of those lists are a member's: index, member)
+  std::vector<std::pair<std::size_t, const WsResource*>> member_lists;
   for (const WsResource* inst : insts) {
     if (inst->kind != RscKind::kGroup) continue;
     const auto req = required.find(inst->id);
     auto glists = group_lists(*inst, req == required.end() ? std::string() : req->second);
+    // glists: the group's own actions, then each member's
+    for (std::size_t k = 1; k < glists.size() && k - 1 < inst->children.size(); ++k)
+      member_lists.emplace_back(group_instance_lists.size() + k, &inst->children[k - 1]);
     for (auto& p : glists.front()) {
       if (p.action.kind != ActionKind::kPseudo || p.action.rsc != inst->id) continue;
       if (p.action.task == "start" || p.action.task == "stop" || p.action.task == "promote" ||
@@ -136,23 +141,6 @@ void Builder::clone_actions(const WsResource& c,
     std::vector<std::string> after;
     for (const auto& d : l.after_done) after.push_back(ckey + d);
     if (c.notify) after.push_back(ckey + "confirmed-pre_notify_" + l.task);
-    // A clone whose only stops are those fencing implies for instances that
-    // failed there stops after the fencing.
-    if (l.task == std::string("stop")) {
-      std::vector<std::string> fences;
-      bool only_failed_implied = true;
-      for (std::size_t i = 0; i < lists.size() && i < insts.size(); ++i)
-        for (const auto& m : lists[i]) {
-          if (m.action.task != "stop") continue;
-          const bool failed_there = std::any_of(
-              insts[i]->history.begin(), insts[i]->history.end(),
-              [&m](const NodeRscState& h) { return h.node == m.action.node && h.failed; });
-          if (m.action.kind != ActionKind::kPseudo || !failed_there) only_failed_implied = false;
-          for (const auto& key : m.after_keys)
-            if (key.rfind("fence:", 0) == 0) fences.push_back(key);
-        }
-      if (only_failed_implied) after.insert(after.end(), fences.begin(), fences.end());
-    }
     // Created as Pacemaker creates them: the task and its completion, then
     // the notification pseudo actions around them.
     pseudo(l.task, after);
@@ -173,6 +161,18 @@ void Builder::clone_actions(const WsResource& c,
            {ckey + "post_notify_" + l.done, "n:" + c.id + ":post:" + l.task});
   }
   if (c.notify && group_instance_lists.empty()) add_notifications(c, insts, any, lists);
+  if (c.notify && !group_instance_lists.empty()) {
+    // A clone of groups notifies each member of each instance.
+    std::vector<const WsResource*> members;
+    std::vector<std::vector<Pending>> mlists;
+    for (const auto& [k, m] : member_lists) {
+      members.push_back(m);
+      mlists.push_back(std::move(group_instance_lists[k]));
+    }
+    add_notifications(c, members, any, mlists);
+    for (std::size_t i = 0; i < member_lists.size(); ++i)
+      group_instance_lists[member_lists[i].first] = std::move(mlists[i]);
+  }
   for (auto& l : lists) finish(std::move(l));
   for (auto& l : group_instance_lists) finish(std::move(l));
   finish(std::move(own));
@@ -190,8 +190,9 @@ void Builder::distribute_probes(const WsResource& c) {
     bool known = false;
     std::string owner;
     for (const auto& inst : c.children) {
+      // (a probe still in flight there tells nothing yet)
       for (const auto& h : inst.history)
-        if (h.node == n.uname) known = true;
+        if (h.node == n.uname && !pending_probe_only(h)) known = true;
       const PrimitivePlacement* p = t_.placement.find(inst.id);
       if (owner.empty() && p != nullptr && p->node == n.uname) owner = inst.id;
     }
@@ -307,6 +308,36 @@ void Builder::add_notifications(const WsResource& c, const std::vector<const WsR
     for (auto& m : made)
       if (m.action.task == "monitor" && m.action.interval_ms > 0)
         m.after_keys.insert(m.after_keys.end(), posts.begin(), posts.end());
+  }
+  // A stop that fencing implies: its post-notification runs once the node
+  // is fenced, as the instance's own pseudo actions around the clone's
+  // post-stop notify actions.
+  for (std::size_t i = 0; i < insts.size(); ++i) {
+    const WsResource& inst = *insts[i];
+    std::vector<Pending>& made = lists[i];
+    std::vector<std::string> fences;
+    for (const auto& m : made)
+      if (m.action.kind == ActionKind::kPseudo && m.action.task == "stop" && fenced(m.action.node))
+        fences.push_back("fence:" + m.action.node);
+    if (fences.empty()) continue;
+    const std::string post = "np:" + inst.id;
+    // Named for the fencing; an instance shown by its history name gets
+    // the notification's names (stop, notified) instead.
+    const bool labelled = labels_.count(inst.id) > 0;
+    made.push_back({{0, ActionKind::kPseudo, inst.id,
+                     labelled ? "post_notify_stop" : "post_notify_stonith", "", 0, ""},
+                    {},
+                    fences,
+                    {post}});
+    made.push_back({{0, ActionKind::kPseudo, inst.id,
+                     labelled ? "notified" : "confirmed-post_notify_stonith", "", 0, ""},
+                    {},
+                    {post, "n:" + c.id + ":post:stop"},
+                    {}});
+    for (auto& l : lists)
+      for (auto& m : l)
+        if (std::find(m.keys.begin(), m.keys.end(), "n:" + c.id + ":post:stop") != m.keys.end())
+          m.after_keys.push_back(post);
   }
 }
 

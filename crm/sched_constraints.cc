@@ -230,10 +230,11 @@ void colocation_within_set(std::vector<ColocSpec>& out, const ResourceSet& set, 
     }
     return;
   }
-  // Each member against every later one.
-  for (std::size_t i = 0; i < ids.size(); ++i)
-    for (std::size_t j = i + 1; j < ids.size(); ++j)
-      colocate(out, id, score, ids[i], ids[j], set.role, set.role);
+  // Each member against every earlier one (the later member is the
+  // dependent), member by member.
+  for (std::size_t j = 1; j < ids.size(); ++j)
+    for (std::size_t i = 0; i < j; ++i)
+      colocate(out, id, score, ids[j], ids[i], set.role, set.role);
 }
 
 // The earlier set depends on the later one: its first member (every member

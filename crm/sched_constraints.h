@@ -15,7 +15,7 @@
 //   ("clone-one-or-more:ID");
 // - a colocated set (sequential) colocates each member with the previous
 //   one (ordering="listed": with the next one; a negative score: each member
-//   against every later one); between
+//   against every earlier one, as its dependent); between
 //   consecutive sets, the first member of the earlier set with the last
 //   member of the later one (all members when a set is not sequential), with
 //   each set's role.

@@ -192,11 +192,16 @@ WorkingSet revised_working_set(WorkingSet ws, const Transition& t) {
     if (a.task == "start") {
       h->role = promotable ? Role::kUnpromoted : Role::kStarted;
     } else if (a.task == "stop") {
-      // A start recorded as still in flight (call-id -1) sorts after the
-      // injected stop when the status is read again: it still looks started.
+      // The injected stop's result carries transition -1 and the fake uuid.
+      // Against a start recorded as still in flight (call-id -1) the history
+      // order compares transition magic: a start of another TE uuid, or of
+      // transition -1 too, sorts after the stop when the status is read
+      // again (it still looks started); one of a numbered transition of the
+      // fake uuid sorts before it.
       const bool in_flight_start =
           std::any_of(h->ops.begin(), h->ops.end(), [](const HistoryOp& op) {
-            return op.task == "start" && op.call_id == -1 && op.op_status == -1;
+            return op.task == "start" && op.call_id == -1 && op.op_status == -1 &&
+                   (!op.magic_fake_uuid || op.magic_transition == -1);
           });
       h->role = in_flight_start ? Role::kStarted : Role::kStopped;
     } else {

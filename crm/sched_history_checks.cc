@@ -142,7 +142,11 @@ std::vector<HistoryAction> check_history(const WorkingSet& ws, const HistoryInde
   for (const auto& entry : index.entries(rsc)) {
     const WsNode* node = entry.node;  // a plain variable: the lambda below captures it
     const LrmResource& lr = *entry.lrm;
-    if (!node->online || node->unclean || lr.ops.empty()) continue;
+    // Only nodes that can run resources (or are in maintenance, where the
+    // recurring monitors still get cancelled) are checked.
+    const bool available =
+        node->online && !node->unclean && !node->shutdown && !node->standby && !node->maintenance;
+    if (!(available || node->maintenance) || lr.ops.empty()) continue;
     const NodeRscState* h = nullptr;
     for (const auto& s : rsc.history)
       if (s.node == node->uname) h = &s;
@@ -154,6 +158,9 @@ std::vector<HistoryAction> check_history(const WorkingSet& ws, const HistoryInde
       if (changed && !failed) out.push_back({HistoryAction::Kind::kDelete, node->uname, "", 0});
       continue;
     }
+    // Active here under another agent: restarted, its history deleted
+    // between the stop and the start.
+    if (changed) out.push_back({HistoryAction::Kind::kDelete, node->uname, "", 0});
     bool cleared = false;
     for (std::size_t i = active_from(h->ops); i < h->ops.size(); ++i) {
       const HistoryOp& op = h->ops[i];

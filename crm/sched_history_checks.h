@@ -34,8 +34,10 @@ struct HistoryAction {
 // the lrm_resource entries that name it (by id, by the name an anonymous
 // instance is known by, or an anonymous clone's bare child id naming its
 // first instance), node by node in node-name order: where it is not active, a
-// delete when the agent changed; where it is, the cancels (with a fail count
-// clear after the first) in call-id order. Only online, clean nodes are
+// delete when the agent changed; where it is, a delete when the agent changed
+// (the scheduler restarts it there: stop, delete, start), then the cancels
+// (with a fail count clear after the first) in call-id order. Only nodes that can run
+// resources (online, clean, not shutting down, not standby) or in maintenance are
 // checked. Reads the status section through ws.cib.
 std::vector<HistoryAction> check_history(const WorkingSet& ws, const WsResource& rsc);
 

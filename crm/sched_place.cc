@@ -604,6 +604,30 @@ Placement place(const WorkingSet& ws) {
         for (const auto& m : inst.children)
           out.primitives.push_back({m.id, primitive_scores(ws, m, r.id), "", !m.managed});
     }
+    // An anonymous clone instance (or member of one) over its migration
+    // threshold on a node bans the whole clone from that node.
+    if (r.kind != RscKind::kClone || r.unique || !(is_primitive_clone(r) || is_group_clone(r)))
+      continue;
+    std::vector<std::string> banned;
+    const Unit& u = units.back();
+    for (std::size_t i = u.first; i < out.primitives.size(); ++i) {
+      const WsResource* prim = nullptr;
+      for (const auto& inst : r.children) {
+        if (inst.id == out.primitives[i].rsc) prim = &inst;
+        for (const auto& m : inst.children)
+          if (m.id == out.primitives[i].rsc) prim = &m;
+      }
+      if (prim == nullptr) continue;
+      for (const auto& h : prim->history)
+        if (h.failcount > 0 && h.failcount >= prim->migration_threshold) banned.push_back(h.node);
+    }
+    if (banned.empty()) continue;
+    auto ban = [&banned](std::vector<NodeScore>& scores) {
+      for (auto& sc : scores)
+        if (std::find(banned.begin(), banned.end(), sc.node) != banned.end()) sc.score = -kInfinity;
+    };
+    ban(units.back().base);
+    for (std::size_t i = units.back().first; i < out.primitives.size(); ++i) ban(out.primitives[i].scores);
   }
   auto unit_of = [&units](std::string_view id) -> std::size_t {
     for (std::size_t i = 0; i < units.size(); ++i)
@@ -654,17 +678,38 @@ Placement place(const WorkingSet& ws) {
     const WsResource& r = *u.rsc;
     const bool clone = r.kind == RscKind::kClone;
     std::vector<NodeScore> weights = u.base;
-    for (const auto& c : colocs)
-      if (c.primary == ui && units[c.dependent].state == 0 && !clone &&
-          c.dependent_role == Role::kUnknown && units[c.dependent].rsc->kind != RscKind::kClone)
-        weights = merge_scores(ws, weights, units[c.dependent].base,
-                               static_cast<double>(c.score) / kInfinity);
+    // What is still to be placed with it brings its scores, and what is to be
+    // placed with that in turn (factors multiplied along the chain; each
+    // resource once per chain), as Pacemaker merges colocated scores.
+    std::vector<std::size_t> chain{ui};
+    auto merge_dependents = [&](auto& merge_next, std::size_t primary, double factor) -> void {
+      for (const auto& c : colocs) {
+        if (c.primary != primary || units[c.dependent].state != 0 ||
+            c.dependent_role != Role::kUnknown || units[c.dependent].rsc->kind == RscKind::kClone)
+          continue;
+        if (std::find(chain.begin(), chain.end(), c.dependent) != chain.end()) continue;
+        const double f = factor * static_cast<double>(c.score) / kInfinity;
+        weights = merge_scores(ws, weights, units[c.dependent].base, f);
+        chain.push_back(c.dependent);
+        merge_next(merge_next, c.dependent, f);
+        chain.pop_back();
+      }
+    };
+    if (!clone) merge_dependents(merge_dependents, ui, 1.0);
     // Colocations with what is already placed: a clone counts on every node
     // one of its instances runs on. For a clone dependent they apply to
     // each instance (`extra`).
     std::vector<NodeScore> extra = u.base;
     for (auto& e : extra) e.score = 0;
     std::vector<PriorityColocation> role_colocations;
+    // A primitive or group colocated with this promotable clone's promoted
+    // role weighs on which instance is promoted.
+    for (const auto& c : colocs) {
+      if (!clone || !r.promotable || c.primary != ui) continue;
+      if (units[c.dependent].rsc->kind == RscKind::kClone || c.dependent == ui) continue;
+      role_colocations.push_back(
+          {{}, c.score, Role::kPromoted, false, true, units[c.dependent].base, c.with_role});
+    }
     for (const auto& c : colocs) {
       if (c.dependent != ui || units[c.primary].state != 2) continue;
       if (c.dependent_role != Role::kUnknown) {
@@ -692,7 +737,34 @@ Placement place(const WorkingSet& ws) {
           if (!ip.node.empty() && ip.next_role == c.with_role) in_role.push_back(ip.node);
         }
       }
-      const auto& with = c.with_role != Role::kUnknown ? in_role : units[c.primary].nodes;
+      // A mandatory colocation with a clone counts only the nodes of its
+      // instances not blocked by a failure.
+      std::vector<std::string> unblocked;
+      const Unit& pu = units[c.primary];
+      const bool mandatory_with_clone = c.with_role == Role::kUnknown && c.score >= kInfinity &&
+                                        pu.rsc->kind == RscKind::kClone;
+      if (mandatory_with_clone) {
+        auto blocked = [](const WsResource& x) {
+          return std::any_of(x.history.begin(), x.history.end(),
+                             [](const NodeRscState& h) { return h.blocked; });
+        };
+        std::size_t at = pu.first;
+        for (const auto& inst : pu.rsc->children) {
+          const std::size_t n_prims = inst.kind == RscKind::kGroup ? inst.children.size() : 1;
+          bool inst_blocked = blocked(inst);
+          for (const auto& m : inst.children) inst_blocked = inst_blocked || blocked(m);
+          for (std::size_t k = 0; k < n_prims && at + k < out.primitives.size(); ++k) {
+            const std::string& node = out.primitives[at + k].node;
+            if (!inst_blocked && !node.empty() &&
+                std::find(unblocked.begin(), unblocked.end(), node) == unblocked.end())
+              unblocked.push_back(node);
+          }
+          at += n_prims;
+        }
+      }
+      const auto& with = c.with_role != Role::kUnknown ? in_role
+                         : mandatory_with_clone        ? unblocked
+                                                       : units[c.primary].nodes;
       for (auto* ws_scores : {&weights, &extra}) {
         for (auto& w : *ws_scores) {
           if (std::find(with.begin(), with.end(), w.node) != with.end()) {

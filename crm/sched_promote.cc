@@ -25,23 +25,32 @@ bool active_on(const WsResource& inst, std::string_view node) {
 // nothing is known of it; for anonymous clones also where it (or, when no
 // instance runs there, any instance) is known. `allowed` is its allocation
 // score there: a banned node never counts.
-bool score_applies(const WsResource& clone, const WsResource& inst, std::string_view node,
-                   int allowed) {
+// `peers`: the clone's instances (for a member of a cloned group, the same
+// member of every instance).
+bool score_applies(bool unique, const std::vector<const WsResource*>& peers,
+                   const WsResource& inst, std::string_view node, int allowed) {
   bool applies = false;
-  if (!clone.unique) {
+  if (!unique) {
     const WsResource* active = nullptr;
-    for (const auto& other : clone.children)
-      if (active == nullptr && active_on(other, node)) active = &other;
+    for (const WsResource* other : peers)
+      if (active == nullptr && active_on(*other, node)) active = other;
     if (active == &inst) {
       applies = true;
     } else if (active == nullptr) {
-      applies =
-          std::any_of(clone.children.begin(), clone.children.end(),
-                      [node](const WsResource& other) { return has_history_on(other, node); });
+      applies = std::any_of(peers.begin(), peers.end(), [node](const WsResource* other) {
+        return has_history_on(*other, node);
+      });
     }
   }
   if (!applies) applies = inst.history.empty() || has_history_on(inst, node);
   return applies && allowed >= 0;
+}
+
+bool score_applies(const WsResource& clone, const WsResource& inst, std::string_view node,
+                   int allowed) {
+  std::vector<const WsResource*> peers;
+  for (const auto& other : clone.children) peers.push_back(&other);
+  return score_applies(clone.unique, peers, inst, node, allowed);
 }
 
 std::optional<int> attribute_score(const WsNode& node, const std::string& name) {
@@ -57,6 +66,23 @@ std::optional<int> attribute_score(const WsNode& node, const std::string& name) 
 // one (or it does not count there).
 std::optional<int> promotion_score(const WsResource& clone, const WsResource& inst,
                                    const WsNode& node, int allowed) {
+  if (inst.kind == RscKind::kGroup) {
+    // An instance of a cloned group: the sum of its members' scores (none
+    // when no member has one).
+    std::optional<int> total;
+    for (std::size_t j = 0; j < inst.children.size(); ++j) {
+      const WsResource& m = inst.children[j];
+      std::vector<const WsResource*> peers;
+      for (const auto& other : clone.children)
+        if (j < other.children.size()) peers.push_back(&other.children[j]);
+      if (!score_applies(clone.unique, peers, m, node.uname, allowed)) continue;
+      const std::string& name = m.history_name.empty() ? m.id : m.history_name;
+      auto score = attribute_score(node, name);
+      if (!score && !clone.unique && name != m.base_id) score = attribute_score(node, m.base_id);
+      if (score) total = score_add(total.value_or(0), *score);
+    }
+    return total;
+  }
   if (!score_applies(clone, inst, node.uname, allowed)) return std::nullopt;
   const std::string& name = inst.history_name.empty() ? inst.id : inst.history_name;
   auto score = attribute_score(node, name);
@@ -109,6 +135,43 @@ void add_promotion_weights(const WorkingSet& ws, const WsResource& clone, const 
   }
 }
 
+namespace {
+
+// Pacemaker's non-negative merge of a dependent's node scores into
+// `totals` (see PriorityColocation).
+void merge_nonnegative(const WorkingSet& ws, std::vector<NodeScore>& totals,
+                       const PriorityColocation& c) {
+  const double factor = static_cast<double>(c.score) / kInfinity;
+  std::vector<NodeScore> merged_totals = totals;
+  std::vector<bool> unusable(totals.size(), false);
+  bool any_usable = false;
+  for (std::size_t k = 0; k < merged_totals.size(); ++k) {
+    NodeScore& t = merged_totals[k];
+    int other = 0;
+    for (const auto& d : c.dependent_scores)
+      if (d.node == t.node) other = d.score;
+    if (!(factor < 0 && other < 0)) {  // (no dislike of a node it avoids)
+      double f = factor * static_cast<double>(other);
+      if (f >= kInfinity) f = kInfinity;
+      if (f <= -kInfinity) f = -kInfinity;
+      const int merged = score_add(t.score, static_cast<int>(f));
+      if (merged < 0 && t.score > 0) {
+        unusable[k] = true;
+      } else if (!(merged < 0 && t.score == 0)) {
+        t.score = merged;
+      }
+    }
+    const WsNode* node = ws.find_node(t.node);
+    if (!unusable[k] && t.score >= 0 && node != nullptr && node_can_run(*node)) any_usable = true;
+  }
+  if (!any_usable) return;  // rolled back
+  for (std::size_t k = 0; k < merged_totals.size(); ++k)
+    if (unusable[k]) merged_totals[k].score = 1;
+  totals = std::move(merged_totals);
+}
+
+}  // namespace
+
 void assign_promotable_roles(const WorkingSet& ws, const WsResource& clone, Placement& out,
                              std::size_t first,
                              const std::vector<PriorityColocation>& colocations) {
@@ -139,6 +202,7 @@ void assign_promotable_roles(const WorkingSet& ws, const WsResource& clone, Plac
       for (const auto& h : inst.history)
         if (h.node == p.node && h.demote_on_fail) e.priority = -kInfinity;
       for (const auto& c : colocations) {
+        if (c.from_dependent) continue;
         if (std::find(c.nodes.begin(), c.nodes.end(), p.node) == c.nodes.end()) {
           // (an instance without a promotion score keeps its -1)
           if (c.strict && c.score >= kInfinity && c.dependent_role == Role::kPromoted &&
@@ -156,6 +220,9 @@ void assign_promotable_roles(const WorkingSet& ws, const WsResource& clone, Plac
   // The clone's node scores plus its instances' non-negative priorities;
   // each placed instance then sorts by its node's total.
   std::vector<NodeScore> totals = primitive_scores(ws, clone);
+  // (with what the clone's allocation merged in from its dependents)
+  for (const auto& c : colocations)
+    if (c.from_dependent) merge_nonnegative(ws, totals, c);
   auto total_of = [&totals](const std::string& node) -> int* {
     for (auto& t : totals)
       if (t.node == node) return &t.score;
@@ -166,6 +233,9 @@ void assign_promotable_roles(const WorkingSet& ws, const WsResource& clone, Plac
     if (e.sort < 0 || node.empty()) continue;
     if (int* t = total_of(node)) *t = score_add(*t, e.sort);
   }
+  // What is colocated with the promoted role brings its node scores.
+  for (const auto& c : colocations)
+    if (c.from_dependent && c.with_role == Role::kPromoted) merge_nonnegative(ws, totals, c);
   for (auto& e : insts) {
     const std::string& node = out.primitives[first + e.index].node;
     if (e.sort < 0 || node.empty()) continue;

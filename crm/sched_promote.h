@@ -35,11 +35,24 @@ void add_promotion_weights(const WorkingSet& ws, const WsResource& clone, const 
 // promotion priority: an instance on one of `nodes` gains `score` (loses it
 // for Unpromoted); elsewhere, an INFINITY Promoted colocation with a
 // primitive or group (`strict`) bars it from promotion.
+//
+// With `from_dependent`, the other direction: a resource (primitive or
+// group, `dependent_scores` its node scores in ws.nodes order) colocated
+// with the clone (`with_role`: the clone's role it follows, kUnknown any).
+// Its scores, times score / INFINITY, are merged non-negatively into the
+// clone's per-node promotion totals: once as the clone's allocation takes
+// them, and again, before the instances sort, when it follows the Promoted
+// role. A non-negative merge leaves a node at 0 unchanged by a negative sum,
+// keeps a positive node that would turn negative at 1, and is dropped when
+// it leaves no usable node.
 struct PriorityColocation {
   std::vector<std::string> nodes;
   int score = 0;
   Role dependent_role = Role::kPromoted;
   bool strict = false;
+  bool from_dependent = false;
+  std::vector<NodeScore> dependent_scores{};
+  Role with_role = Role::kUnknown;
 };
 
 // Sets next_role and promotion_score of the placed instances of `clone`,

@@ -460,6 +460,10 @@ std::vector<RawOp> sorted_ops(const LrmResource& lr, const std::vector<Op>& conf
     r.has_key = op.transition_key.has_value();
     if (op.transition_magic)
       r.has_magic = decode_magic(*op.transition_magic, &r.transition, &r.uuid);
+    if (r.has_magic) {
+      r.h.magic_transition = r.transition;
+      r.h.magic_fake_uuid = r.uuid == "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+    }
     r.has_on_node = op.on_node.has_value();
     ops.push_back(std::move(r));
   }
@@ -484,16 +488,27 @@ OnFail on_fail_of(const HistoryOp& op, bool stonith_enabled) {
   return OnFail::kRecover;
 }
 
-int failcount_for(const WsNode& node, std::string_view rsc_id) {
+int failcount_for(const WsNode& node, std::string_view rsc_id, bool any_instance = false) {
   // "fail-count-RSC" and "fail-count-RSC#OP_INTERVAL", in map order; only the
-  // keys with the prefix are visited and nothing is allocated.
+  // keys with the prefix are visited and nothing is allocated. For an
+  // anonymous clone instance (`any_instance`, rsc_id its base id) those of
+  // every instance number too ("fail-count-RSC:N[#OP_INTERVAL]"): Pacemaker
+  // sums them all.
   constexpr std::string_view kPrefix = "fail-count-";
   int total = 0;
   for (auto it = node.transient.lower_bound(kPrefix);
        it != node.transient.end() && it->first.starts_with(kPrefix); ++it) {
-    const std::string_view rest = std::string_view(it->first).substr(kPrefix.size());
+    std::string_view rest = std::string_view(it->first).substr(kPrefix.size());
     if (!rest.starts_with(rsc_id)) continue;
-    if (rest.size() == rsc_id.size() || rest[rsc_id.size()] == '#')
+    rest.remove_prefix(rsc_id.size());
+    if (any_instance && rest.starts_with(':')) {
+      std::size_t digits = 1;
+      while (digits < rest.size() && std::isdigit(static_cast<unsigned char>(rest[digits])))
+        ++digits;
+      if (digits == 1) continue;
+      rest.remove_prefix(digits);
+    }
+    if (rest.empty() || rest.front() == '#')
       total = score_add(total, parse_score(it->second).value_or(0));
   }
   return total;
@@ -979,7 +994,7 @@ struct Unpacker {
     if (anonymous && rsc->history_name.empty() &&
         (role_active(s.role) || s.failed || !s.pending_task.empty()))
       rsc->history_name = lr.id;
-    s.failcount = failcount_for(node, anonymous ? rsc->base_id : rsc->id);
+    s.failcount = anonymous ? failcount_for(node, rsc->base_id, true) : failcount_for(node, rsc->id);
     record(*rsc, std::move(s));
   }
 

@@ -85,6 +85,10 @@ struct HistoryOp {
   std::int64_t target_rc = 0;  // from the transition key; 0 when absent
   std::string on_fail;         // the configured op's on-fail, "" if unset
   std::string key;             // operation_key (the entry's id when absent)
+  // From the transition magic: the transition number (-1 when absent) and
+  // whether its uuid is the fake one injected results carry ("xxxxxxxx-...").
+  std::int64_t magic_transition = -1;
+  bool magic_fake_uuid = false;
 };
 
 // A primitive's state on one node, from its lrm history there.

@@ -87,11 +87,15 @@ TEST(ColocationRoles, WithoutRolesTheHighestScorePromotesAndIpGoesWhereItPrefers
 }
 
 TEST(ColocationRoles, DependentFollowsThePromotedInstance) {
+  // ip's preference for node2 (50) weighs on the promotion too (taken in
+  // by the clone's allocation and again for the promoted role: 5 + 50 + 50
+  // against 10), so node2 is promoted and ip follows it there, as Pacemaker
+  // 2.1.5's crm_simulate does with this CIB.
   Scheduled r;
   run(R"(<rsc_colocation id="c" rsc="ip" with-rsc="ms" with-rsc-role="Promoted" score="INFINITY"/>)",
       r);
-  EXPECT_EQ(promoted_node(r.t.placement), "node1");
-  EXPECT_EQ(r.t.placement.find("ip")->node, "node1");
+  EXPECT_EQ(promoted_node(r.t.placement), "node2");
+  EXPECT_EQ(r.t.placement.find("ip")->node, "node2");
 }
 
 TEST(ColocationRoles, PromotedRoleFollowsItsPrimary) {
