@@ -705,15 +705,20 @@ void Builder::move_to_end(std::vector<Pending>& made, std::size_t from) {
 }
 
 const WsResource* Builder::find_primitive(const std::string& id) const {
-  std::vector<const WsResource*> stack;
-  for (const auto& r : ws_.resources) stack.push_back(&r);
-  while (!stack.empty()) {
-    const WsResource* r = stack.back();
-    stack.pop_back();
-    if (r->kind == RscKind::kPrimitive && r->id == id) return r;
-    for (const auto& c : r->children) stack.push_back(&c);
+  if (!primitive_by_id_built_) {
+    // The first met in this search order wins, as a search would find it.
+    std::vector<const WsResource*> stack;
+    for (const auto& r : ws_.resources) stack.push_back(&r);
+    while (!stack.empty()) {
+      const WsResource* r = stack.back();
+      stack.pop_back();
+      if (r->kind == RscKind::kPrimitive) primitive_by_id_.emplace(r->id, r);
+      for (const auto& c : r->children) stack.push_back(&c);
+    }
+    primitive_by_id_built_ = true;
   }
-  return nullptr;
+  const auto it = primitive_by_id_.find(id);
+  return it == primitive_by_id_.end() ? nullptr : it->second;
 }
 
 void Builder::node_actions() {
