@@ -22,7 +22,7 @@ bool op_disabled(const Op& op) {
 }
 
 // Whether the configuration has an enabled `task` op with this interval.
-bool configured(const WsResource& rsc, const std::string& task, std::int64_t interval_ms) {
+bool configured(const WsResource& rsc, std::string_view task, std::int64_t interval_ms) {
   return std::any_of(rsc.ops.begin(), rsc.ops.end(), [&](const Op& op) {
     return op.name == task && op_interval_ms(op) == interval_ms && !op_disabled(op);
   });
@@ -187,7 +187,7 @@ std::vector<HistoryAction> check_history(const WorkingSet& ws, const HistoryInde
                a.task == op.task && a.interval_ms == op.interval_ms;
       });
       if (dup) continue;
-      out.push_back({HistoryAction::Kind::kCancel, node->uname, op.task, op.interval_ms});
+      out.push_back({HistoryAction::Kind::kCancel, node->uname, std::string(op.task), op.interval_ms});
       if (!cleared && h->failcount > 0) {
         out.push_back({HistoryAction::Kind::kClearFailcount, node->uname, "", 0});
         cleared = true;

@@ -357,7 +357,7 @@ std::int64_t interval_of(std::string_view text) {
   return n * 1000;
 }
 
-std::string on_fail_for(const std::vector<Op>& ops, const std::string& task,
+std::string on_fail_for(const std::vector<Op>& ops, std::string_view task,
                         std::int64_t interval) {
   for (const auto& op : ops) {
     if (op.on_fail && op.name == task && interval_of(op.interval) == interval) return *op.on_fail;
@@ -541,7 +541,7 @@ class Replay {
     return o.have_quorum || o.no_quorum_policy == "ignore" || node_.online;
   }
 
-  void check_recoverable(const std::string& task) {
+  void check_recoverable(std::string_view task) {
     if (task == "stop" && !can_fence()) s_.blocked = true;
   }
 
