@@ -50,7 +50,7 @@ class TextStore {
   std::size_t kept_bytes() const { return kept_bytes_; }
 
  private:
-  static constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
+  static constexpr std::size_t kChunkBytes = std::size_t{64} << 10;
   std::vector<std::unique_ptr<char[]>> chunks_;
   char* free_ = nullptr;  // in the last chunk
   std::size_t free_bytes_ = 0;
