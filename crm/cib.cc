@@ -1,7 +1,32 @@
 // Small queries over the CIB model (crm/cib.h); the model itself is plain data.
 #include "crm/cib.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace quorate::crm {
+
+std::string_view TextStore::keep(std::string_view text) {
+  if (text.empty()) return {};
+  if (text.size() > free_bytes_) {
+    // A string larger than a chunk gets a chunk of its own.
+    const std::size_t bytes = std::max(kChunkBytes, text.size());
+    chunks_.push_back(std::make_unique_for_overwrite<char[]>(bytes));
+    free_ = chunks_.back().get();
+    free_bytes_ = bytes;
+  }
+  char* at = free_;
+  std::memcpy(at, text.data(), text.size());
+  free_ += text.size();
+  free_bytes_ -= text.size();
+  kept_bytes_ += text.size();
+  return {at, text.size()};
+}
+
+std::string_view Cib::keep(std::string_view value) {
+  if (!text.store) text.store = std::make_shared<TextStore>();
+  return text.store->keep(value);
+}
 
 const std::string* find_attr(const Attrs& attrs, std::string_view name) {
   for (const auto& [k, v] : attrs) {

@@ -5,7 +5,11 @@
 //
 // Every type here is a plain value: copyable, comparable with ==, owning all of
 // its strings and children, with no pointers into other objects (references
-// between objects are ids, as in the XML). Nothing here is thread-safe beyond
+// between objects are ids, as in the XML) — except the text of the operation
+// history (LrmRscOp), the bulk of a large status section: its strings are
+// views into text the Cib keeps (Cib::text, shared by copies of the Cib; see
+// TextStore), so an LrmRscOp is only valid while a Cib sharing that text
+// lives, and text put into one must come from Cib::keep (or be static). Nothing here is thread-safe beyond
 // what a const std::vector is. The XML form lives in crm/cib_xml.h and the
 // mapping is written down in docs/formats/cib.md.
 //
@@ -30,6 +34,35 @@
 namespace quorate::crm {
 
 using OptString = std::optional<std::string>;
+
+// An attribute that may be absent, viewed in text a Cib keeps (LrmRscOp).
+using OptView = std::optional<std::string_view>;
+
+// Text that LrmRscOp strings view: strings copied end to end into large
+// chunks (one allocation per chunk, not per string). Owned through a
+// shared_ptr by every Cib copy that may view it; what it hands out stays
+// where it is until the store is destroyed. Not thread-safe: one writer, no
+// concurrent readers while keeping.
+class TextStore {
+ public:
+  // Copies `text` into the store; the view stays valid as long as the store.
+  std::string_view keep(std::string_view text);
+  std::size_t kept_bytes() const { return kept_bytes_; }
+
+ private:
+  static constexpr std::size_t kChunkBytes = std::size_t{64} << 10;
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  char* free_ = nullptr;  // in the last chunk
+  std::size_t free_bytes_ = 0;
+  std::size_t kept_bytes_ = 0;
+};
+
+// A Cib's TextStore: shared by copies, and not part of the Cib's value (two
+// Cibs with equal contents are equal wherever their text is kept).
+struct SharedText {
+  std::shared_ptr<TextStore> store;
+  bool operator==(const SharedText&) const { return true; }
+};
 
 // Attributes in document order: (name, value).
 using Attrs = std::vector<std::pair<std::string, std::string>>;
@@ -309,15 +342,17 @@ struct Configuration {
 // ---------------------------------------------------------------------------
 // The status section
 
+// One recorded operation. Its strings view text kept by the Cib (see the
+// top of this file): set them from Cib::keep, literals or parsed text only.
 struct LrmRscOp {
-  std::string id{};
-  OptString operation_key{};
-  std::string operation{};  // start stop monitor promote demote notify migrate_to ...
-  OptString crm_debug_origin{};
-  OptString crm_feature_set{};
-  OptString transition_key{};
-  OptString transition_magic{};
-  OptString exit_reason{};
+  std::string_view id{};
+  OptView operation_key{};
+  std::string_view operation{};  // start stop monitor promote demote notify migrate_to ...
+  OptView crm_debug_origin{};
+  OptView crm_feature_set{};
+  OptView transition_key{};
+  OptView transition_magic{};
+  OptView exit_reason{};
   std::optional<std::int64_t> call_id{};
   std::optional<std::int64_t> rc_code{};    // OCF exit code
   std::optional<std::int64_t> op_status{};  // execution status (0 done, 1 cancelled, ...)
@@ -326,8 +361,8 @@ struct LrmRscOp {
   std::optional<std::int64_t> last_rc_change{};
   std::optional<std::int64_t> exec_time_ms{};
   std::optional<std::int64_t> queue_time_ms{};
-  OptString op_digest{};
-  OptString on_node{};
+  OptView op_digest{};
+  OptView on_node{};
   Attrs extra{};  // op-force-restart, op-restart-digest, op-secure-* ...
   bool operator==(const LrmRscOp&) const = default;
 };
@@ -389,10 +424,15 @@ struct Cib {
   Attrs extra{};  // crm_feature_set, have-quorum, dc-uuid, cib-last-written ... in order
   Configuration configuration{};
   std::optional<CibStatus> status{};
+  SharedText text{};  // what the status's LrmRscOp strings view
   bool operator==(const Cib&) const = default;
 
   // The value of cib attribute `name` kept in `extra`, if any.
   const std::string* attr(std::string_view name) const;
+
+  // A copy of `value` in this Cib's text (created on first use), for an
+  // LrmRscOp string.
+  std::string_view keep(std::string_view value);
 };
 
 // The value of attribute `name` in `attrs`, if present.

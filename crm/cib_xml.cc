@@ -299,6 +299,8 @@ Result<Cib> parse_cib_xml(std::string_view text, const std::string& origin) {
       }
     } else if (name == "status" && !cib.status) {
       cib.status.emplace();
+      cib.text.store = std::make_shared<TextStore>();
+      ctx.set_text_store(cib.text.store.get());
       if (Status s = xml_detail::parse_status(ctx, c, &*cib.status); !s) return s.error();
     } else if (name == "configuration" || name == "status") {
       return ctx.error(c, "a second <" + std::string(name) + "> section");

@@ -29,6 +29,10 @@ class ParseContext {
   Status note_id(pugi::xml_node node, const std::string& id);
   // Status ids are not configuration ids: the status reader turns this off.
   void set_id_checking(bool on) { checking_ids_ = on; }
+  // Where the status reader keeps LrmRscOp text (the Cib's TextStore); not
+  // owned, set before reading a status section.
+  void set_text_store(TextStore* store) { text_store_ = store; }
+  TextStore* text_store() const { return text_store_; }
 
  private:
   std::pair<int, int> line_col(std::ptrdiff_t offset) const;
@@ -38,6 +42,7 @@ class ParseContext {
   std::string origin_;
   std::map<std::string, std::ptrdiff_t, std::less<>> ids_;  // id -> offset of first use
   bool checking_ids_ = true;
+  TextStore* text_store_ = nullptr;
 };
 
 // The attributes of one element, taken one by one by name; what is left over

@@ -2,6 +2,7 @@
 // local resource manager's operation history (lrm_resource / lrm_rsc_op).
 // Status ids are not configuration ids (an lrm_resource repeats its
 // resource's id), so nothing here takes part in the duplicate-id check.
+#include <cassert>
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -49,6 +50,22 @@ OptString opt(const char* value) {
   return std::string(value);
 }
 
+// lrm_rsc_op text goes into the Cib's TextStore (crm/cib.h); the few
+// operation names are not copied at all.
+std::string_view kept(ParseContext& ctx, const char* value) {
+  static constexpr std::string_view kCommon[] = {"monitor", "start", "stop", "promote", "demote",
+                                                 "notify", "migrate_to", "migrate_from"};
+  const std::string_view text(value);
+  for (std::string_view c : kCommon)
+    if (text == c) return c;
+  return ctx.text_store()->keep(text);
+}
+
+OptView opt_kept(ParseContext& ctx, const char* value) {
+  if (value == nullptr) return std::nullopt;
+  return ctx.text_store()->keep(value);
+}
+
 Error missing(ParseContext& ctx, pugi::xml_node node, std::string_view name) {
   return ctx.error(node, "missing attribute '" + std::string(name) + "'");
 }
@@ -58,15 +75,15 @@ Status parse_rsc_op(ParseContext& ctx, pugi::xml_node node, LrmRscOp* out) {
   take_attrs(node, kRscOpAttrs, v, &out->extra);
   if (v[0] == nullptr) return missing(ctx, node, "id");
   if (v[2] == nullptr) return missing(ctx, node, "operation");
-  out->id = v[0];
-  out->operation = v[2];
-  out->operation_key = opt(v[1]);
-  out->crm_debug_origin = opt(v[3]);
-  out->crm_feature_set = opt(v[4]);
-  out->transition_key = opt(v[5]);
-  out->transition_magic = opt(v[6]);
-  out->exit_reason = opt(v[7]);
-  out->on_node = opt(v[8]);
+  out->id = ctx.text_store()->keep(v[0]);
+  out->operation = kept(ctx, v[2]);
+  out->operation_key = opt_kept(ctx, v[1]);
+  out->crm_debug_origin = opt_kept(ctx, v[3]);
+  out->crm_feature_set = opt_kept(ctx, v[4]);
+  out->transition_key = opt_kept(ctx, v[5]);
+  out->transition_magic = opt_kept(ctx, v[6]);
+  out->exit_reason = opt_kept(ctx, v[7]);
+  out->on_node = opt_kept(ctx, v[8]);
   std::optional<std::int64_t>* const ints[] = {
       &out->call_id,  &out->rc_code,        &out->op_status,    &out->interval_ms,
       &out->last_run, &out->last_rc_change, &out->exec_time_ms, &out->queue_time_ms};
@@ -79,7 +96,7 @@ Status parse_rsc_op(ParseContext& ctx, pugi::xml_node node, LrmRscOp* out) {
                                  "', got '" + text + "'");
     }
   }
-  out->op_digest = opt(v[17]);
+  out->op_digest = opt_kept(ctx, v[17]);
   for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
     if (c.type() == pugi::node_element) return unexpected_child(ctx, c, "no child elements");
   }
@@ -198,6 +215,7 @@ Status parse_status_nodes(ParseContext& ctx, pugi::xml_node node, CibStatus* out
 }  // namespace
 
 Status parse_status(ParseContext& ctx, pugi::xml_node node, CibStatus* out) {
+  assert(ctx.text_store() != nullptr);
   ctx.set_id_checking(false);
   Status s = parse_status_nodes(ctx, node, out);
   ctx.set_id_checking(true);

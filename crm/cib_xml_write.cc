@@ -20,6 +20,14 @@ class ElementBuilder {
     if (value) e_.attrs.emplace_back(name, *value);
     return *this;
   }
+  ElementBuilder& attr(const char* name, std::string_view value) {
+    e_.attrs.emplace_back(name, std::string(value));
+    return *this;
+  }
+  ElementBuilder& attr(const char* name, const OptView& value) {
+    if (value) e_.attrs.emplace_back(name, std::string(*value));
+    return *this;
+  }
   ElementBuilder& attr(const char* name, const std::optional<std::int64_t>& value) {
     if (value) e_.attrs.emplace_back(name, std::to_string(*value));
     return *this;

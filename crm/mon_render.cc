@@ -390,7 +390,7 @@ const char* exec_status_text(std::int64_t status) {
 // The expected exit code from the transition key "A:B:TARGET_RC:UUID".
 std::int64_t target_rc(const LrmRscOp& op) {
   if (!op.transition_key) return 0;
-  const std::string& k = *op.transition_key;
+  const std::string k(*op.transition_key);
   const auto a = k.find(':');
   const auto b = a == std::string::npos ? a : k.find(':', a + 1);
   const auto c = b == std::string::npos ? b : k.find(':', b + 1);
@@ -433,15 +433,15 @@ std::string readable_interval(std::int64_t ms) {
 std::string task_text(const LrmRscOp& op) {
   const std::int64_t interval = op.interval_ms.value_or(0);
   if (op.operation == "monitor" && interval == 0) return "probe";
-  if (interval > 0) return readable_interval(interval) + "-interval " + op.operation;
-  return op.operation;
+  if (interval > 0) return readable_interval(interval) + "-interval " + std::string(op.operation);
+  return std::string(op.operation);
 }
 
 // The resource an operation key "RSC_TASK_INTERVAL" (or the entry's id)
 // names; `fallback` when it does not have that shape.
 std::string op_rsc(const LrmRscOp& op, const std::string& fallback) {
-  const std::string key = op.operation_key.value_or(op.id);
-  const std::string suffix = "_" + op.operation + "_";
+  const std::string key(op.operation_key.value_or(op.id));
+  const std::string suffix = "_" + std::string(op.operation) + "_";
   const auto at = key.rfind(suffix);
   if (at == std::string::npos || at == 0) return fallback;
   return key.substr(0, at);
@@ -459,7 +459,7 @@ std::vector<FailedAction> failed_actions(const WorkingSet& ws, const MonOptions&
     const std::string uname = node_uname(ws, s);
     const WsNode* node = ws.find_node(uname);
     if (!s.lrm || node == nullptr || !node->online) continue;
-    std::vector<std::optional<std::string>> seen_keys;
+    std::vector<OptView> seen_keys;
     for (const auto& lr : s.lrm->resources) {
       std::vector<const LrmRscOp*> ops;
       for (const auto& op : lr.ops) ops.push_back(&op);
@@ -492,7 +492,7 @@ std::vector<FailedAction> failed_actions(const WorkingSet& ws, const MonOptions&
           text = std::string("could not be executed (") + exec_status_text(status) + ")";
         } else {
           text = std::string("returned '") + exit_text(rc) + "'";
-          if (op->exit_reason && !op->exit_reason->empty()) text += " (" + *op->exit_reason + ")";
+          if (op->exit_reason && !op->exit_reason->empty()) text += " (" + std::string(*op->exit_reason) + ")";
         }
         if (op->last_rc_change) text += " at " + time_text(o, *op->last_rc_change);
         if (status == 0 && op->exec_time_ms && *op->exec_time_ms > 0)

@@ -332,15 +332,24 @@ std::vector<std::size_t> Builder::add_probes(const WsResource& r, std::vector<Pe
   std::vector<std::size_t> probes;
   if (r.orphan) return probes;  // nothing to look for
   const auto owned = clone_probes_.find(r.id);
+  // A probe still pending there tells nothing yet: probe again. The nodes
+  // with a known state, hashed when there are many (nodes x history per
+  // resource otherwise).
+  std::unordered_set<std::string_view> known_on;
+  const bool hashed = r.history.size() > 8;
+  if (hashed)
+    for (const auto& h : r.history)
+      if (!pending_probe_only(h)) known_on.insert(h.node);
   for (const auto& n : ws_.nodes) {
     if (!probe_node(n)) continue;
     if (owned != clone_probes_.end() &&
         std::find(owned->second.begin(), owned->second.end(), n.uname) == owned->second.end())
       continue;
-    // A probe still pending there tells nothing yet: probe again.
-    const bool known = std::any_of(r.history.begin(), r.history.end(), [&n](const NodeRscState& h) {
-      return h.node == n.uname && !pending_probe_only(h);
-    });
+    const bool known =
+        hashed ? known_on.count(n.uname) > 0
+               : std::any_of(r.history.begin(), r.history.end(), [&n](const NodeRscState& h) {
+                   return h.node == n.uname && !pending_probe_only(h);
+                 });
     if (known) continue;
     made.push_back({{0, ActionKind::kResource, r.id, "monitor", n.uname, 0, ""}, {}, {}});
     probes.push_back(made.size() - 1);
@@ -828,15 +837,20 @@ bool Builder::monitor_for(const Op& op, Role role, bool promotable) {
 }
 
 const WsResource* Builder::find_primitive(const std::string& id) const {
-  std::vector<const WsResource*> stack;
-  for (const auto& r : ws_.resources) stack.push_back(&r);
-  while (!stack.empty()) {
-    const WsResource* r = stack.back();
-    stack.pop_back();
-    if (r->kind == RscKind::kPrimitive && r->id == id) return r;
-    for (const auto& c : r->children) stack.push_back(&c);
+  if (!primitive_by_id_built_) {
+    // The first met in this search order wins, as a search would find it.
+    std::vector<const WsResource*> stack;
+    for (const auto& r : ws_.resources) stack.push_back(&r);
+    while (!stack.empty()) {
+      const WsResource* r = stack.back();
+      stack.pop_back();
+      if (r->kind == RscKind::kPrimitive) primitive_by_id_.emplace(r->id, r);
+      for (const auto& c : r->children) stack.push_back(&c);
+    }
+    primitive_by_id_built_ = true;
   }
-  return nullptr;
+  const auto it = primitive_by_id_.find(id);
+  return it == primitive_by_id_.end() ? nullptr : it->second;
 }
 
 void Builder::node_actions() {

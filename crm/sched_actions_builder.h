@@ -15,6 +15,8 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -231,6 +233,13 @@ class Builder {
   const WorkingSet& ws_;
   Transition& t_;
   const HistoryIndex history_;  // which status entries name which primitive
+  // Built on first use (indexes, so that lookups per resource are not scans
+  // of all resources or of the whole status): find_primitive's primitives by
+  // id, ran_under's lrm_resource ids with a start or stop.
+  mutable std::unordered_map<std::string_view, const WsResource*> primitive_by_id_;
+  mutable std::unordered_set<std::string_view> ran_ids_;
+  mutable bool primitive_by_id_built_ = false;
+  mutable bool ran_ids_built_ = false;
   std::vector<OrderEdge> orders_;
   std::map<std::string, std::string, std::less<>> blocked_start_;
   // The reason shown for the stop of what must stop after its first.

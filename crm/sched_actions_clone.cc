@@ -14,15 +14,19 @@ namespace quorate::crm::sched::detail {
 
 bool Builder::ran_under(const std::string& id) const {
   if (ws_.cib == nullptr || !ws_.cib->status) return false;
-  for (const auto& ns : ws_.cib->status->nodes) {
-    if (!ns.lrm) continue;
-    for (const auto& lr : ns.lrm->resources) {
-      if (lr.id != id) continue;
-      for (const auto& op : lr.ops)
-        if (op.operation == "start" || op.operation == "stop") return true;
+  if (!ran_ids_built_) {
+    for (const auto& ns : ws_.cib->status->nodes) {
+      if (!ns.lrm) continue;
+      for (const auto& lr : ns.lrm->resources)
+        for (const auto& op : lr.ops)
+          if (op.operation == "start" || op.operation == "stop") {
+            ran_ids_.insert(lr.id);
+            break;
+          }
     }
+    ran_ids_built_ = true;
   }
-  return false;
+  return ran_ids_.count(id) > 0;
 }
 
 void Builder::clone_actions(const WsResource& c,

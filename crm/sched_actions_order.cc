@@ -221,18 +221,20 @@ bool Builder::any_of_runnable(const std::string& name,
 void Builder::find_blocked_stops() {
   auto active = [](const WsResource& r) { return !r.active_nodes().empty(); };
   for (const auto& r : ws_.resources) {
-    const std::vector<WsResource>* members = nullptr;
-    std::vector<WsResource> single;
+    // A primitive is its own only member (viewed, not copied with its history).
+    const WsResource* members = nullptr;
+    std::size_t count = 0;
     if (r.kind == RscKind::kGroup) {
-      members = &r.children;
+      members = r.children.data();
+      count = r.children.size();
     } else if (r.kind == RscKind::kPrimitive) {
-      single.push_back(r);
-      members = &single;
+      members = &r;
+      count = 1;
     } else {
       continue;
     }
-    for (const auto& m : *members)
-      if (active(m) && (!m.managed || blocked_failure(m))) stop_blocked_.insert(m.id);
+    for (const WsResource* m = members; m != members + count; ++m)
+      if (active(*m) && (!m->managed || blocked_failure(*m))) stop_blocked_.insert(m->id);
   }
   auto members_of = [this](const std::string& id) {
     std::vector<std::string> out;

@@ -22,7 +22,7 @@ bool op_disabled(const Op& op) {
 }
 
 // Whether the configuration has an enabled `task` op with this interval.
-bool configured(const WsResource& rsc, const std::string& task, std::int64_t interval_ms) {
+bool configured(const WsResource& rsc, std::string_view task, std::int64_t interval_ms) {
   return std::any_of(rsc.ops.begin(), rsc.ops.end(), [&](const Op& op) {
     return op.name == task && op_interval_ms(op) == interval_ms && !op_disabled(op);
   });
@@ -86,10 +86,18 @@ class Names {
   std::unordered_map<std::string_view, const WsResource*> by_id_, by_history_, by_base_;
 };
 
-std::string agent_of(const LrmResource& lr) {
-  std::string a = lr.resource_class.value_or("");
-  if (lr.provider) a += ":" + *lr.provider;
-  return a + ":" + lr.type.value_or("");
+// Whether lr's class[:provider]:type spells `agent`, without building it.
+bool same_agent(const LrmResource& lr, std::string_view agent) {
+  auto take = [&agent](std::string_view part) {
+    if (agent.substr(0, part.size()) != part) return false;
+    agent.remove_prefix(part.size());
+    return true;
+  };
+  const std::string_view cls = lr.resource_class ? std::string_view(*lr.resource_class) : "";
+  if (!take(cls)) return false;
+  if (lr.provider && !(take(":") && take(*lr.provider))) return false;
+  const std::string_view type = lr.type ? std::string_view(*lr.type) : "";
+  return take(":") && take(type) && agent.empty();
 }
 
 }  // namespace
@@ -138,8 +146,21 @@ std::vector<HistoryAction> check_history(const WorkingSet& ws, const HistoryInde
     }
     return out;
   }
+  const auto& entries = index.entries(rsc);
+  // The state on each node (the last one recorded for it), looked up once
+  // per entry: a hash map when both lists are long (every node's history of
+  // every resource would be nodes^2 per resource).
+  std::unordered_map<std::string_view, const NodeRscState*> state_on;
+  const bool use_map = entries.size() > 8 && rsc.history.size() > 8;
+  if (use_map) {
+    state_on.reserve(rsc.history.size());
+    for (const auto& s : rsc.history) state_on[s.node] = &s;
+  }
+  // Pacemaker keeps the history of a failed resource.
+  const bool failed = std::any_of(rsc.history.begin(), rsc.history.end(),
+                                  [](const NodeRscState& s) { return s.failed; });
   // Node by node in node order (Pacemaker walks its node list).
-  for (const auto& entry : index.entries(rsc)) {
+  for (const auto& entry : entries) {
     const WsNode* node = entry.node;  // a plain variable: the lambda below captures it
     const LrmResource& lr = *entry.lrm;
     // Only nodes that can run resources (or are in maintenance, where the
@@ -148,13 +169,15 @@ std::vector<HistoryAction> check_history(const WorkingSet& ws, const HistoryInde
         node->online && !node->unclean && !node->shutdown && !node->standby && !node->maintenance;
     if (!(available || node->maintenance) || lr.ops.empty()) continue;
     const NodeRscState* h = nullptr;
-    for (const auto& s : rsc.history)
-      if (s.node == node->uname) h = &s;
-    const bool changed = agent_of(lr) != rsc.agent;
+    if (use_map) {
+      const auto it = state_on.find(node->uname);
+      if (it != state_on.end()) h = it->second;
+    } else {
+      for (const auto& s : rsc.history)
+        if (s.node == node->uname) h = &s;
+    }
+    const bool changed = !same_agent(lr, rsc.agent);
     if (h == nullptr || !role_active(h->role)) {
-      // Pacemaker keeps the history of a failed resource.
-      const bool failed = std::any_of(rsc.history.begin(), rsc.history.end(),
-                                      [](const NodeRscState& s) { return s.failed; });
       if (changed && !failed) out.push_back({HistoryAction::Kind::kDelete, node->uname, "", 0});
       continue;
     }
@@ -171,7 +194,7 @@ std::vector<HistoryAction> check_history(const WorkingSet& ws, const HistoryInde
                a.task == op.task && a.interval_ms == op.interval_ms;
       });
       if (dup) continue;
-      out.push_back({HistoryAction::Kind::kCancel, node->uname, op.task, op.interval_ms});
+      out.push_back({HistoryAction::Kind::kCancel, node->uname, std::string(op.task), op.interval_ms});
       if (!cleared && h->failcount > 0) {
         out.push_back({HistoryAction::Kind::kClearFailcount, node->uname, "", 0});
         cleared = true;

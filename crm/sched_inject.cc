@@ -175,24 +175,25 @@ Status inject_op(Cib& cib, std::string_view spec, int64_t now_s, std::vector<std
   const bool probe = o.task == "monitor" && o.interval_ms == 0;
   const int64_t target = probe ? 7 : 0;
   const bool ok = o.rc == target || o.rc == 0 || (o.task == "monitor" && o.rc == 8);
+  // The entry's text goes into the Cib's text store (crm/cib.h).
   LrmRscOp op;
-  op.operation = o.task;
+  op.operation = cib.keep(o.task);
   op.interval_ms = o.interval_ms;
-  op.operation_key = fmt::format("{}_{}_{}", o.rsc, o.task, o.interval_ms);
+  op.operation_key = cib.keep(fmt::format("{}_{}_{}", o.rsc, o.task, o.interval_ms));
   op.call_id = call_id + 1;
   op.rc_code = o.rc;
   op.op_status = 0;
   op.crm_debug_origin = "crm_simulate";
   // As crm_simulate writes them: transition-key CALL:-1:TARGET:UUID and
   // transition-magic STATUS:RC;KEY (the executor's view of what was expected).
-  op.transition_key = fmt::format("{}:-1:{}:xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", *op.call_id, target);
-  op.transition_magic = fmt::format("0:{};{}", o.rc, *op.transition_key);
+  op.transition_key = cib.keep(fmt::format("{}:-1:{}:xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", *op.call_id, target));
+  op.transition_magic = cib.keep(fmt::format("0:{};{}", o.rc, *op.transition_key));
   op.last_rc_change = now_s;
   op.exec_time_ms = 0;
   op.queue_time_ms = 0;
   if (!ok) op.exit_reason = "Simulated action result";
-  auto replace = [&](LrmRscOp entry, std::string id) {
-    entry.id = std::move(id);
+  auto replace = [&](LrmRscOp entry, std::string_view id) {
+    entry.id = cib.keep(id);
     auto e = std::find_if(it->ops.begin(), it->ops.end(), [&](const LrmRscOp& x) { return x.id == entry.id; });
     if (e != it->ops.end()) *e = std::move(entry);
     else it->ops.push_back(std::move(entry));

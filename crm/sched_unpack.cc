@@ -333,7 +333,7 @@ WsResource make_clone(const Clone& c, const StrMap& defaults, int node_count) {
 // ---------------------------------------------------------------------------
 // History
 
-std::int64_t target_rc_of(const OptString& key) {
+std::int64_t target_rc_of(const OptView& key) {
   // "action:transition:target_rc:uuid"
   if (!key) return 0;
   const auto a = key->find(':');
@@ -342,7 +342,7 @@ std::int64_t target_rc_of(const OptString& key) {
   if (b == std::string::npos) return 0;
   const auto c = key->find(':', b + 1);
   if (c == std::string::npos) return 0;
-  return to_int(std::string_view(*key).substr(b + 1, c - b - 1)).value_or(0);
+  return to_int(key->substr(b + 1, c - b - 1)).value_or(0);
 }
 
 std::int64_t interval_of(std::string_view text) {
@@ -357,7 +357,7 @@ std::int64_t interval_of(std::string_view text) {
   return n * 1000;
 }
 
-std::string on_fail_for(const std::vector<Op>& ops, const std::string& task,
+std::string on_fail_for(const std::vector<Op>& ops, std::string_view task,
                         std::int64_t interval) {
   for (const auto& op : ops) {
     if (op.on_fail && op.name == task && interval_of(op.interval) == interval) return *op.on_fail;
@@ -556,7 +556,7 @@ class Replay {
     return o.have_quorum || o.no_quorum_policy == "ignore" || node_.online;
   }
 
-  void check_recoverable(const std::string& task) {
+  void check_recoverable(std::string_view task) {
     if (task == "stop" && !can_fence()) s_.blocked = true;
   }
 

@@ -75,16 +75,17 @@ struct ClusterOptions {
   std::map<std::string, std::string, std::less<>> properties;  // everything, as written
 };
 
-// One recorded operation, reduced to what the scheduler reads.
+// One recorded operation, reduced to what the scheduler reads. `task` and
+// `key` view the Cib's text (the WorkingSet's cib, which outlives it).
 struct HistoryOp {
-  std::string task;  // start stop monitor promote demote notify ...
+  std::string_view task;  // start stop monitor promote demote notify ...
   std::int64_t call_id = 0;
   std::int64_t rc = 0;
   std::int64_t op_status = 0;  // -1 pending, 0 done, 1 cancelled, 2 timeout, 4 error ...
   std::int64_t interval_ms = 0;
   std::int64_t target_rc = 0;  // from the transition key; 0 when absent
   std::string on_fail;         // the configured op's on-fail, "" if unset
-  std::string key;             // operation_key (the entry's id when absent)
+  std::string_view key;        // operation_key (the entry's id when absent)
   // From the transition magic: the transition number (-1 when absent) and
   // whether its uuid is the fake one injected results carry ("xxxxxxxx-...").
   std::int64_t magic_transition = -1;
