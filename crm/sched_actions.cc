@@ -882,15 +882,7 @@ void Builder::node_actions() {
   // from the node states, then from failures in the histories (both in
   // status order); the rest (nodes never seen, no-quorum suicide) when it
   // schedules fencing, in node order.
-  auto status_pos = [this](const std::string& uname) {
-    std::size_t i = 0;
-    if (ws_.cib != nullptr && ws_.cib->status)
-      for (const auto& ns : ws_.cib->status->nodes) {
-        if (ns.uname && *ns.uname == uname) return i;
-        ++i;
-      }
-    return static_cast<std::size_t>(-1);
-  };
+  auto status_pos = [this](const std::string& uname) { return ws_.status_position(uname); };
   auto phase = [&status_pos](const Fencing& f) {
     const std::string failed = " failed there";
     if (f.reason.size() > failed.size() &&

@@ -173,15 +173,7 @@ WorkingSet revised_working_set(WorkingSet ws, const Transition& t) {
     if (h == nullptr) {
       // Histories are read in status order: a new one goes where its node's
       // node_state is.
-      auto status_index = [&ws](const std::string& node) {
-        std::size_t i = 0;
-        if (ws.cib != nullptr && ws.cib->status)
-          for (const auto& ns : ws.cib->status->nodes) {
-            if (ns.uname && *ns.uname == node) return i;
-            ++i;
-          }
-        return static_cast<std::size_t>(-1);
-      };
+      auto status_index = [&ws](const std::string& node) { return ws.status_position(node); };
       const std::size_t at = status_index(a.node);
       auto pos = r->history.begin();
       while (pos != r->history.end() && status_index(pos->node) <= at) ++pos;

@@ -1186,6 +1186,17 @@ bool WsResource::failed() const {
   return false;
 }
 
+std::size_t WorkingSet::status_position(std::string_view uname) const {
+  std::size_t i = 0;
+  if (cib != nullptr && cib->status) {
+    for (const auto& ns : cib->status->nodes) {
+      if (ns.uname && *ns.uname == uname) return i;
+      ++i;
+    }
+  }
+  return static_cast<std::size_t>(-1);
+}
+
 const WsNode* WorkingSet::find_node(std::string_view uname) const {
   // The index answers when it is current (each hit is checked, so a stale
   // index costs only the search below).

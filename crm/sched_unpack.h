@@ -196,6 +196,9 @@ struct WorkingSet {
   std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>> node_index;
 
   const WsNode* find_node(std::string_view uname) const;
+  // Where `uname`'s node_state sits in the CIB's status section (Pacemaker
+  // reads histories in that order); SIZE_MAX when it has none.
+  std::size_t status_position(std::string_view uname) const;
 };
 
 // The most instances a clone may have (clone-max); more is refused.
