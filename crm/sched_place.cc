@@ -316,6 +316,44 @@ std::string choose_node(const WorkingSet& ws, const std::vector<NodeScore>& scor
   return best.node;
 }
 
+void glib_list_sort(std::vector<std::size_t>& items,
+                    const std::function<int(std::size_t, std::size_t)>& cmp) {
+  if (items.size() < 2) return;
+  const auto half = static_cast<std::ptrdiff_t>(items.size() / 2);
+  std::vector<std::size_t> left(items.begin(), items.begin() + half);
+  std::vector<std::size_t> right(items.begin() + half, items.end());
+  glib_list_sort(left, cmp);
+  glib_list_sort(right, cmp);
+  std::size_t l = 0;
+  std::size_t r = 0;
+  std::size_t at = 0;
+  while (l < left.size() && r < right.size())
+    items[at++] = cmp(left[l], right[r]) <= 0 ? left[l++] : right[r++];
+  while (l < left.size()) items[at++] = left[l++];
+  while (r < right.size()) items[at++] = right[r++];
+}
+
+int compare_instances(const InstanceSortKey& a, const InstanceSortKey& b) {
+  if (a.active_count > 0 && b.active_count > 0 && a.active_count != b.active_count)
+    return a.active_count < b.active_count ? -1 : 1;
+  const bool a_active = !a.current.empty() && a.current_allowed;
+  const bool b_active = !b.current.empty() && b.current_allowed;
+  const bool a_can = a.current.empty() || a.current_allowed;
+  const bool b_can = b.current.empty() || b.current_allowed;
+  if (a_can != b_can) return a_can ? -1 : 1;
+  if (a.priority != b.priority) return a.priority > b.priority ? -1 : 1;
+  if (!a_active && !b_active) return 0;
+  if (a_active != b_active) return a_active ? -1 : 1;
+  if (a.current_can_run != b.current_can_run) return a.current_can_run ? -1 : 1;
+  if (a.failed != b.failed) return a.failed ? 1 : -1;
+  const int wa = a.current_colocation_score;
+  const int wb = b.current_colocation_score;
+  if (wa < wb) return wa < 0 ? -1 : 1;
+  if (wa > wb) return -1;
+  const int rc = std::strcmp(a.id.c_str(), b.id.c_str());
+  return rc < 0 ? -1 : (rc > 0 ? 1 : 0);
+}
+
 namespace {
 
 struct Coloc {
@@ -366,9 +404,11 @@ bool coloc_role_applies(const OptString& role) {
 
 namespace {
 
-// Anonymous clone instances: those running stay where they are (stickiness
-// permitting), then the rest go to the best-scored nodes holding the fewest
-// instances, at most clone-node-max per node.
+// Clone instances, taken in Pacemaker's instance order (compare_instances
+// through glib_list_sort): those running stay where they are (stickiness
+// permitting; a multiply active one on the first node it was found on), then
+// the rest go to the best-scored nodes holding the fewest instances, at most
+// clone-node-max per node.
 // `first`: index of the clone's first instance in out.primitives; `extra`:
 // scores (ws.nodes order) that colocations add to every instance; `count`:
 // resources assigned per node so far in this run (updated).
@@ -390,6 +430,33 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
     const auto it = per_node.find(node);
     return it != per_node.end() && it->second >= c.clone_node_max;
   };
+  // The order Pacemaker assigns the instances in (both passes).
+  std::vector<InstanceSortKey> keys;
+  for (std::size_t i = 0; i < c.children.size(); ++i) {
+    const WsResource& inst = c.children[i];
+    InstanceSortKey k;
+    k.id = inst.id;
+    const auto active = inst.active_nodes();
+    k.active_count = active.size();
+    if (!active.empty()) k.current = active.front();
+    k.priority = inst.priority;
+    if (c.promotable)
+      k.priority = std::max(k.priority, promotion_priority(ws, c, inst, weights_of[i]));
+    if (!k.current.empty()) {
+      k.current_allowed = false;
+      for (const auto& sc : out.primitives[first + i].scores)
+        if (sc.node == k.current) k.current_allowed = sc.score >= 0;
+      for (const auto& e : extra)
+        if (e.node == k.current) k.current_colocation_score = e.score;
+      k.current_can_run = is_available(ws, k.current);
+    }
+    k.failed = inst.failed();
+    keys.push_back(std::move(k));
+  }
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < c.children.size(); ++i) order.push_back(i);
+  glib_list_sort(order,
+                 [&keys](std::size_t a, std::size_t b) { return compare_instances(keys[a], keys[b]); });
   // First pass: instances stay where they run while their node holds fewer
   // than its even share (clone-max / available nodes, at least 1) — so a
   // clone crowded onto few nodes spreads out again.
@@ -399,11 +466,11 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
   const int share = std::max(1, available > 0 ? c.clone_max / available : 1);
   int placed = 0;
   std::vector<bool> done(c.children.size(), false);
-  for (std::size_t i = 0; i < c.children.size(); ++i) {
+  for (const std::size_t i : order) {
     const WsResource& inst = c.children[i];
     PrimitivePlacement& p = out.primitives[first + i];
     const auto active = inst.active_nodes();
-    if (active.size() != 1) continue;
+    if (active.empty()) continue;
     const std::string& node = active.front();
     if (!inst.managed) {
       p.node = node;
@@ -428,22 +495,9 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
       ++placed;
     }
   }
-  // Second pass: the rest go to the best-scored nodes with room, the
-  // instances that score highest anywhere first (globally unique clones,
-  // whose instances score differently).
-  std::vector<std::size_t> rest;
-  for (std::size_t i = 0; i < c.children.size(); ++i) rest.push_back(i);
-  if (c.unique) {
-    auto best_of = [&](std::size_t i) {
-      int best = -kInfinity;
-      for (const auto& w : weights_of[i])
-        if (is_available(ws, w.node)) best = std::max(best, w.score);
-      return best;
-    };
-    std::stable_sort(rest.begin(), rest.end(),
-                     [&](std::size_t a, std::size_t b) { return best_of(a) > best_of(b); });
-  }
-  for (const std::size_t i : rest) {
+  // Second pass: the rest, in the same order, go to the best-scored nodes
+  // with room.
+  for (const std::size_t i : order) {
     if (done[i] || placed >= c.clone_max) continue;
     const WsResource& inst = c.children[i];
     PrimitivePlacement& p = out.primitives[first + i];

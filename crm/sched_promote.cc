@@ -135,6 +135,17 @@ void add_promotion_weights(const WorkingSet& ws, const WsResource& clone, const 
   }
 }
 
+int promotion_priority(const WorkingSet& ws, const WsResource& clone, const WsResource& inst,
+                       const std::vector<NodeScore>& weights) {
+  int best = 0;
+  for (const auto& w : weights) {
+    const WsNode* node = ws.find_node(w.node);
+    if (node == nullptr || !node_can_run(*node)) continue;
+    best = std::max(best, promotion_score(clone, inst, *node, w.score).value_or(0));
+  }
+  return best;
+}
+
 namespace {
 
 // Pacemaker's non-negative merge of a dependent's node scores into

@@ -30,6 +30,12 @@ namespace quorate::crm::sched {
 void add_promotion_weights(const WorkingSet& ws, const WsResource& clone, const WsResource& inst,
                            std::vector<NodeScore>& weights);
 
+// The priority Pacemaker gives instance `inst` before instances are sorted
+// for placement: its best promotion score on a node that can run resources
+// (`weights`: its allocation weights, ws.nodes order), 0 when it has none.
+int promotion_priority(const WorkingSet& ws, const WsResource& clone, const WsResource& inst,
+                       const std::vector<NodeScore>& weights);
+
 // A colocation of the clone's instances in a role (rsc-role=Promoted or
 // Unpromoted) with a placed primary, as it weighs on each instance's
 // promotion priority: an instance on one of `nodes` gains `score` (loses it
