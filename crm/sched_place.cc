@@ -262,8 +262,18 @@ std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& 
       if (ws.nodes[i].uname == active.front() && score[i]) add(i, rsc.stickiness);
   }
   // Fail counts at or over migration-threshold ban the node, as do a probe
-  // that found the agent not installed and a hard error there.
+  // that found the agent not installed, a hard error and a failed stop
+  // there (Pacemaker's "__stop_fail__" location, whatever its on-fail).
   for (const auto& h : rsc.history) {
+    const bool stop_failed =
+        std::any_of(h.ops.begin(), h.ops.end(), [](const HistoryOp& op) {
+          const bool done = op.op_status != -1 && op.op_status != 1;
+          return op.task == "stop" && done && (op.rc != 0 || op.op_status != 0) &&
+                 op.on_fail != "ignore";
+        });
+    if (stop_failed)
+      for (std::size_t i = 0; i < ws.nodes.size(); ++i)
+        if (ws.nodes[i].uname == h.node) score[i] = -kInfinity;
     if (h.not_installed || h.hard_error) {
       for (std::size_t i = 0; i < ws.nodes.size(); ++i)
         if (ws.nodes[i].uname == h.node) score[i] = -kInfinity;
