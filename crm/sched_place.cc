@@ -467,6 +467,7 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
   for (std::size_t i = 0; i < c.children.size(); ++i) order.push_back(i);
   glib_list_sort(order,
                  [&keys](std::size_t a, std::size_t b) { return compare_instances(keys[a], keys[b]); });
+  std::size_t rank = 0;  // assignment sequence (PrimitivePlacement::assign_rank)
   // First pass: instances stay where they run while their node holds fewer
   // than its even share (clone-max / available nodes, at least 1) — so a
   // clone crowded onto few nodes spreads out again.
@@ -500,6 +501,7 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
       done[i] = !p.node.empty();
     }
     if (!p.node.empty()) {
+      p.assign_rank = rank++;
       ++per_node[p.node];
       ++count[p.node];
       ++placed;
@@ -508,9 +510,11 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
   // Second pass: the rest, in the same order, go to the best-scored nodes
   // with room.
   for (const std::size_t i : order) {
-    if (done[i] || placed >= c.clone_max) continue;
+    if (done[i]) continue;
     const WsResource& inst = c.children[i];
     PrimitivePlacement& p = out.primitives[first + i];
+    p.assign_rank = rank++;
+    if (placed >= c.clone_max) continue;
     if (!inst.managed) continue;
     // An instance that failed on a node being fenced stops with it; another
     // instance takes its place.

@@ -67,6 +67,10 @@ struct PrimitivePlacement {
   // chosen from scores (group members after the first, clone instances,
   // unmanaged resources).
   std::vector<NodeScore> assign_scores{};
+  // Clone instances: when it was assigned among its clone's instances (0
+  // first): those kept where they run, then the rest, each in Pacemaker's
+  // instance order.
+  std::size_t assign_rank = 0;
 };
 
 struct Placement {

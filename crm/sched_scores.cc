@@ -5,6 +5,7 @@
 #include <map>
 
 #include "crm/cib_xml.h"
+#include "crm/sched_promote.h"
 
 namespace quorate::crm::sched {
 
@@ -44,6 +45,8 @@ std::vector<NodeScore> configured_scores(const WorkingSet& ws, const WsResource&
   copy.target_role.reset();
   return primitive_scores(ws, copy, parent_id);
 }
+
+bool disabled(const WsResource& r) { return r.target_role && *r.target_role == Role::kStopped; }
 
 // Nodes that cannot run resources at all are -INFINITY at assignment.
 std::vector<NodeScore> at_assignment(const WorkingSet& ws, std::vector<NodeScore> scores) {
@@ -94,8 +97,9 @@ std::vector<NodeScore> instance_scores(const WsResource& inst, const PrimitivePl
 }
 
 // Clone instances are assigned in two passes (crm/sched_place.h): those
-// kept where they run, then the rest; a node holding clone-node-max
-// instances assigned earlier is -INFINITY for the later ones.
+// kept where they run, then the rest, each in the instance order; a node
+// holding clone-node-max instances assigned earlier is -INFINITY for the
+// later ones.
 void clone_lines(const WorkingSet& ws, const WsResource& c, const Placement& pl,
                  std::vector<std::string>& out) {
   WsResource bare = c;
@@ -106,42 +110,47 @@ void clone_lines(const WorkingSet& ws, const WsResource& c, const Placement& pl,
     const PrimitivePlacement* p;
     std::vector<NodeScore> scores;
   };
-  std::vector<Instance> kept;
-  std::vector<Instance> rest;
+  std::vector<Instance> instances;
   for (const auto& inst : c.children) {
     const PrimitivePlacement* p = pl.find(inst.id);
     if (p == nullptr) continue;
-    const std::vector<NodeScore> scores = instance_scores(inst, *p);
+    // target-role=Stopped bans every node only when the instance is
+    // assigned: its scores before that are the configured ones.
+    PrimitivePlacement configured = *p;
+    if (disabled(inst)) configured.scores = configured_scores(ws, inst, c.id);
+    std::vector<NodeScore> scores = instance_scores(inst, configured);
+    // Promotable: the positive promotion scores are in the instances'
+    // scores before they are assigned.
+    if (c.promotable) add_promotion_weights(ws, c, inst, scores);
     add_lines(out, "pcmk__clone_allocate", inst.id, scores);
     if (c.promotable) {
       out.push_back(inst.id + " promotion score on " + (p->node.empty() ? "none" : p->node) + ": " +
-                    std::to_string(p->promotion_score.value_or(0)));
+                    score_text(p->promotion_score.value_or(0)));
     }
-    const auto active = inst.active_nodes();
-    (active.size() == 1 && p->node == active.front() ? kept : rest)
-        .push_back(Instance{&inst, p, scores});
+    instances.push_back(Instance{&inst, p, scores});
   }
+  std::stable_sort(instances.begin(), instances.end(), [](const Instance& a, const Instance& b) {
+    return a.p->assign_rank < b.p->assign_rank;
+  });
   std::map<std::string, int, std::less<>> held;  // instances assigned so far per node
   int placed = 0;
-  for (const auto* pass : {&kept, &rest}) {
-    for (const auto& [inst, p, scores] : *pass) {
-      std::vector<NodeScore> assign = scores;
-      if (placed >= c.clone_max) {
-        assign = all(assign, -kInfinity);
-      } else {
-        for (auto& s : assign) {
-          const auto it = held.find(s.node);
-          if (it != held.end() && it->second >= c.clone_node_max) s.score = -kInfinity;
-          // Instances are only offered the nodes that can run resources.
-          const WsNode* n = ws.find_node(s.node);
-          if (n == nullptr || !node_can_run(*n)) s.score = -kInfinity;
-        }
+  for (const auto& [inst, p, scores] : instances) {
+    std::vector<NodeScore> assign = scores;
+    if (placed >= c.clone_max || disabled(*inst)) {
+      assign = all(assign, -kInfinity);
+    } else {
+      for (auto& s : assign) {
+        const auto it = held.find(s.node);
+        if (it != held.end() && it->second >= c.clone_node_max) s.score = -kInfinity;
+        // Instances are only offered the nodes that can run resources.
+        const WsNode* n = ws.find_node(s.node);
+        if (n == nullptr || !node_can_run(*n)) s.score = -kInfinity;
       }
-      add_lines(out, "pcmk__primitive_assign", inst->id, assign);
-      if (!p->node.empty()) {
-        ++held[p->node];
-        ++placed;
-      }
+    }
+    add_lines(out, "pcmk__primitive_assign", inst->id, assign);
+    if (!p->node.empty()) {
+      ++held[p->node];
+      ++placed;
     }
   }
 }

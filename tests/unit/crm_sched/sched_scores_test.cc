@@ -1,5 +1,5 @@
-// Allocation scores as crm_simulate -s prints them, for history that
-// bans a node (checked against the installed Pacemaker 2.1.5).
+// Allocation and promotion scores as crm_simulate -s prints them (every
+// expected list is the installed Pacemaker 2.1.5's for the same CIB).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -47,6 +47,139 @@ TEST(Scores, AFailedStopBansTheNodeWhateverItsOnFail) {
                         "pcmk__primitive_assign: rsc1 allocation score on node2: -INFINITY",
                         "pcmk__primitive_assign: rsc2 allocation score on node1: 0",
                         "pcmk__primitive_assign: rsc2 allocation score on node2: 0",
+                    }));
+}
+
+// Promotable r: r:0 promoted on n1 (master-r=10 there); a probe on n2 found
+// r stopped (that history is r:1's); n3 and n4 have none. Promotion may not
+// go to n2 (-INFINITY location for the Promoted role).
+constexpr const char* kPromotable = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7" dc-uuid="1">
+  <configuration>
+    <crm_config><cluster_property_set id="o">
+      <nvpair id="o1" name="stonith-enabled" value="false"/>
+    </cluster_property_set></crm_config>
+    <nodes>
+      <node id="1" uname="n1"/><node id="2" uname="n2"/><node id="3" uname="n3"/><node id="4" uname="n4"/>
+    </nodes>
+    <resources>
+      <clone id="c">
+        <meta_attributes id="cm"><nvpair id="cm1" name="promotable" value="true"/></meta_attributes>
+        <primitive id="r" class="ocf" provider="pacemaker" type="Stateful"/>
+      </clone>
+    </resources>
+    <constraints><rsc_location id="nopromo" rsc="c" node="n2" score="-INFINITY" role="Promoted"/></constraints>
+  </configuration>
+  <status>
+    <node_state id="1" uname="n1" in_ccm="true" crmd="online" join="member" expected="member">
+      <transient_attributes id="1"><instance_attributes id="s1">
+        <nvpair id="s1m" name="master-r" value="10"/>
+      </instance_attributes></transient_attributes>
+      <lrm id="1"><lrm_resources>
+        <lrm_resource id="r" class="ocf" provider="pacemaker" type="Stateful">
+          <lrm_rsc_op id="r_last_0" operation_key="r_promote_0" operation="promote" call-id="2" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x"/>
+        </lrm_resource>
+      </lrm_resources></lrm>
+    </node_state>
+    <node_state id="2" uname="n2" in_ccm="true" crmd="online" join="member" expected="member">
+      <lrm id="2"><lrm_resources>
+        <lrm_resource id="r" class="ocf" provider="pacemaker" type="Stateful">
+          <lrm_rsc_op id="r_last_0" operation_key="r_monitor_0" operation="monitor" call-id="1" rc-code="7" op-status="0" interval="0" transition-key="1:1:7:x" transition-magic="0:7;1:1:7:x"/>
+        </lrm_resource>
+      </lrm_resources></lrm>
+    </node_state>
+    <node_state id="3" uname="n3" in_ccm="true" crmd="online" join="member" expected="member"/>
+    <node_state id="4" uname="n4" in_ccm="true" crmd="online" join="member" expected="member"/>
+  </status>
+</cib>)";
+
+TEST(Scores, PromotionScoresAreInTheInstancesScoresAndTheyAreAssignedInOrder) {
+  // r:2 and r:3 get n1's promotion score (r:1's state is known only on n2,
+  // so it does not count for r:1): they are assigned before r:1, which finds
+  // n2 and n3 taken. A promotion score of -INFINITY prints as such.
+  const auto lines = score_lines_xml(kPromotable, "t.xml");
+  ASSERT_TRUE(lines.ok()) << lines.error().message;
+  EXPECT_EQ(*lines, (std::vector<std::string>{
+      "pcmk__clone_allocate: c allocation score on n1: 0",
+      "pcmk__clone_allocate: c allocation score on n2: 0",
+      "pcmk__clone_allocate: c allocation score on n3: 0",
+      "pcmk__clone_allocate: c allocation score on n4: 0",
+      "pcmk__clone_allocate: r:0 allocation score on n1: 11",
+      "pcmk__clone_allocate: r:0 allocation score on n2: 0",
+      "pcmk__clone_allocate: r:0 allocation score on n3: 0",
+      "pcmk__clone_allocate: r:0 allocation score on n4: 0",
+      "pcmk__clone_allocate: r:1 allocation score on n1: 0",
+      "pcmk__clone_allocate: r:1 allocation score on n2: 0",
+      "pcmk__clone_allocate: r:1 allocation score on n3: 0",
+      "pcmk__clone_allocate: r:1 allocation score on n4: 0",
+      "pcmk__clone_allocate: r:2 allocation score on n1: 10",
+      "pcmk__clone_allocate: r:2 allocation score on n2: 0",
+      "pcmk__clone_allocate: r:2 allocation score on n3: 0",
+      "pcmk__clone_allocate: r:2 allocation score on n4: 0",
+      "pcmk__clone_allocate: r:3 allocation score on n1: 10",
+      "pcmk__clone_allocate: r:3 allocation score on n2: 0",
+      "pcmk__clone_allocate: r:3 allocation score on n3: 0",
+      "pcmk__clone_allocate: r:3 allocation score on n4: 0",
+      "pcmk__primitive_assign: r:0 allocation score on n1: 11",
+      "pcmk__primitive_assign: r:0 allocation score on n2: 0",
+      "pcmk__primitive_assign: r:0 allocation score on n3: 0",
+      "pcmk__primitive_assign: r:0 allocation score on n4: 0",
+      "pcmk__primitive_assign: r:1 allocation score on n1: -INFINITY",
+      "pcmk__primitive_assign: r:1 allocation score on n2: -INFINITY",
+      "pcmk__primitive_assign: r:1 allocation score on n3: -INFINITY",
+      "pcmk__primitive_assign: r:1 allocation score on n4: 0",
+      "pcmk__primitive_assign: r:2 allocation score on n1: -INFINITY",
+      "pcmk__primitive_assign: r:2 allocation score on n2: 0",
+      "pcmk__primitive_assign: r:2 allocation score on n3: 0",
+      "pcmk__primitive_assign: r:2 allocation score on n4: 0",
+      "pcmk__primitive_assign: r:3 allocation score on n1: -INFINITY",
+      "pcmk__primitive_assign: r:3 allocation score on n2: -INFINITY",
+      "pcmk__primitive_assign: r:3 allocation score on n3: 0",
+      "pcmk__primitive_assign: r:3 allocation score on n4: 0",
+      "r:0 promotion score on n1: 10",
+      "r:1 promotion score on n4: -1",
+      "r:2 promotion score on n2: -INFINITY",
+      "r:3 promotion score on n3: -1",
+                    }));
+}
+
+// a-clone (target-role=Stopped) then b-clone then c-clone, interleaved, all
+// running on node1 and node2.
+constexpr const char* kDisabledClone = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7" dc-uuid="1"><configuration><crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config><nodes><node id="1" uname="node1"/><node id="2" uname="node2"/></nodes><resources><clone id="a-clone"><primitive id="a" class="ocf" provider="pacemaker" type="Dummy"></primitive><meta_attributes id="a-cm"><nvpair id="a-il" name="interleave" value="true"/><nvpair id="x-tr" name="target-role" value="Stopped"/></meta_attributes></clone><clone id="b-clone"><primitive id="b" class="ocf" provider="pacemaker" type="Dummy"></primitive><meta_attributes id="b-cm"><nvpair id="b-il" name="interleave" value="true"/></meta_attributes></clone><clone id="c-clone"><primitive id="c" class="ocf" provider="pacemaker" type="Dummy"></primitive><meta_attributes id="c-cm"><nvpair id="c-il" name="interleave" value="true"/></meta_attributes></clone></resources><constraints><rsc_order id="o-a-clone-b-clone" first="a-clone" first-action="start" then="b-clone" then-action="start"/><rsc_order id="o-b-clone-c-clone" first="b-clone" first-action="start" then="c-clone" then-action="start"/></constraints></configuration><status><node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="1"><lrm_resources><lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="a-s" operation_key="a_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/></lrm_resource><lrm_resource id="b" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="b-s" operation_key="b_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/></lrm_resource><lrm_resource id="c" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="c-s" operation_key="c_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/></lrm_resource></lrm_resources></lrm></node_state><node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"><lrm id="2"><lrm_resources><lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="a-s" operation_key="a_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/></lrm_resource><lrm_resource id="b" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="b-s" operation_key="b_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/></lrm_resource><lrm_resource id="c" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="c-s" operation_key="c_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/></lrm_resource></lrm_resources></lrm></node_state></status></cib>)";
+
+TEST(Scores, ADisabledClonesInstancesKeepTheirScoresUntilAssigned) {
+  const auto lines = score_lines_xml(kDisabledClone, "t.xml");
+  ASSERT_TRUE(lines.ok()) << lines.error().message;
+  EXPECT_EQ(*lines, (std::vector<std::string>{
+      "pcmk__clone_allocate: a-clone allocation score on node1: 0",
+      "pcmk__clone_allocate: a-clone allocation score on node2: 0",
+      "pcmk__clone_allocate: a:0 allocation score on node1: 1",
+      "pcmk__clone_allocate: a:0 allocation score on node2: 0",
+      "pcmk__clone_allocate: a:1 allocation score on node1: 0",
+      "pcmk__clone_allocate: a:1 allocation score on node2: 1",
+      "pcmk__clone_allocate: b-clone allocation score on node1: 0",
+      "pcmk__clone_allocate: b-clone allocation score on node2: 0",
+      "pcmk__clone_allocate: b:0 allocation score on node1: 1",
+      "pcmk__clone_allocate: b:0 allocation score on node2: 0",
+      "pcmk__clone_allocate: b:1 allocation score on node1: 0",
+      "pcmk__clone_allocate: b:1 allocation score on node2: 1",
+      "pcmk__clone_allocate: c-clone allocation score on node1: 0",
+      "pcmk__clone_allocate: c-clone allocation score on node2: 0",
+      "pcmk__clone_allocate: c:0 allocation score on node1: 1",
+      "pcmk__clone_allocate: c:0 allocation score on node2: 0",
+      "pcmk__clone_allocate: c:1 allocation score on node1: 0",
+      "pcmk__clone_allocate: c:1 allocation score on node2: 1",
+      "pcmk__primitive_assign: a:0 allocation score on node1: -INFINITY",
+      "pcmk__primitive_assign: a:0 allocation score on node2: -INFINITY",
+      "pcmk__primitive_assign: a:1 allocation score on node1: -INFINITY",
+      "pcmk__primitive_assign: a:1 allocation score on node2: -INFINITY",
+      "pcmk__primitive_assign: b:0 allocation score on node1: 1",
+      "pcmk__primitive_assign: b:0 allocation score on node2: 0",
+      "pcmk__primitive_assign: b:1 allocation score on node1: -INFINITY",
+      "pcmk__primitive_assign: b:1 allocation score on node2: 1",
+      "pcmk__primitive_assign: c:0 allocation score on node1: 1",
+      "pcmk__primitive_assign: c:0 allocation score on node2: 0",
+      "pcmk__primitive_assign: c:1 allocation score on node1: -INFINITY",
+      "pcmk__primitive_assign: c:1 allocation score on node2: 1",
                     }));
 }
 
