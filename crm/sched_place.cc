@@ -228,9 +228,14 @@ void Placement::index() {
   for (std::size_t i = 0; i < primitives.size(); ++i) by_id.emplace(primitives[i].rsc, i);
 }
 
-std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& rsc,
-                                        std::string_view parent_id) {
-  // nullopt: not (yet) allowed on the node (asymmetric clusters).
+namespace {
+
+// A resource's score per node (ws.nodes order); nullopt where it has none at
+// all (asymmetric clusters: no location names the node). `*disabled`: it is
+// to be stopped everywhere (target-role=Stopped, or a failure with
+// on-fail=stop).
+std::vector<std::optional<int>> raw_scores(const WorkingSet& ws, const WsResource& rsc,
+                                           std::string_view parent_id, bool* disabled) {
   std::vector<std::optional<int>> score(ws.nodes.size());
   if (ws.options.symmetric_cluster)
     for (auto& s : score) s = 0;
@@ -289,11 +294,29 @@ std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& 
     for (const auto& op : h.ops)
       if (op.on_fail == "stop" && op.rc != op.target_rc && op.op_status != 1) stop_on_fail = true;
   }
-  const bool disabled = stop_on_fail || (rsc.target_role && *rsc.target_role == Role::kStopped);
+  *disabled = stop_on_fail || (rsc.target_role && *rsc.target_role == Role::kStopped);
+  return score;
+}
+
+}  // namespace
+
+std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& rsc,
+                                        std::string_view parent_id) {
+  bool disabled = false;
+  const auto score = raw_scores(ws, rsc, parent_id, &disabled);
   std::vector<NodeScore> out;
   for (std::size_t i = 0; i < ws.nodes.size(); ++i) {
     out.push_back({ws.nodes[i].uname, disabled ? -kInfinity : score[i].value_or(-kInfinity)});
   }
+  return out;
+}
+
+std::vector<bool> scored_nodes(const WorkingSet& ws, const WsResource& rsc,
+                               std::string_view parent_id) {
+  bool disabled = false;
+  const auto score = raw_scores(ws, rsc, parent_id, &disabled);
+  std::vector<bool> out;
+  for (const auto& s : score) out.push_back(s.has_value());
   return out;
 }
 

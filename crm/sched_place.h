@@ -92,6 +92,13 @@ struct Placement {
 std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& rsc,
                                         std::string_view parent_id = {});
 
+// Whether resource `rsc` has a score on each node at all (ws.nodes order):
+// every node in a symmetric cluster; in an asymmetric one only the nodes a
+// location constraint or matching rule names, or its history bans.
+// crm_simulate -s lists only these.
+std::vector<bool> scored_nodes(const WorkingSet& ws, const WsResource& rsc,
+                               std::string_view parent_id = {});
+
 // Chooses among `scores` given how many resources each node already holds in
 // this run and the node the resource runs on now ("" if none). Returns "" when
 // no node has a non-negative score on an available node.

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
+#include <string_view>
 
 #include "crm/cib_xml.h"
 #include "crm/sched_promote.h"
@@ -21,9 +23,22 @@ std::vector<NodeScore> pinned(const WsResource& r, std::vector<NodeScore> scores
   return scores;
 }
 
+// The nodes `r` has a score on at all (crm/sched_place.h scored_nodes).
+std::set<std::string, std::less<>> listed(const WorkingSet& ws, const WsResource& r,
+                                          std::string_view parent_id = {}) {
+  std::set<std::string, std::less<>> out;
+  const std::vector<bool> has = scored_nodes(ws, r, parent_id);
+  for (std::size_t i = 0; i < ws.nodes.size() && i < has.size(); ++i)
+    if (has[i]) out.insert(ws.nodes[i].uname);
+  return out;
+}
+
+// One line per node of `scores` in `only`.
 void add_lines(std::vector<std::string>& out, const char* prefix, const std::string& rsc,
-               const std::vector<NodeScore>& scores) {
+               const std::vector<NodeScore>& scores,
+               const std::set<std::string, std::less<>>& only) {
   for (const auto& s : scores) {
+    if (only.count(s.node) == 0) continue;
     out.push_back(std::string(prefix) + ": " + rsc + " allocation score on " + s.node + ": " +
                   score_text(s.score));
   }
@@ -61,15 +76,15 @@ void group_lines(const WorkingSet& ws, const WsResource& g, const Placement& pl,
                  std::vector<std::string>& out) {
   WsResource bare = g;
   bare.stickiness = 0;
-  add_lines(out, "pcmk__group_assign", g.id, configured_scores(ws, bare, {}));
+  add_lines(out, "pcmk__group_assign", g.id, configured_scores(ws, bare, {}), listed(ws, g));
   std::string prev;
   bool first = true;
   for (const auto& m : g.children) {
     const PrimitivePlacement* p = pl.find(m.id);
     if (p == nullptr) continue;
-    add_lines(
-        out, "pcmk__group_assign", m.id,
-        pinned(m, configured_scores(ws, m, first ? std::string_view(g.id) : std::string_view())));
+    const std::string_view parent = first ? std::string_view(g.id) : std::string_view();
+    const auto only = listed(ws, m, parent);
+    add_lines(out, "pcmk__group_assign", m.id, pinned(m, configured_scores(ws, m, parent)), only);
     std::vector<NodeScore> assign =
         at_assignment(ws, pinned(m, p->assign_scores.empty() ? p->scores : p->assign_scores));
     if (!first) {
@@ -77,7 +92,7 @@ void group_lines(const WorkingSet& ws, const WsResource& g, const Placement& pl,
       for (auto& s : assign)
         if (s.node != prev) s.score = -kInfinity;
     }
-    add_lines(out, "pcmk__primitive_assign", m.id, assign);
+    add_lines(out, "pcmk__primitive_assign", m.id, assign, only);
     prev = p->node;
     first = false;
   }
@@ -104,7 +119,7 @@ void clone_lines(const WorkingSet& ws, const WsResource& c, const Placement& pl,
                  std::vector<std::string>& out) {
   WsResource bare = c;
   bare.stickiness = 0;
-  add_lines(out, "pcmk__clone_allocate", c.id, configured_scores(ws, bare, {}));
+  add_lines(out, "pcmk__clone_allocate", c.id, configured_scores(ws, bare, {}), listed(ws, c));
   struct Instance {
     const WsResource* inst;
     const PrimitivePlacement* p;
@@ -122,7 +137,7 @@ void clone_lines(const WorkingSet& ws, const WsResource& c, const Placement& pl,
     // Promotable: the positive promotion scores are in the instances'
     // scores before they are assigned.
     if (c.promotable) add_promotion_weights(ws, c, inst, scores);
-    add_lines(out, "pcmk__clone_allocate", inst.id, scores);
+    add_lines(out, "pcmk__clone_allocate", inst.id, scores, listed(ws, inst, c.id));
     if (c.promotable) {
       out.push_back(inst.id + " promotion score on " + (p->node.empty() ? "none" : p->node) + ": " +
                     score_text(p->promotion_score.value_or(0)));
@@ -147,7 +162,7 @@ void clone_lines(const WorkingSet& ws, const WsResource& c, const Placement& pl,
         if (n == nullptr || !node_can_run(*n)) s.score = -kInfinity;
       }
     }
-    add_lines(out, "pcmk__primitive_assign", inst->id, assign);
+    add_lines(out, "pcmk__primitive_assign", inst->id, assign, listed(ws, *inst, c.id));
     if (!p->node.empty()) {
       ++held[p->node];
       ++placed;
@@ -165,7 +180,8 @@ std::vector<std::string> score_lines(const WorkingSet& ws, const Placement& plac
       case RscKind::kPrimitive:
         if (const PrimitivePlacement* p = placement.find(r.id))
           add_lines(out, "pcmk__primitive_assign", r.id,
-                    pinned(r, p->assign_scores.empty() ? p->scores : p->assign_scores));
+                    pinned(r, p->assign_scores.empty() ? p->scores : p->assign_scores),
+                    listed(ws, r));
         break;
       case RscKind::kGroup:
         group_lines(ws, r, placement, out);

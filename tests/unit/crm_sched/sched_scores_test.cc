@@ -183,5 +183,43 @@ TEST(Scores, ADisabledClonesInstancesKeepTheirScoresUntilAssigned) {
                     }));
 }
 
+// An asymmetric cluster: rsc1 located on node2 (10) and away from node3
+// (-INFINITY); rsc2 by a rule matching node2 and node3; rsc3 nowhere.
+constexpr const char* kAsymmetric = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7" dc-uuid="1">
+  <configuration>
+    <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/>
+      <nvpair id="o2" name="symmetric-cluster" value="false"/></cluster_property_set></crm_config>
+    <nodes><node id="1" uname="node1"/><node id="2" uname="node2"/><node id="3" uname="node3"/></nodes>
+    <resources>
+      <primitive id="rsc1" class="ocf" provider="pacemaker" type="Dummy"/>
+      <primitive id="rsc2" class="ocf" provider="pacemaker" type="Dummy"/>
+      <primitive id="rsc3" class="ocf" provider="pacemaker" type="Dummy"/>
+    </resources>
+    <constraints>
+      <rsc_location id="l1" rsc="rsc1" node="node2" score="10"/>
+      <rsc_location id="l1b" rsc="rsc1" node="node3" score="-INFINITY"/>
+      <rsc_location id="l2" rsc="rsc2">
+        <rule id="l2r" score="5"><expression id="l2e" attribute="#uname" operation="ne" value="node1"/></rule>
+      </rsc_location>
+    </constraints>
+  </configuration>
+  <status>
+    <node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"/>
+    <node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/>
+    <node_state id="3" uname="node3" in_ccm="true" crmd="online" join="member" expected="member"/>
+  </status>
+</cib>)";
+
+TEST(Scores, AnAsymmetricClusterListsOnlyTheNodesAResourceHasAScoreOn) {
+  const auto lines = score_lines_xml(kAsymmetric, "t.xml");
+  ASSERT_TRUE(lines.ok()) << lines.error().message;
+  EXPECT_EQ(*lines, (std::vector<std::string>{
+                        "pcmk__primitive_assign: rsc1 allocation score on node2: 10",
+                        "pcmk__primitive_assign: rsc1 allocation score on node3: -INFINITY",
+                        "pcmk__primitive_assign: rsc2 allocation score on node2: 5",
+                        "pcmk__primitive_assign: rsc2 allocation score on node3: 5",
+                    }));
+}
+
 }  // namespace
 }  // namespace quorate::crm::sched
