@@ -568,6 +568,16 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
   for (std::size_t i = 0; i < c.children.size(); ++i) {
     PrimitivePlacement& p = out.primitives[first + i];
     p.next_role = p.node.empty() ? Role::kStopped : Role::kStarted;
+    for (const auto& w : weights_of[i])
+      if (w.node == p.node) p.assigned_weight = w.score;
+    // Pacemaker gives instances of a clone without resource-stickiness a
+    // stickiness of 1 where they run (crm/sched_scores.cc shows it too).
+    const WsResource& inst = c.children[i];
+    const auto active = inst.active_nodes();
+    if (!p.node.empty() && inst.managed && inst.stickiness == 0 &&
+        inst.meta.count("resource-stickiness") == 0 && active.size() == 1 &&
+        active.front() == p.node && p.assigned_weight > -kInfinity)
+      p.assigned_weight = score_add(p.assigned_weight, 1);
   }
   if (c.promotable) assign_promotable_roles(ws, c, out, first, role_colocations);
 }
@@ -821,11 +831,17 @@ Placement place(const WorkingSet& ws) {
         continue;
       }
       std::vector<std::string> in_role;
+      // Mandatory with a role of a clone of primitives: each such node also
+      // adds the weight its instance was assigned it with.
+      std::map<std::string, int, std::less<>> in_role_weight;
       if (c.with_role != Role::kUnknown) {
         const Unit& pu = units[c.primary];
         for (std::size_t i = 0; i < pu.rsc->children.size(); ++i) {
           const PrimitivePlacement& ip = out.primitives[pu.first + i];
-          if (!ip.node.empty() && ip.next_role == c.with_role) in_role.push_back(ip.node);
+          if (ip.node.empty() || ip.next_role != c.with_role) continue;
+          in_role.push_back(ip.node);
+          if (c.score >= kInfinity && is_primitive_clone(*pu.rsc))
+            in_role_weight[ip.node] = score_add(in_role_weight[ip.node], ip.assigned_weight);
         }
       }
       // A mandatory colocation with a clone counts only the nodes of its
@@ -860,6 +876,8 @@ Placement place(const WorkingSet& ws) {
         for (auto& w : *ws_scores) {
           if (std::find(with.begin(), with.end(), w.node) != with.end()) {
             if (c.score < kInfinity) w.score = score_add(w.score, c.score);
+            if (const auto it = in_role_weight.find(w.node); it != in_role_weight.end())
+              w.score = score_add(w.score, it->second);
           } else if (c.score >= kInfinity) {
             w.score = -kInfinity;
           }

@@ -221,5 +221,69 @@ TEST(Scores, AnAsymmetricClusterListsOnlyTheNodesAResourceHasAScoreOn) {
                     }));
 }
 
+// ip must run with c's promoted instance; r:0 is promoted on n1 (master-r
+// 10 there, 5 on n2, where r:1 runs).
+constexpr const char* kWithPromoted = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7" dc-uuid="1">
+  <configuration>
+    <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+    <nodes><node id="1" uname="n1"/><node id="2" uname="n2"/></nodes>
+    <resources>
+      <clone id="c">
+        <meta_attributes id="cm"><nvpair id="cm1" name="promotable" value="true"/></meta_attributes>
+        <primitive id="r" class="ocf" provider="pacemaker" type="Stateful"/>
+      </clone>
+      <primitive id="ip" class="ocf" provider="pacemaker" type="Dummy"/>
+    </resources>
+    <constraints>
+      <rsc_colocation id="ip-with-promoted" rsc="ip" with-rsc="c" with-rsc-role="Promoted" score="INFINITY"/>
+    </constraints>
+  </configuration>
+  <status>
+    <node_state id="1" uname="n1" in_ccm="true" crmd="online" join="member" expected="member">
+      <transient_attributes id="1"><instance_attributes id="s1">
+        <nvpair id="s1m" name="master-r" value="10"/>
+      </instance_attributes></transient_attributes>
+      <lrm id="1"><lrm_resources>
+        <lrm_resource id="r" class="ocf" provider="pacemaker" type="Stateful">
+          <lrm_rsc_op id="r_last_0" operation_key="r_promote_0" operation="promote" call-id="2" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x"/>
+        </lrm_resource>
+      </lrm_resources></lrm>
+    </node_state>
+    <node_state id="2" uname="n2" in_ccm="true" crmd="online" join="member" expected="member">
+      <transient_attributes id="2"><instance_attributes id="s2">
+        <nvpair id="s2m" name="master-r" value="5"/>
+      </instance_attributes></transient_attributes>
+      <lrm id="2"><lrm_resources>
+        <lrm_resource id="r" class="ocf" provider="pacemaker" type="Stateful">
+          <lrm_rsc_op id="r_last_0" operation_key="r_start_0" operation="start" call-id="2" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x"/>
+        </lrm_resource>
+      </lrm_resources></lrm>
+    </node_state>
+  </status>
+</cib>)";
+
+TEST(Scores, AMandatoryColocationWithARoleAddsTheInstancesAssignedWeight) {
+  // ip's n1 score is r:0's weight when it was assigned n1: 10 + its
+  // stickiness of 1.
+  const auto lines = score_lines_xml(kWithPromoted, "t.xml");
+  ASSERT_TRUE(lines.ok()) << lines.error().message;
+  EXPECT_EQ(*lines, (std::vector<std::string>{
+                        "pcmk__clone_allocate: c allocation score on n1: 0",
+                        "pcmk__clone_allocate: c allocation score on n2: 0",
+                        "pcmk__clone_allocate: r:0 allocation score on n1: 11",
+                        "pcmk__clone_allocate: r:0 allocation score on n2: 0",
+                        "pcmk__clone_allocate: r:1 allocation score on n1: 0",
+                        "pcmk__clone_allocate: r:1 allocation score on n2: 6",
+                        "pcmk__primitive_assign: ip allocation score on n1: 11",
+                        "pcmk__primitive_assign: ip allocation score on n2: -INFINITY",
+                        "pcmk__primitive_assign: r:0 allocation score on n1: 11",
+                        "pcmk__primitive_assign: r:0 allocation score on n2: 0",
+                        "pcmk__primitive_assign: r:1 allocation score on n1: -INFINITY",
+                        "pcmk__primitive_assign: r:1 allocation score on n2: 6",
+                        "r:0 promotion score on n1: 10",
+                        "r:1 promotion score on n2: 5",
+                    }));
+}
+
 }  // namespace
 }  // namespace quorate::crm::sched
