@@ -410,7 +410,9 @@ std::vector<NodeScore> merge_scores(const WorkingSet& ws, const std::vector<Node
   std::vector<NodeScore> out = weights;
   bool any = false;
   for (std::size_t n = 0; n < out.size(); ++n) {
-    const int score = other[n].score;
+    // The other resource's best score on a node that can run it (by node
+    // name): none (-INFINITY) where the node cannot run resources.
+    const int score = is_available(ws, out[n].node) ? other[n].score : -kInfinity;
     if (factor < 0 && score < 0) {
       // a dislike of a node the other avoids anyway is no preference
     } else {

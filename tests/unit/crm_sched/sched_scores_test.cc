@@ -285,5 +285,43 @@ TEST(Scores, AMandatoryColocationWithARoleAddsTheInstancesAssignedWeight) {
                     }));
 }
 
+// node1 is in standby; rsc2 must run with rsc1; rsc3 is alone.
+constexpr const char* kStandbyColocation = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7" dc-uuid="1">
+  <configuration>
+    <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+    <nodes>
+      <node id="1" uname="node1"><instance_attributes id="n1"><nvpair id="n1s" name="standby" value="on"/></instance_attributes></node>
+      <node id="2" uname="node2"/>
+    </nodes>
+    <resources>
+      <primitive id="rsc1" class="ocf" provider="pacemaker" type="Dummy"/>
+      <primitive id="rsc2" class="ocf" provider="pacemaker" type="Dummy"/>
+      <primitive id="rsc3" class="ocf" provider="pacemaker" type="Dummy"/>
+    </resources>
+    <constraints>
+      <rsc_colocation id="c2" rsc="rsc2" with-rsc="rsc1" score="INFINITY"/>
+    </constraints>
+  </configuration>
+  <status>
+    <node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"/>
+    <node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/>
+  </status>
+</cib>)";
+
+TEST(Scores, ADependentBringsMinusInfinityOnNodesThatCannotRunIt) {
+  // rsc2's preference merged into rsc1's scores is its best score on a node
+  // that can run it: none on the standby node1. rsc3 keeps 0 there.
+  const auto lines = score_lines_xml(kStandbyColocation, "t.xml");
+  ASSERT_TRUE(lines.ok()) << lines.error().message;
+  EXPECT_EQ(*lines, (std::vector<std::string>{
+                        "pcmk__primitive_assign: rsc1 allocation score on node1: -INFINITY",
+                        "pcmk__primitive_assign: rsc1 allocation score on node2: 0",
+                        "pcmk__primitive_assign: rsc2 allocation score on node1: -INFINITY",
+                        "pcmk__primitive_assign: rsc2 allocation score on node2: 0",
+                        "pcmk__primitive_assign: rsc3 allocation score on node1: 0",
+                        "pcmk__primitive_assign: rsc3 allocation score on node2: 0",
+                    }));
+}
+
 }  // namespace
 }  // namespace quorate::crm::sched
