@@ -129,6 +129,15 @@ void clone_lines(const WorkingSet& ws, const WsResource& c, const Placement& pl,
   for (const auto& inst : c.children) {
     const PrimitivePlacement* p = pl.find(inst.id);
     if (p == nullptr) continue;
+    // An instance beyond clone-max (made for history no instance could
+    // take) has no scores to show; a promotable one still has its
+    // promotion score.
+    if (&inst - c.children.data() >= c.clone_max) {
+      if (c.promotable)
+        out.push_back(inst.id + " promotion score on " + (p->node.empty() ? "none" : p->node) +
+                      ": " + score_text(p->promotion_score.value_or(0)));
+      continue;
+    }
     // target-role=Stopped bans every node only when the instance is
     // assigned: its scores before that are the configured ones.
     PrimitivePlacement configured = *p;

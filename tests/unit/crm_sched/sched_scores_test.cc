@@ -323,5 +323,66 @@ TEST(Scores, ADependentBringsMinusInfinityOnNodesThatCannotRunIt) {
                     }));
 }
 
+// a-clone has clone-max=1 but a runs on node1 and node2: the second history
+// makes an instance a:1 beyond clone-max.
+constexpr const char* kBeyondCloneMax = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7" dc-uuid="1">
+<configuration>
+<crm_config>
+<cluster_property_set id="o">
+<nvpair id="o1" name="stonith-enabled" value="false"/>
+</cluster_property_set>
+</crm_config>
+<nodes>
+<node id="1" uname="node1"/>
+<node id="2" uname="node2"/>
+</nodes>
+<resources>
+<clone id="a-clone">
+<primitive id="a" class="ocf" provider="pacemaker" type="Dummy">
+</primitive>
+<meta_attributes id="a-cm">
+<nvpair id="a-il" name="interleave" value="true"/>
+<nvpair id="a-max" name="clone-max" value="1"/>
+</meta_attributes>
+</clone>
+</resources>
+<constraints>
+</constraints>
+</configuration>
+<status>
+<node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">
+<lrm id="1">
+<lrm_resources>
+<lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy">
+<lrm_rsc_op id="a-s" operation_key="a_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
+</lrm_resource>
+</lrm_resources>
+</lrm>
+</node_state>
+<node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member">
+<lrm id="2">
+<lrm_resources>
+<lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy">
+<lrm_rsc_op id="a-s" operation_key="a_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
+</lrm_resource>
+</lrm_resources>
+</lrm>
+</node_state>
+</status>
+</cib>)";
+
+TEST(Scores, AnInstanceBeyondCloneMaxHasNoScoreLines) {
+  const auto lines = score_lines_xml(kBeyondCloneMax, "t.xml");
+  ASSERT_TRUE(lines.ok()) << lines.error().message;
+  EXPECT_EQ(*lines, (std::vector<std::string>{
+                        "pcmk__clone_allocate: a-clone allocation score on node1: 0",
+                        "pcmk__clone_allocate: a-clone allocation score on node2: 0",
+                        "pcmk__clone_allocate: a:0 allocation score on node1: 1",
+                        "pcmk__clone_allocate: a:0 allocation score on node2: 0",
+                        "pcmk__primitive_assign: a:0 allocation score on node1: 1",
+                        "pcmk__primitive_assign: a:0 allocation score on node2: 0",
+                    }));
+}
+
 }  // namespace
 }  // namespace quorate::crm::sched
