@@ -215,9 +215,14 @@ void assign_promotable_roles(const WorkingSet& ws, const WsResource& clone, Plac
       for (const auto& c : colocations) {
         if (c.from_dependent) continue;
         if (std::find(c.nodes.begin(), c.nodes.end(), p.node) == c.nodes.end()) {
-          // (an instance without a promotion score keeps its -1)
-          if (c.strict && c.score >= kInfinity && c.dependent_role == Role::kPromoted &&
-              e.priority >= 0)
+          // An INFINITY colocation of the promoted role: an instance away
+          // from the primary's node (or, for a clone primary, from every
+          // instance of it in the role) is never promoted. A primitive or
+          // group primary placed nowhere leaves the priorities alone
+          // (only an instance with a promotion score is barred).
+          const bool unplaced_primary = c.strict && c.nodes.empty();
+          if (c.score >= kInfinity && c.dependent_role == Role::kPromoted &&
+              (!unplaced_primary || e.priority >= 0))
             e.priority = -kInfinity;
           continue;
         }

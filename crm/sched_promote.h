@@ -39,8 +39,9 @@ int promotion_priority(const WorkingSet& ws, const WsResource& clone, const WsRe
 // A colocation of the clone's instances in a role (rsc-role=Promoted or
 // Unpromoted) with a placed primary, as it weighs on each instance's
 // promotion priority: an instance on one of `nodes` gains `score` (loses it
-// for Unpromoted); elsewhere, an INFINITY Promoted colocation with a
-// primitive or group (`strict`) bars it from promotion.
+// for Unpromoted); elsewhere, an INFINITY Promoted colocation bars it from
+// promotion (-INFINITY), except that with a primitive or group (`strict`)
+// placed nowhere only an instance with a promotion score is barred.
 //
 // With `from_dependent`, the other direction: a resource (primitive or
 // group, `dependent_scores` its node scores in ws.nodes order) colocated

@@ -384,5 +384,65 @@ TEST(Scores, AnInstanceBeyondCloneMaxHasNoScoreLines) {
                     }));
 }
 
+// c's promoted role must run with p (placed on n2); no instance has a
+// promotion score of its own.
+constexpr const char* kPromotedWithPrimitive = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7" dc-uuid="1">
+  <configuration>
+    <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+    <nodes><node id="1" uname="n1"/><node id="2" uname="n2"/><node id="3" uname="n3"/></nodes>
+    <resources>
+      <primitive id="p" class="ocf" provider="pacemaker" type="Dummy"/>
+      <clone id="c">
+        <meta_attributes id="cm"><nvpair id="cm1" name="promotable" value="true"/></meta_attributes>
+        <primitive id="r" class="ocf" provider="pacemaker" type="Stateful"/>
+      </clone>
+    </resources>
+    <constraints>
+      <rsc_location id="p-on-n2" rsc="p" node="n2" score="100"/>
+      <rsc_colocation id="promoted-with-p" rsc="c" rsc-role="Promoted" with-rsc="p" score="INFINITY"/>
+    </constraints>
+  </configuration>
+  <status>
+    <node_state id="1" uname="n1" in_ccm="true" crmd="online" join="member" expected="member"/>
+    <node_state id="2" uname="n2" in_ccm="true" crmd="online" join="member" expected="member"/>
+    <node_state id="3" uname="n3" in_ccm="true" crmd="online" join="member" expected="member"/>
+  </status>
+</cib>)";
+
+TEST(Scores, AnInstanceAwayFromAMandatoryPromotedColocationIsNeverPromoted) {
+  // r:0 and r:1, away from n2, get -INFINITY even without a promotion score.
+  const auto lines = score_lines_xml(kPromotedWithPrimitive, "t.xml");
+  ASSERT_TRUE(lines.ok()) << lines.error().message;
+  EXPECT_EQ(*lines, (std::vector<std::string>{
+                        "pcmk__clone_allocate: c allocation score on n1: 0",
+                        "pcmk__clone_allocate: c allocation score on n2: 0",
+                        "pcmk__clone_allocate: c allocation score on n3: 0",
+                        "pcmk__clone_allocate: r:0 allocation score on n1: 0",
+                        "pcmk__clone_allocate: r:0 allocation score on n2: 0",
+                        "pcmk__clone_allocate: r:0 allocation score on n3: 0",
+                        "pcmk__clone_allocate: r:1 allocation score on n1: 0",
+                        "pcmk__clone_allocate: r:1 allocation score on n2: 0",
+                        "pcmk__clone_allocate: r:1 allocation score on n3: 0",
+                        "pcmk__clone_allocate: r:2 allocation score on n1: 0",
+                        "pcmk__clone_allocate: r:2 allocation score on n2: 0",
+                        "pcmk__clone_allocate: r:2 allocation score on n3: 0",
+                        "pcmk__primitive_assign: p allocation score on n1: 0",
+                        "pcmk__primitive_assign: p allocation score on n2: 100",
+                        "pcmk__primitive_assign: p allocation score on n3: 0",
+                        "pcmk__primitive_assign: r:0 allocation score on n1: 0",
+                        "pcmk__primitive_assign: r:0 allocation score on n2: 0",
+                        "pcmk__primitive_assign: r:0 allocation score on n3: 0",
+                        "pcmk__primitive_assign: r:1 allocation score on n1: -INFINITY",
+                        "pcmk__primitive_assign: r:1 allocation score on n2: 0",
+                        "pcmk__primitive_assign: r:1 allocation score on n3: 0",
+                        "pcmk__primitive_assign: r:2 allocation score on n1: -INFINITY",
+                        "pcmk__primitive_assign: r:2 allocation score on n2: 0",
+                        "pcmk__primitive_assign: r:2 allocation score on n3: -INFINITY",
+                        "r:0 promotion score on n1: -INFINITY",
+                        "r:1 promotion score on n3: -INFINITY",
+                        "r:2 promotion score on n2: INFINITY",
+                    }));
+}
+
 }  // namespace
 }  // namespace quorate::crm::sched
