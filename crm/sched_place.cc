@@ -687,8 +687,14 @@ Placement place(const WorkingSet& ws) {
       units.back().base = out.primitives.back().scores;
     } else if (r.kind == RscKind::kGroup && !r.children.empty()) {
       units.push_back({&r, out.primitives.size(), {}, 0, ""});
+      // The group's location constraints go to its first member (the rest
+      // follow it).
       for (const auto& m : r.children)
-        out.primitives.push_back({m.id, primitive_scores(ws, m, r.id), "", !m.managed});
+        out.primitives.push_back({m.id,
+                                  primitive_scores(ws, m,
+                                                   &m == &r.children.front() ? std::string_view(r.id)
+                                                                             : std::string_view()),
+                                  "", !m.managed});
       // The first member's scores with those of the members colocated with
       // it merged in, last first.
       const std::size_t k = r.children.size();

@@ -444,5 +444,49 @@ TEST(Scores, AnInstanceAwayFromAMandatoryPromotedColocationIsNeverPromoted) {
                     }));
 }
 
+// Group g (a, b, c) located on node2 (100) and away from node1 (-50).
+constexpr const char* kGroupLocation = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7" dc-uuid="1">
+  <configuration>
+    <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+    <nodes><node id="1" uname="node1"/><node id="2" uname="node2"/></nodes>
+    <resources>
+      <group id="g">
+        <primitive id="a" class="ocf" provider="pacemaker" type="Dummy"/>
+        <primitive id="b" class="ocf" provider="pacemaker" type="Dummy"/>
+        <primitive id="c" class="ocf" provider="pacemaker" type="Dummy"/>
+      </group>
+    </resources>
+    <constraints>
+      <rsc_location id="g-on-2" rsc="g" node="node2" score="100"/>
+      <rsc_location id="g-off-1" rsc="g" node="node1" score="-50"/>
+    </constraints>
+  </configuration>
+  <status>
+    <node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"/>
+    <node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/>
+  </status>
+</cib>)";
+
+TEST(Scores, AGroupsLocationGoesToItsFirstMemberOnly) {
+  const auto lines = score_lines_xml(kGroupLocation, "t.xml");
+  ASSERT_TRUE(lines.ok()) << lines.error().message;
+  EXPECT_EQ(*lines, (std::vector<std::string>{
+                        "pcmk__group_assign: a allocation score on node1: -50",
+                        "pcmk__group_assign: a allocation score on node2: 100",
+                        "pcmk__group_assign: b allocation score on node1: 0",
+                        "pcmk__group_assign: b allocation score on node2: 0",
+                        "pcmk__group_assign: c allocation score on node1: 0",
+                        "pcmk__group_assign: c allocation score on node2: 0",
+                        "pcmk__group_assign: g allocation score on node1: -50",
+                        "pcmk__group_assign: g allocation score on node2: 100",
+                        "pcmk__primitive_assign: a allocation score on node1: -50",
+                        "pcmk__primitive_assign: a allocation score on node2: 100",
+                        "pcmk__primitive_assign: b allocation score on node1: -INFINITY",
+                        "pcmk__primitive_assign: b allocation score on node2: 0",
+                        "pcmk__primitive_assign: c allocation score on node1: -INFINITY",
+                        "pcmk__primitive_assign: c allocation score on node2: 0",
+                    }));
+}
+
 }  // namespace
 }  // namespace quorate::crm::sched
