@@ -572,6 +572,8 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
     p.next_role = p.node.empty() ? Role::kStopped : Role::kStarted;
     for (const auto& w : weights_of[i])
       if (w.node == p.node) p.assigned_weight = w.score;
+    if (std::any_of(extra.begin(), extra.end(), [](const NodeScore& e) { return e.score != 0; }))
+      p.colocation_scores = extra;
     // Pacemaker gives instances of a clone without resource-stickiness a
     // stickiness of 1 where they run (crm/sched_scores.cc shows it too).
     const WsResource& inst = c.children[i];

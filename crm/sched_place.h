@@ -71,6 +71,9 @@ struct PrimitivePlacement {
   // first): those kept where they run, then the rest, each in Pacemaker's
   // instance order.
   std::size_t assign_rank = 0;
+  // Clone instances: what the clone's colocations add to each node's score
+  // when it is assigned (ws.nodes order; empty when nothing).
+  std::vector<NodeScore> colocation_scores{};
   // Clone instances: the weight the node it was assigned had among its
   // weights then (Pacemaker's assigned node's score).
   int assigned_weight = 0;

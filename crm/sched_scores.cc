@@ -160,6 +160,10 @@ void clone_lines(const WorkingSet& ws, const WsResource& c, const Placement& pl,
   int placed = 0;
   for (const auto& [inst, p, scores] : instances) {
     std::vector<NodeScore> assign = scores;
+    // The clone's colocations weigh in when each instance is assigned.
+    for (auto& s : assign)
+      for (const auto& e : p->colocation_scores)
+        if (e.node == s.node) s.score = score_add(s.score, e.score);
     if (placed >= c.clone_max || disabled(*inst)) {
       assign = all(assign, -kInfinity);
     } else {
