@@ -789,13 +789,14 @@ Placement place(const WorkingSet& ws) {
     const WsResource& r = *u.rsc;
     const bool clone = r.kind == RscKind::kClone;
     std::vector<NodeScore> weights = u.base;
-    // What is still to be placed with it brings its scores, and what is to be
+    // What is not yet placed with it (even one whose assignment led here)
+    // brings its scores, and what is to be
     // placed with that in turn (factors multiplied along the chain; each
     // resource once per chain), as Pacemaker merges colocated scores.
     std::vector<std::size_t> chain{ui};
     auto merge_dependents = [&](auto& merge_next, std::size_t primary, double factor) -> void {
       for (const auto& c : colocs) {
-        if (c.primary != primary || units[c.dependent].state != 0 ||
+        if (c.primary != primary || units[c.dependent].state == 2 ||
             c.dependent_role != Role::kUnknown || units[c.dependent].rsc->kind == RscKind::kClone)
           continue;
         if (std::find(chain.begin(), chain.end(), c.dependent) != chain.end()) continue;

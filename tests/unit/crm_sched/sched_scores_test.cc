@@ -527,5 +527,39 @@ TEST(Scores, AClonesColocationsShowInItsInstancesAssignmentScores) {
                     }));
 }
 
+// A (first in the configuration) prefers node1 and is colocated with B
+// (500000, half of INFINITY), which prefers node2.
+constexpr const char* kDependentFirst = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7" dc-uuid="1">
+  <configuration>
+    <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+    <nodes><node id="1" uname="node1"/><node id="2" uname="node2"/></nodes>
+    <resources>
+      <primitive id="A" class="ocf" provider="pacemaker" type="Dummy"/>
+      <primitive id="B" class="ocf" provider="pacemaker" type="Dummy"/>
+    </resources>
+    <constraints>
+      <rsc_location id="A-1" rsc="A" node="node1" score="100"/>
+      <rsc_location id="B-2" rsc="B" node="node2" score="100"/>
+      <rsc_colocation id="colo" rsc="A" with-rsc="B" score="500000"/>
+    </constraints>
+  </configuration>
+  <status>
+    <node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"/>
+    <node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/>
+  </status>
+</cib>)";
+
+TEST(Scores, ADependentBeingAssignedStillBringsItsScoresToItsPrimary) {
+  // Assigning A assigns B first; B still takes in half of A's preference.
+  const auto lines = score_lines_xml(kDependentFirst, "t.xml");
+  ASSERT_TRUE(lines.ok()) << lines.error().message;
+  EXPECT_EQ(*lines, (std::vector<std::string>{
+                        "pcmk__primitive_assign: A allocation score on node1: 100",
+                        "pcmk__primitive_assign: A allocation score on node2: 500000",
+                        "pcmk__primitive_assign: B allocation score on node1: 50",
+                        "pcmk__primitive_assign: B allocation score on node2: 100",
+                    }));
+}
+
 }  // namespace
 }  // namespace quorate::crm::sched
