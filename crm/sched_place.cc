@@ -637,6 +637,8 @@ void place_group_clone(const WorkingSet& ws, const WsResource& c, std::size_t fi
       if (!p.node.empty() && j > 0) ++count[p.node];
       p.next_role = p.node.empty() ? Role::kStopped : u.next_role;
       p.promotion_score = u.promotion_score;
+      p.assign_rank = u.assign_rank;
+      p.colocation_scores = u.colocation_scores;
       prev = p.node;
     }
     // An instance some member of which cannot run is not promoted (no other
@@ -711,9 +713,16 @@ Placement place(const WorkingSet& ws) {
         out.primitives.push_back({inst.id, primitive_scores(ws, inst, r.id), "", !inst.managed});
     } else if (is_group_clone(r)) {
       units.push_back({&r, out.primitives.size(), primitive_scores(ws, r), 0, ""});
+      // As in a group, the clone's location constraints go to each
+      // instance's first member.
       for (const auto& inst : r.children)
         for (const auto& m : inst.children)
-          out.primitives.push_back({m.id, primitive_scores(ws, m, r.id), "", !m.managed});
+          out.primitives.push_back(
+              {m.id,
+               primitive_scores(ws, m,
+                                &m == &inst.children.front() ? std::string_view(r.id)
+                                                             : std::string_view()),
+               "", !m.managed});
     }
     // An anonymous clone instance (or member of one) over its migration
     // threshold on a node bans the whole clone from that node.

@@ -183,6 +183,100 @@ void clone_lines(const WorkingSet& ws, const WsResource& c, const Placement& pl,
   }
 }
 
+// A clone of groups: the clone, each group instance and its members as
+// they stand before assignment; then, instance by instance in assignment
+// order, each group and member as offered (nodes holding clone-node-max
+// instances assigned earlier, and nodes that cannot run resources, are
+// -INFINITY), and each member's assignment scores as in a group.
+void group_clone_lines(const WorkingSet& ws, const WsResource& c, const Placement& pl,
+                       std::vector<std::string>& out) {
+  WsResource bare = c;
+  bare.stickiness = 0;
+  add_lines(out, "pcmk__clone_allocate", c.id, configured_scores(ws, bare, {}), listed(ws, c));
+  struct Instance {
+    const WsResource* group;
+    std::vector<NodeScore> group_scores;
+    std::vector<std::vector<NodeScore>> member_scores;
+    std::vector<const PrimitivePlacement*> members;
+  };
+  std::vector<Instance> instances;
+  for (std::size_t i = 0; i < c.children.size(); ++i) {
+    const WsResource& g = c.children[i];
+    if (g.children.empty() || static_cast<int>(i) >= c.clone_max) continue;
+    Instance inst{&g, {}, {}, {}};
+    for (const auto& m : g.children) inst.members.push_back(pl.find(m.id));
+    if (std::find(inst.members.begin(), inst.members.end(), nullptr) != inst.members.end())
+      continue;
+    WsResource bare_group = g;
+    bare_group.stickiness = 0;
+    inst.group_scores = configured_scores(ws, bare_group, c.id);
+    add_lines(out, "pcmk__clone_allocate", g.id, inst.group_scores, listed(ws, g, c.id));
+    for (std::size_t j = 0; j < g.children.size(); ++j) {
+      const WsResource& m = g.children[j];
+      inst.member_scores.push_back(instance_scores(m, *inst.members[j]));
+      add_lines(out, "pcmk__clone_allocate", m.id, inst.member_scores.back(),
+                listed(ws, m, c.id));
+    }
+    if (c.promotable) {
+      const PrimitivePlacement* first = inst.members.front();
+      out.push_back(g.id + " promotion score on " + (first->node.empty() ? "none" : first->node) +
+                    ": " + score_text(first->promotion_score.value_or(0)));
+    }
+    instances.push_back(std::move(inst));
+  }
+  std::stable_sort(instances.begin(), instances.end(), [](const Instance& a, const Instance& b) {
+    return a.members.front()->assign_rank < b.members.front()->assign_rank;
+  });
+  std::map<std::string, int, std::less<>> held;  // instances assigned so far per node
+  int placed = 0;
+  for (const auto& inst : instances) {
+    const bool none = placed >= c.clone_max;
+    auto offered = [&](std::vector<NodeScore> scores) {
+      if (none) return all(scores, -kInfinity);
+      for (auto& s : scores) {
+        const auto it = held.find(s.node);
+        if (it != held.end() && it->second >= c.clone_node_max) s.score = -kInfinity;
+        const WsNode* n = ws.find_node(s.node);
+        if (n == nullptr || !node_can_run(*n)) s.score = -kInfinity;
+      }
+      return scores;
+    };
+    const WsResource& g = *inst.group;
+    add_lines(out, "pcmk__group_assign", g.id, offered(inst.group_scores), listed(ws, g, c.id));
+    // Each member is assigned with the members after it (colocated with it)
+    // merged in, last first; a negative sum does not override a usable node.
+    const std::size_t k = g.children.size();
+    std::vector<std::vector<NodeScore>> merged(k);
+    for (std::size_t j = k; j-- > 0;) {
+      merged[j] = inst.member_scores[j];
+      if (j + 1 == k) continue;
+      for (std::size_t n = 0; n < merged[j].size() && n < merged[j + 1].size(); ++n) {
+        const int sum = score_add(merged[j][n].score, merged[j + 1][n].score);
+        if (!(sum < 0 && merged[j][n].score >= 0)) merged[j][n].score = sum;
+      }
+    }
+    std::string prev;
+    for (std::size_t j = 0; j < k; ++j) {
+      const WsResource& m = g.children[j];
+      const auto only = listed(ws, m, c.id);
+      add_lines(out, "pcmk__group_assign", m.id, offered(inst.member_scores[j]), only);
+      std::vector<NodeScore> scores = offered(merged[j]);
+      if (j > 0) {
+        // Each member is colocated with the one before it.
+        for (auto& s : scores)
+          if (s.node != prev) s.score = -kInfinity;
+      }
+      add_lines(out, "pcmk__primitive_assign", m.id, scores, only);
+      prev = inst.members[j]->node;
+    }
+    const std::string& node = inst.members.front()->node;
+    if (!node.empty()) {
+      ++held[node];
+      ++placed;
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> score_lines(const WorkingSet& ws, const Placement& placement) {
@@ -201,6 +295,7 @@ std::vector<std::string> score_lines(const WorkingSet& ws, const Placement& plac
         break;
       case RscKind::kClone:
         if (is_primitive_clone(r)) clone_lines(ws, r, placement, out);
+        if (is_group_clone(r)) group_clone_lines(ws, r, placement, out);
         break;
     }
   }

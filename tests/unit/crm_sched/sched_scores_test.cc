@@ -561,5 +561,102 @@ TEST(Scores, ADependentBeingAssignedStillBringsItsScoresToItsPrimary) {
                     }));
 }
 
+// Clone c (clone-max=2) of group g (a, then b with stickiness 100), located
+// on node3 (50); g:0 runs on node1.
+constexpr const char* kGroupClone = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7" dc-uuid="1">
+  <configuration>
+    <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+    <nodes><node id="1" uname="node1"/><node id="2" uname="node2"/><node id="3" uname="node3"/></nodes>
+    <resources>
+      <clone id="c">
+        <meta_attributes id="cm"><nvpair id="cm1" name="clone-max" value="2"/></meta_attributes>
+        <group id="g">
+          <primitive id="a" class="ocf" provider="pacemaker" type="Dummy"/>
+          <primitive id="b" class="ocf" provider="pacemaker" type="Dummy">
+            <meta_attributes id="bm"><nvpair id="bm1" name="resource-stickiness" value="100"/></meta_attributes>
+          </primitive>
+        </group>
+      </clone>
+    </resources>
+    <constraints>
+      <rsc_location id="c-on-3" rsc="c" node="node3" score="50"/>
+    </constraints>
+  </configuration>
+  <status>
+    <node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">
+      <lrm id="1"><lrm_resources>
+        <lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy">
+          <lrm_rsc_op id="a_last_0" operation_key="a_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x"/>
+        </lrm_resource>
+        <lrm_resource id="b" class="ocf" provider="pacemaker" type="Dummy">
+          <lrm_rsc_op id="b_last_0" operation_key="b_start_0" operation="start" call-id="2" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x"/>
+        </lrm_resource>
+      </lrm_resources></lrm>
+    </node_state>
+    <node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/>
+    <node_state id="3" uname="node3" in_ccm="true" crmd="online" join="member" expected="member"/>
+  </status>
+</cib>)";
+
+TEST(Scores, AClonedGroupListsItsInstancesGroupsAndMembers) {
+  // The clone's location goes to each instance's first member; each member
+  // is assigned with the members after it merged in; g:1 finds node1 taken.
+  const auto lines = score_lines_xml(kGroupClone, "t.xml");
+  ASSERT_TRUE(lines.ok()) << lines.error().message;
+  EXPECT_EQ(*lines, (std::vector<std::string>{
+                        "pcmk__clone_allocate: a:0 allocation score on node1: 1",
+                        "pcmk__clone_allocate: a:0 allocation score on node2: 0",
+                        "pcmk__clone_allocate: a:0 allocation score on node3: 50",
+                        "pcmk__clone_allocate: a:1 allocation score on node1: 0",
+                        "pcmk__clone_allocate: a:1 allocation score on node2: 0",
+                        "pcmk__clone_allocate: a:1 allocation score on node3: 50",
+                        "pcmk__clone_allocate: b:0 allocation score on node1: 100",
+                        "pcmk__clone_allocate: b:0 allocation score on node2: 0",
+                        "pcmk__clone_allocate: b:0 allocation score on node3: 0",
+                        "pcmk__clone_allocate: b:1 allocation score on node1: 0",
+                        "pcmk__clone_allocate: b:1 allocation score on node2: 0",
+                        "pcmk__clone_allocate: b:1 allocation score on node3: 0",
+                        "pcmk__clone_allocate: c allocation score on node1: 0",
+                        "pcmk__clone_allocate: c allocation score on node2: 0",
+                        "pcmk__clone_allocate: c allocation score on node3: 50",
+                        "pcmk__clone_allocate: g:0 allocation score on node1: 0",
+                        "pcmk__clone_allocate: g:0 allocation score on node2: 0",
+                        "pcmk__clone_allocate: g:0 allocation score on node3: 50",
+                        "pcmk__clone_allocate: g:1 allocation score on node1: 0",
+                        "pcmk__clone_allocate: g:1 allocation score on node2: 0",
+                        "pcmk__clone_allocate: g:1 allocation score on node3: 50",
+                        "pcmk__group_assign: a:0 allocation score on node1: 1",
+                        "pcmk__group_assign: a:0 allocation score on node2: 0",
+                        "pcmk__group_assign: a:0 allocation score on node3: 50",
+                        "pcmk__group_assign: a:1 allocation score on node1: -INFINITY",
+                        "pcmk__group_assign: a:1 allocation score on node2: 0",
+                        "pcmk__group_assign: a:1 allocation score on node3: 50",
+                        "pcmk__group_assign: b:0 allocation score on node1: 100",
+                        "pcmk__group_assign: b:0 allocation score on node2: 0",
+                        "pcmk__group_assign: b:0 allocation score on node3: 0",
+                        "pcmk__group_assign: b:1 allocation score on node1: -INFINITY",
+                        "pcmk__group_assign: b:1 allocation score on node2: 0",
+                        "pcmk__group_assign: b:1 allocation score on node3: 0",
+                        "pcmk__group_assign: g:0 allocation score on node1: 0",
+                        "pcmk__group_assign: g:0 allocation score on node2: 0",
+                        "pcmk__group_assign: g:0 allocation score on node3: 50",
+                        "pcmk__group_assign: g:1 allocation score on node1: -INFINITY",
+                        "pcmk__group_assign: g:1 allocation score on node2: 0",
+                        "pcmk__group_assign: g:1 allocation score on node3: 50",
+                        "pcmk__primitive_assign: a:0 allocation score on node1: 101",
+                        "pcmk__primitive_assign: a:0 allocation score on node2: 0",
+                        "pcmk__primitive_assign: a:0 allocation score on node3: 50",
+                        "pcmk__primitive_assign: a:1 allocation score on node1: -INFINITY",
+                        "pcmk__primitive_assign: a:1 allocation score on node2: 0",
+                        "pcmk__primitive_assign: a:1 allocation score on node3: 50",
+                        "pcmk__primitive_assign: b:0 allocation score on node1: 100",
+                        "pcmk__primitive_assign: b:0 allocation score on node2: -INFINITY",
+                        "pcmk__primitive_assign: b:0 allocation score on node3: -INFINITY",
+                        "pcmk__primitive_assign: b:1 allocation score on node1: -INFINITY",
+                        "pcmk__primitive_assign: b:1 allocation score on node2: -INFINITY",
+                        "pcmk__primitive_assign: b:1 allocation score on node3: 0",
+                    }));
+}
+
 }  // namespace
 }  // namespace quorate::crm::sched
