@@ -63,6 +63,55 @@ std::vector<NodeScore> configured_scores(const WorkingSet& ws, const WsResource&
 
 bool disabled(const WsResource& r) { return r.target_role && *r.target_role == Role::kStopped; }
 
+// `into` plus `factor` times `other` per node, where that does not turn a
+// usable node negative (Pacemaker merges dependents' scores into a primary
+// that way); a node that cannot run resources brings -INFINITY.
+void merge_positive(const WorkingSet& ws, std::vector<NodeScore>& into,
+                    const std::vector<NodeScore>& other, double factor) {
+  for (auto& t : into) {
+    int score = -kInfinity;
+    const WsNode* n = ws.find_node(t.node);
+    if (n != nullptr && node_can_run(*n))
+      for (const auto& o : other)
+        if (o.node == t.node) score = o.score;
+    if (factor < 0 && score < 0) continue;
+    double f = factor * static_cast<double>(score);
+    if (f >= kInfinity) f = kInfinity;
+    if (f <= -kInfinity) f = -kInfinity;
+    const int sum = score_add(t.score, static_cast<int>(f));
+    if (!(sum < 0 && t.score >= 0)) t.score = sum;
+  }
+}
+
+// A clone's scores as crm_simulate shows them: its own, with the scores of
+// the primitives and groups colocated with it (no roles) merged in.
+std::vector<NodeScore> clone_scores(const WorkingSet& ws, const WsResource& c) {
+  WsResource bare = c;
+  bare.stickiness = 0;
+  std::vector<NodeScore> scores = configured_scores(ws, bare, {});
+  for (const auto& co : ws.colocations) {
+    if (co.with_rsc != c.id || co.rsc_role || co.with_rsc_role || co.score <= 0) continue;
+    const auto dep = std::find_if(ws.resources.begin(), ws.resources.end(),
+                                  [&co](const WsResource& r) { return r.id == co.rsc; });
+    if (dep == ws.resources.end() || dep->kind == RscKind::kClone) continue;
+    std::vector<NodeScore> theirs;
+    if (dep->kind == RscKind::kPrimitive) {
+      theirs = primitive_scores(ws, *dep);
+    } else if (!dep->children.empty()) {
+      // A group: its first member's scores with the later members' merged.
+      theirs = primitive_scores(ws, dep->children.back());
+      for (std::size_t j = dep->children.size() - 1; j-- > 0;) {
+        std::vector<NodeScore> m =
+            primitive_scores(ws, dep->children[j], j == 0 ? std::string_view(dep->id) : "");
+        merge_positive(ws, m, theirs, 1.0);
+        theirs = std::move(m);
+      }
+    }
+    merge_positive(ws, scores, theirs, static_cast<double>(co.score) / kInfinity);
+  }
+  return scores;
+}
+
 // Nodes that cannot run resources at all are -INFINITY at assignment.
 std::vector<NodeScore> at_assignment(const WorkingSet& ws, std::vector<NodeScore> scores) {
   for (auto& s : scores) {
@@ -117,9 +166,7 @@ std::vector<NodeScore> instance_scores(const WsResource& inst, const PrimitivePl
 // later ones.
 void clone_lines(const WorkingSet& ws, const WsResource& c, const Placement& pl,
                  std::vector<std::string>& out) {
-  WsResource bare = c;
-  bare.stickiness = 0;
-  add_lines(out, "pcmk__clone_allocate", c.id, configured_scores(ws, bare, {}), listed(ws, c));
+  add_lines(out, "pcmk__clone_allocate", c.id, clone_scores(ws, c), listed(ws, c));
   struct Instance {
     const WsResource* inst;
     const PrimitivePlacement* p;
@@ -190,9 +237,7 @@ void clone_lines(const WorkingSet& ws, const WsResource& c, const Placement& pl,
 // -INFINITY), and each member's assignment scores as in a group.
 void group_clone_lines(const WorkingSet& ws, const WsResource& c, const Placement& pl,
                        std::vector<std::string>& out) {
-  WsResource bare = c;
-  bare.stickiness = 0;
-  add_lines(out, "pcmk__clone_allocate", c.id, configured_scores(ws, bare, {}), listed(ws, c));
+  add_lines(out, "pcmk__clone_allocate", c.id, clone_scores(ws, c), listed(ws, c));
   struct Instance {
     const WsResource* group;
     std::vector<NodeScore> group_scores;

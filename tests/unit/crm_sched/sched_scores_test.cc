@@ -658,5 +658,44 @@ TEST(Scores, AClonedGroupListsItsInstancesGroupsAndMembers) {
                     }));
 }
 
+// p (preferring node2) must run with clone c.
+constexpr const char* kPrimitiveWithClone = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7" dc-uuid="1">
+  <configuration>
+    <crm_config><cluster_property_set id="o"><nvpair id="o1" name="stonith-enabled" value="false"/></cluster_property_set></crm_config>
+    <nodes><node id="1" uname="node1"/><node id="2" uname="node2"/></nodes>
+    <resources>
+      <primitive id="p" class="ocf" provider="pacemaker" type="Dummy"/>
+      <clone id="c"><primitive id="d" class="ocf" provider="pacemaker" type="Dummy"/></clone>
+    </resources>
+    <constraints>
+      <rsc_location id="p-on-2" rsc="p" node="node2" score="100"/>
+      <rsc_colocation id="p-with-c" rsc="p" with-rsc="c" score="INFINITY"/>
+    </constraints>
+  </configuration>
+  <status>
+    <node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"/>
+    <node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member"/>
+  </status>
+</cib>)";
+
+TEST(Scores, AClonesLineTakesInWhatIsColocatedWithIt) {
+  const auto lines = score_lines_xml(kPrimitiveWithClone, "t.xml");
+  ASSERT_TRUE(lines.ok()) << lines.error().message;
+  EXPECT_EQ(*lines, (std::vector<std::string>{
+                        "pcmk__clone_allocate: c allocation score on node1: 0",
+                        "pcmk__clone_allocate: c allocation score on node2: 100",
+                        "pcmk__clone_allocate: d:0 allocation score on node1: 0",
+                        "pcmk__clone_allocate: d:0 allocation score on node2: 0",
+                        "pcmk__clone_allocate: d:1 allocation score on node1: 0",
+                        "pcmk__clone_allocate: d:1 allocation score on node2: 0",
+                        "pcmk__primitive_assign: d:0 allocation score on node1: 0",
+                        "pcmk__primitive_assign: d:0 allocation score on node2: 0",
+                        "pcmk__primitive_assign: d:1 allocation score on node1: -INFINITY",
+                        "pcmk__primitive_assign: d:1 allocation score on node2: 0",
+                        "pcmk__primitive_assign: p allocation score on node1: 0",
+                        "pcmk__primitive_assign: p allocation score on node2: 100",
+                    }));
+}
+
 }  // namespace
 }  // namespace quorate::crm::sched
