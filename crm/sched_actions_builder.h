@@ -73,6 +73,11 @@ class Builder {
   bool group_can_run(const WsResource& r) const;
 
   void read_orders();
+  // See sched_actions_order.cc: whether `dependent`'s stop is due to its
+  // colocation with `primary` rather than to its order after it.
+  // `blocked_by`: resource -> the first whose order holds it back.
+  bool colocation_first(const WsResource& dependent, const WsResource& primary,
+                        const std::map<std::string, std::string, std::less<>>& blocked_by) const;
 
   // Whether clone `c` is the first of an ordering through a runnable
   // clone-min pseudo action.

@@ -30,6 +30,41 @@ std::vector<std::string> Builder::primitives_of(const WsResource& r) {
   return out;
 }
 
+namespace {
+
+// Whether `dependent`, ordered after `primary` and held back with it, stops
+// "due to colocation with" it rather than "required" by the order: it must
+// run with `primary` (INFINITY, no roles), and Pacemaker blocks its start
+// for the colocation before the order reaches it. That is so when the
+// primary is a clone or group (its start is blocked before its "running"
+// that the order follows), or a primitive held back by an order from another
+// primitive's start; an order from a clone's or group's start is followed
+// through its "running" first, which lets the orders after the primary go
+// ahead of the colocation.
+// An INFINITY colocation of `dependent` with `primary`, without roles.
+bool must_run_with(const WorkingSet& ws, const std::string& dependent, const std::string& primary) {
+  return std::any_of(ws.colocations.begin(), ws.colocations.end(), [&](const ColocSpec& co) {
+    return co.rsc == dependent && co.with_rsc == primary && !co.rsc_role && !co.with_rsc_role &&
+           co.score >= kInfinity;
+  });
+}
+
+bool colocation_first_impl(const WorkingSet& ws, const WsResource& dependent,
+                           const WsResource& primary, const WsResource* primary_first) {
+  if (!must_run_with(ws, dependent.id, primary.id)) return false;
+  if (primary.kind != RscKind::kPrimitive) return true;
+  return primary_first != nullptr && primary_first->kind == RscKind::kPrimitive;
+}
+
+}  // namespace
+
+bool Builder::colocation_first(const WsResource& dependent, const WsResource& primary,
+                               const std::map<std::string, std::string, std::less<>>& blocked_by) const {
+  const auto it = blocked_by.find(primary.id);
+  const WsResource* primary_first = it == blocked_by.end() ? nullptr : top_level(it->second);
+  return colocation_first_impl(ws_, dependent, primary, primary_first);
+}
+
 void Builder::read_orders() {
   for (const auto& o : ws_.orders) {
     if (top_level(o.first) == nullptr || top_level(o.then) == nullptr) continue;
@@ -44,10 +79,90 @@ void Builder::read_orders() {
     e.min_firsts = o.min_firsts;
     orders_.push_back(e);
   }
+  // Interleaved clones: an instance of `then` runs only where `first` has an
+  // instance placed; the others Pacemaker inhibits (unassigns): they stop
+  // without a reason. It pairs the instances when it first updates the
+  // order, so an instance whose partner is itself inhibited is inhibited too
+  // only if the update reaches it after that inhibition: when it must run
+  // with `first` (INFINITY colocation: the partner clone's blocked start
+  // updates it at once), or when it comes, in configuration order, before
+  // the last resource ordered after the chain's root (Pacemaker visits
+  // resources last to first, and the first visit of an order after the root
+  // carries the inhibition down the chain). Otherwise it keeps its partner
+  // and stops "due to unrunnable <partner> start".
+  std::map<std::string, std::size_t, std::less<>> position;
+  for (std::size_t i = 0; i < ws_.resources.size(); ++i) position.emplace(ws_.resources[i].id, i);
+  auto trigger_of = [&](const std::string& root) {
+    std::size_t t = position[root];
+    for (const auto& e : orders_)
+      if (e.mandatory && e.first == root) t = std::max(t, position[e.then]);
+    return t;
+  };
+  std::map<std::string, std::string, std::less<>> inhibited;  // instance -> its chain's root
+  std::map<std::string, std::string, std::less<>> partner;    // instance -> first's instance
+  auto node_of = [&](const std::string& id) -> std::string {
+    const PrimitivePlacement* p = t_.placement.find(id);
+    return p == nullptr ? "" : p->node;
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& e : orders_) {
+      if (!e.mandatory || e.first_action != "start" || e.then_action != "start" ||
+          !e.any_of.empty())
+        continue;
+      const WsResource* first = top_level(e.first);
+      const WsResource* then = top_level(e.then);
+      if (first == nullptr || then == nullptr || first->kind != RscKind::kClone ||
+          then->kind != RscKind::kClone || !then->interleave || !is_primitive_clone(*then))
+        continue;
+      for (const auto& inst : then->children) {
+        const std::string node = node_of(inst.id);
+        if (node.empty() || inhibited.count(inst.id) > 0) continue;
+        const std::string* live = nullptr;  // a partner not inhibited
+        const std::string* gone = nullptr;  // an inhibited partner
+        std::vector<std::string> ids = primitives_of(*first);
+        for (const auto& id : ids) {
+          if (node_of(id) != node) continue;
+          if (inhibited.count(id) == 0) {
+            live = &id;
+            break;
+          }
+          if (gone == nullptr) gone = &id;
+        }
+        if (live != nullptr) {
+          partner[inst.id] = *live;
+          continue;
+        }
+        std::string root = e.first;
+        if (gone != nullptr) {
+          root = inhibited[*gone];
+          if (!must_run_with(ws_, then->id, first->id) && position[then->id] >= trigger_of(root)) {
+            partner[inst.id] = *gone;
+            continue;
+          }
+        }
+        inhibited.emplace(inst.id, root);
+        partner.erase(inst.id);
+        changed = true;
+        blocked_start_.emplace(inst.id, "unrunnable " + e.first + " running");
+        silent_block_.insert(inst.id);
+        if (!inst.active_nodes().empty()) {
+          // running there: it stops (Pacemaker gives no reason)
+          must_stop_.insert(inst.id);
+          stop_reason_.emplace(inst.id, "");
+        }
+      }
+    }
+  }
+  // How an instance's start is blocked in a chain of interleaved clones:
+  // "unrunnable" when its partner was inhibited (its start is unrunnable but
+  // not yet required), else "required".
+  std::map<std::string, std::string, std::less<>> word;
   // A mandatory "first start then start" blocks the start of `then` when
   // `first` cannot start.
   std::map<std::string, bool, std::less<>> unrunnable;
   std::set<std::string, std::less<>> by_order;  // unrunnable because of an order
+  std::map<std::string, std::string, std::less<>> blocked_by;  // ... and which first's
   for (const auto& r : ws_.resources)
     if (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup || is_primitive_clone(r) ||
         is_group_clone(r))
@@ -60,6 +175,7 @@ void Builder::read_orders() {
       if (e.any_of.empty() ? !unrunnable[e.first] : any_of_runnable(e.any_of, unrunnable)) continue;
       unrunnable[e.then] = true;
       by_order.insert(e.then);
+      blocked_by.emplace(e.then, e.first);
       changed = true;
       const WsResource* then = top_level(e.then);
       const WsResource* first = top_level(e.first);
@@ -75,7 +191,23 @@ void Builder::read_orders() {
       if (by_order.count(e.first) > 0 ||
           (first->kind == RscKind::kPrimitive && !first->active_nodes().empty())) {
         if (then->kind == RscKind::kPrimitive) {
-          stop_reason_.emplace(then->id, "required " + what);
+          stop_reason_.emplace(then->id, colocation_first(*then, *first, blocked_by)
+                                             ? "colocation with " + e.first
+                                             : "required " + what);
+        } else if (then->interleave && is_primitive_clone(*then) && is_primitive_clone(*first) &&
+                   e.any_of.empty()) {
+          // Interleaved: each instance waits for its partner, the instance
+          // of `first` on its node.
+          for (const auto& inst : then->children) {
+            const auto f = partner.find(inst.id);
+            if (inhibited.count(inst.id) > 0 || f == partner.end()) continue;
+            const auto w = word.find(f->second);
+            const std::string how = inhibited.count(f->second) > 0 ? "unrunnable"
+                                    : w != word.end()              ? w->second
+                                                                   : "required";
+            word.emplace(inst.id, how);
+            stop_reason_.emplace(inst.id, how + " " + f->second + " start");
+          }
         } else {
           if (is_group_clone(*then)) {
             // Each instance's members stop one after another: the first for
@@ -117,33 +249,6 @@ void Builder::read_orders() {
   }
   for (const auto& e : orders_)
     if (!e.any_of.empty() && any_of_runnable(e.any_of, unrunnable)) runnable_any_.insert(e.any_of);
-  // Interleaved clones: an instance of `then` starts only where `first` has
-  // an instance to start after.
-  for (const auto& e : orders_) {
-    if (!e.mandatory || e.first_action != "start" || e.then_action != "start" || !e.any_of.empty())
-      continue;
-    const WsResource* first = top_level(e.first);
-    const WsResource* then = top_level(e.then);
-    if (first == nullptr || then == nullptr || first->kind != RscKind::kClone ||
-        then->kind != RscKind::kClone || !then->interleave || !is_primitive_clone(*then))
-      continue;
-    std::set<std::string, std::less<>> first_nodes;
-    for (const auto& id : primitives_of(*first)) {
-      const PrimitivePlacement* p = t_.placement.find(id);
-      if (p != nullptr && !p->node.empty()) first_nodes.insert(p->node);
-    }
-    for (const auto& inst : then->children) {
-      const PrimitivePlacement* p = t_.placement.find(inst.id);
-      if (p == nullptr || p->node.empty() || first_nodes.count(p->node) > 0) continue;
-      blocked_start_.emplace(inst.id, "unrunnable " + e.first + " running");
-      silent_block_.insert(inst.id);
-      if (!inst.active_nodes().empty()) {
-        // running there: it stops (Pacemaker gives no reason)
-        must_stop_.insert(inst.id);
-        stop_reason_.emplace(inst.id, "");
-      }
-    }
-  }
   // What must run with something an order holds back cannot run either.
   for (bool changed = true; changed;) {
     changed = false;

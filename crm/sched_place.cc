@@ -228,9 +228,14 @@ void Placement::index() {
   for (std::size_t i = 0; i < primitives.size(); ++i) by_id.emplace(primitives[i].rsc, i);
 }
 
-std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& rsc,
-                                        std::string_view parent_id) {
-  // nullopt: not (yet) allowed on the node (asymmetric clusters).
+namespace {
+
+// A resource's score per node (ws.nodes order); nullopt where it has none at
+// all (asymmetric clusters: no location names the node). `*disabled`: it is
+// to be stopped everywhere (target-role=Stopped, or a failure with
+// on-fail=stop).
+std::vector<std::optional<int>> raw_scores(const WorkingSet& ws, const WsResource& rsc,
+                                           std::string_view parent_id, bool* disabled) {
   std::vector<std::optional<int>> score(ws.nodes.size());
   if (ws.options.symmetric_cluster)
     for (auto& s : score) s = 0;
@@ -262,8 +267,18 @@ std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& 
       if (ws.nodes[i].uname == active.front() && score[i]) add(i, rsc.stickiness);
   }
   // Fail counts at or over migration-threshold ban the node, as do a probe
-  // that found the agent not installed and a hard error there.
+  // that found the agent not installed, a hard error and a failed stop
+  // there (Pacemaker's "__stop_fail__" location, whatever its on-fail).
   for (const auto& h : rsc.history) {
+    const bool stop_failed =
+        std::any_of(h.ops.begin(), h.ops.end(), [](const HistoryOp& op) {
+          const bool done = op.op_status != -1 && op.op_status != 1;
+          return op.task == "stop" && done && (op.rc != 0 || op.op_status != 0) &&
+                 op.on_fail != "ignore";
+        });
+    if (stop_failed)
+      for (std::size_t i = 0; i < ws.nodes.size(); ++i)
+        if (ws.nodes[i].uname == h.node) score[i] = -kInfinity;
     if (h.not_installed || h.hard_error) {
       for (std::size_t i = 0; i < ws.nodes.size(); ++i)
         if (ws.nodes[i].uname == h.node) score[i] = -kInfinity;
@@ -279,11 +294,29 @@ std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& 
     for (const auto& op : h.ops)
       if (op.on_fail == "stop" && op.rc != op.target_rc && op.op_status != 1) stop_on_fail = true;
   }
-  const bool disabled = stop_on_fail || (rsc.target_role && *rsc.target_role == Role::kStopped);
+  *disabled = stop_on_fail || (rsc.target_role && *rsc.target_role == Role::kStopped);
+  return score;
+}
+
+}  // namespace
+
+std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& rsc,
+                                        std::string_view parent_id) {
+  bool disabled = false;
+  const auto score = raw_scores(ws, rsc, parent_id, &disabled);
   std::vector<NodeScore> out;
   for (std::size_t i = 0; i < ws.nodes.size(); ++i) {
     out.push_back({ws.nodes[i].uname, disabled ? -kInfinity : score[i].value_or(-kInfinity)});
   }
+  return out;
+}
+
+std::vector<bool> scored_nodes(const WorkingSet& ws, const WsResource& rsc,
+                               std::string_view parent_id) {
+  bool disabled = false;
+  const auto score = raw_scores(ws, rsc, parent_id, &disabled);
+  std::vector<bool> out;
+  for (const auto& s : score) out.push_back(s.has_value());
   return out;
 }
 
@@ -316,6 +349,44 @@ std::string choose_node(const WorkingSet& ws, const std::vector<NodeScore>& scor
   return best.node;
 }
 
+void glib_list_sort(std::vector<std::size_t>& items,
+                    const std::function<int(std::size_t, std::size_t)>& cmp) {
+  if (items.size() < 2) return;
+  const auto half = static_cast<std::ptrdiff_t>(items.size() / 2);
+  std::vector<std::size_t> left(items.begin(), items.begin() + half);
+  std::vector<std::size_t> right(items.begin() + half, items.end());
+  glib_list_sort(left, cmp);
+  glib_list_sort(right, cmp);
+  std::size_t l = 0;
+  std::size_t r = 0;
+  std::size_t at = 0;
+  while (l < left.size() && r < right.size())
+    items[at++] = cmp(left[l], right[r]) <= 0 ? left[l++] : right[r++];
+  while (l < left.size()) items[at++] = left[l++];
+  while (r < right.size()) items[at++] = right[r++];
+}
+
+int compare_instances(const InstanceSortKey& a, const InstanceSortKey& b) {
+  if (a.active_count > 0 && b.active_count > 0 && a.active_count != b.active_count)
+    return a.active_count < b.active_count ? -1 : 1;
+  const bool a_active = !a.current.empty() && a.current_allowed;
+  const bool b_active = !b.current.empty() && b.current_allowed;
+  const bool a_can = a.current.empty() || a.current_allowed;
+  const bool b_can = b.current.empty() || b.current_allowed;
+  if (a_can != b_can) return a_can ? -1 : 1;
+  if (a.priority != b.priority) return a.priority > b.priority ? -1 : 1;
+  if (!a_active && !b_active) return 0;
+  if (a_active != b_active) return a_active ? -1 : 1;
+  if (a.current_can_run != b.current_can_run) return a.current_can_run ? -1 : 1;
+  if (a.failed != b.failed) return a.failed ? 1 : -1;
+  const int wa = a.current_colocation_score;
+  const int wb = b.current_colocation_score;
+  if (wa < wb) return wa < 0 ? -1 : 1;
+  if (wa > wb) return -1;
+  const int rc = std::strcmp(a.id.c_str(), b.id.c_str());
+  return rc < 0 ? -1 : (rc > 0 ? 1 : 0);
+}
+
 namespace {
 
 struct Coloc {
@@ -339,7 +410,9 @@ std::vector<NodeScore> merge_scores(const WorkingSet& ws, const std::vector<Node
   std::vector<NodeScore> out = weights;
   bool any = false;
   for (std::size_t n = 0; n < out.size(); ++n) {
-    const int score = other[n].score;
+    // The other resource's best score on a node that can run it (by node
+    // name): none (-INFINITY) where the node cannot run resources.
+    const int score = is_available(ws, out[n].node) ? other[n].score : -kInfinity;
     if (factor < 0 && score < 0) {
       // a dislike of a node the other avoids anyway is no preference
     } else {
@@ -366,9 +439,11 @@ bool coloc_role_applies(const OptString& role) {
 
 namespace {
 
-// Anonymous clone instances: those running stay where they are (stickiness
-// permitting), then the rest go to the best-scored nodes holding the fewest
-// instances, at most clone-node-max per node.
+// Clone instances, taken in Pacemaker's instance order (compare_instances
+// through glib_list_sort): those running stay where they are (stickiness
+// permitting; a multiply active one on the first node it was found on), then
+// the rest go to the best-scored nodes holding the fewest instances, at most
+// clone-node-max per node.
 // `first`: index of the clone's first instance in out.primitives; `extra`:
 // scores (ws.nodes order) that colocations add to every instance; `count`:
 // resources assigned per node so far in this run (updated).
@@ -390,6 +465,34 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
     const auto it = per_node.find(node);
     return it != per_node.end() && it->second >= c.clone_node_max;
   };
+  // The order Pacemaker assigns the instances in (both passes).
+  std::vector<InstanceSortKey> keys;
+  for (std::size_t i = 0; i < c.children.size(); ++i) {
+    const WsResource& inst = c.children[i];
+    InstanceSortKey k;
+    k.id = inst.id;
+    const auto active = inst.active_nodes();
+    k.active_count = active.size();
+    if (!active.empty()) k.current = active.front();
+    k.priority = inst.priority;
+    if (c.promotable)
+      k.priority = std::max(k.priority, promotion_priority(ws, c, inst, weights_of[i]));
+    if (!k.current.empty()) {
+      k.current_allowed = false;
+      for (const auto& sc : out.primitives[first + i].scores)
+        if (sc.node == k.current) k.current_allowed = sc.score >= 0;
+      for (const auto& e : extra)
+        if (e.node == k.current) k.current_colocation_score = e.score;
+      k.current_can_run = is_available(ws, k.current);
+    }
+    k.failed = inst.failed();
+    keys.push_back(std::move(k));
+  }
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < c.children.size(); ++i) order.push_back(i);
+  glib_list_sort(order,
+                 [&keys](std::size_t a, std::size_t b) { return compare_instances(keys[a], keys[b]); });
+  std::size_t rank = 0;  // assignment sequence (PrimitivePlacement::assign_rank)
   // First pass: instances stay where they run while their node holds fewer
   // than its even share (clone-max / available nodes, at least 1) — so a
   // clone crowded onto few nodes spreads out again.
@@ -399,11 +502,11 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
   const int share = std::max(1, available > 0 ? c.clone_max / available : 1);
   int placed = 0;
   std::vector<bool> done(c.children.size(), false);
-  for (std::size_t i = 0; i < c.children.size(); ++i) {
+  for (const std::size_t i : order) {
     const WsResource& inst = c.children[i];
     PrimitivePlacement& p = out.primitives[first + i];
     const auto active = inst.active_nodes();
-    if (active.size() != 1) continue;
+    if (active.empty()) continue;
     const std::string& node = active.front();
     if (!inst.managed) {
       p.node = node;
@@ -423,30 +526,20 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
       done[i] = !p.node.empty();
     }
     if (!p.node.empty()) {
+      p.assign_rank = rank++;
       ++per_node[p.node];
       ++count[p.node];
       ++placed;
     }
   }
-  // Second pass: the rest go to the best-scored nodes with room, the
-  // instances that score highest anywhere first (globally unique clones,
-  // whose instances score differently).
-  std::vector<std::size_t> rest;
-  for (std::size_t i = 0; i < c.children.size(); ++i) rest.push_back(i);
-  if (c.unique) {
-    auto best_of = [&](std::size_t i) {
-      int best = -kInfinity;
-      for (const auto& w : weights_of[i])
-        if (is_available(ws, w.node)) best = std::max(best, w.score);
-      return best;
-    };
-    std::stable_sort(rest.begin(), rest.end(),
-                     [&](std::size_t a, std::size_t b) { return best_of(a) > best_of(b); });
-  }
-  for (const std::size_t i : rest) {
-    if (done[i] || placed >= c.clone_max) continue;
+  // Second pass: the rest, in the same order, go to the best-scored nodes
+  // with room.
+  for (const std::size_t i : order) {
+    if (done[i]) continue;
     const WsResource& inst = c.children[i];
     PrimitivePlacement& p = out.primitives[first + i];
+    p.assign_rank = rank++;
+    if (placed >= c.clone_max) continue;
     if (!inst.managed) continue;
     // An instance that failed on a node being fenced stops with it; another
     // instance takes its place.
@@ -477,6 +570,18 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
   for (std::size_t i = 0; i < c.children.size(); ++i) {
     PrimitivePlacement& p = out.primitives[first + i];
     p.next_role = p.node.empty() ? Role::kStopped : Role::kStarted;
+    for (const auto& w : weights_of[i])
+      if (w.node == p.node) p.assigned_weight = w.score;
+    if (std::any_of(extra.begin(), extra.end(), [](const NodeScore& e) { return e.score != 0; }))
+      p.colocation_scores = extra;
+    // Pacemaker gives instances of a clone without resource-stickiness a
+    // stickiness of 1 where they run (crm/sched_scores.cc shows it too).
+    const WsResource& inst = c.children[i];
+    const auto active = inst.active_nodes();
+    if (!p.node.empty() && inst.managed && inst.stickiness == 0 &&
+        inst.meta.count("resource-stickiness") == 0 && active.size() == 1 &&
+        active.front() == p.node && p.assigned_weight > -kInfinity)
+      p.assigned_weight = score_add(p.assigned_weight, 1);
   }
   if (c.promotable) assign_promotable_roles(ws, c, out, first, role_colocations);
 }
@@ -532,6 +637,8 @@ void place_group_clone(const WorkingSet& ws, const WsResource& c, std::size_t fi
       if (!p.node.empty() && j > 0) ++count[p.node];
       p.next_role = p.node.empty() ? Role::kStopped : u.next_role;
       p.promotion_score = u.promotion_score;
+      p.assign_rank = u.assign_rank;
+      p.colocation_scores = u.colocation_scores;
       prev = p.node;
     }
     // An instance some member of which cannot run is not promoted (no other
@@ -584,8 +691,14 @@ Placement place(const WorkingSet& ws) {
       units.back().base = out.primitives.back().scores;
     } else if (r.kind == RscKind::kGroup && !r.children.empty()) {
       units.push_back({&r, out.primitives.size(), {}, 0, ""});
+      // The group's location constraints go to its first member (the rest
+      // follow it).
       for (const auto& m : r.children)
-        out.primitives.push_back({m.id, primitive_scores(ws, m, r.id), "", !m.managed});
+        out.primitives.push_back({m.id,
+                                  primitive_scores(ws, m,
+                                                   &m == &r.children.front() ? std::string_view(r.id)
+                                                                             : std::string_view()),
+                                  "", !m.managed});
       // The first member's scores with those of the members colocated with
       // it merged in, last first.
       const std::size_t k = r.children.size();
@@ -600,9 +713,16 @@ Placement place(const WorkingSet& ws) {
         out.primitives.push_back({inst.id, primitive_scores(ws, inst, r.id), "", !inst.managed});
     } else if (is_group_clone(r)) {
       units.push_back({&r, out.primitives.size(), primitive_scores(ws, r), 0, ""});
+      // As in a group, the clone's location constraints go to each
+      // instance's first member.
       for (const auto& inst : r.children)
         for (const auto& m : inst.children)
-          out.primitives.push_back({m.id, primitive_scores(ws, m, r.id), "", !m.managed});
+          out.primitives.push_back(
+              {m.id,
+               primitive_scores(ws, m,
+                                &m == &inst.children.front() ? std::string_view(r.id)
+                                                             : std::string_view()),
+               "", !m.managed});
     }
     // An anonymous clone instance (or member of one) over its migration
     // threshold on a node bans the whole clone from that node.
@@ -678,13 +798,14 @@ Placement place(const WorkingSet& ws) {
     const WsResource& r = *u.rsc;
     const bool clone = r.kind == RscKind::kClone;
     std::vector<NodeScore> weights = u.base;
-    // What is still to be placed with it brings its scores, and what is to be
+    // What is not yet placed with it (even one whose assignment led here)
+    // brings its scores, and what is to be
     // placed with that in turn (factors multiplied along the chain; each
     // resource once per chain), as Pacemaker merges colocated scores.
     std::vector<std::size_t> chain{ui};
     auto merge_dependents = [&](auto& merge_next, std::size_t primary, double factor) -> void {
       for (const auto& c : colocs) {
-        if (c.primary != primary || units[c.dependent].state != 0 ||
+        if (c.primary != primary || units[c.dependent].state == 2 ||
             c.dependent_role != Role::kUnknown || units[c.dependent].rsc->kind == RscKind::kClone)
           continue;
         if (std::find(chain.begin(), chain.end(), c.dependent) != chain.end()) continue;
@@ -730,11 +851,17 @@ Placement place(const WorkingSet& ws) {
         continue;
       }
       std::vector<std::string> in_role;
+      // Mandatory with a role of a clone of primitives: each such node also
+      // adds the weight its instance was assigned it with.
+      std::map<std::string, int, std::less<>> in_role_weight;
       if (c.with_role != Role::kUnknown) {
         const Unit& pu = units[c.primary];
         for (std::size_t i = 0; i < pu.rsc->children.size(); ++i) {
           const PrimitivePlacement& ip = out.primitives[pu.first + i];
-          if (!ip.node.empty() && ip.next_role == c.with_role) in_role.push_back(ip.node);
+          if (ip.node.empty() || ip.next_role != c.with_role) continue;
+          in_role.push_back(ip.node);
+          if (c.score >= kInfinity && is_primitive_clone(*pu.rsc))
+            in_role_weight[ip.node] = score_add(in_role_weight[ip.node], ip.assigned_weight);
         }
       }
       // A mandatory colocation with a clone counts only the nodes of its
@@ -769,6 +896,8 @@ Placement place(const WorkingSet& ws) {
         for (auto& w : *ws_scores) {
           if (std::find(with.begin(), with.end(), w.node) != with.end()) {
             if (c.score < kInfinity) w.score = score_add(w.score, c.score);
+            if (const auto it = in_role_weight.find(w.node); it != in_role_weight.end())
+              w.score = score_add(w.score, it->second);
           } else if (c.score >= kInfinity) {
             w.score = -kInfinity;
           }

@@ -9,6 +9,8 @@
 // does not borrow from the working set. Not thread-safe beyond const values.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -65,6 +67,16 @@ struct PrimitivePlacement {
   // chosen from scores (group members after the first, clone instances,
   // unmanaged resources).
   std::vector<NodeScore> assign_scores{};
+  // Clone instances: when it was assigned among its clone's instances (0
+  // first): those kept where they run, then the rest, each in Pacemaker's
+  // instance order.
+  std::size_t assign_rank = 0;
+  // Clone instances: what the clone's colocations add to each node's score
+  // when it is assigned (ws.nodes order; empty when nothing).
+  std::vector<NodeScore> colocation_scores{};
+  // Clone instances: the weight the node it was assigned had among its
+  // weights then (Pacemaker's assigned node's score).
+  int assigned_weight = 0;
 };
 
 struct Placement {
@@ -86,12 +98,51 @@ struct Placement {
 std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& rsc,
                                         std::string_view parent_id = {});
 
+// Whether resource `rsc` has a score on each node at all (ws.nodes order):
+// every node in a symmetric cluster; in an asymmetric one only the nodes a
+// location constraint or matching rule names, or its history bans.
+// crm_simulate -s lists only these.
+std::vector<bool> scored_nodes(const WorkingSet& ws, const WsResource& rsc,
+                               std::string_view parent_id = {});
+
 // Chooses among `scores` given how many resources each node already holds in
 // this run and the node the resource runs on now ("" if none). Returns "" when
 // no node has a non-negative score on an available node.
 std::string choose_node(const WorkingSet& ws, const std::vector<NodeScore>& scores,
                         const std::map<std::string, int, std::less<>>& assigned_count,
                         std::string_view current);
+
+// Sorts `items` exactly as GLib's g_list_sort does: a top-down merge sort
+// whose left half takes the first n/2 elements and whose merge takes from the
+// left run while cmp(left, right) <= 0. Stable; with a comparison that is not
+// a strict weak order it still resolves every input the way Pacemaker's
+// lists do. `cmp` returns < 0, 0 or > 0.
+void glib_list_sort(std::vector<std::size_t>& items,
+                    const std::function<int(std::size_t, std::size_t)>& cmp);
+
+// What Pacemaker 2.1.5 compares when it orders a clone's instances before
+// assigning them nodes (its instance comparison, run through glib_list_sort
+// from instance order).
+struct InstanceSortKey {
+  std::string id;                // instance id ("rsc:3")
+  std::size_t active_count = 0;  // nodes it is active on
+  std::string current;           // one of them ("" when inactive)
+  // Its own allocation score on `current` is not negative (false when it
+  // has no such score; true when inactive).
+  bool current_allowed = true;
+  int priority = 0;                  // priority (promotable: raised to its best promotion score)
+  bool current_can_run = true;       // `current` can host resources
+  bool failed = false;               // a failure is recorded for it
+  int current_colocation_score = 0;  // colocations' score on `current`
+};
+
+// The comparison, in Pacemaker's order: fewer active nodes (when both are
+// active); current node allowed; higher priority; active before inactive
+// (two inactive instances are equal); current node able to run resources;
+// not failed; colocation score on the current node (a lower score sorts
+// first when it is negative, else last); then instance id by strcmp.
+// Not a strict weak order. Returns < 0 when `a` is assigned first.
+int compare_instances(const InstanceSortKey& a, const InstanceSortKey& b);
 
 // A clone of a primitive that is neither promotable nor globally unique.
 bool is_anonymous_clone(const WsResource& r);

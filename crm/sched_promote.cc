@@ -135,6 +135,17 @@ void add_promotion_weights(const WorkingSet& ws, const WsResource& clone, const 
   }
 }
 
+int promotion_priority(const WorkingSet& ws, const WsResource& clone, const WsResource& inst,
+                       const std::vector<NodeScore>& weights) {
+  int best = 0;
+  for (const auto& w : weights) {
+    const WsNode* node = ws.find_node(w.node);
+    if (node == nullptr || !node_can_run(*node)) continue;
+    best = std::max(best, promotion_score(clone, inst, *node, w.score).value_or(0));
+  }
+  return best;
+}
+
 namespace {
 
 // Pacemaker's non-negative merge of a dependent's node scores into
@@ -204,9 +215,14 @@ void assign_promotable_roles(const WorkingSet& ws, const WsResource& clone, Plac
       for (const auto& c : colocations) {
         if (c.from_dependent) continue;
         if (std::find(c.nodes.begin(), c.nodes.end(), p.node) == c.nodes.end()) {
-          // (an instance without a promotion score keeps its -1)
-          if (c.strict && c.score >= kInfinity && c.dependent_role == Role::kPromoted &&
-              e.priority >= 0)
+          // An INFINITY colocation of the promoted role: an instance away
+          // from the primary's node (or, for a clone primary, from every
+          // instance of it in the role) is never promoted. A primitive or
+          // group primary placed nowhere leaves the priorities alone
+          // (only an instance with a promotion score is barred).
+          const bool unplaced_primary = c.strict && c.nodes.empty();
+          if (c.score >= kInfinity && c.dependent_role == Role::kPromoted &&
+              (!unplaced_primary || e.priority >= 0))
             e.priority = -kInfinity;
           continue;
         }

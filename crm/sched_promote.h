@@ -30,11 +30,18 @@ namespace quorate::crm::sched {
 void add_promotion_weights(const WorkingSet& ws, const WsResource& clone, const WsResource& inst,
                            std::vector<NodeScore>& weights);
 
+// The priority Pacemaker gives instance `inst` before instances are sorted
+// for placement: its best promotion score on a node that can run resources
+// (`weights`: its allocation weights, ws.nodes order), 0 when it has none.
+int promotion_priority(const WorkingSet& ws, const WsResource& clone, const WsResource& inst,
+                       const std::vector<NodeScore>& weights);
+
 // A colocation of the clone's instances in a role (rsc-role=Promoted or
 // Unpromoted) with a placed primary, as it weighs on each instance's
 // promotion priority: an instance on one of `nodes` gains `score` (loses it
-// for Unpromoted); elsewhere, an INFINITY Promoted colocation with a
-// primitive or group (`strict`) bars it from promotion.
+// for Unpromoted); elsewhere, an INFINITY Promoted colocation bars it from
+// promotion (-INFINITY), except that with a primitive or group (`strict`)
+// placed nowhere only an instance with a promotion score is barred.
 //
 // With `from_dependent`, the other direction: a resource (primitive or
 // group, `dependent_scores` its node scores in ws.nodes order) colocated

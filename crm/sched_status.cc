@@ -369,8 +369,10 @@ void render_clone(const Ctx& ctx, const WsResource& c, int level) {
   for (const auto& n : ctx.ws.nodes)
     if (!contains(on, n.uname)) stopped.push_back(n.uname);
   if (!stopped.empty()) {
-    ctx.out << sub << (disabled(c) ? "Stopped (disabled): " : "Stopped: ") << join_nodes(stopped)
-            << "\n";
+    // Disabled: the clone's target-role, or without one its first
+    // instance's (a target-role=Stopped on the cloned resource).
+    const bool off = c.target_role ? disabled(c) : !c.children.empty() && disabled(c.children.front());
+    ctx.out << sub << (off ? "Stopped (disabled): " : "Stopped: ") << join_nodes(stopped) << "\n";
   }
 }
 

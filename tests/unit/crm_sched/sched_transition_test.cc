@@ -333,9 +333,11 @@ TEST(GroupOrdering, AnUnorderedGroupStopsItsMembersWithoutWaiting) {
             "  * Pseudo action:   g_running_0\n");
 }
 
-TEST(UniqueClone, TheInstanceScoringHighestIsPlacedFirst) {
-  // d:1 wants node2 more (300) than d:0 does (30): d:1 gets it, d:0 takes
-  // node1 (as the installed Pacemaker 2.1.5 decides).
+TEST(UniqueClone, InactiveInstancesAreAssignedInInstanceOrder) {
+  // d:1 wants node2 more (300) than d:0 does (30), but two inactive
+  // instances compare equal, so d:0 is assigned first and takes node2; d:1
+  // gets node1 (the installed Pacemaker 2.1.5 decides so with schema
+  // validation off: crm_simulate -s lists d:0's scores before d:1's).
   Scheduled s;
   schedule_cib(make_cib(R"(<clone id="c"><meta_attributes id="cm"><nvpair id="cu"
                            name="globally-unique" value="true"/><nvpair id="cn"
@@ -347,8 +349,8 @@ TEST(UniqueClone, TheInstanceScoringHighestIsPlacedFirst) {
                         ""),
                s);
   EXPECT_EQ(s.summary,
-            "  * Start      d:0     ( node1 )\n"
-            "  * Start      d:1     ( node2 )\n");
+            "  * Start      d:0     ( node2 )\n"
+            "  * Start      d:1     ( node1 )\n");
 }
 
 TEST(Fencing, NothingIsFencedWithoutAFencingDevice) {
