@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "crm/cib_xml.h"
 #include "crm/sched_actions.h"
@@ -26,82 +27,61 @@ std::string summary_of(const std::string& xml) {
   return render_transition_summary(schedule(*ws));
 }
 
+// A two-node CIB without fencing in a steady state: every clone (anonymous,
+// interleaved, "ID-clone" of the ocf:pacemaker:Dummy primitive "ID") runs on
+// both nodes, every primitive on node1. `spec` names the resources in order:
+// "+ID" a clone, "ID" a primitive, a trailing "!" target-role=Stopped.
+// `constraints` is the content of <constraints>.
+std::string steady_cib(const std::vector<std::string>& spec, const std::string& constraints) {
+  std::string resources;
+  std::string lrm[2];
+  for (std::string id : spec) {
+    const bool clone = id.front() == '+';
+    const bool disabled = id.back() == '!';
+    if (clone) id.erase(0, 1);
+    if (disabled) id.pop_back();
+    const std::string primitive =
+        "<primitive id=\"" + id + "\" class=\"ocf\" provider=\"pacemaker\" type=\"Dummy\">\n</primitive>\n";
+    const std::string stopped = disabled ? "<nvpair id=\"x-tr\" name=\"target-role\" value=\"Stopped\"/>\n" : "";
+    if (clone) {
+      resources += "<clone id=\"" + id + "-clone\">\n" + primitive + "<meta_attributes id=\"" + id + "-cm\">\n" +
+                   "<nvpair id=\"" + id + "-il\" name=\"interleave\" value=\"true\"/>\n" + stopped +
+                   "</meta_attributes>\n</clone>\n";
+    } else {
+      resources += disabled ? "<primitive id=\"" + id +
+                                  "\" class=\"ocf\" provider=\"pacemaker\" type=\"Dummy\">\n<meta_attributes id=\"" + id +
+                                  "-m\">\n" + stopped + "</meta_attributes>\n</primitive>\n"
+                            : primitive;
+    }
+    const std::string entry = "<lrm_resource id=\"" + id +
+                              "\" class=\"ocf\" provider=\"pacemaker\" type=\"Dummy\">\n<lrm_rsc_op id=\"" + id +
+                              "-s\" operation_key=\"" + id +
+                              "_start_0\" operation=\"start\" call-id=\"1\" rc-code=\"0\" op-status=\"0\" interval=\"0\" "
+                              "transition-key=\"1:1:0:x\" transition-magic=\"0:0;1:1:0:x\" crm_feature_set=\"3.1.0\" "
+                              "op-digest=\"f2317cad3d54cec5d7d7aa7d0bf35cf8\"/>\n</lrm_resource>\n";
+    lrm[0] += entry;
+    if (clone) lrm[1] += entry;
+  }
+  std::string status;
+  for (int n = 1; n <= 2; ++n) {
+    status += "<node_state id=\"" + std::to_string(n) + "\" uname=\"node" + std::to_string(n) +
+              "\" in_ccm=\"true\" crmd=\"online\" join=\"member\" expected=\"member\">\n<lrm id=\"" +
+              std::to_string(n) + "\">\n<lrm_resources>\n" + lrm[n - 1] + "</lrm_resources>\n</lrm>\n</node_state>\n";
+  }
+  return "<cib admin_epoch=\"0\" epoch=\"1\" num_updates=\"1\" have-quorum=\"1\" validate-with=\"pacemaker-3.7\" "
+         "dc-uuid=\"1\">\n<configuration>\n<crm_config>\n<cluster_property_set id=\"o\">\n"
+         "<nvpair id=\"o1\" name=\"stonith-enabled\" value=\"false\"/>\n</cluster_property_set>\n</crm_config>\n"
+         "<nodes>\n<node id=\"1\" uname=\"node1\"/>\n<node id=\"2\" uname=\"node2\"/>\n</nodes>\n<resources>\n" +
+         resources + "</resources>\n<constraints>\n" + constraints + "</constraints>\n</configuration>\n<status>\n" +
+         status + "</status>\n</cib>";
+}
+
 TEST(InterleavedChain, AClonesPartnerInhibitedEarlierKeepsThePartnerAsItsReason) {
   // a is disabled, b and c follow it (interleaved). Pacemaker visits c before the
   // chain's root, so c's instances are paired with b's before b's are inhibited.
-  const std::string xml = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7" dc-uuid="1">
-<configuration>
-<crm_config>
-<cluster_property_set id="o">
-<nvpair id="o1" name="stonith-enabled" value="false"/>
-</cluster_property_set>
-</crm_config>
-<nodes>
-<node id="1" uname="node1"/>
-<node id="2" uname="node2"/>
-</nodes>
-<resources>
-<clone id="a-clone">
-<primitive id="a" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<meta_attributes id="a-cm">
-<nvpair id="a-il" name="interleave" value="true"/>
-<nvpair id="x-tr" name="target-role" value="Stopped"/>
-</meta_attributes>
-</clone>
-<clone id="b-clone">
-<primitive id="b" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<meta_attributes id="b-cm">
-<nvpair id="b-il" name="interleave" value="true"/>
-</meta_attributes>
-</clone>
-<clone id="c-clone">
-<primitive id="c" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<meta_attributes id="c-cm">
-<nvpair id="c-il" name="interleave" value="true"/>
-</meta_attributes>
-</clone>
-</resources>
-<constraints>
-<rsc_order id="o-a-clone-b-clone" first="a-clone" first-action="start" then="b-clone" then-action="start"/>
+  const std::string xml = steady_cib({"+a!", "+b", "+c"}, R"(<rsc_order id="o-a-clone-b-clone" first="a-clone" first-action="start" then="b-clone" then-action="start"/>
 <rsc_order id="o-b-clone-c-clone" first="b-clone" first-action="start" then="c-clone" then-action="start"/>
-</constraints>
-</configuration>
-<status>
-<node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">
-<lrm id="1">
-<lrm_resources>
-<lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="a-s" operation_key="a_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="b" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="b-s" operation_key="b_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="c" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="c-s" operation_key="c_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-</lrm_resources>
-</lrm>
-</node_state>
-<node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member">
-<lrm id="2">
-<lrm_resources>
-<lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="a-s" operation_key="a_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="b" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="b-s" operation_key="b_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="c" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="c-s" operation_key="c_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-</lrm_resources>
-</lrm>
-</node_state>
-</status>
-</cib>)";
+)");
   EXPECT_EQ(summary_of(xml),
             "  * Stop       a:0     ( node1 )  due to node availability\n"
             "  * Stop       a:1     ( node2 )  due to node availability\n"
@@ -114,94 +94,11 @@ TEST(InterleavedChain, AClonesPartnerInhibitedEarlierKeepsThePartnerAsItsReason)
 TEST(InterleavedChain, AColocatedCloneIsInhibitedWithItsPartner) {
   // As above, with c colocated with b: b's blocked start updates c at once, after
   // b's inhibition, so c is inhibited too; d (not colocated) keeps c's instances.
-  const std::string xml = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7" dc-uuid="1">
-<configuration>
-<crm_config>
-<cluster_property_set id="o">
-<nvpair id="o1" name="stonith-enabled" value="false"/>
-</cluster_property_set>
-</crm_config>
-<nodes>
-<node id="1" uname="node1"/>
-<node id="2" uname="node2"/>
-</nodes>
-<resources>
-<clone id="a-clone">
-<primitive id="a" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<meta_attributes id="a-cm">
-<nvpair id="a-il" name="interleave" value="true"/>
-<nvpair id="x-tr" name="target-role" value="Stopped"/>
-</meta_attributes>
-</clone>
-<clone id="b-clone">
-<primitive id="b" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<meta_attributes id="b-cm">
-<nvpair id="b-il" name="interleave" value="true"/>
-</meta_attributes>
-</clone>
-<clone id="c-clone">
-<primitive id="c" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<meta_attributes id="c-cm">
-<nvpair id="c-il" name="interleave" value="true"/>
-</meta_attributes>
-</clone>
-<clone id="d-clone">
-<primitive id="d" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<meta_attributes id="d-cm">
-<nvpair id="d-il" name="interleave" value="true"/>
-</meta_attributes>
-</clone>
-</resources>
-<constraints>
-<rsc_order id="o-a-clone-b-clone" first="a-clone" first-action="start" then="b-clone" then-action="start"/>
+  const std::string xml = steady_cib({"+a!", "+b", "+c", "+d"}, R"(<rsc_order id="o-a-clone-b-clone" first="a-clone" first-action="start" then="b-clone" then-action="start"/>
 <rsc_order id="o-b-clone-c-clone" first="b-clone" first-action="start" then="c-clone" then-action="start"/>
 <rsc_colocation id="c-c-clone-b-clone" rsc="c-clone" with-rsc="b-clone" score="INFINITY"/>
 <rsc_order id="o-c-clone-d-clone" first="c-clone" first-action="start" then="d-clone" then-action="start"/>
-</constraints>
-</configuration>
-<status>
-<node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">
-<lrm id="1">
-<lrm_resources>
-<lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="a-s" operation_key="a_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="b" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="b-s" operation_key="b_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="c" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="c-s" operation_key="c_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="d" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="d-s" operation_key="d_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-</lrm_resources>
-</lrm>
-</node_state>
-<node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member">
-<lrm id="2">
-<lrm_resources>
-<lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="a-s" operation_key="a_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="b" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="b-s" operation_key="b_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="c" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="c-s" operation_key="c_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="d" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="d-s" operation_key="d_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-</lrm_resources>
-</lrm>
-</node_state>
-</status>
-</cib>)";
+)");
   EXPECT_EQ(summary_of(xml),
             "  * Stop       a:0     ( node1 )  due to node availability\n"
             "  * Stop       a:1     ( node2 )  due to node availability\n"
@@ -216,94 +113,11 @@ TEST(InterleavedChain, AColocatedCloneIsInhibitedWithItsPartner) {
 TEST(InterleavedChain, AnUninhibitedPartnerPassesUnrunnableOn) {
   // d must run with c, but c's instances are not inhibited (only blocked): d stops
   // for its partner's unrunnable start.
-  const std::string xml = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7" dc-uuid="1">
-<configuration>
-<crm_config>
-<cluster_property_set id="o">
-<nvpair id="o1" name="stonith-enabled" value="false"/>
-</cluster_property_set>
-</crm_config>
-<nodes>
-<node id="1" uname="node1"/>
-<node id="2" uname="node2"/>
-</nodes>
-<resources>
-<clone id="a-clone">
-<primitive id="a" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<meta_attributes id="a-cm">
-<nvpair id="a-il" name="interleave" value="true"/>
-<nvpair id="x-tr" name="target-role" value="Stopped"/>
-</meta_attributes>
-</clone>
-<clone id="b-clone">
-<primitive id="b" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<meta_attributes id="b-cm">
-<nvpair id="b-il" name="interleave" value="true"/>
-</meta_attributes>
-</clone>
-<clone id="c-clone">
-<primitive id="c" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<meta_attributes id="c-cm">
-<nvpair id="c-il" name="interleave" value="true"/>
-</meta_attributes>
-</clone>
-<clone id="d-clone">
-<primitive id="d" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<meta_attributes id="d-cm">
-<nvpair id="d-il" name="interleave" value="true"/>
-</meta_attributes>
-</clone>
-</resources>
-<constraints>
-<rsc_order id="o-a-clone-b-clone" first="a-clone" first-action="start" then="b-clone" then-action="start"/>
+  const std::string xml = steady_cib({"+a!", "+b", "+c", "+d"}, R"(<rsc_order id="o-a-clone-b-clone" first="a-clone" first-action="start" then="b-clone" then-action="start"/>
 <rsc_order id="o-b-clone-c-clone" first="b-clone" first-action="start" then="c-clone" then-action="start"/>
 <rsc_order id="o-c-clone-d-clone" first="c-clone" first-action="start" then="d-clone" then-action="start"/>
 <rsc_colocation id="c-d-clone-c-clone" rsc="d-clone" with-rsc="c-clone" score="INFINITY"/>
-</constraints>
-</configuration>
-<status>
-<node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">
-<lrm id="1">
-<lrm_resources>
-<lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="a-s" operation_key="a_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="b" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="b-s" operation_key="b_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="c" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="c-s" operation_key="c_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="d" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="d-s" operation_key="d_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-</lrm_resources>
-</lrm>
-</node_state>
-<node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member">
-<lrm id="2">
-<lrm_resources>
-<lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="a-s" operation_key="a_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="b" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="b-s" operation_key="b_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="c" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="c-s" operation_key="c_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="d" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="d-s" operation_key="d_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-</lrm_resources>
-</lrm>
-</node_state>
-</status>
-</cib>)";
+)");
   EXPECT_EQ(summary_of(xml),
             "  * Stop       a:0     ( node1 )  due to node availability\n"
             "  * Stop       a:1     ( node2 )  due to node availability\n"
@@ -318,85 +132,10 @@ TEST(InterleavedChain, AnUninhibitedPartnerPassesUnrunnableOn) {
 TEST(InterleavedChain, ALaterOrderAfterTheRootInhibitsTheWholeChain) {
   // e, after a in the configuration and ordered after it, is visited first: the
   // inhibition then runs down b and c before c is paired.
-  const std::string xml = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7" dc-uuid="1">
-<configuration>
-<crm_config>
-<cluster_property_set id="o">
-<nvpair id="o1" name="stonith-enabled" value="false"/>
-</cluster_property_set>
-</crm_config>
-<nodes>
-<node id="1" uname="node1"/>
-<node id="2" uname="node2"/>
-</nodes>
-<resources>
-<clone id="a-clone">
-<primitive id="a" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<meta_attributes id="a-cm">
-<nvpair id="a-il" name="interleave" value="true"/>
-<nvpair id="x-tr" name="target-role" value="Stopped"/>
-</meta_attributes>
-</clone>
-<clone id="b-clone">
-<primitive id="b" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<meta_attributes id="b-cm">
-<nvpair id="b-il" name="interleave" value="true"/>
-</meta_attributes>
-</clone>
-<clone id="c-clone">
-<primitive id="c" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<meta_attributes id="c-cm">
-<nvpair id="c-il" name="interleave" value="true"/>
-</meta_attributes>
-</clone>
-<primitive id="e" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-</resources>
-<constraints>
-<rsc_order id="o-a-clone-b-clone" first="a-clone" first-action="start" then="b-clone" then-action="start"/>
+  const std::string xml = steady_cib({"+a!", "+b", "+c", "e"}, R"(<rsc_order id="o-a-clone-b-clone" first="a-clone" first-action="start" then="b-clone" then-action="start"/>
 <rsc_order id="o-b-clone-c-clone" first="b-clone" first-action="start" then="c-clone" then-action="start"/>
 <rsc_order id="o-a-clone-e" first="a-clone" first-action="start" then="e" then-action="start"/>
-</constraints>
-</configuration>
-<status>
-<node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">
-<lrm id="1">
-<lrm_resources>
-<lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="a-s" operation_key="a_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="b" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="b-s" operation_key="b_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="c" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="c-s" operation_key="c_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="e" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="e-s" operation_key="e_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-</lrm_resources>
-</lrm>
-</node_state>
-<node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member">
-<lrm id="2">
-<lrm_resources>
-<lrm_resource id="a" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="a-s" operation_key="a_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="b" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="b-s" operation_key="b_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="c" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="c-s" operation_key="c_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-</lrm_resources>
-</lrm>
-</node_state>
-</status>
-</cib>)";
+)");
   EXPECT_EQ(summary_of(xml),
             "  * Stop       a:0     ( node1 )  due to node availability\n"
             "  * Stop       a:1     ( node2 )  due to node availability\n"
@@ -410,85 +149,10 @@ TEST(InterleavedChain, ALaterOrderAfterTheRootInhibitsTheWholeChain) {
 TEST(InterleavedChain, APrimitiveRootMakesEachPartnersStartRequired) {
   // p stops because k is disabled; b follows p, c follows b (interleaved): c's
   // instances stop for their partners' required starts.
-  const std::string xml = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7" dc-uuid="1">
-<configuration>
-<crm_config>
-<cluster_property_set id="o">
-<nvpair id="o1" name="stonith-enabled" value="false"/>
-</cluster_property_set>
-</crm_config>
-<nodes>
-<node id="1" uname="node1"/>
-<node id="2" uname="node2"/>
-</nodes>
-<resources>
-<clone id="k-clone">
-<primitive id="k" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<meta_attributes id="k-cm">
-<nvpair id="k-il" name="interleave" value="true"/>
-<nvpair id="x-tr" name="target-role" value="Stopped"/>
-</meta_attributes>
-</clone>
-<primitive id="p" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<clone id="b-clone">
-<primitive id="b" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<meta_attributes id="b-cm">
-<nvpair id="b-il" name="interleave" value="true"/>
-</meta_attributes>
-</clone>
-<clone id="c-clone">
-<primitive id="c" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<meta_attributes id="c-cm">
-<nvpair id="c-il" name="interleave" value="true"/>
-</meta_attributes>
-</clone>
-</resources>
-<constraints>
-<rsc_order id="o-k-clone-p" first="k-clone" first-action="start" then="p" then-action="start"/>
+  const std::string xml = steady_cib({"+k!", "p", "+b", "+c"}, R"(<rsc_order id="o-k-clone-p" first="k-clone" first-action="start" then="p" then-action="start"/>
 <rsc_order id="o-p-b-clone" first="p" first-action="start" then="b-clone" then-action="start"/>
 <rsc_order id="o-b-clone-c-clone" first="b-clone" first-action="start" then="c-clone" then-action="start"/>
-</constraints>
-</configuration>
-<status>
-<node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">
-<lrm id="1">
-<lrm_resources>
-<lrm_resource id="k" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="k-s" operation_key="k_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="p" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="p-s" operation_key="p_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="b" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="b-s" operation_key="b_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="c" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="c-s" operation_key="c_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-</lrm_resources>
-</lrm>
-</node_state>
-<node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member">
-<lrm id="2">
-<lrm_resources>
-<lrm_resource id="k" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="k-s" operation_key="k_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="b" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="b-s" operation_key="b_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="c" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="c-s" operation_key="c_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-</lrm_resources>
-</lrm>
-</node_state>
-</status>
-</cib>)";
+)");
   EXPECT_EQ(summary_of(xml),
             "  * Stop       k:0     ( node1 )  due to node availability\n"
             "  * Stop       k:1     ( node2 )  due to node availability\n"
@@ -503,44 +167,7 @@ TEST(StopReason, ColocationComesFirstUnlessThePrimaryFollowsAClone) {
   // p2 follows and runs with p1, which follows a clone: the order wins. p3 follows
   // and runs with p2, which follows a primitive; e runs with a clone: the
   // colocation wins.
-  const std::string xml = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7" dc-uuid="1">
-<configuration>
-<crm_config>
-<cluster_property_set id="o">
-<nvpair id="o1" name="stonith-enabled" value="false"/>
-</cluster_property_set>
-</crm_config>
-<nodes>
-<node id="1" uname="node1"/>
-<node id="2" uname="node2"/>
-</nodes>
-<resources>
-<clone id="k-clone">
-<primitive id="k" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<meta_attributes id="k-cm">
-<nvpair id="k-il" name="interleave" value="true"/>
-<nvpair id="x-tr" name="target-role" value="Stopped"/>
-</meta_attributes>
-</clone>
-<primitive id="p1" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<primitive id="p2" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<primitive id="p3" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<clone id="d-clone">
-<primitive id="d" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-<meta_attributes id="d-cm">
-<nvpair id="d-il" name="interleave" value="true"/>
-</meta_attributes>
-</clone>
-<primitive id="e" class="ocf" provider="pacemaker" type="Dummy">
-</primitive>
-</resources>
-<constraints>
-<rsc_order id="o-k-clone-p1" first="k-clone" first-action="start" then="p1" then-action="start"/>
+  const std::string xml = steady_cib({"+k!", "p1", "p2", "p3", "+d", "e"}, R"(<rsc_order id="o-k-clone-p1" first="k-clone" first-action="start" then="p1" then-action="start"/>
 <rsc_order id="o-p1-p2" first="p1" first-action="start" then="p2" then-action="start"/>
 <rsc_colocation id="c-p2-p1" rsc="p2" with-rsc="p1" score="INFINITY"/>
 <rsc_order id="o-p2-p3" first="p2" first-action="start" then="p3" then-action="start"/>
@@ -548,47 +175,7 @@ TEST(StopReason, ColocationComesFirstUnlessThePrimaryFollowsAClone) {
 <rsc_order id="o-p1-d-clone" first="p1" first-action="start" then="d-clone" then-action="start"/>
 <rsc_order id="o-d-clone-e" first="d-clone" first-action="start" then="e" then-action="start"/>
 <rsc_colocation id="c-e-d-clone" rsc="e" with-rsc="d-clone" score="INFINITY"/>
-</constraints>
-</configuration>
-<status>
-<node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member">
-<lrm id="1">
-<lrm_resources>
-<lrm_resource id="k" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="k-s" operation_key="k_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="p1" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="p1-s" operation_key="p1_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="p2" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="p2-s" operation_key="p2_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="p3" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="p3-s" operation_key="p3_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="d" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="d-s" operation_key="d_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="e" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="e-s" operation_key="e_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-</lrm_resources>
-</lrm>
-</node_state>
-<node_state id="2" uname="node2" in_ccm="true" crmd="online" join="member" expected="member">
-<lrm id="2">
-<lrm_resources>
-<lrm_resource id="k" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="k-s" operation_key="k_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-<lrm_resource id="d" class="ocf" provider="pacemaker" type="Dummy">
-<lrm_rsc_op id="d-s" operation_key="d_start_0" operation="start" call-id="1" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x" crm_feature_set="3.1.0" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
-</lrm_resource>
-</lrm_resources>
-</lrm>
-</node_state>
-</status>
-</cib>)";
+)");
   EXPECT_EQ(summary_of(xml),
             "  * Stop       k:0     ( node1 )  due to node availability\n"
             "  * Stop       k:1     ( node2 )  due to node availability\n"
