@@ -197,20 +197,19 @@ void Replica::on_received_in_place(size_t n, Millis now) {
 }
 
 void Replica::Impl::take_frames() {
-  Impl& m = *this;
-  m.last_rx = now;
-  m.ping_outstanding = false;
-  while (m.transport_up) {
-    auto f = m.reader.next();
+  last_rx = now;
+  ping_outstanding = false;
+  while (transport_up) {
+    auto f = reader.next();
     if (!f.ok()) {
-      m.error(fmt::format("{}: protocol error from {}: {}", m.opt.resource, m.opt.peer, f.error().message));
-      m.drop_connection(ConnState::kProtocolError, "protocol error", false);
+      error(fmt::format("{}: protocol error from {}: {}", opt.resource, opt.peer, f.error().message));
+      drop_connection(ConnState::kProtocolError, "protocol error", false);
       return;
     }
     if (!f->has_value()) break;
-    m.inbox.push_back(std::move(**f));
+    inbox.push_back(std::move(**f));
   }
-  m.process_inbox();
+  process_inbox();
 }
 
 void Replica::Impl::process_inbox() {

@@ -1193,23 +1193,20 @@ void World::end_phase() {
   trace("driver: end phase (heal, no faults)");
   faults_ = false;
   healed_ = true;
-  for (auto& n : nodes_) {
-    if (!n.r) {
+  // The operator brings back every node that is down (a bad disk replaced)
+  // and replaces bad disks under running ones.
+  auto bring_back = [this](bool running_too) {
+    for (auto& n : nodes_) {
+      if (n.r && !(running_too && n.disk_bad)) continue;
       if (n.disk_bad) replace_disk(n);
       else attach(n);
-    } else if (n.disk_bad) {
-      replace_disk(n);
     }
-  }
+  };
+  bring_back(true);
   const Millis deadline = now_ + Millis{opt_.large ? 600000 : 300000};
   bool verified_after_corruption = false;
   while (now_ < deadline) {
-    // A node STONITHed by a fence-peer handler meanwhile reboots.
-    for (auto& n : nodes_) {
-      if (n.r) continue;
-      if (n.disk_bad) replace_disk(n);
-      else attach(n);
-    }
+    bring_back(false);  // a node STONITHed by a fence-peer handler meanwhile reboots
     // The operator's part: connect what is StandAlone, repair split brains,
     // resume paused syncs, demote a second Primary, force when no data is good.
     for (auto& n : nodes_) {
@@ -1288,9 +1285,7 @@ void World::end_phase() {
       promote(nodes_[0], true);  // nobody has good data: the operator forces one
     }
   }
-  for (auto& n : nodes_) {
-    if (!n.r) attach(n);
-  }
+  bring_back(false);
   const auto a = st(nodes_[0]);
   const auto b = st(nodes_[1]);
   fail(fmt::format("invariant 5: no convergence within the bound after healing ({} {} {} / {} {} {})",
