@@ -23,6 +23,17 @@ std::string_view TextStore::keep(std::string_view text) {
   return {at, text.size()};
 }
 
+void TextStore::absorb(TextStore&& other) {
+  // This store's free space stays in its current chunk, wherever that now
+  // sits in the list: only the order of chunks changes, never their place.
+  for (auto& chunk : other.chunks_) chunks_.push_back(std::move(chunk));
+  kept_bytes_ += other.kept_bytes_;
+  other.chunks_.clear();
+  other.free_ = nullptr;
+  other.free_bytes_ = 0;
+  other.kept_bytes_ = 0;
+}
+
 std::string_view Cib::keep(std::string_view value) {
   if (!text.store) text.store = std::make_shared<TextStore>();
   return text.store->keep(value);

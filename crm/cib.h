@@ -47,6 +47,9 @@ class TextStore {
  public:
   // Copies `text` into the store; the view stays valid as long as the store.
   std::string_view keep(std::string_view text);
+  // Takes over everything `other` kept (views into it stay valid, now owned
+  // here); `other` is left empty.
+  void absorb(TextStore&& other);
   std::size_t kept_bytes() const { return kept_bytes_; }
 
  private:

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <thread>
 #include <utility>
 
 #include "crm/cib_xml_internal.h"
@@ -269,7 +270,27 @@ Status load(ParseContext& ctx, std::string_view text, Loaded* out) {
 
 using xml_detail::ParseContext;
 
-Result<Cib> parse_cib_xml(std::string_view text, const std::string& origin) {
+namespace {
+
+// A split read (xml_detail::StatusSplit): the document is read without its
+// status content, which is read node by node in parallel.
+struct SplitRead {
+  const xml_detail::StatusSplit* split = nullptr;
+  unsigned threads = 1;
+};
+
+// Status content below this is read on the calling thread.
+constexpr std::size_t kParallelStatusBytes = std::size_t{1} << 20;
+
+unsigned reader_threads(const xml_detail::StatusSplit& split) {
+  if (split.content_end - split.content_begin < kParallelStatusBytes) return 1;
+  const unsigned cores = std::thread::hardware_concurrency();
+  return std::clamp(cores, 1U, 8U);
+}
+
+// The <cib> document in `text`, with `split` when its status content was cut
+// out of `text` (and must be read from split->split).
+Result<Cib> read_cib(std::string_view text, const std::string& origin, const SplitRead* split) {
   ParseContext ctx(text, origin);
   xml_detail::Loaded loaded;
   if (Status s = xml_detail::load(ctx, text, &loaded); !s) return s.error();
@@ -301,7 +322,23 @@ Result<Cib> parse_cib_xml(std::string_view text, const std::string& origin) {
       cib.status.emplace();
       cib.text.store = std::make_shared<TextStore>();
       ctx.set_text_store(cib.text.store.get());
-      if (Status s = xml_detail::parse_status(ctx, c, &*cib.status); !s) return s.error();
+      if (split == nullptr) {
+        if (Status s = xml_detail::parse_status(ctx, c, &*cib.status); !s) return s.error();
+        continue;
+      }
+      // The document's own <status> must be the one the scan cut open: at
+      // the same place (text before the content is unchanged) and empty.
+      const auto name_at = static_cast<std::size_t>(c.offset_debug());
+      if (name_at != split->split->status_begin + 1 || c.first_child()) {
+        return Error{origin + ": <status> is not where the scan found it"};
+      }
+      if (Status s = xml_detail::parse_status_attrs(ctx, c, &*cib.status); !s) return s.error();
+      if (Status s = xml_detail::parse_node_states(split->split->node_states, origin,
+                                                   cib.text.store.get(), split->threads,
+                                                   &cib.status->nodes);
+          !s) {
+        return s.error();
+      }
     } else if (name == "configuration" || name == "status") {
       return ctx.error(c, "a second <" + std::string(name) + "> section");
     } else {
@@ -309,7 +346,26 @@ Result<Cib> parse_cib_xml(std::string_view text, const std::string& origin) {
     }
   }
   if (!seen_configuration) return ctx.error(root, "missing <configuration>");
+  if (split != nullptr && !cib.status) return Error{origin + ": no <status> where the scan found it"};
   return cib;
+}
+
+}  // namespace
+
+Result<Cib> parse_cib_xml(std::string_view text, const std::string& origin) {
+  // A large status section is read in pieces, in parallel (StatusSplit). Any
+  // problem on that way, including any error in the document, sends the read
+  // down the ordinary one, whose errors name the line and column.
+  xml_detail::StatusSplit split;
+  if (xml_detail::split_status(text, &split) && !split.node_states.empty()) {
+    std::string rest;
+    rest.reserve(text.size() - (split.content_end - split.content_begin));
+    rest.append(text.substr(0, split.content_begin));
+    rest.append(text.substr(split.content_end));
+    const SplitRead how{.split = &split, .threads = reader_threads(split)};
+    if (Result<Cib> cib = read_cib(rest, origin, &how); cib.ok()) return cib;
+  }
+  return read_cib(text, origin, nullptr);
 }
 
 Result<Configuration> parse_configuration_xml(std::string_view text, const std::string& origin) {

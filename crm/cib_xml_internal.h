@@ -107,4 +107,37 @@ Status note_generic_id(ParseContext& ctx, pugi::xml_node node);
 Status parse_configuration(ParseContext& ctx, pugi::xml_node node, Configuration* out);
 Status parse_status(ParseContext& ctx, pugi::xml_node node, CibStatus* out);
 
+// Text scanning for the split reader and the configuration splice
+// (cib_xml_splice.cc). The end of the start tag that begins at `from` (its
+// '>', outside quotes), or npos.
+std::size_t tag_end(std::string_view text, std::size_t from);
+// Position of the start tag `<name` (followed by a blank, '>' or '/') at or
+// after `from`, skipping comments; npos when none.
+std::size_t find_start_tag(std::string_view text, std::string_view name, std::size_t from);
+
+// The split reader (cib_xml_split.cc). A large <status> is nearly all of a
+// CIB: its <node_state> children are found by a text scan and read one by
+// one, each as a small document of its own, in parallel, instead of as one
+// DOM of the whole file. Where the scan finds the status section:
+struct StatusSplit {
+  std::size_t status_begin = 0;   // the '<' of <status
+  std::size_t content_begin = 0;  // just after the start tag
+  std::size_t content_end = 0;    // the '<' of </status>
+  std::vector<std::string_view> node_states;  // each one whole <node_state> element, in order
+};
+// True when `text` has a <status> start tag whose content is, as far as a
+// scan can tell, only <node_state> elements and blanks; nothing is validated
+// (the caller reads the rest of the document without that content and checks
+// that its <status> element is the one found here).
+bool split_status(std::string_view text, StatusSplit* out);
+// Reads each element of `node_states` (a whole <node_state>) into (*out)[i],
+// with the status reader's rules; its LrmRscOp text goes into `store`. Uses
+// up to `threads` threads. Any error (its message is not precise: the caller
+// reads the whole document again for that) fails the whole call.
+Status parse_node_states(const std::vector<std::string_view>& node_states,
+                         const std::string& origin, TextStore* store, unsigned threads,
+                         std::vector<NodeState>* out);
+// The status element's own attributes (no children read).
+Status parse_status_attrs(ParseContext& ctx, pugi::xml_node node, CibStatus* out);
+
 }  // namespace quorate::crm::xml_detail

@@ -5,12 +5,11 @@
 #include <string_view>
 
 #include "crm/cib_xml.h"
+#include "crm/cib_xml_internal.h"
 
 namespace quorate::crm {
+namespace xml_detail {
 
-namespace {
-
-// The end of the start tag that begins at `from` ('>' outside quotes), or npos.
 size_t tag_end(std::string_view text, size_t from) {
   char quote = 0;
   for (size_t i = from; i < text.size(); ++i) {
@@ -26,8 +25,6 @@ size_t tag_end(std::string_view text, size_t from) {
   return std::string_view::npos;
 }
 
-// Position of the start tag `<name` (followed by a blank, '>' or '/') at or
-// after `from`, skipping comments; npos when none.
 size_t find_start_tag(std::string_view text, std::string_view name, size_t from) {
   size_t i = from;
   while ((i = text.find('<', i)) != std::string_view::npos) {
@@ -47,7 +44,10 @@ size_t find_start_tag(std::string_view text, std::string_view name, size_t from)
   return std::string_view::npos;
 }
 
-}  // namespace
+}  // namespace xml_detail
+
+using xml_detail::find_start_tag;
+using xml_detail::tag_end;
 
 std::string replace_configuration_xml(std::string_view original, const Cib& cib) {
   Cib bare = cib;

@@ -2,10 +2,14 @@
 // local resource manager's operation history (lrm_resource / lrm_rsc_op).
 // Status ids are not configuration ids (an lrm_resource repeats its
 // resource's id), so nothing here takes part in the duplicate-id check.
+#include <algorithm>
+#include <atomic>
 #include <cassert>
+#include <system_error>
 #include <iterator>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include "crm/cib_xml_internal.h"
@@ -200,8 +204,7 @@ Status parse_node_state(ParseContext& ctx, pugi::xml_node node, NodeState* out) 
 }
 
 Status parse_status_nodes(ParseContext& ctx, pugi::xml_node node, CibStatus* out) {
-  AttrTaker t(ctx, node);
-  out->extra = t.rest();
+  if (Status s = parse_status_attrs(ctx, node, out); !s) return s;
   for (pugi::xml_node c = node.first_child(); c; c = c.next_sibling()) {
     if (c.type() != pugi::node_element) continue;
     if (std::string_view(c.name()) != "node_state") return unexpected_child(ctx, c, "node_state");
@@ -212,7 +215,67 @@ Status parse_status_nodes(ParseContext& ctx, pugi::xml_node node, CibStatus* out
   return {};
 }
 
+// One worker of parse_node_states: takes the next unread element until none
+// is left or any worker failed.
+void read_node_states(const std::vector<std::string_view>& node_states, const std::string& origin,
+                      std::atomic<std::size_t>* next, std::atomic<bool>* failed, TextStore* store,
+                      std::vector<NodeState>* out) {
+  pugi::xml_document doc;
+  for (std::size_t i = next->fetch_add(1); i < node_states.size() && !failed->load();
+       i = next->fetch_add(1)) {
+    const std::string_view text = node_states[i];
+    ParseContext ctx(text, origin);
+    ctx.set_id_checking(false);
+    ctx.set_text_store(store);
+    const pugi::xml_parse_result r =
+        doc.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
+    const pugi::xml_node root = doc.document_element();
+    if (!r || std::string_view(root.name()) != "node_state" ||
+        !parse_node_state(ctx, root, &(*out)[i])) {
+      failed->store(true);
+      return;
+    }
+  }
+}
+
 }  // namespace
+
+Status parse_status_attrs(ParseContext& ctx, pugi::xml_node node, CibStatus* out) {
+  AttrTaker t(ctx, node);
+  out->extra = t.rest();
+  return {};
+}
+
+Status parse_node_states(const std::vector<std::string_view>& node_states,
+                         const std::string& origin, TextStore* store, unsigned threads,
+                         std::vector<NodeState>* out) {
+  out->assign(node_states.size(), NodeState{});
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  threads = std::max(1U, std::min<unsigned>(threads, static_cast<unsigned>(node_states.size())));
+  if (threads == 1) {
+    read_node_states(node_states, origin, &next, &failed, store, out);
+  } else {
+    // A TextStore per worker (it has one writer), merged in afterwards: the
+    // views into each stay valid as their chunks move to `store`.
+    std::vector<TextStore> stores(threads - 1);
+    std::vector<std::thread> workers;
+    workers.reserve(threads - 1);
+    for (unsigned w = 0; w + 1 < threads; ++w) {
+      try {
+        workers.emplace_back(
+            [&, w] { read_node_states(node_states, origin, &next, &failed, &stores[w], out); });
+      } catch (const std::system_error&) {
+        break;  // no thread to be had: the ones started and this one do it all
+      }
+    }
+    read_node_states(node_states, origin, &next, &failed, store, out);
+    for (std::thread& t : workers) t.join();
+    for (TextStore& s : stores) store->absorb(std::move(s));
+  }
+  if (failed.load()) return Error{origin + ": a <node_state> could not be read"};
+  return {};
+}
 
 Status parse_status(ParseContext& ctx, pugi::xml_node node, CibStatus* out) {
   assert(ctx.text_store() != nullptr);

@@ -6,6 +6,9 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "crm/sched_actions_builder.h"
@@ -187,22 +190,25 @@ void Builder::distribute_probes(const WsResource& c) {
     distribute_group_probes(c);
     return;
   }
-  // One instance probes each node: the one placed there, else the first.
-  for (const auto& inst : c.children) clone_probes_[inst.id];
+  // One instance probes each node: the one placed there, else the first. No
+  // node needs a probe where some instance's history is known (a probe
+  // still in flight there tells nothing yet). One pass over the instances,
+  // not one per node: a clone runs everywhere, and so has as many instances
+  // as the cluster has nodes.
+  std::unordered_set<std::string_view> known;
+  std::unordered_map<std::string_view, std::string_view> placed_at;  // node -> first instance
+  for (const auto& inst : c.children) {
+    clone_probes_[inst.id];
+    for (const auto& h : inst.history)
+      if (!pending_probe_only(h)) known.insert(h.node);
+    const PrimitivePlacement* p = t_.placement.find(inst.id);
+    if (p != nullptr && !p->node.empty()) placed_at.emplace(p->node, inst.id);
+  }
   for (const auto& n : ws_.nodes) {
-    if (!probe_node(n)) continue;
-    bool known = false;
-    std::string owner;
-    for (const auto& inst : c.children) {
-      // (a probe still in flight there tells nothing yet)
-      for (const auto& h : inst.history)
-        if (h.node == n.uname && !pending_probe_only(h)) known = true;
-      const PrimitivePlacement* p = t_.placement.find(inst.id);
-      if (owner.empty() && p != nullptr && p->node == n.uname) owner = inst.id;
-    }
-    if (known) continue;
-    if (owner.empty() && !c.children.empty()) owner = c.children.front().id;
-    if (!owner.empty()) clone_probes_[owner].push_back(n.uname);
+    if (!probe_node(n) || known.count(n.uname) > 0 || c.children.empty()) continue;
+    const auto owner = placed_at.find(n.uname);
+    const std::string_view id = owner != placed_at.end() ? owner->second : c.children.front().id;
+    clone_probes_[std::string(id)].push_back(n.uname);
   }
 }
 
@@ -350,28 +356,24 @@ void Builder::distribute_group_probes(const WsResource& c) {
   // clone of primitives (an instance placed there, else the first).
   std::size_t members = 0;
   for (const auto& inst : c.children) members = std::max(members, inst.children.size());
-  auto lead_node = [this](const WsResource& inst) -> std::string {
-    if (inst.children.empty()) return "";
-    const PrimitivePlacement* p = t_.placement.find(inst.children.front().id);
-    return p == nullptr ? "" : p->node;
-  };
-  for (const auto& inst : c.children)
+  // Where each instance's first member is placed -> the first such instance.
+  std::unordered_map<std::string_view, const WsResource*> placed_at;
+  for (const auto& inst : c.children) {
     for (const auto& m : inst.children) clone_probes_[m.id];
+    if (inst.children.empty()) continue;
+    const PrimitivePlacement* p = t_.placement.find(inst.children.front().id);
+    if (p != nullptr && !p->node.empty()) placed_at.emplace(p->node, &inst);
+  }
   for (std::size_t j = 0; j < members; ++j) {
+    std::unordered_set<std::string_view> known;  // nodes with a history of member j
+    for (const auto& inst : c.children)
+      if (j < inst.children.size())
+        for (const auto& h : inst.children[j].history) known.insert(h.node);
     for (const auto& n : ws_.nodes) {
-      if (!probe_node(n)) continue;
-      bool known = false;
-      const WsResource* owner = nullptr;
-      for (const auto& inst : c.children) {
-        if (j >= inst.children.size()) continue;
-        for (const auto& h : inst.children[j].history)
-          if (h.node == n.uname) known = true;
-        if (owner == nullptr && lead_node(inst) == n.uname) owner = &inst;
-      }
-      if (known) continue;
-      if (owner == nullptr) owner = &c.children.front();
-      if (owner != nullptr && j < owner->children.size())
-        clone_probes_[owner->children[j].id].push_back(n.uname);
+      if (!probe_node(n) || known.count(n.uname) > 0) continue;
+      const auto at = placed_at.find(n.uname);
+      const WsResource* owner = at != placed_at.end() ? at->second : &c.children.front();
+      if (j < owner->children.size()) clone_probes_[owner->children[j].id].push_back(n.uname);
     }
   }
 }

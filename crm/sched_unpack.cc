@@ -1292,6 +1292,15 @@ Result<WorkingSet> unpack_working_set(const Cib& cib) {
   }
   u.build_index();
   if (cib.status) {
+    // A resource outside a clone has one history per node with a record of
+    // it, nearly always every node: sized once rather than regrown (each
+    // regrowth moves every NodeRscState so far).
+    const std::size_t per_resource = std::min(cib.status->nodes.size(), ws.nodes.size());
+    for (auto& r : ws.resources) {
+      if (r.kind == RscKind::kPrimitive) r.history.reserve(per_resource);
+      if (r.kind == RscKind::kGroup)
+        for (auto& m : r.children) m.history.reserve(per_resource);
+    }
     // Histories in status order, each node's once. Without fencing, the
     // histories of offline nodes are not read at all.
     std::set<std::string> done;
