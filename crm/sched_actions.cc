@@ -333,21 +333,25 @@ std::vector<std::size_t> Builder::add_probes(const WsResource& r, std::vector<Pe
   if (r.orphan) return probes;  // nothing to look for
   const auto owned = clone_probes_.find(r.id);
   // A probe still pending there tells nothing yet: probe again. The nodes
-  // with a known state, hashed when there are many (nodes x history per
-  // resource otherwise).
-  std::unordered_set<std::string_view> known_on;
-  const bool hashed = r.history.size() > 8;
-  if (hashed)
+  // with a known state, by node position when there are many (nodes x
+  // history per resource otherwise).
+  std::vector<char> known_at;
+  const bool by_position = r.history.size() > 8;
+  if (by_position) {
+    known_at.assign(ws_.nodes.size(), 0);
     for (const auto& h : r.history)
-      if (!pending_probe_only(h)) known_on.insert(h.node);
+      if (const WsNode* at = ws_.find_node(h.node); at != nullptr && !pending_probe_only(h))
+        known_at[static_cast<std::size_t>(at - ws_.nodes.data())] = 1;
+  }
   for (const auto& n : ws_.nodes) {
     if (!probe_node(n)) continue;
     if (owned != clone_probes_.end() &&
         std::find(owned->second.begin(), owned->second.end(), n.uname) == owned->second.end())
       continue;
+    const std::size_t at = static_cast<std::size_t>(&n - ws_.nodes.data());
     const bool known =
-        hashed ? known_on.count(n.uname) > 0
-               : std::any_of(r.history.begin(), r.history.end(), [&n](const NodeRscState& h) {
+        by_position ? known_at[history_.first_of_name(at)] != 0
+                    : std::any_of(r.history.begin(), r.history.end(), [&n](const NodeRscState& h) {
                    return h.node == n.uname && !pending_probe_only(h);
                  });
     if (known) continue;
@@ -401,9 +405,11 @@ std::vector<Builder::Pending> Builder::unpacked_first(const WsResource& r,
                                                       std::vector<Pending> made) const {
   std::vector<std::size_t> first;
   for (const auto& h : r.history) {
+    const auto recurring = unpacked_recurring(h);  // (nearly always none: probes)
+    if (recurring.empty()) continue;
     const WsNode* n = ws_.find_node(h.node);
     if (n == nullptr || !n->online) continue;
-    for (const auto& [task, iv] : unpacked_recurring(h)) {
+    for (const auto& [task, iv] : recurring) {
       for (std::size_t i = 0; i < made.size(); ++i) {
         const Action& a = made[i].action;
         if (a.kind == ActionKind::kResource && a.task == task && a.interval_ms == iv &&

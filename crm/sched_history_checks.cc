@@ -102,7 +102,10 @@ bool same_agent(const LrmResource& lr, std::string_view agent) {
 
 }  // namespace
 
-HistoryIndex::HistoryIndex(const WorkingSet& ws) {
+HistoryIndex::HistoryIndex(const WorkingSet& ws) : first_of_name_(ws.nodes.size()) {
+  for (std::size_t i = 0; i < ws.nodes.size(); ++i)
+    first_of_name_[i] =
+        static_cast<std::size_t>(ws.find_node(ws.nodes[i].uname) - ws.nodes.data());
   if (ws.cib == nullptr || !ws.cib->status) return;
   const Names names(ws);
   std::unordered_map<std::string_view, const NodeState*> state_of;
@@ -148,13 +151,16 @@ std::vector<HistoryAction> check_history(const WorkingSet& ws, const HistoryInde
   }
   const auto& entries = index.entries(rsc);
   // The state on each node (the last one recorded for it), looked up once
-  // per entry: a hash map when both lists are long (every node's history of
-  // every resource would be nodes^2 per resource).
-  std::unordered_map<std::string_view, const NodeRscState*> state_on;
-  const bool use_map = entries.size() > 8 && rsc.history.size() > 8;
-  if (use_map) {
-    state_on.reserve(rsc.history.size());
-    for (const auto& s : rsc.history) state_on[s.node] = &s;
+  // per entry: by node position when both lists are long (every node's
+  // history of every resource would be nodes^2 per resource).
+  std::vector<const NodeRscState*> state_at;
+  const bool by_position = entries.size() > 8 && rsc.history.size() > 8;
+  if (by_position) {
+    state_at.assign(ws.nodes.size(), nullptr);
+    for (const auto& s : rsc.history) {
+      if (const WsNode* n = ws.find_node(s.node))
+        state_at[static_cast<std::size_t>(n - ws.nodes.data())] = &s;
+    }
   }
   // Pacemaker keeps the history of a failed resource.
   const bool failed = std::any_of(rsc.history.begin(), rsc.history.end(),
@@ -169,9 +175,8 @@ std::vector<HistoryAction> check_history(const WorkingSet& ws, const HistoryInde
         node->online && !node->unclean && !node->shutdown && !node->standby && !node->maintenance;
     if (!(available || node->maintenance) || lr.ops.empty()) continue;
     const NodeRscState* h = nullptr;
-    if (use_map) {
-      const auto it = state_on.find(node->uname);
-      if (it != state_on.end()) h = it->second;
+    if (by_position) {
+      h = state_at[index.first_of_name(static_cast<std::size_t>(node - ws.nodes.data()))];
     } else {
       for (const auto& s : rsc.history)
         if (s.node == node->uname) h = &s;

@@ -54,9 +54,14 @@ class HistoryIndex {
   };
   // The entries naming `rsc`, in ws.nodes order, then document order.
   const std::vector<Entry>& entries(const WsResource& rsc) const;
+  // The position in ws.nodes of the node ws.find_node gives for the name of
+  // ws.nodes[at] (that node itself unless two share a name): per-resource
+  // tables indexed by node position agree with lookups by name.
+  std::size_t first_of_name(std::size_t at) const { return first_of_name_[at]; }
 
  private:
   std::unordered_map<const WsResource*, std::vector<Entry>> by_rsc_;
+  std::vector<std::size_t> first_of_name_;
   std::vector<Entry> none_;
 };
 

@@ -179,6 +179,37 @@ bool is_available(const WorkingSet& ws, std::string_view uname) {
   return n != nullptr && node_can_run(*n);
 }
 
+// ws.nodes by position, for the loops over score lists that placement runs
+// for every instance: score lists follow ws.nodes order, so a name is tried
+// at its list position first (a plain compare) before the hash lookup that
+// find_node does. Gives exactly find_node's node (the first of a name).
+class NodeTable {
+ public:
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+  explicit NodeTable(const WorkingSet& ws)
+      : ws_(ws), runs_(ws.nodes.size()), first_of_name_(ws.nodes.size()) {
+    for (std::size_t i = 0; i < ws.nodes.size(); ++i) {
+      runs_[i] = node_can_run(ws.nodes[i]) ? 1 : 0;
+      first_of_name_[i] = ws.find_node(ws.nodes[i].uname) == &ws.nodes[i] ? 1 : 0;
+    }
+  }
+  std::size_t size() const { return ws_.nodes.size(); }
+  // The position of node `name`, trying `hint` first; kNone if unknown.
+  std::size_t find(std::string_view name, std::size_t hint = kNone) const {
+    if (hint < size() && first_of_name_[hint] != 0 && ws_.nodes[hint].uname == name) return hint;
+    const WsNode* n = ws_.find_node(name);
+    return n == nullptr ? kNone : static_cast<std::size_t>(n - ws_.nodes.data());
+  }
+  // is_available by position.
+  bool available(std::size_t at) const { return at < size() && runs_[at] != 0; }
+
+ private:
+  const WorkingSet& ws_;
+  std::vector<char> runs_;
+  std::vector<char> first_of_name_;
+};
+
 // Assignment order: higher priority first; equal priorities keep
 // configuration order (the corpus shows no further sorting in 2.1.5).
 bool assigned_before(const WsResource& a, const WsResource& b) { return a.priority > b.priority; }
@@ -320,33 +351,50 @@ std::vector<bool> scored_nodes(const WorkingSet& ws, const WsResource& rsc,
   return out;
 }
 
-std::string choose_node(const WorkingSet& ws, const std::vector<NodeScore>& scores,
+namespace {
+
+std::string choose_node(const NodeTable& nodes, const std::vector<NodeScore>& scores,
                         const std::map<std::string, int, std::less<>>& assigned_count,
                         std::string_view current) {
+  // The first of the candidates in Pacemaker's order: weight (unavailable
+  // nodes -INFINITY), then fewer resources assigned, then the current node,
+  // then the name. Only the best is needed, so one pass, not a sort.
   struct Cand {
-    std::string node;
+    std::string_view node;
     int weight;
     int count;
   };
-  std::vector<Cand> cands;
-  for (const auto& s : scores) {
-    const auto it = assigned_count.find(s.node);
-    cands.push_back({s.node, is_available(ws, s.node) ? s.score : -kInfinity,
-                     it == assigned_count.end() ? 0 : it->second});
-  }
-  std::stable_sort(cands.begin(), cands.end(), [current](const Cand& a, const Cand& b) {
+  auto before = [current](const Cand& a, const Cand& b) {
     if (a.weight != b.weight) return a.weight > b.weight;
     if (a.count != b.count) return a.count < b.count;
     if ((a.node == current) != (b.node == current)) return a.node == current;
-    return std::strcmp(a.node.c_str(), b.node.c_str()) < 0;
-  });
-  if (cands.empty() || cands.front().weight < 0) return "";
-  const Cand& best = cands.front();
-  if (best.weight > 0 && !current.empty() && is_available(ws, current)) {
-    for (std::size_t i = 1; i < cands.size() && cands[i].weight >= best.weight; ++i)
-      if (cands[i].node == current) return cands[i].node;
+    return a.node < b.node;
+  };
+  std::optional<Cand> best;
+  std::optional<int> current_weight;  // the current node's best, if it is a candidate
+  for (std::size_t n = 0; n < scores.size(); ++n) {
+    const NodeScore& s = scores[n];
+    const auto it = assigned_count.find(s.node);
+    const Cand c{s.node, nodes.available(nodes.find(s.node, n)) ? s.score : -kInfinity,
+                 it == assigned_count.end() ? 0 : it->second};
+    if (!best || before(c, *best)) best = c;
+    if (!current.empty() && c.node == current)
+      current_weight = std::max(current_weight.value_or(c.weight), c.weight);
   }
-  return best.node;
+  if (!best || best->weight < 0) return "";
+  // A positive best that ties with the current node keeps the resource there.
+  if (best->weight > 0 && current_weight && *current_weight >= best->weight &&
+      nodes.available(nodes.find(current)))
+    return std::string(current);
+  return std::string(best->node);
+}
+
+}  // namespace
+
+std::string choose_node(const WorkingSet& ws, const std::vector<NodeScore>& scores,
+                        const std::map<std::string, int, std::less<>>& assigned_count,
+                        std::string_view current) {
+  return choose_node(NodeTable(ws), scores, assigned_count, current);
 }
 
 void glib_list_sort(std::vector<std::size_t>& items,
@@ -447,11 +495,16 @@ namespace {
 // `first`: index of the clone's first instance in out.primitives; `extra`:
 // scores (ws.nodes order) that colocations add to every instance; `count`:
 // resources assigned per node so far in this run (updated).
-void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
-                 const std::vector<NodeScore>& extra,
+void place_clone(const WorkingSet& ws, const NodeTable& nodes, const WsResource& c,
+                 std::size_t first, const std::vector<NodeScore>& extra,
                  std::map<std::string, int, std::less<>>& count, Placement& out,
                  const std::vector<PriorityColocation>& role_colocations) {
-  std::map<std::string, int, std::less<>> per_node;
+  // Instances of this clone per node (position in ws.nodes).
+  std::vector<int> per_node(nodes.size(), 0);
+  auto held = [&per_node](std::size_t at) { return at < per_node.size() ? per_node[at] : 0; };
+  auto hold = [&](const std::string& node) {
+    if (const std::size_t at = nodes.find(node); at < per_node.size()) ++per_node[at];
+  };
   // Promotion scores and colocations weigh in where instances go (kept out
   // of the allocation scores shown for them).
   std::vector<std::vector<NodeScore>> weights_of;
@@ -461,10 +514,8 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
       weights_of.back()[n].score = score_add(weights_of.back()[n].score, extra[n].score);
     if (c.promotable) add_promotion_weights(ws, c, c.children[i], weights_of.back());
   }
-  auto full = [&](const std::string& node) {
-    const auto it = per_node.find(node);
-    return it != per_node.end() && it->second >= c.clone_node_max;
-  };
+  // (A node holding none is never full, even with clone-node-max=0.)
+  auto full = [&](std::size_t at) { return held(at) > 0 && held(at) >= c.clone_node_max; };
   // The order Pacemaker assigns the instances in (both passes).
   std::vector<InstanceSortKey> keys;
   for (std::size_t i = 0; i < c.children.size(); ++i) {
@@ -512,22 +563,25 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
       p.node = node;
       done[i] = true;
     } else {
-      const auto held = per_node.find(node);
-      const bool room = held == per_node.end() || held->second < share;
+      const std::size_t here = nodes.find(node);
+      const bool room = held(here) < share;
       // It stays only where it scores as well as anywhere it could go
       // (Pacemaker prefers the current node only among the best).
+      const std::vector<NodeScore>& weights = weights_of[i];
       int best = -kInfinity;
-      for (const auto& sc : weights_of[i])
-        if (is_available(ws, sc.node) && !full(sc.node)) best = std::max(best, sc.score);
-      for (const auto& sc : weights_of[i])
-        if (sc.node == node && sc.score >= 0 && sc.score >= best && is_available(ws, node) &&
-            !full(node) && room && placed < c.clone_max)
+      for (std::size_t n = 0; n < weights.size(); ++n) {
+        const std::size_t at = nodes.find(weights[n].node, n);
+        if (nodes.available(at) && !full(at)) best = std::max(best, weights[n].score);
+      }
+      for (const auto& sc : weights)
+        if (sc.node == node && sc.score >= 0 && sc.score >= best && nodes.available(here) &&
+            !full(here) && room && placed < c.clone_max)
           p.node = node;
       done[i] = !p.node.empty();
     }
     if (!p.node.empty()) {
       p.assign_rank = rank++;
-      ++per_node[p.node];
+      hold(p.node);
       ++count[p.node];
       ++placed;
     }
@@ -550,19 +604,16 @@ void place_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
         });
     if (failed_on_unclean) continue;
     std::vector<NodeScore> weights = weights_of[i];
-    for (auto& w : weights)
-      if (full(w.node)) w.score = -kInfinity;
+    for (std::size_t n = 0; n < weights.size(); ++n)
+      if (full(nodes.find(weights[n].node, n))) weights[n].score = -kInfinity;
     // Its current node counts as a tie-breaker only if it did not already
     // hold its share there.
     const auto active = inst.active_nodes();
     std::string current = active.size() == 1 ? active.front() : "";
-    if (!current.empty()) {
-      const auto held = per_node.find(current);
-      if (held != per_node.end() && held->second >= share) current.clear();
-    }
-    p.node = choose_node(ws, weights, count, current);
+    if (!current.empty() && held(nodes.find(current)) >= share) current.clear();
+    p.node = choose_node(nodes, weights, count, current);
     if (!p.node.empty()) {
-      ++per_node[p.node];
+      hold(p.node);
       ++count[p.node];
       ++placed;
     }
@@ -605,8 +656,8 @@ std::vector<NodeScore> group_unit_scores(const WorkingSet& ws, const WsResource&
 // Places each group instance of clone `c` as a unit (place_clone over one
 // stand-in placement per instance), then its members one after another
 // where the first went, as in a group.
-void place_group_clone(const WorkingSet& ws, const WsResource& c, std::size_t first,
-                       const std::vector<NodeScore>& extra,
+void place_group_clone(const WorkingSet& ws, const NodeTable& nodes, const WsResource& c,
+                       std::size_t first, const std::vector<NodeScore>& extra,
                        std::map<std::string, int, std::less<>>& count, Placement& out,
                        const std::vector<PriorityColocation>& role_colocations) {
   Placement units;
@@ -621,7 +672,7 @@ void place_group_clone(const WorkingSet& ws, const WsResource& c, std::size_t fi
     units.primitives.push_back(std::move(p));
     at += inst.children.size();
   }
-  place_clone(ws, c, 0, extra, count, units, role_colocations);
+  place_clone(ws, nodes, c, 0, extra, count, units, role_colocations);
   for (std::size_t i = 0; i < c.children.size(); ++i) {
     const WsResource& inst = c.children[i];
     const PrimitivePlacement& u = units.primitives[i];
@@ -675,6 +726,7 @@ bool is_group_clone(const WsResource& r) {
 
 Placement place(const WorkingSet& ws) {
   Placement out;
+  const NodeTable nodes(ws);
   struct Unit {
     const WsResource* rsc;
     std::size_t first;  // index of its first primitive in out.primitives
@@ -907,11 +959,11 @@ Placement place(const WorkingSet& ws) {
     if (clone) {
       std::size_t placed = r.children.size();
       if (is_group_clone(r)) {
-        place_group_clone(ws, r, u.first, extra, count, out, role_colocations);
+        place_group_clone(ws, nodes, r, u.first, extra, count, out, role_colocations);
         placed = 0;
         for (const auto& inst : r.children) placed += inst.children.size();
       } else {
-        place_clone(ws, r, u.first, extra, count, out, role_colocations);
+        place_clone(ws, nodes, r, u.first, extra, count, out, role_colocations);
       }
       for (std::size_t i = 0; i < placed; ++i) {
         const std::string& n = out.primitives[u.first + i].node;
@@ -925,7 +977,7 @@ Placement place(const WorkingSet& ws) {
       // An orphan (no longer configured) only stops, unless it is left alone.
       p.node = !r.managed ? single_active(r)
                : r.orphan ? std::string()
-                          : choose_node(ws, weights, count, single_active(r));
+                          : choose_node(nodes, weights, count, single_active(r));
       if (!p.node.empty()) ++count[p.node];
       p.next_role = p.node.empty() ? Role::kStopped : Role::kStarted;
       u.node = p.node;
@@ -943,7 +995,7 @@ Placement place(const WorkingSet& ws) {
           p.node = single_active(m);
         } else if (i == 0) {
           p.assign_scores = weights;
-          p.node = choose_node(ws, weights, count, single_active(m));
+          p.node = choose_node(nodes, weights, count, single_active(m));
         } else if (!prev.empty()) {
           // Where the previous member went, unless its own scores or the
           // group's colocations forbid that node.
