@@ -265,11 +265,16 @@ void Builder::run() {
 }
 
 const WsResource* Builder::top_level(const std::string& id) const {
-  for (const auto& r : ws_.resources)
-    if (r.id == id && (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup ||
-                       is_primitive_clone(r) || is_group_clone(r)))
-      return &r;
-  return nullptr;
+  if (!top_by_id_built_) {
+    // The first of each id, as a scan in resource order finds it.
+    for (const auto& r : ws_.resources)
+      if (r.kind == RscKind::kPrimitive || r.kind == RscKind::kGroup || is_primitive_clone(r) ||
+          is_group_clone(r))
+        top_by_id_.emplace(r.id, &r);
+    top_by_id_built_ = true;
+  }
+  const auto it = top_by_id_.find(id);
+  return it == top_by_id_.end() ? nullptr : it->second;
 }
 
 std::string Builder::target_of(const WsResource& r) const {

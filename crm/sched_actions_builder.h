@@ -244,6 +244,9 @@ class Builder {
   mutable std::unordered_map<std::string_view, const WsResource*> primitive_by_id_;
   mutable std::unordered_set<std::string_view> ran_ids_;
   mutable bool primitive_by_id_built_ = false;
+  // top_level's resources by id (the first of each).
+  mutable std::unordered_map<std::string_view, const WsResource*> top_by_id_;
+  mutable bool top_by_id_built_ = false;
   mutable bool ran_ids_built_ = false;
   std::vector<OrderEdge> orders_;
   std::map<std::string, std::string, std::less<>> blocked_start_;

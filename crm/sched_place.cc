@@ -210,6 +210,21 @@ class NodeTable {
   std::vector<char> first_of_name_;
 };
 
+// How many resources each node has been assigned so far in this run, by
+// position in ws.nodes (names outside ws.nodes are never assigned).
+class NodeCounts {
+ public:
+  explicit NodeCounts(const NodeTable& nodes) : nodes_(nodes), counts_(nodes.size(), 0) {}
+  void add(std::string_view node, int n = 1) {
+    if (const std::size_t at = nodes_.find(node); at < counts_.size()) counts_[at] += n;
+  }
+  int at(std::size_t position) const { return position < counts_.size() ? counts_[position] : 0; }
+
+ private:
+  const NodeTable& nodes_;
+  std::vector<int> counts_;
+};
+
 // Assignment order: higher priority first; equal priorities keep
 // configuration order (the corpus shows no further sorting in 2.1.5).
 bool assigned_before(const WsResource& a, const WsResource& b) { return a.priority > b.priority; }
@@ -354,8 +369,7 @@ std::vector<bool> scored_nodes(const WorkingSet& ws, const WsResource& rsc,
 namespace {
 
 std::string choose_node(const NodeTable& nodes, const std::vector<NodeScore>& scores,
-                        const std::map<std::string, int, std::less<>>& assigned_count,
-                        std::string_view current) {
+                        const NodeCounts& assigned_count, std::string_view current) {
   // The first of the candidates in Pacemaker's order: weight (unavailable
   // nodes -INFINITY), then fewer resources assigned, then the current node,
   // then the name. Only the best is needed, so one pass, not a sort.
@@ -374,9 +388,8 @@ std::string choose_node(const NodeTable& nodes, const std::vector<NodeScore>& sc
   std::optional<int> current_weight;  // the current node's best, if it is a candidate
   for (std::size_t n = 0; n < scores.size(); ++n) {
     const NodeScore& s = scores[n];
-    const auto it = assigned_count.find(s.node);
-    const Cand c{s.node, nodes.available(nodes.find(s.node, n)) ? s.score : -kInfinity,
-                 it == assigned_count.end() ? 0 : it->second};
+    const std::size_t at = nodes.find(s.node, n);
+    const Cand c{s.node, nodes.available(at) ? s.score : -kInfinity, assigned_count.at(at)};
     if (!best || before(c, *best)) best = c;
     if (!current.empty() && c.node == current)
       current_weight = std::max(current_weight.value_or(c.weight), c.weight);
@@ -394,7 +407,10 @@ std::string choose_node(const NodeTable& nodes, const std::vector<NodeScore>& sc
 std::string choose_node(const WorkingSet& ws, const std::vector<NodeScore>& scores,
                         const std::map<std::string, int, std::less<>>& assigned_count,
                         std::string_view current) {
-  return choose_node(NodeTable(ws), scores, assigned_count, current);
+  const NodeTable nodes(ws);
+  NodeCounts counts(nodes);
+  for (const auto& [node, n] : assigned_count) counts.add(node, n);
+  return choose_node(nodes, scores, counts, current);
 }
 
 void glib_list_sort(std::vector<std::size_t>& items,
@@ -497,7 +513,7 @@ namespace {
 // resources assigned per node so far in this run (updated).
 void place_clone(const WorkingSet& ws, const NodeTable& nodes, const WsResource& c,
                  std::size_t first, const std::vector<NodeScore>& extra,
-                 std::map<std::string, int, std::less<>>& count, Placement& out,
+                 NodeCounts& count, Placement& out,
                  const std::vector<PriorityColocation>& role_colocations) {
   // Instances of this clone per node (position in ws.nodes).
   std::vector<int> per_node(nodes.size(), 0);
@@ -582,7 +598,7 @@ void place_clone(const WorkingSet& ws, const NodeTable& nodes, const WsResource&
     if (!p.node.empty()) {
       p.assign_rank = rank++;
       hold(p.node);
-      ++count[p.node];
+      count.add(p.node);
       ++placed;
     }
   }
@@ -614,7 +630,7 @@ void place_clone(const WorkingSet& ws, const NodeTable& nodes, const WsResource&
     p.node = choose_node(nodes, weights, count, current);
     if (!p.node.empty()) {
       hold(p.node);
-      ++count[p.node];
+      count.add(p.node);
       ++placed;
     }
   }
@@ -658,7 +674,7 @@ std::vector<NodeScore> group_unit_scores(const WorkingSet& ws, const WsResource&
 // where the first went, as in a group.
 void place_group_clone(const WorkingSet& ws, const NodeTable& nodes, const WsResource& c,
                        std::size_t first, const std::vector<NodeScore>& extra,
-                       std::map<std::string, int, std::less<>>& count, Placement& out,
+                       NodeCounts& count, Placement& out,
                        const std::vector<PriorityColocation>& role_colocations) {
   Placement units;
   std::vector<std::size_t> starts;
@@ -685,7 +701,7 @@ void place_group_clone(const WorkingSet& ws, const NodeTable& nodes, const WsRes
           if (sc.node == prev && sc.score >= 0 && is_available(ws, prev)) p.node = prev;
         if (!inst.children[j].managed) p.node = prev;
       }
-      if (!p.node.empty() && j > 0) ++count[p.node];
+      if (!p.node.empty() && j > 0) count.add(p.node);
       p.next_role = p.node.empty() ? Role::kStopped : u.next_role;
       p.promotion_score = u.promotion_score;
       p.assign_rank = u.assign_rank;
@@ -836,7 +852,7 @@ Placement place(const WorkingSet& ws) {
   std::stable_sort(order.begin(), order.end(), [&units](std::size_t a, std::size_t b) {
     return assigned_before(*units[a].rsc, *units[b].rsc);
   });
-  std::map<std::string, int, std::less<>> count;
+  NodeCounts count(nodes);
   auto single_active = [](const WsResource& r) {
     const auto active = r.active_nodes();
     return active.size() == 1 ? active.front() : std::string();
@@ -978,7 +994,7 @@ Placement place(const WorkingSet& ws) {
       p.node = !r.managed ? single_active(r)
                : r.orphan ? std::string()
                           : choose_node(nodes, weights, count, single_active(r));
-      if (!p.node.empty()) ++count[p.node];
+      if (!p.node.empty()) count.add(p.node);
       p.next_role = p.node.empty() ? Role::kStopped : Role::kStarted;
       u.node = p.node;
     } else {
@@ -1006,7 +1022,7 @@ Placement place(const WorkingSet& ws) {
             if (sc.node == prev && sc.score >= 0 && is_available(ws, prev) && !banned)
               p.node = prev;
         }
-        if (!p.node.empty()) ++count[p.node];
+        if (!p.node.empty()) count.add(p.node);
         p.next_role = p.node.empty() ? Role::kStopped : Role::kStarted;
         prev = p.node;
       }

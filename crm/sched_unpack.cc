@@ -439,8 +439,12 @@ void merge_sort(std::vector<RawOp>& v) {
   while (j < right.size()) v[k++] = std::move(right[j++]);
 }
 
-std::vector<RawOp> sorted_ops(const LrmResource& lr, const std::vector<Op>& configured) {
-  std::vector<RawOp> ops;
+// Into `ops` (cleared first; its capacity is reused from one history to the
+// next: a status holds one history per resource per node).
+void sorted_ops(const LrmResource& lr, const std::vector<Op>& configured,
+                std::vector<RawOp>* out) {
+  std::vector<RawOp>& ops = *out;
+  ops.clear();
   ops.reserve(lr.ops.size());
   // Pacemaker builds the list by prepending, then sorts it.
   for (auto it = lr.ops.rbegin(); it != lr.ops.rend(); ++it) {
@@ -468,7 +472,6 @@ std::vector<RawOp> sorted_ops(const LrmResource& lr, const std::vector<Op>& conf
     ops.push_back(std::move(r));
   }
   merge_sort(ops);
-  return ops;
 }
 
 // Failure responses, least to most severe.
@@ -538,7 +541,8 @@ class Replay {
  public:
   Replay(const ReplayContext& ctx, WsNode& node) : ctx_(ctx), node_(node) { s_.node = node.uname; }
 
-  NodeRscState run(std::vector<RawOp> ops) {
+  // `ops` in replay order; their HistoryOps are moved out.
+  NodeRscState run(std::vector<RawOp>& ops) {
     for (const auto& op : ops) step(op);
     s_.ops.reserve(ops.size());
     for (auto& op : ops) s_.ops.push_back(std::move(op.h));
@@ -861,6 +865,7 @@ struct Unpacker {
     std::size_t top = 0;
   };
   std::vector<Remembered> by_position;
+  std::vector<RawOp> raw_ops;  // sorted_ops' buffer, reused
 
   void index(const WsResource& r, std::size_t top) {
     by_position.clear();
@@ -988,7 +993,8 @@ struct Unpacker {
     ReplayContext ctx{ws.options, have_stonith_resource,
                       top->kind == RscKind::kClone && top->promotable,
                       rsc->managed && !blocked(*rsc)};
-    NodeRscState s = Replay(ctx, node).run(sorted_ops(lr, rsc->ops));
+    sorted_ops(lr, rsc->ops, &raw_ops);
+    NodeRscState s = Replay(ctx, node).run(raw_ops);
     // The name an anonymous instance is known by comes from a history that
     // shows it active (a probe that found it stopped does not name it).
     if (anonymous && rsc->history_name.empty() &&
@@ -1016,7 +1022,8 @@ struct Unpacker {
       o = &orphans.back();
     }
     ReplayContext ctx{ws.options, have_stonith_resource, false, o->managed && !blocked(*o)};
-    NodeRscState s = Replay(ctx, node).run(sorted_ops(lr, {}));
+    sorted_ops(lr, {}, &raw_ops);
+    NodeRscState s = Replay(ctx, node).run(raw_ops);
     s.failcount = failcount_for(node, o->id);
     record(*o, std::move(s));
   }
@@ -1277,7 +1284,7 @@ Result<WorkingSet> unpack_working_set(const Cib& cib) {
   std::stable_sort(
       ws.resources.begin(), ws.resources.end(),
       [](const WsResource& a, const WsResource& b) { return a.priority > b.priority; });
-  Unpacker u{ws, false, {}, 0, {}, {}};
+  Unpacker u{ws, false, {}, 0, {}, {}, {}};
   for (const auto& res : cib.configuration.resources) {
     auto is_stonith = [](const Primitive& p) { return p.resource_class == "stonith"; };
     if (const auto* p = std::get_if<Primitive>(&res)) {
