@@ -180,8 +180,10 @@ struct Replica::Impl {
   // are complete and (disk-flushes) covered by a flush issued after that. One
   // flush at a time covers every epoch complete when it starts — the open one
   // too, so that when its Barrier comes (an application flush on the Primary
-  // sends it at once) the flush is already done or under way. See "Write
-  // order on the peer" in docs/formats/replication-peer.md.
+  // sends it at once) the flush is already done or under way; a flush that
+  // covered the open epoch is reported at once (EpochFlushed), so that the
+  // Primary's flush need not wait for the Barrier's answer. See "Write order
+  // on the peer" in docs/formats/replication-peer.md.
   struct RxEpoch {
     uint32_t number = 0;    // from its Barrier
     uint32_t writes = 0;    // received in it

@@ -263,5 +263,23 @@ TEST(ReplicaEpochFlushed, AReportOfMoreWritesThanWereSentIsAProtocolError) {
   EXPECT_TRUE(has_event(p.a(), "ProtocolError"));
 }
 
+TEST(ReplicaEpochFlushed, AVersionOnePeerIsRefusedAtHello) {
+  // No feature negotiation: EpochFlushed came with protocol version 2, and
+  // both ends must speak the same version.
+  Pair p;
+  p.create_and_attach(p.a());
+  ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
+  p.a().r->on_transport_up(p.now());
+  wire::Hello h;
+  h.version = 1;
+  h.node = "beta";
+  h.resource = "r0";
+  const wire::Encoded e = wire::encode(wire::Type::kHello, h);
+  p.a().r->on_receive(e.head, p.now());
+  p.run();
+  EXPECT_TRUE(has_event(p.a(), "peer speaks protocol version 1, we speak 2"));
+  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kStandAlone);
+}
+
 }  // namespace
 }  // namespace quorate::replication
