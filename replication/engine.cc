@@ -573,6 +573,7 @@ void Replica::Impl::close_epoch() {
   if (tx_epoch_writes == 0) return;
   send(wire::Type::kBarrier, wire::Barrier{tx_epoch});
   note_sent_request(now);
+  tx_closed_writes[tx_epoch] = tx_epoch_writes;
   sent_barrier = tx_epoch;
   ++tx_epoch;
   tx_epoch_writes = 0;
@@ -595,6 +596,10 @@ void Replica::Impl::start_request(uint64_t rid) {
       }
     }
     r.peer_done = !r.peer_needed;
+    // The Barrier went out all the same (write order and the transfer log
+    // need its ack), but the client's flush needs only durability: an
+    // EpochFlushed may have said so already.
+    if (r.flush_wait_epoch && peer_flushed_through(*r.flush_wait_epoch)) r.peer_done = true;
     if (local_ok) {
       out::DiskIo io;
       io.op = out::DiskIo::Op::kFlush;

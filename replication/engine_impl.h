@@ -138,7 +138,16 @@ struct Replica::Impl {
   bool tx_epoch_close_pending = false;  // a write completed: next write starts a new epoch
   uint32_t acked_epoch = 0;        // highest barrier-acked epoch
   uint32_t sent_barrier = 0;       // highest epoch closed by a barrier
+  std::map<uint32_t, uint32_t> tx_closed_writes;  // closed, not barrier-acked epoch -> writes sent in it
+  // The peer's latest EpochFlushed: every write of the epochs before
+  // peer_flushed_epoch and the first peer_flushed_writes of it are durable there.
+  uint32_t peer_flushed_epoch = 0;
+  uint32_t peer_flushed_writes = 0;
   void close_epoch();
+  // Whether every write sent in `epoch` and before is known durable on the
+  // peer from an EpochFlushed (without waiting for the epoch's BarrierAck).
+  bool peer_flushed_through(uint32_t epoch) const;
+  void on_epoch_flushed(const wire::EpochFlushed& f);
 
   // ---- the connection ----
   bool transport_up = false;
@@ -171,8 +180,10 @@ struct Replica::Impl {
   // are complete and (disk-flushes) covered by a flush issued after that. One
   // flush at a time covers every epoch complete when it starts — the open one
   // too, so that when its Barrier comes (an application flush on the Primary
-  // sends it at once) the flush is already done or under way. See "Write
-  // order on the peer" in docs/formats/replication-peer.md.
+  // sends it at once) the flush is already done or under way; a flush that
+  // covered the open epoch is reported at once (EpochFlushed), so that the
+  // Primary's flush need not wait for the Barrier's answer. See "Write order
+  // on the peer" in docs/formats/replication-peer.md.
   struct RxEpoch {
     uint32_t number = 0;    // from its Barrier
     uint32_t writes = 0;    // received in it

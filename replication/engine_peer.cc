@@ -82,6 +82,9 @@ void Replica::on_transport_up(Millis now) {
   m.tx_epoch_close_pending = false;
   m.acked_epoch = 0;
   m.sent_barrier = 0;
+  m.tx_closed_writes.clear();
+  m.peer_flushed_epoch = 0;
+  m.peer_flushed_writes = 0;
   m.rx_reset();
   m.set_cs(ConnState::kWFReportParams);
   for (auto& b : m.challenge) b = static_cast<uint8_t>(m.rng());
@@ -252,6 +255,7 @@ void Replica::Impl::handle(const wire::Frame& f) {
     case T::kRsWriteAck: return on_rs_write_ack(std::get<wire::BlockAck>(f.message));
     case T::kBarrier: return on_barrier(std::get<wire::Barrier>(f.message));
     case T::kBarrierAck: return on_barrier_ack(std::get<wire::BarrierAck>(f.message));
+    case T::kEpochFlushed: return on_epoch_flushed(std::get<wire::EpochFlushed>(f.message));
     case T::kRsRequest:
     case T::kOvRequest: return on_rs_request(f.type, std::get<wire::RsRequest>(f.message));
     case T::kRsReply: return on_rs_reply(std::get<wire::RsReply>(f.message));
@@ -470,10 +474,19 @@ void Replica::Impl::on_data(const wire::Data& d) {
   if (role == Role::kPrimary && !opt.allow_two_primaries) {
     return drop_connection(ConnState::kProtocolError, "protocol error: data for a Primary", false);
   }
-  if (opt.protocol == Protocol::kB) send(wire::Type::kRecvAck, wire::BlockAck{d.id, d.offset, d.length});
   if (rx_epochs.empty()) rx_epochs.emplace_back();
-  if (rx_epochs.size() > 1) last_unordered = now;
   RxEpoch& epoch = rx_epochs.back();
+  // The open epoch's number comes from its first write (EpochFlushed names it
+  // before its Barrier arrives); every later write must agree.
+  if (epoch.writes == 0) {
+    epoch.number = d.epoch;
+  } else if (d.epoch != epoch.number) {
+    return drop_connection(ConnState::kProtocolError,
+                           fmt::format("protocol error: a write of epoch {} in epoch {}", d.epoch, epoch.number),
+                           false);
+  }
+  if (opt.protocol == Protocol::kB) send(wire::Type::kRecvAck, wire::BlockAck{d.id, d.offset, d.length});
+  if (rx_epochs.size() > 1) last_unordered = now;
   ++epoch.writes;
   ++epoch.pending;
   ++rx_writes_inflight;
@@ -512,6 +525,11 @@ void Replica::Impl::on_data(const wire::Data& d) {
 void Replica::Impl::on_barrier(const wire::Barrier& b) {
   if (rx_epochs.empty()) rx_epochs.emplace_back();
   RxEpoch& e = rx_epochs.back();
+  if (e.writes > 0 && b.epoch != e.number) {
+    return drop_connection(ConnState::kProtocolError,
+                           fmt::format("protocol error: barrier for epoch {} closes epoch {}", b.epoch, e.number),
+                           false);
+  }
   e.number = b.epoch;
   e.closed = true;
   rx_epochs.emplace_back();
@@ -557,6 +575,13 @@ void Replica::Impl::rx_progress() {
             if (seq < rx_first_seq) continue;
             RxEpoch& e = rx_epochs[seq - rx_first_seq];
             e.flushed_writes = std::max(e.flushed_writes, writes);
+          }
+          // The open epoch's writes so far are durable, and so is everything
+          // before them: tell the sender now, not at the Barrier (an
+          // application flush there waits for this epoch).
+          if (!err && opt.protocol != Protocol::kA && !rx_epochs.empty() && !rx_epochs.back().closed &&
+              cover.back().first == rx_first_seq + rx_epochs.size() - 1 && cover.back().second > 0) {
+            send(wire::Type::kEpochFlushed, wire::EpochFlushed{rx_epochs.back().number, cover.back().second});
           }
         }
         rx_progress();
@@ -648,6 +673,7 @@ void Replica::Impl::on_barrier_ack(const wire::BarrierAck& a) {
                            false);
   }
   acked_epoch = a.epoch;
+  tx_closed_writes.erase(tx_closed_writes.begin(), tx_closed_writes.upper_bound(a.epoch));
   note_answer();
   for (auto it = tl.begin(); it != tl.end();) {
     if (it->second.epoch <= a.epoch) {
@@ -659,6 +685,41 @@ void Replica::Impl::on_barrier_ack(const wire::BarrierAck& a) {
   std::vector<uint64_t> done;
   for (auto& [rid, r] : reqs) {
     if (r.flush_wait_epoch && *r.flush_wait_epoch <= acked_epoch && !r.peer_done) {
+      r.peer_done = true;
+      done.push_back(rid);
+    }
+  }
+  for (uint64_t rid : done) maybe_complete(rid);
+}
+
+bool Replica::Impl::peer_flushed_through(uint32_t epoch) const {
+  if (epoch <= acked_epoch) return true;
+  if (peer_flushed_epoch > epoch) return true;
+  if (peer_flushed_epoch < epoch) return false;
+  const auto it = tx_closed_writes.find(epoch);
+  const uint32_t sent = it != tx_closed_writes.end() ? it->second : epoch == tx_epoch ? tx_epoch_writes : 0;
+  return sent > 0 && peer_flushed_writes == sent;
+}
+
+void Replica::Impl::on_epoch_flushed(const wire::EpochFlushed& f) {
+  const auto closed = tx_closed_writes.find(f.epoch);
+  const uint32_t sent = closed != tx_closed_writes.end() ? closed->second
+                        : f.epoch == tx_epoch          ? tx_epoch_writes
+                                                       : 0;
+  if (f.epoch > tx_epoch || (f.epoch > acked_epoch && f.writes > sent)) {
+    return drop_connection(ConnState::kProtocolError,
+                           fmt::format("protocol error: epoch {} flushed with {} writes, but {} were sent in it "
+                                       "(current epoch {})",
+                                       f.epoch, f.writes, sent, tx_epoch),
+                           false);
+  }
+  if (f.epoch <= acked_epoch) return;  // its BarrierAck said more already
+  if (f.epoch < peer_flushed_epoch || (f.epoch == peer_flushed_epoch && f.writes <= peer_flushed_writes)) return;
+  peer_flushed_epoch = f.epoch;
+  peer_flushed_writes = f.writes;
+  std::vector<uint64_t> done;
+  for (auto& [rid, r] : reqs) {
+    if (r.flush_wait_epoch && !r.peer_done && peer_flushed_through(*r.flush_wait_epoch)) {
       r.peer_done = true;
       done.push_back(rid);
     }

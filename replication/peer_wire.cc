@@ -134,11 +134,12 @@ bool holds(Type type) {
     case Type::kReadReply: return std::is_same_v<T, RsReply>;
     case Type::kStateChgReq: return std::is_same_v<T, StateChgReq>;
     case Type::kStateChgReply: return std::is_same_v<T, StateChgReply>;
+    case Type::kEpochFlushed: return std::is_same_v<T, EpochFlushed>;
   }
   return false;
 }
 
-bool known_type(uint8_t t) { return t >= 1 && t <= static_cast<uint8_t>(Type::kStateChgReply); }
+bool known_type(uint8_t t) { return t >= 1 && t <= static_cast<uint8_t>(Type::kEpochFlushed); }
 
 // Bytes of fixed fields before the payload of a data-carrying frame; 0 for
 // the other types.
@@ -259,6 +260,9 @@ Encoded encode(Type type, const Message& m) {
         } else if constexpr (std::is_same_v<T, Barrier>) {
           w.u32(msg.epoch);
         } else if constexpr (std::is_same_v<T, BarrierAck>) {
+          w.u32(msg.epoch);
+          w.u32(msg.writes);
+        } else if constexpr (std::is_same_v<T, EpochFlushed>) {
           w.u32(msg.epoch);
           w.u32(msg.writes);
         } else if constexpr (std::is_same_v<T, RsRequest>) {
@@ -440,6 +444,17 @@ Result<Message> decode(Type type, std::span<const uint8_t> body) {
       p.id = r.u64();
       p.result = static_cast<int32_t>(r.u32());
       out = p;
+      break;
+    }
+    case Type::kEpochFlushed: {
+      EpochFlushed f;
+      f.epoch = r.u32();
+      f.writes = r.u32();
+      if (r.ok() && (f.epoch == 0 || f.writes == 0)) {
+        return fail(fmt::format("epoch flushed: epoch {} with {} writes (both must be at least 1)", f.epoch,
+                                f.writes));
+      }
+      out = f;
       break;
     }
     case Type::kData:

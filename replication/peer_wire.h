@@ -28,7 +28,8 @@ inline constexpr uint32_t kMagic = 0x4c505251;  // "QRPL" little-endian
 inline constexpr size_t kHeaderBytes = 12;
 inline constexpr uint32_t kMaxDataBytes = 1u << 20;  // one data/resync block message
 inline constexpr uint32_t kMaxBodyBytes = kMaxDataBytes + 4096;
-inline constexpr uint32_t kProtocolVersion = 1;
+// 2: EpochFlushed (both ends must know it; a version-1 peer is refused at Hello).
+inline constexpr uint32_t kProtocolVersion = 2;
 
 using Bytes = std::shared_ptr<const std::vector<uint8_t>>;
 
@@ -60,6 +61,7 @@ enum class Type : uint8_t {
   kReadReply = 25,    // RsReply body; length 0 and no payload: the peer could not read
   kStateChgReq = 26,  // a two-node state change (promotion) asks the peer
   kStateChgReply = 27,
+  kEpochFlushed = 28,  // the receiver's flush made the open epoch's writes so far durable
 };
 
 struct Hello {
@@ -161,9 +163,21 @@ struct StateChgReply {
   int32_t result = 0;
 };
 
+// Unsolicited, receiver -> sender (protocols B and C): a flush of the
+// receiver's disk completed that covers every write of the epochs before
+// `epoch` and the first `writes` writes of `epoch` — all it had received in
+// that epoch, which was still open (its Barrier not yet arrived). An
+// application flush waiting for `epoch` needs no BarrierAck when `writes` is
+// all the sender sent in it (docs/formats/replication-peer.md).
+struct EpochFlushed {
+  uint32_t epoch = 0;
+  uint32_t writes = 0;
+};
+
 using Message = std::variant<Hello, AuthResponse, Params, BitmapChunk, SyncUuid, State, Data,
                              BlockAck, Barrier, BarrierAck, RsRequest, RsReply, RsNegReply, RsDone,
-                             UuidSet, OvReply, OvDone, Ping, PingAck, StateChgReq, StateChgReply>;
+                             UuidSet, OvReply, OvDone, Ping, PingAck, StateChgReq, StateChgReply,
+                             EpochFlushed>;
 
 // A decoded message with its frame type (BlockAck and RsRequest carry several).
 struct Frame {

@@ -16,6 +16,14 @@
 // a disk without a flush: the crashed node may later be the sync source), or a
 // disk is replaced / a node is forced Primary from Inconsistent data.
 //
+// Flush durability: when a Primary completes an application flush, every
+// write acknowledged to its client before the flush began is in the durable
+// image (what survives a power loss) of its own disk and, with protocols B and
+// C, of the peer's — the latter checked only for writes whose Data went out on
+// the connection the flush ran on, start to end, while replicating (after a
+// connection loss the engine completes the flush from the local disk alone).
+// A FUA write acknowledged is durable itself: locally, and with C on the peer.
+//
 // I/O errors (only in a fraction of seeds): a node's disk turns bad (every I/O
 // fails with EIO). The engine detaches (Diskless); from then that node's data
 // area is excluded from every data check (invariant 1 does not apply with it
@@ -55,7 +63,7 @@ const char* const kMarkNames[] = {
     "full_sync",              "bitmap_sync",          "resync_interrupted_resumed", "io_error_detach",
     "primary_crash",          "failover",             "manual_sb_repair",           "concurrent_promotion_refused",
     "fence_peer_outdated",    "fenced_io_released",   "daemon_killed",              "torn_epochs_outdated",
-    nullptr};
+    "flush_durable_on_peer",  nullptr};
 
 struct SimFailure : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -111,6 +119,24 @@ struct AppOp {
   uint32_t length = 0;
   uint64_t stamp_at_submit = 0;
   bool had_pending = false;
+  bool fua = false;
+  Bytes data;              // kWrite: the buffer its Data frame carries (matched by pointer)
+  uint64_t conn_at_submit = 0;
+  uint64_t repl_gen_at_submit = 0;
+  // Writes: the connection and replication generation its Data frame went out
+  // on (0: never sent to the peer).
+  uint64_t sent_conn = 0;
+  uint64_t sent_gen = 0;
+};
+
+// A write acknowledged to the client (flush-durability ledger of a Primary).
+struct AckedWrite {
+  uint64_t offset = 0;
+  uint32_t length = 0;
+  Bytes data;  // nullptr: zeroes
+  uint64_t stamp = 0;  // ack counter of its acknowledgement
+  uint64_t sent_conn = 0;
+  uint64_t sent_gen = 0;
 };
 
 struct SimNode {
@@ -139,6 +165,13 @@ struct SimNode {
   bool disk_bad = false;
   std::shared_ptr<Model> model;
   std::map<uint64_t, AppOp> app;  // outstanding app requests by app id
+  // Writes acknowledged while Primary, oldest first, until a completed flush
+  // has checked them (cleared when the node crashes or is not Primary).
+  std::deque<AckedWrite> acked;
+  // Bumped whenever this node's connection state leaves replication (a state
+  // in which its writes do not go to the peer): a flush can only vouch for the
+  // peer's copy of writes sent in the generation it ran in.
+  uint64_t repl_gen = 1;
   Millis last_tick{0};
   bool sb_wrote = false;     // wrote as Primary while not replicating since last in sync
   bool sb_reported = false;  // a split-brain handler / note since last in sync
@@ -203,6 +236,9 @@ class World {
   void lose_cache(SimNode& n);
   void drain(SimNode& n);
   void on_app_done(SimNode& n, const out::AppDone& d);
+  void note_data_sent(SimNode& n, const out::Send& s);
+  void check_durable(SimNode& n, const AppOp& op, const std::vector<const AckedWrite*>& writes, bool peer_rule,
+                     const char* what);
   void disk_complete(SimNode& n, uint64_t inc, uint64_t id);
   void replace_disk(SimNode& n);
 
@@ -371,6 +407,7 @@ void World::crash(SimNode& n, const char* why, bool power_loss) {
   }
   n.model = m;
   n.app.clear();
+  n.acked.clear();
 }
 
 void World::lose_cache(SimNode& n) {
@@ -404,6 +441,7 @@ void World::drain(SimNode& n) {
   for (auto& o : n.r->take_outputs()) {
     if (!n.r) return;
     if (auto* s = std::get_if<out::Send>(&o)) {
+      note_data_sent(n, *s);
       std::vector<uint8_t> bytes = std::move(s->head);
       if (s->payload) bytes.insert(bytes.end(), s->payload->begin(), s->payload->end());
       const uint64_t token = s->sent_token;
@@ -439,6 +477,13 @@ void World::drain(SimNode& n) {
       on_close(n);
     } else if (auto* e = std::get_if<out::Event>(&o)) {
       trace(n.name + ": " + e->text);
+      if (const auto arrow = e->text.find("conn( "); arrow != std::string::npos) {
+        const auto to = e->text.find("-> ", arrow);
+        const std::string next = to == std::string::npos ? "" : e->text.substr(to + 3);
+        const bool replicating = next.rfind("Connected )", 0) == 0 || next.rfind("SyncSource )", 0) == 0 ||
+                                 next.rfind("PausedSyncS )", 0) == 0 || next.rfind("WFBitMapS )", 0) == 0;
+        if (!replicating) ++n.repl_gen;
+      }
       if (e->text.find("handshake") != std::string::npos && e->text.find("crashed primar") != std::string::npos) {
         mark("crashed_primary_resync");
       }
@@ -556,7 +601,18 @@ void World::on_app_done(SimNode& n, const out::AppDone& d) {
     }
     return;
   }
-  if (op.op == Op::kFlush) return;
+  if (op.op == Op::kFlush) {
+    if (d.error != 0) return;
+    // Every write acknowledged before the flush began is durable locally and
+    // (B, C) on the peer.
+    std::vector<const AckedWrite*> before;
+    for (const AckedWrite& w : n.acked) {
+      if (w.stamp <= op.stamp_at_submit) before.push_back(&w);
+    }
+    check_durable(n, op, before, base_.protocol != Protocol::kA, "flush");
+    while (!n.acked.empty() && n.acked.front().stamp <= op.stamp_at_submit) n.acked.pop_front();
+    return;
+  }
   auto pw = m.pending.find(d.id);
   if (pw == m.pending.end()) return;  // the model was re-based meanwhile (link break)
   const PendingWrite w = pw->second;
@@ -580,7 +636,82 @@ void World::on_app_done(SimNode& n, const out::AppDone& d) {
     ++acks_;
     const ConnState c = n.r ? n.r->status(now_).cstate : ConnState::kStandAlone;
     if (!is_connected(c)) n.sb_wrote = true;
+    AckedWrite a{w.offset, w.length, w.data, ack_counter_, op.sent_conn, op.sent_gen};
+    if (op.fua) {
+      // A FUA write is durable itself (not the writes before it) when it is
+      // acknowledged: locally, and on the peer with protocol C.
+      check_durable(n, op, {&a}, base_.protocol == Protocol::kC, "FUA write");
+    }
+    if (n.r && n.r->status(now_).role == Role::kPrimary) {
+      n.acked.push_back(std::move(a));
+      if (n.acked.size() > 20000) n.acked.pop_front();
+    }
   }
+}
+
+void World::note_data_sent(SimNode& n, const out::Send& s) {
+  // A Data frame (type 7) leaving on the live connection: remember which
+  // write it carries (writes by their buffer, trims/zeroes by offset+length).
+  if (s.head.size() < 12 + 20 || s.head[4] != 7) return;
+  const int i = n.idx;
+  if (!live_ || broken_ || !up_[i] || closed_from_[i]) return;
+  uint64_t offset = 0;
+  uint32_t length = 0;
+  std::memcpy(&offset, s.head.data() + 12 + 8, 8);
+  std::memcpy(&length, s.head.data() + 12 + 16, 4);
+  for (auto& [id, op] : n.app) {
+    if (op.sent_conn != 0 || op.offset != offset || op.length != length) continue;
+    const bool match = op.op == AppRequest::Op::kWrite ? (s.payload && op.data && s.payload.get() == op.data.get())
+                                                       : (!s.payload && (op.op == AppRequest::Op::kTrim ||
+                                                                         op.op == AppRequest::Op::kWriteZeroes));
+    if (!match) continue;
+    op.sent_conn = conn_;
+    op.sent_gen = n.repl_gen;
+    break;
+  }
+}
+
+void World::check_durable(SimNode& n, const AppOp& op, const std::vector<const AckedWrite*>& writes,
+                          bool peer_rule, const char* what) {
+  // Locally always (unless the disk failed); on the peer only when the rule
+  // applies and the flush ran, start to end, on one connection that
+  // replicated all along — after a connection loss the engine completes a
+  // flush from the local disk alone, as DRBD.
+  SimNode& p = other(n);
+  const bool local = !n.disk_bad && n.r;
+  const bool peer = peer_rule && live_ && !broken_ && up_[0] && up_[1] && p.r && !p.disk_bad &&
+                    op.conn_at_submit == conn_ && op.repl_gen_at_submit == n.repl_gen;
+  if (!local && !peer) return;
+  std::map<uint64_t, const AckedWrite*> latest;  // sector -> the last write acknowledged there
+  for (const AckedWrite* w : writes) {
+    for (uint64_t s = w->offset / kSector; s < (w->offset + w->length) / kSector; ++s) latest[s] = w;
+  }
+  static const std::vector<uint8_t> zero(kSector, 0);
+  const Model& m = *n.model;
+  uint64_t peer_checked = 0;
+  for (const auto& [s, w] : latest) {
+    if (corrupt_.count(s) || m.unknown[s] || m.stamp[s] != w->stamp) continue;  // changed since
+    const uint8_t* want = w->data ? w->data->data() + (s * kSector - w->offset) : zero.data();
+    auto holds = [&](const SimNode& x) {
+      const uint8_t* have = x.dur.data() + s * kSector;
+      return std::memcmp(have, want, kSector) == 0 || m.pending_value(s, have);
+    };
+    if (local && !holds(n)) {
+      fail(fmt::format("{} durability: {} completed a {} but its own disk's durable image lacks the write "
+                       "acknowledged before it at sector {} (byte {})",
+                       what, n.name, what, s, s * kSector));
+    }
+    if (peer && w->sent_conn == conn_ && w->sent_gen == n.repl_gen) {
+      if (!holds(p)) {
+        fail(fmt::format("{} durability (protocol {}): Primary {} completed a {} while replicating to {}, but "
+                         "{}'s durable image (what survives its power loss) lacks the write acknowledged "
+                         "before it at sector {} (byte {})",
+                         what, letter(base_.protocol), n.name, what, p.name, p.name, s, s * kSector));
+      }
+      ++peer_checked;
+    }
+  }
+  if (peer_checked > 0 && op.op == AppRequest::Op::kFlush) mark("flush_durable_on_peer");
 }
 
 // ---- network -----------------------------------------------------------------
@@ -643,17 +774,24 @@ void World::check_inv1() {
     if (ss.cstate != ConnState::kConnected || ss.disk != DiskState::kUpToDate || ss.role != Role::kSecondary) continue;
     if (p.model.get() != s.model.get()) continue;  // not replicating from this Primary's model
     std::vector<uint8_t> img(s.vis.begin(), s.vis.begin() + static_cast<std::ptrdiff_t>(data_bytes_));
+    // B: a received write may also still wait in the engine behind an
+    // overlapping one in flight (local I/O ordering); those sectors hold
+    // whatever the chain in front of it leaves, so they are not checked.
+    std::vector<uint8_t> queued_behind;
     if (base_.protocol == Protocol::kB) {
+      queued_behind.assign(data_bytes_ / kSector, 0);
       for (const auto& [id, io] : s.inflight) {
-        if (io.dev != out::DiskIo::Dev::kData) continue;
+        if (io.dev != out::DiskIo::Dev::kData || io.op == out::DiskIo::Op::kRead || io.op == out::DiskIo::Op::kFlush)
+          continue;
         if (io.op == out::DiskIo::Op::kWrite) std::memcpy(img.data() + io.offset, io.data->data(), io.length);
         if (io.op == out::DiskIo::Op::kTrim || io.op == out::DiskIo::Op::kWriteZeroes)
           std::memset(img.data() + io.offset, 0, io.length);
+        for (uint64_t sec = io.offset / kSector; sec < (io.offset + io.length) / kSector; ++sec) queued_behind[sec] = 1;
       }
     }
     const Model& m = *p.model;
     for (uint64_t sec = 0; sec < data_bytes_ / kSector; ++sec) {
-      if (m.unknown[sec] || corrupt_.count(sec)) continue;
+      if (m.unknown[sec] || corrupt_.count(sec) || (!queued_behind.empty() && queued_behind[sec])) continue;
       const uint8_t* have = img.data() + sec * kSector;
       if (std::memcmp(have, m.img.data() + sec * kSector, kSector) == 0) continue;
       if (m.pending_value(sec, have)) continue;
@@ -788,6 +926,7 @@ void World::observe_node(SimNode& n) {
     n.last_disk = s.disk;
   }
   n.last_role = s.role;
+  if (s.role != Role::kPrimary) n.acked.clear();
   if (!s.split_brain.empty() && s.split_brain.find("detected") != std::string::npos) n.sb_reported = o.sb_reported = true;
   // Invariant 4.
   if (s.role == Role::kPrimary && (s.disk == DiskState::kInconsistent || s.disk == DiskState::kOutdated)) {
@@ -914,6 +1053,10 @@ void World::submit_one(SimNode& n) {
   op.offset = r.offset;
   op.length = r.length;
   op.stamp_at_submit = ack_counter_;
+  op.fua = r.fua;
+  op.data = r.op == Op::kWrite ? r.data : nullptr;
+  op.conn_at_submit = conn_;
+  op.repl_gen_at_submit = n.repl_gen;
   Model& m = *n.model;
   if (r.op == Op::kRead) {
     for (const auto& [id, w] : m.pending) {

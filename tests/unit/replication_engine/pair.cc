@@ -56,6 +56,8 @@ void Pair::crash(Node& n) {
   n.r.reset();
   n.disk_queue.clear();
   n.to_peer.clear();
+  n.held.clear();
+  n.stalled = false;
   if (linked_) {
     linked_ = false;
     Node& other = (&n == &nodes_[0]) ? nodes_[1] : nodes_[0];
@@ -75,11 +77,20 @@ void Pair::link_up() {
   drain(b());
 }
 
+void Pair::release(Node& n) {
+  n.stalled = false;
+  n.hold = nullptr;
+  for (auto& bytes : n.held) n.to_peer.push_back(std::move(bytes));
+  n.held.clear();
+}
+
 void Pair::link_down() {
   if (!linked_) return;
   linked_ = false;
   for (Node& n : nodes_) {
     n.to_peer.clear();
+    n.held.clear();
+    n.stalled = false;
     if (n.r) n.r->on_transport_down(now_);
     drain(n);
   }
@@ -121,7 +132,13 @@ void Pair::drain(Node& n) {
       if (!linked_) continue;
       std::vector<uint8_t> bytes = std::move(s->head);
       if (s->payload) bytes.insert(bytes.end(), s->payload->begin(), s->payload->end());
-      n.to_peer.push_back(std::move(bytes));
+      if (n.record) n.sent.push_back(bytes);
+      if (n.stalled || (n.hold && n.hold(bytes))) {
+        n.stalled = true;
+        n.held.push_back(std::move(bytes));
+      } else {
+        n.to_peer.push_back(std::move(bytes));
+      }
       if (s->sent_token) n.r->on_sent(s->sent_token, now_);  // handed to the "socket" at once
     } else if (auto* d = std::get_if<out::DiskIo>(&o)) {
       n.disk_queue.push_back(std::move(*d));
@@ -135,6 +152,9 @@ void Pair::drain(Node& n) {
         auto queued = std::move(n.to_peer);
         n.to_peer.clear();
         other.to_peer.clear();
+        n.held.clear();
+        other.held.clear();
+        n.stalled = other.stalled = false;
         if (other.r) {
           for (const auto& bytes : queued) other.r->on_receive(bytes, now_);
           other.r->on_transport_down(now_);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,6 +35,14 @@ struct Node {
   bool hold_disk = false;  // leave DiskIo queued (to test in-flight states)
   bool hold_flushes = false;  // leave data-device flushes queued; other I/O completes past them
   BootId boot_id{1, 2, 3};
+  // A stalled stream: once `hold` says yes to a message this node sends, that
+  // message and every later one wait in `held` (in order) until
+  // Pair::release(); a link going down drops them.
+  std::function<bool(const std::vector<uint8_t>& frame)> hold;
+  bool stalled = false;
+  std::deque<std::vector<uint8_t>> held;
+  bool record = false;                        // keep a copy of every message sent in `sent`
+  std::vector<std::vector<uint8_t>> sent;
   uint64_t data_flushes = 0;  // data-device flushes completed    // this node's current boot (attach after a power loss: change it)
 };
 
@@ -51,6 +60,8 @@ class Pair {
   void crash(Node& n);  // drop the engine without any clean shutdown
   void link_up();
   void link_down();
+  // Lets a stalled stream (Node::hold) go on: the held messages go out first.
+  void release(Node& n);
   bool linked() const { return linked_; }
   // Deliver messages, run disk I/O, until nothing moves (bounded).
   void run(int max_rounds = 100000);

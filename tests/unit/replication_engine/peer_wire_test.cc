@@ -48,6 +48,7 @@ TEST(PeerWire, EveryMessageRoundTripsWholeAndByteByByte) {
       {Type::kPing, Ping{}},
       {Type::kStateChgReq, StateChgReq{42, 1}},
       {Type::kStateChgReply, StateChgReply{42, -19}},
+      {Type::kEpochFlushed, EpochFlushed{0x01020304, 17}},
   };
   std::vector<uint8_t> stream;
   for (const auto& [t, m] : all) {
@@ -64,6 +65,9 @@ TEST(PeerWire, EveryMessageRoundTripsWholeAndByteByByte) {
     EXPECT_EQ(q.id, 42u);
     EXPECT_EQ(q.role, 1);
     EXPECT_EQ(std::get<StateChgReply>((*frames)[13].message).result, -19);
+    const auto& ef = std::get<EpochFlushed>((*frames)[14].message);
+    EXPECT_EQ(ef.epoch, 0x01020304u);
+    EXPECT_EQ(ef.writes, 17u);
     const auto& d = std::get<Data>((*frames)[3].message);
     EXPECT_EQ(d.offset, 8192u);
     ASSERT_TRUE(d.payload);
@@ -127,6 +131,13 @@ TEST(PeerWire, HeaderIsMagicTypeAndLittleEndianLength) {
   EXPECT_EQ(std::vector<uint8_t>(b.end() - 4, b.end()), (std::vector<uint8_t>{0xff, 0xff, 0xff, 0xff}));
 }
 
+TEST(PeerWire, EpochFlushedIsTypeTwentyEightWithEpochAndWrites) {
+  const auto b = bytes_of(Type::kEpochFlushed, EpochFlushed{5, 0x0102});
+  const std::vector<uint8_t> want = {'Q', 'R', 'P', 'L', 28, 0, 0, 0, 8, 0, 0, 0, 5, 0, 0, 0, 0x02, 0x01, 0, 0};
+  EXPECT_EQ(b, want);
+  EXPECT_EQ(kProtocolVersion, 2u) << "EpochFlushed came with version 2";
+}
+
 TEST(PeerWire, MalformedFramesAreRefusedWithTheReason) {
   struct Case {
     std::vector<uint8_t> bytes;
@@ -151,6 +162,12 @@ TEST(PeerWire, MalformedFramesAreRefusedWithTheReason) {
                                  "defined"},
       {frame(26, id), "malformed 26 message (8 bytes): truncated"},
       {frame(27, with(id, {0, 0, 0, 0, 0})), "malformed 27 message (13 bytes): trailing bytes"},
+      {frame(28, {1, 0, 0, 0}), "malformed 28 message (4 bytes): truncated"},
+      {frame(28, {0, 0, 0, 0, 1, 0, 0, 0}),
+       "malformed 28 message (8 bytes): epoch flushed: epoch 0 with 1 writes (both must be at least 1)"},
+      {frame(28, {3, 0, 0, 0, 0, 0, 0, 0}),
+       "malformed 28 message (8 bytes): epoch flushed: epoch 3 with 0 writes (both must be at least 1)"},
+      {frame(29, {}), "unknown frame type 29"},
   };
   for (const auto& c : cases) {
     auto r = read_all(c.bytes, c.bytes.size());
