@@ -351,6 +351,7 @@ std::vector<NodeScore> primitive_scores(const WorkingSet& ws, const WsResource& 
   bool disabled = false;
   const auto score = raw_scores(ws, rsc, parent_id, &disabled);
   std::vector<NodeScore> out;
+  out.reserve(ws.nodes.size());
   for (std::size_t i = 0; i < ws.nodes.size(); ++i) {
     out.push_back({ws.nodes[i].uname, disabled ? -kInfinity : score[i].value_or(-kInfinity)});
   }
