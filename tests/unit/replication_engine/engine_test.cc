@@ -10,12 +10,6 @@
 namespace quorate::replication {
 namespace {
 
-using test::initial_sync;
-using test::Node;
-using test::Pair;
-using test::pattern;
-using test::st;
-
 TEST(ReplicaEngine, FreshPairIsConnectedInconsistentUntilForcedPrimary) {
   Pair p;
   initial_sync(p);

@@ -12,12 +12,6 @@
 namespace quorate::replication {
 namespace {
 
-using test::initial_sync;
-using test::Node;
-using test::Pair;
-using test::pattern;
-using test::st;
-
 constexpr uint8_t kTData = static_cast<uint8_t>(wire::Type::kData);
 constexpr uint8_t kTBarrierAck = static_cast<uint8_t>(wire::Type::kBarrierAck);
 constexpr uint8_t kTEpochFlushed = static_cast<uint8_t>(wire::Type::kEpochFlushed);

@@ -7,11 +7,6 @@
 namespace quorate::replication {
 namespace {
 
-using test::initial_sync;
-using test::Pair;
-using test::pattern;
-using test::st;
-
 // KiB still out of sync on beta after `ms` of a full resync from alpha,
 // with `app_kib_per_step` of writes on the Primary every step.
 uint64_t left_after(EngineOptions o, int64_t ms, uint32_t app_kib_per_step, uint64_t disk_bytes = 64ULL << 20) {

@@ -10,12 +10,6 @@
 namespace quorate::replication {
 namespace {
 
-using test::initial_sync;
-using test::Node;
-using test::Pair;
-using test::pattern;
-using test::st;
-
 bool has(const std::vector<std::string>& v, const std::string& what) {
   return std::any_of(v.begin(), v.end(), [&](const std::string& s) { return s.find(what) != std::string::npos; });
 }

@@ -44,3 +44,12 @@ inline void initial_sync(Pair& p) {
 }
 
 }  // namespace quorate::replication::test
+
+namespace quorate::replication {
+// The scenario vocabulary, for every test file that includes this header.
+using test::initial_sync;
+using test::Node;
+using test::Pair;
+using test::pattern;
+using test::st;
+}  // namespace quorate::replication

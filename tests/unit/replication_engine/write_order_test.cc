@@ -11,12 +11,6 @@
 namespace quorate::replication {
 namespace {
 
-using test::initial_sync;
-using test::Node;
-using test::Pair;
-using test::pattern;
-using test::st;
-
 size_t queued_flushes(const Node& n) {
   return static_cast<size_t>(std::count_if(n.disk_queue.begin(), n.disk_queue.end(), [](const out::DiskIo& io) {
     return io.op == out::DiskIo::Op::kFlush && io.dev == out::DiskIo::Dev::kData;
