@@ -207,6 +207,12 @@ struct Replica::Impl {
   static constexpr Millis kUnorderedIdle{1000};
   bool rx_must_wait_for_order_flag();  // true: hold the inbox (the flag is being set)
   void maybe_clear_unordered(bool force);
+  // What keeps the flag set whatever the time: epochs still waiting, writes
+  // or a flush in flight (their completion looks again), or no usable disk.
+  // No tick is needed for the flag then (next_deadline).
+  bool unordered_clear_waits() const {
+    return rx_epochs.size() > 1 || rx_writes_inflight > 0 || rx_flush_inflight || !disk_usable();
+  }
 
   // Sync handshake.
   SyncDecision decision;

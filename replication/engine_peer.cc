@@ -612,10 +612,8 @@ bool Replica::Impl::rx_must_wait_for_order_flag() {
 }
 
 void Replica::Impl::maybe_clear_unordered(bool force) {
-  if (unordered != Unordered::kSet) return;
-  if (rx_epochs.size() > 1 || rx_writes_inflight > 0 || rx_flush_inflight) return;
+  if (unordered != Unordered::kSet || unordered_clear_waits()) return;
   if (!force && now - last_unordered < kUnorderedIdle) return;
-  if (!disk_usable()) return;
   unordered = Unordered::kClearing;
   auto clear = [this] {
     sb.set(kMdUnorderedWrites, false);
@@ -828,8 +826,12 @@ Millis Replica::next_deadline() const {
                                     : Millis::max());
     }
   }
-  // The unordered-writes flag is cleared once idle.
-  if (m.unordered == Impl::Unordered::kSet) d = std::min(d, m.last_unordered + Impl::kUnorderedIdle);
+  // The unordered-writes flag is cleared once idle for kUnorderedIdle. While
+  // something keeps it set, its end looks again: a deadline then would be
+  // past due at every tick and spin the caller's timer (it did: a Secondary
+  // under steady writes spent a third of a CPU in ticks).
+  if (m.unordered == Impl::Unordered::kSet && !m.unordered_clear_waits())
+    d = std::min(d, m.last_unordered + Impl::kUnorderedIdle);
   return d;
 }
 

@@ -58,6 +58,29 @@ TEST(ReplicaWriteOrder, LaterEpochsAreWrittenWhileAnEarlierFlushRuns) {
   EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
 }
 
+TEST(ReplicaWriteOrder, AFlagHeldByWorkInFlightAsksForNoTick) {
+  // The flag is set and a flush is held on the peer for longer than the idle
+  // time: clearing waits for that flush, whose completion looks again, so
+  // the peer's next deadline must not be past due (a past deadline made the
+  // daemon's timer fire at every turn of its loop).
+  Pair p;
+  initial_sync(p);
+  uint64_t w1 = 0, w2 = 0;
+  two_epochs_with_the_first_flush_held(p, w1, w2);
+  ASSERT_TRUE(p.b().r->superblock().has(kMdUnorderedWrites));
+  p.advance(1200);  // past the idle time; the held flush stays held
+  ASSERT_EQ(queued_flushes(p.b()), 1u);
+  EXPECT_GT(p.b().r->next_deadline(), p.now()) << "a deadline in the past while the flush is held";
+  EXPECT_TRUE(p.b().r->superblock().has(kMdUnorderedWrites));
+  // The flush completes: now idle long enough, the flag is cleared without a
+  // further tick, and no deadline is past due.
+  p.b().hold_flushes = false;
+  p.run();
+  p.advance(1500);
+  EXPECT_FALSE(p.b().r->superblock().has(kMdUnorderedWrites));
+  EXPECT_GT(p.b().r->next_deadline(), p.now());
+}
+
 TEST(ReplicaWriteOrder, OneFlushCoversEveryEpochCompleteWhenItStarts) {
   Pair p;
   initial_sync(p);
