@@ -96,10 +96,13 @@ class Builder {
   XmlElement alert(const Alert& a);
   XmlElement bundle(const Command& c, const Bundle& b, std::vector<std::string>& primitives);
 
-  // Records a conversion error, worded like lang_check's: position, command, what.
+  // Records a conversion error, worded like lang_check's: position (just the
+  // origin for an object read from a CIB), command, what.
   void error(const Command& c, const std::string& msg) {
-    errors_.push_back(Error{c.origin + ":" + std::to_string(c.pos.line) + ":" +
-                            std::to_string(c.pos.col) + ": " + c.name + " " + msg});
+    const std::string where = c.pos.line > 0 ? c.origin + ":" + std::to_string(c.pos.line) +
+                                                   ":" + std::to_string(c.pos.col) + ": "
+                                             : c.origin + ": ";
+    errors_.push_back(Error{where + c.name + " " + msg});
   }
   template <class T>
   const T* defined_as(const std::string& id) const {
@@ -950,9 +953,12 @@ Result<Configuration> to_configuration(const std::vector<Command>& session) {
 }
 
 Configuration objects_to_configuration(const std::vector<Command>& objects,
-                                       const std::set<std::string>& reserved) {
+                                       const std::set<std::string>& reserved,
+                                       std::vector<Error>* errors) {
   Builder b(objects, reserved);
-  return b.build();
+  Configuration conf = b.build();
+  if (errors) *errors = std::move(b.errors_);
+  return conf;
 }
 
 }  // namespace quorate::crm::lang
