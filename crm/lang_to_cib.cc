@@ -99,8 +99,8 @@ class Builder {
   // Records a conversion error, worded like lang_check's: position (just the
   // origin for an object read from a CIB), command, what.
   void error(const Command& c, const std::string& msg) {
-    const std::string where = c.pos.line > 0 ? c.origin + ":" + std::to_string(c.pos.line) +
-                                                   ":" + std::to_string(c.pos.col) + ": "
+    const std::string where = c.pos.line > 0 ? c.origin + ":" + std::to_string(c.pos.line) + ":" +
+                                                   std::to_string(c.pos.col) + ": "
                                              : c.origin + ": ";
     errors_.push_back(Error{where + c.name + " " + msg});
   }
@@ -113,7 +113,7 @@ class Builder {
   const std::vector<Command>& objects_;
   std::set<std::string> taken_;
   std::map<std::string, const Command*> by_id_;  // object id → its definition
-  std::vector<std::string> node_names_;  // unames of the defined nodes, in order
+  std::vector<std::string> node_names_;          // unames of the defined nodes, in order
   // owner id → set kind → first set id (for $id-ref=<object>)
   std::map<std::string, std::map<SetKind, std::string>> owner_sets_;
   std::map<std::string, std::string> operations_ids_;
@@ -460,8 +460,8 @@ void Builder::fencing(const Command& c, const FencingTopology& f, XmlElement& se
     }
   }
   struct Target {
-    std::string key;    // what the level index counts per
-    Attrs attrs;        // target / target-attribute + target-value / target-pattern
+    std::string key;  // what the level index counts per
+    Attrs attrs;      // target / target-attribute + target-value / target-pattern
   };
   std::vector<std::pair<Target, std::string>> levels;
   if (!f.levels.empty() && f.levels[0].target.empty()) {
@@ -486,9 +486,9 @@ void Builder::fencing(const Command& c, const FencingTopology& f, XmlElement& se
         t.attrs = {{"target-pattern", t.key}};
       } else {
         t.key = l.target;
-        const bool known = std::find(node_names_.begin(), node_names_.end(), l.target) !=
-                               node_names_.end() ||
-                           defined_as<lang::Node>(l.target) != nullptr;
+        const bool known =
+            std::find(node_names_.begin(), node_names_.end(), l.target) != node_names_.end() ||
+            defined_as<lang::Node>(l.target) != nullptr;
         if (!known) error(c, "'" + l.target + ":': node " + l.target + " does not exist");
         t.attrs = {{"target", l.target}};
       }
@@ -717,8 +717,7 @@ XmlElement Builder::bundle(const Command& c, const Bundle& b,
     }
     if (s.keyword == "primitive") {
       if (s.words.size() != 1) {
-        error(c, b.id + ": primitive takes one resource id, got " +
-                     std::to_string(s.words.size()));
+        error(c, b.id + ": primitive takes one resource id, got " + std::to_string(s.words.size()));
         continue;
       }
       if (!defined_as<lang::Primitive>(s.words[0])) {
@@ -735,7 +734,7 @@ XmlElement Builder::bundle(const Command& c, const Bundle& b,
     XmlElement x;
     x.name = s.keyword;
     XmlElement* target = &x;
-    const char* mapping = s.keyword == "network" ? "port-mapping"
+    const char* mapping = s.keyword == "network"   ? "port-mapping"
                           : s.keyword == "storage" ? "storage-mapping"
                                                    : nullptr;
     for (const auto& w : s.words) {

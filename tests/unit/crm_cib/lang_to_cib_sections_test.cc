@@ -86,7 +86,8 @@ TEST(LangToCibSections, AclSpecErrors) {
             "t.crm:1:1: role r1: 'meta:d0:a:b': too many arguments to ACL shortcut meta");
   EXPECT_EQ(convert_error("role r1 read attr:uname\n"),
             "t.crm:1:1: role r1: attribute is only valid in combination with tag/object-type");
-  EXPECT_EQ(convert_error("role r1 read ref:\n"), "t.crm:1:1: role r1: 'ref:': expected ref:<spec>");
+  EXPECT_EQ(convert_error("role r1 read ref:\n"),
+            "t.crm:1:1: role r1: 'ref:': expected ref:<spec>");
 }
 
 TEST(LangToCibSections, BundleUnknownPrimitive) {
@@ -100,15 +101,13 @@ TEST(LangToCibSections, AclShortcutsAndSplitPermission) {
   const std::string xml = convert(
       "primitive d0 ocf:pacemaker:Dummy\n"
       "role r1 read params:d0:ip write location:d0 read type:node attribute:uname ref:d0\n");
-  EXPECT_TRUE(contains(
-      xml, "<acl_permission id=\"r1-0\" kind=\"read\" "
-           "xpath=\"//primitive[@id='d0']/instance_attributes/nvpair[@name='ip']\"/>"))
+  EXPECT_TRUE(contains(xml,
+                       "<acl_permission id=\"r1-0\" kind=\"read\" "
+                       "xpath=\"//primitive[@id='d0']/instance_attributes/nvpair[@name='ip']\"/>"))
       << xml;
-  EXPECT_TRUE(contains(xml, "xpath=\"//rsc_location[@id='cli-prefer-d0' and @rsc='d0']\""))
-      << xml;
+  EXPECT_TRUE(contains(xml, "xpath=\"//rsc_location[@id='cli-prefer-d0' and @rsc='d0']\"")) << xml;
   // One permission with a reference and an object type: two elements.
-  EXPECT_TRUE(contains(xml, "<acl_permission id=\"r1-2\" kind=\"read\" reference=\"d0\"/>"))
-      << xml;
+  EXPECT_TRUE(contains(xml, "<acl_permission id=\"r1-2\" kind=\"read\" reference=\"d0\"/>")) << xml;
   EXPECT_TRUE(contains(
       xml, "<acl_permission id=\"r1-3\" kind=\"read\" object-type=\"node\" attribute=\"uname\"/>"))
       << xml;
@@ -180,7 +179,8 @@ TEST(LangToCibSections, ConfigureSessionCommits) {
   for (const char* want :
        {"<fencing-level id=\"fencing\" target=\"n1\" index=\"1\" devices=\"st1\"/>",
         "<acl_permission id=\"r1-0\" kind=\"read\" xpath=\"/cib\"/>", "<role id=\"r1\"/>",
-        "<recipient id=\"a1-recipient-1\" value=\"/r\"/>", "<port-mapping id=\"b1-0\" port=\"80\"/>",
+        "<recipient id=\"a1-recipient-1\" value=\"/r\"/>",
+        "<port-mapping id=\"b1-0\" port=\"80\"/>",
         "<primitive id=\"web\" class=\"ocf\" provider=\"heartbeat\" type=\"apache\"/>"}) {
     EXPECT_TRUE(contains(text, want)) << want << "\n" << text;
   }
