@@ -593,8 +593,10 @@ void Converter::alert(const XmlElement& a) {
   for (const auto& c : a.children) {
     if (auto set = set_of(c)) {
       x.sets.push_back(std::move(*set));
+      x.layout.push_back(Alert::Part::kSet);
     } else if (c.name == "select") {
       x.has_select = true;
+      x.layout.push_back(Alert::Part::kSelect);
       for (const auto& k : c.children) {
         if (!starts_with(k.name, "select_")) continue;
         const std::string kind = k.name.substr(7);
@@ -612,6 +614,7 @@ void Converter::alert(const XmlElement& a) {
       for (const auto& s : c.children)
         if (auto al = set_of(s)) r.sets.push_back(std::move(*al));
       x.recipients.push_back(std::move(r));
+      x.layout.push_back(Alert::Part::kRecipient);
     }
   }
   emit("alert", std::move(x));

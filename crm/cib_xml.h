@@ -34,6 +34,11 @@ std::string write_configuration_xml(const Configuration& configuration);
 // <configuration>, the whole of `cib` written as write_cib_xml does.
 std::string replace_configuration_xml(std::string_view original, const Cib& cib);
 
+// The element a typed resource / attribute set is written as (for callers
+// that build untyped trees holding one, such as a <bundle>).
+XmlElement resource_xml(const Resource& resource);
+XmlElement attr_set_xml(const AttrSet& set);
+
 // Serializes an untyped element tree with the same layout as the writers.
 // `depth` is the indentation level of `element`.
 std::string write_xml_element(const XmlElement& element, int depth = 0);

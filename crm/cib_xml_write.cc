@@ -386,6 +386,10 @@ void serialize(std::string* out, const XmlElement& e, int depth) {
 
 }  // namespace
 
+XmlElement resource_xml(const Resource& resource) { return std::visit(ResourceWriter{}, resource); }
+
+XmlElement attr_set_xml(const AttrSet& set) { return set_xml(set); }
+
 std::string write_xml_element(const XmlElement& element, int depth) {
   std::string out;
   serialize(&out, element, depth);

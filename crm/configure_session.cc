@@ -24,14 +24,15 @@ const std::vector<std::string>* children_of(const Command& c) {
   return k ? &k->children : nullptr;
 }
 
-// Definitions the language can edit but lang_to_cib cannot write yet: the
-// session keeps their typed elements and refuses changes to them.
-bool kept_as_xml(const Command& c) {
-  return std::holds_alternative<lang::FencingTopology>(c.body) ||
-         std::holds_alternative<lang::AclRole>(c.body) ||
-         std::holds_alternative<lang::AclTarget>(c.body) ||
-         std::holds_alternative<lang::Alert>(c.body) ||
-         std::holds_alternative<lang::Bundle>(c.body);
+// The configuration section lang_to_cib writes a definition into, for the
+// definitions kept as untyped XML sections ("" for the others).
+std::string section_of(const Command& c) {
+  if (std::holds_alternative<lang::FencingTopology>(c.body)) return "fencing-topology";
+  if (std::holds_alternative<lang::AclRole>(c.body) ||
+      std::holds_alternative<lang::AclTarget>(c.body))
+    return "acls";
+  if (std::holds_alternative<lang::Alert>(c.body)) return "alerts";
+  return "";
 }
 
 std::string position(const Command& c) {
@@ -319,36 +320,12 @@ Result<std::string> ConfigureSession::show_xml(const std::vector<std::string>& i
   return "<?xml version=\"1.0\" ?>\n" + write_cib_xml(cib);
 }
 
+// What the conversion cannot write: a fencing device, node, ACL role or
+// bundle primitive that is not defined, an unknown ACL specification.
 Status ConfigureSession::check_supported() const {
-  auto kept = [](const std::vector<Command>& objs) {
-    std::vector<const Command*> out;
-    for (const auto& c : objs)
-      if (kept_as_xml(c)) out.push_back(&c);
-    return out;
-  };
-  const auto before = kept(base_objects_);
-  const auto after = kept(objects_);
-  for (const Command* c : after) {
-    const std::string id = lang::object_id(*c);
-    auto it = std::find_if(before.begin(), before.end(),
-                           [&](const Command* b) { return lang::object_id(*b) == id; });
-    if (it == before.end() || !((*it)->body == c->body)) {
-      return Error{where(id) + c->name + " " + id +
-                   ": writing fencing_topology, role, acl_target, alert and bundle definitions "
-                   "to a CIB file is not supported yet"};
-    }
-  }
-  if (before.size() != after.size()) {
-    for (const Command* b : before) {
-      const std::string id = lang::object_id(*b);
-      if (std::none_of(after.begin(), after.end(),
-                       [&](const Command* a) { return lang::object_id(*a) == id; })) {
-        return Error{where(id) + b->name + " " + id +
-                     ": removing fencing_topology, role, acl_target, alert and bundle "
-                     "definitions from a CIB file is not supported yet"};
-      }
-    }
-  }
+  std::vector<Error> errors;
+  lang::objects_to_configuration(objects_, {}, &errors);
+  if (!errors.empty()) return errors.front();
   return Status::Ok();
 }
 
@@ -362,6 +339,37 @@ Configuration ConfigureSession::configuration() const {
     auto a = std::find_if(objects_.begin(), objects_.end(),
                           [&](const Command& c) { return lang::object_id(c) == id; });
     return a != objects_.end() && a->body == b->second->body;
+  };
+  // A generated section whose definitions are all as they were keeps its
+  // elements (and their generated ids) as the CIB has them.
+  auto section_unchanged = [&](const std::string& name) {
+    auto defs = [&](const std::vector<Command>& objs) {
+      std::vector<const Command*> out;
+      for (const auto& c : objs)
+        if (section_of(c) == name) out.push_back(&c);
+      return out;
+    };
+    const auto b = defs(base_objects_);
+    const auto a = defs(objects_);
+    return std::equal(b.begin(), b.end(), a.begin(), a.end(),
+                      [](const Command* x, const Command* y) { return x->body == y->body; });
+  };
+  auto generated_section = [](const std::string& name) {
+    return name == "tags" || name == "fencing-topology" || name == "acls" || name == "alerts";
+  };
+  auto is_bundle = [](const Resource& r) {
+    const auto* x = std::get_if<XmlElement>(&r);
+    return x && x->name == "bundle";
+  };
+  // A bundle is as it was when it and the primitive it holds are.
+  auto bundle_unchanged = [&](const Resource& r) {
+    const auto& x = std::get<XmlElement>(r);
+    bool same = unchanged(resource_id(r));
+    for (const auto& ch : x.children) {
+      const std::string* pid = ch.name == "primitive" ? find_attr(ch.attrs, "id") : nullptr;
+      if (pid) same = same && unchanged(*pid);
+    }
+    return same;
   };
 
   // Typed elements of the CIB by id, and the ids unchanged objects keep.
@@ -394,7 +402,8 @@ Configuration ConfigureSession::configuration() const {
         reserved.insert(id);
         for (const auto& s : c->sets) ids_of(s, reserved);
       }
-    } else if (unchanged(id) || std::holds_alternative<XmlElement>(*r)) {
+    } else if (is_bundle(*r) ? bundle_unchanged(*r)
+                             : (unchanged(id) || std::holds_alternative<XmlElement>(*r))) {
       ids_of(*r, reserved);
     }
   }
@@ -408,7 +417,8 @@ Configuration ConfigureSession::configuration() const {
     }
   }
   for (const auto& s : old.other_sections)
-    if (s.name != "tags") ids_of(s, reserved);
+    if (!generated_section(s.name) || (s.name != "tags" && section_unchanged(s.name)))
+      ids_of(s, reserved);
   for (const auto& n : old.nodes) {
     if (!unchanged(n.id)) continue;
     reserved.insert(n.id);
@@ -446,6 +456,7 @@ Configuration ConfigureSession::configuration() const {
       if (auto* p = std::get_if<Primitive>(&cr)) c->child = *p;
       if (auto* cg = std::get_if<Group>(&cr)) c->child = *cg;
     }
+    if (is_bundle(r)) all = bundle_unchanged(r);
     auto it = old_resources.find(id);
     if (!all || it == old_resources.end() || it->second.index() != r.index()) return false;
     r = it->second;
@@ -474,42 +485,36 @@ Configuration ConfigureSession::configuration() const {
     conf.rsc_defaults.emplace();
   if (!conf.op_defaults && old.op_defaults && old.op_defaults->empty()) conf.op_defaults.emplace();
 
-  // What the language does not write: bundles and unknown resources, unknown
-  // constraints, sections other than tags, attributes of <configuration>.
-  for (const auto& r : old.resources) {
-    const auto* x = std::get_if<XmlElement>(&r);
-    if (!x) continue;
-    const std::string id = resource_id(r);
-    if (x->name == "bundle") {
-      const bool present = std::any_of(objects_.begin(), objects_.end(), [&](const Command& c) {
-        return std::holds_alternative<lang::Bundle>(c.body) && lang::object_id(c) == id;
-      });
-      if (!present) continue;
-      for (const auto& ch : x->children) {
-        const std::string* pid = ch.name == "primitive" ? find_attr(ch.attrs, "id") : nullptr;
-        if (!pid) continue;
-        std::erase_if(conf.resources, [&](const Resource& g) { return resource_id(g) == *pid; });
-      }
-    }
-    conf.resources.push_back(r);
-  }
+  // What the language does not write: unknown resources, unknown
+  // constraints, unknown sections, attributes of <configuration>.
+  for (const auto& r : old.resources)
+    if (std::holds_alternative<XmlElement>(r) && !is_bundle(r)) conf.resources.push_back(r);
   for (const auto& c : old.constraints) {
     const auto* x = std::get_if<XmlElement>(&c);
     if (x && x->name != "rsc_ticket") conf.constraints.push_back(c);
   }
+  // Sections stay where the CIB has them; new ones follow in lang_to_cib's order.
   std::vector<XmlElement> sections;
-  bool tags_placed = false;
-  auto gen_tags = std::find_if(conf.other_sections.begin(), conf.other_sections.end(),
-                               [](const XmlElement& s) { return s.name == "tags"; });
+  std::set<std::string> placed;
+  auto generated = [&](const std::string& name) -> const XmlElement* {
+    for (const auto& s : conf.other_sections)
+      if (s.name == name) return &s;
+    return nullptr;
+  };
   for (const auto& s : old.other_sections) {
-    if (s.name == "tags") {
-      if (gen_tags != conf.other_sections.end()) sections.push_back(*gen_tags);
-      tags_placed = true;
-    } else {
+    if (!generated_section(s.name)) {
       sections.push_back(s);
+      continue;
+    }
+    placed.insert(s.name);
+    if (s.name != "tags" && section_unchanged(s.name)) {
+      sections.push_back(s);
+    } else if (const XmlElement* g = generated(s.name)) {
+      sections.push_back(*g);
     }
   }
-  if (!tags_placed && gen_tags != conf.other_sections.end()) sections.push_back(*gen_tags);
+  for (const auto& s : conf.other_sections)
+    if (placed.count(s.name) == 0) sections.push_back(s);
   conf.other_sections = std::move(sections);
   conf.extra = old.extra;
   return conf;

@@ -218,8 +218,13 @@ struct Alert {
   std::optional<std::string> description;
   std::vector<std::string> select;  // kinds; "attributes" followed by "{ a b }" tokens
   bool has_select = false;
-  std::vector<AttrList> sets;  // attributes / meta
+  std::vector<AttrList> sets;  // attributes / meta of the alert itself
   std::vector<AlertRecipient> recipients;
+  // The order the parts were written in, which crmsh keeps in the XML: one
+  // entry per element of `sets`, per recipient and per select clause. Empty
+  // (a hand-built Alert): sets, then select, then recipients.
+  enum class Part { kSet, kSelect, kRecipient };
+  std::vector<Part> layout;
   bool operator==(const Alert&) const = default;
 };
 

@@ -85,15 +85,15 @@ Alert LineParser::parse_alert() {
       a.description = next().text.substr(12);
     } else if (peek_kw("attributes") || peek_kw("meta")) {
       std::string k = to_lower(next().text);
-      AttrList al = parse_attr_list(k, false, true);
-      if (a.recipients.empty()) {
-        a.sets.push_back(al);
-      } else {
-        a.recipients.back().sets.push_back(al);
-      }
+      // A recipient takes the sets written after it up to its closing
+      // brace (or, unbraced, up to the next part): what comes here is the
+      // alert's own.
+      a.sets.push_back(parse_attr_list(k, false, true));
+      a.layout.push_back(Alert::Part::kSet);
     } else if (peek_kw("select")) {
       ++i_;
       a.has_select = true;
+      a.layout.push_back(Alert::Part::kSelect);
       while (!at_end()) {
         if (peek_kw("nodes") || peek_kw("fencing") || peek_kw("resources")) {
           a.select.push_back(to_lower(next().text));
@@ -137,6 +137,7 @@ Alert LineParser::parse_alert() {
       }
       if (braced) fail_at_end("Unmatched opening bracket {");
       a.recipients.push_back(r);
+      a.layout.push_back(Alert::Part::kRecipient);
     } else {
       unknown_rest();
     }

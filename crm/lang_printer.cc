@@ -377,15 +377,31 @@ std::string Printer::print_role(const AclRole& r) const {
 std::string Printer::print_alert(const Alert& a) const {
   std::vector<std::string> lines;
   if (a.description) lines.push_back("description=" + quote_value(*a.description));
-  if (a.has_select) lines.push_back("select " + join(a.select, " "));
-  for (const auto& s : a.sets) lines.push_back(attr_list_str(s, s.kind, a.id));
-  for (const auto& r : a.recipients) {
-    std::string path = quote_value(r.path);
-    bool braced = !r.sets.empty() || r.description;
-    std::string to = braced ? "to { " + path + " }" : "to " + path;
-    if (r.description) to = "to { " + path + " description=" + quote_value(*r.description) + " }";
-    lines.push_back(to);
-    for (const auto& s : r.sets) lines.push_back(attr_list_str(s, s.kind, a.id));
+  std::vector<Alert::Part> parts = a.layout;
+  if (parts.empty()) {
+    parts.assign(a.sets.size(), Alert::Part::kSet);
+    if (a.has_select) parts.push_back(Alert::Part::kSelect);
+    parts.insert(parts.end(), a.recipients.size(), Alert::Part::kRecipient);
+  }
+  size_t next_set = 0;
+  size_t next_recipient = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i] == Alert::Part::kSelect) {
+      lines.push_back("select " + join(a.select, " "));
+    } else if (parts[i] == Alert::Part::kSet && next_set < a.sets.size()) {
+      const AttrList& s = a.sets[next_set++];
+      lines.push_back(attr_list_str(s, s.kind, a.id));
+    } else if (parts[i] == Alert::Part::kRecipient && next_recipient < a.recipients.size()) {
+      const AlertRecipient& r = a.recipients[next_recipient++];
+      // Braces keep the recipient's own sets inside and an alert set that
+      // follows outside.
+      const bool set_follows = i + 1 < parts.size() && parts[i + 1] == Alert::Part::kSet;
+      std::string to = quote_value(r.path);
+      if (r.description) to += " description=" + quote_value(*r.description);
+      for (const auto& s : r.sets) to += " " + attr_list_str(s, s.kind, a.id);
+      const bool braced = !r.sets.empty() || r.description || set_follows;
+      lines.push_back(braced ? "to { " + to + " }" : "to " + to);
+    }
   }
   return layout("alert " + a.id + " " + quote_value(a.path), lines);
 }

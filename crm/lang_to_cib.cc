@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "crm/cib_xml.h"
 #include "crm/lang_check.h"
 
 namespace quorate::crm::lang {
@@ -53,10 +54,13 @@ class Builder {
     for (const auto& c : objects_) {
       const std::string id = object_id(c);
       if (!id.empty()) taken_.insert(id);
+      if (!id.empty()) by_id_.emplace(id, &c);
+      if (const auto* n = std::get_if<lang::Node>(&c.body)) node_names_.push_back(n->uname);
     }
   }
 
   Configuration build();
+  std::vector<Error> errors_;
 
  private:
   // A fresh id from `base`: base itself when free, else base-0, base-1 ...
@@ -85,9 +89,31 @@ class Builder {
   crm::Location location(const lang::Location& l);
   crm::Colocation colocation(const lang::Colocation& c);
   crm::Order order(const lang::Order& o);
+  XmlElement set_element(const AttrList& al, const std::string& owner);
+  void fencing(const Command& c, const FencingTopology& f, XmlElement& section);
+  XmlElement acl_role(const Command& c, const AclRole& r);
+  XmlElement acl_target(const Command& c, const AclTarget& t);
+  XmlElement alert(const Alert& a);
+  XmlElement bundle(const Command& c, const Bundle& b, std::vector<std::string>& primitives);
+
+  // Records a conversion error, worded like lang_check's: position (just the
+  // origin for an object read from a CIB), command, what.
+  void error(const Command& c, const std::string& msg) {
+    const std::string where = c.pos.line > 0 ? c.origin + ":" + std::to_string(c.pos.line) + ":" +
+                                                   std::to_string(c.pos.col) + ": "
+                                             : c.origin + ": ";
+    errors_.push_back(Error{where + c.name + " " + msg});
+  }
+  template <class T>
+  const T* defined_as(const std::string& id) const {
+    auto it = by_id_.find(id);
+    return it != by_id_.end() ? std::get_if<T>(&it->second->body) : nullptr;
+  }
 
   const std::vector<Command>& objects_;
   std::set<std::string> taken_;
+  std::map<std::string, const Command*> by_id_;  // object id → its definition
+  std::vector<std::string> node_names_;          // unames of the defined nodes, in order
   // owner id → set kind → first set id (for $id-ref=<object>)
   std::map<std::string, std::map<SetKind, std::string>> owner_sets_;
   std::map<std::string, std::string> operations_ids_;
@@ -411,6 +437,336 @@ crm::Order Builder::order(const lang::Order& o) {
   return x;
 }
 
+XmlElement Builder::set_element(const AttrList& al, const std::string& owner) {
+  return attr_set_xml(attr_set(al, kind_of(al.kind), owner));
+}
+
+// One <fencing-level> per (target, devices) pair; levels count from 1 per
+// target (per attribute name for attr: targets). Devices without a target
+// apply to every defined node in turn.
+void Builder::fencing(const Command& c, const FencingTopology& f, XmlElement& section) {
+  for (const auto& l : f.levels) {
+    size_t from = 0;
+    while (from <= l.devices.size()) {
+      size_t comma = l.devices.find(',', from);
+      if (comma == std::string::npos) comma = l.devices.size();
+      const std::string dev = l.devices.substr(from, comma - from);
+      if (dev.empty()) {
+        error(c, "'" + l.devices + "': empty device name in the device list");
+      } else if (!defined_as<lang::Primitive>(dev)) {
+        error(c, "'" + l.devices + "': fencing device " + dev + " does not exist");
+      }
+      from = comma + 1;
+    }
+  }
+  struct Target {
+    std::string key;  // what the level index counts per
+    Attrs attrs;      // target / target-attribute + target-value / target-pattern
+  };
+  std::vector<std::pair<Target, std::string>> levels;
+  if (!f.levels.empty() && f.levels[0].target.empty()) {
+    if (node_names_.empty()) error(c, "levels without a target need nodes, and no node is defined");
+    for (const auto& n : node_names_)
+      for (const auto& l : f.levels) levels.emplace_back(Target{n, {{"target", n}}}, l.devices);
+  } else {
+    for (const auto& l : f.levels) {
+      Target t;
+      if (l.target.rfind("attr:", 0) == 0) {
+        const std::string spec = l.target.substr(5);
+        const size_t eq = spec.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+          error(c, "'" + l.target + "': expected attr:NAME=VALUE");
+          continue;
+        }
+        t.key = spec.substr(0, eq);
+        t.attrs = {{"target-attribute", t.key}, {"target-value", spec.substr(eq + 1)}};
+      } else if (l.target.rfind("pattern:", 0) == 0) {
+        t.key = l.target.substr(8);
+        if (t.key.empty()) error(c, "'" + l.target + "': expected pattern:REGEX");
+        t.attrs = {{"target-pattern", t.key}};
+      } else {
+        t.key = l.target;
+        const bool known =
+            std::find(node_names_.begin(), node_names_.end(), l.target) != node_names_.end() ||
+            defined_as<lang::Node>(l.target) != nullptr;
+        if (!known) error(c, "'" + l.target + ":': node " + l.target + " does not exist");
+        t.attrs = {{"target", l.target}};
+      }
+      levels.emplace_back(std::move(t), l.devices);
+    }
+  }
+  std::map<std::string, int> next_index;
+  for (const auto& [target, devices] : levels) {
+    int& index = next_index[target.key];
+    ++index;
+    XmlElement e;
+    e.name = "fencing-level";
+    e.attrs.emplace_back("id", fresh("fencing"));
+    for (const auto& a : target.attrs) e.attrs.push_back(a);
+    e.attrs.emplace_back("index", std::to_string(index));
+    e.attrs.emplace_back("devices", devices);
+    section.children.push_back(std::move(e));
+  }
+}
+
+namespace {
+
+// crmsh's ACL shortcuts: the xpath pieces, "@@" standing for one
+// ':'-separated argument each; a piece without "@@" is taken as is.
+struct AclShortcut {
+  const char* name;
+  std::vector<std::string> pieces;
+};
+
+const std::vector<AclShortcut>& acl_shortcuts() {
+  static const std::vector<AclShortcut> kShortcuts = {
+      {"meta", {"//primitive[@id='@@']/meta_attributes", "/nvpair[@name='@@']"}},
+      {"params", {"//primitive[@id='@@']/instance_attributes", "/nvpair[@name='@@']"}},
+      {"utilization", {"//primitive[@id='@@']/utilization"}},
+      {"location", {"//rsc_location[@id='cli-prefer-@@' and @rsc='@@']"}},
+      {"property", {"//crm_config/cluster_property_set", "/nvpair[@name='@@']"}},
+      {"nodeattr", {"//nodes/node/instance_attributes", "/nvpair[@name='@@']"}},
+      {"nodeutil", {"//nodes/node/utilization", "[@uname='@@']"}},
+      {"node", {"//nodes/node", "[@uname='@@']"}},
+      {"status", {"/cib/status"}},
+      {"cib", {"/cib"}},
+  };
+  return kShortcuts;
+}
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+  return s;
+}
+
+// The permission attribute a spec type names ("" when unknown).
+std::string acl_attribute(const std::string& type) {
+  if (type == "xpath") return "xpath";
+  if (type == "ref" || type == "reference") return "reference";
+  if (type == "tag" || type == "type") return "object-type";
+  if (type == "attr" || type == "attribute") return "attribute";
+  return "";
+}
+
+}  // namespace
+
+XmlElement Builder::acl_role(const Command& c, const AclRole& r) {
+  XmlElement e;
+  e.name = "acl_role";
+  e.attrs.emplace_back("id", r.id);
+  if (r.description) e.attrs.emplace_back("description", *r.description);
+  for (const auto& p : r.permissions) {
+    std::map<std::string, std::string> attrs;  // xpath / reference / object-type / attribute
+    for (const auto& spec : p.specs) {
+      const size_t colon = spec.find(':');
+      const std::string type = spec.substr(0, colon);
+      const bool has_arg = colon != std::string::npos;
+      const std::string arg = has_arg ? spec.substr(colon + 1) : "";
+      const auto& shortcuts = acl_shortcuts();
+      auto sc = std::find_if(shortcuts.begin(), shortcuts.end(),
+                             [&](const AclShortcut& k) { return type == k.name; });
+      if (sc != shortcuts.end()) {
+        if (!has_arg) {
+          if (sc->pieces[0].find("@@") != std::string::npos) {
+            error(c, r.id + ": '" + spec + "': missing argument to ACL shortcut " + type);
+            continue;
+          }
+          attrs["xpath"] = sc->pieces[0];
+          continue;
+        }
+        std::string xpath;
+        size_t piece = 0;
+        bool too_many = false;
+        size_t from = 0;
+        while (from <= arg.size()) {
+          size_t end = arg.find(':', from);
+          if (end == std::string::npos) end = arg.size();
+          const std::string tok = arg.substr(from, end - from);
+          from = end + 1;
+          if (piece < sc->pieces.size() && sc->pieces[piece].find("@@") == std::string::npos)
+            xpath += sc->pieces[piece++];
+          if (piece >= sc->pieces.size()) {
+            too_many = true;
+            break;
+          }
+          xpath += replace_all(sc->pieces[piece++], "@@", tok);
+        }
+        if (too_many) {
+          error(c, r.id + ": '" + spec + "': too many arguments to ACL shortcut " + type);
+          continue;
+        }
+        attrs["xpath"] = xpath;
+        continue;
+      }
+      const std::string attr = acl_attribute(type);
+      if (attr.empty()) {
+        error(c, r.id + ": '" + spec + "': unknown permission specification " + type +
+                     " (expected xpath:, ref:, type:, attr: or a shortcut)");
+        continue;
+      }
+      if (!has_arg || arg.empty()) {
+        error(c, r.id + ": '" + spec + "': expected " + type + ":<spec>");
+        continue;
+      }
+      attrs[attr] = arg;
+    }
+    if (attrs.count("attribute") != 0 && attrs.count("object-type") == 0) {
+      error(c, r.id + ": attribute is only valid in combination with tag/object-type");
+      continue;
+    }
+    // crmsh writes one permission per kind of target: xpath, reference,
+    // object-type (with its attribute).
+    bool first = true;
+    auto emit = [&](const std::vector<std::string>& names) {
+      XmlElement x;
+      x.name = "acl_permission";
+      x.attrs.emplace_back("id", first && !p.id.empty() ? claim(p.id) : fresh(r.id));
+      first = false;
+      x.attrs.emplace_back("kind", p.right);
+      if (p.description) x.attrs.emplace_back("description", *p.description);
+      for (const auto& n : names)
+        if (attrs.count(n) != 0) x.attrs.emplace_back(n, attrs[n]);
+      e.children.push_back(std::move(x));
+    };
+    if (attrs.count("xpath") != 0) emit({"xpath"});
+    if (attrs.count("reference") != 0) emit({"reference"});
+    if (attrs.count("object-type") != 0) emit({"object-type", "attribute"});
+  }
+  return e;
+}
+
+XmlElement Builder::acl_target(const Command& c, const AclTarget& t) {
+  XmlElement e;
+  e.name = "acl_target";
+  e.attrs.emplace_back("id", t.id);
+  for (const auto& role : t.roles) {
+    if (!defined_as<AclRole>(role)) error(c, t.id + ": role " + role + " does not exist");
+    XmlElement ref;
+    ref.name = "role";
+    ref.attrs.emplace_back("id", role);
+    e.children.push_back(std::move(ref));
+  }
+  return e;
+}
+
+XmlElement Builder::alert(const Alert& a) {
+  XmlElement e;
+  e.name = "alert";
+  e.attrs.emplace_back("id", a.id);
+  e.attrs.emplace_back("path", a.path);
+  if (a.description) e.attrs.emplace_back("description", *a.description);
+  std::vector<Alert::Part> parts = a.layout;
+  if (parts.empty()) {
+    parts.assign(a.sets.size(), Alert::Part::kSet);
+    if (a.has_select) parts.push_back(Alert::Part::kSelect);
+    parts.insert(parts.end(), a.recipients.size(), Alert::Part::kRecipient);
+  }
+  size_t next_set = 0;
+  size_t next_recipient = 0;
+  bool select_done = false;
+  for (const auto part : parts) {
+    if (part == Alert::Part::kSet && next_set < a.sets.size()) {
+      e.children.push_back(set_element(a.sets[next_set++], a.id));
+    } else if (part == Alert::Part::kRecipient && next_recipient < a.recipients.size()) {
+      const AlertRecipient& r = a.recipients[next_recipient++];
+      XmlElement x;
+      x.name = "recipient";
+      const std::string rid = claim(a.id + "-recipient-" + std::to_string(next_recipient));
+      x.attrs.emplace_back("id", rid);
+      x.attrs.emplace_back("value", r.path);
+      if (r.description) x.attrs.emplace_back("description", *r.description);
+      for (const auto& s : r.sets) x.children.push_back(set_element(s, rid));
+      e.children.push_back(std::move(x));
+    } else if (part == Alert::Part::kSelect && !select_done) {
+      select_done = true;
+      XmlElement sel;
+      sel.name = "select";
+      for (size_t i = 0; i < a.select.size(); ++i) {
+        XmlElement k;
+        k.name = "select_" + a.select[i];
+        if (a.select[i] == "attributes" && i + 1 < a.select.size() && a.select[i + 1] == "{") {
+          for (i += 2; i < a.select.size() && a.select[i] != "}"; ++i) {
+            XmlElement at;
+            at.name = "attribute";
+            at.attrs.emplace_back("id", fresh(a.id));
+            at.attrs.emplace_back("name", a.select[i]);
+            k.children.push_back(std::move(at));
+          }
+        }
+        sel.children.push_back(std::move(k));
+      }
+      e.children.push_back(std::move(sel));
+    }
+  }
+  return e;
+}
+
+// A bundle's sections become its children in the order written; `primitives`
+// gets the id of the primitive it holds (filled in by build()).
+XmlElement Builder::bundle(const Command& c, const Bundle& b,
+                           std::vector<std::string>& primitives) {
+  XmlElement e;
+  e.name = "bundle";
+  e.attrs.emplace_back("id", b.id);
+  if (b.description) e.attrs.emplace_back("description", *b.description);
+  for (const auto& s : b.sections) {
+    if (s.keyword == "meta") {
+      e.children.push_back(set_element(s.meta, b.id));
+      continue;
+    }
+    if (s.keyword == "primitive") {
+      if (s.words.size() != 1) {
+        error(c, b.id + ": primitive takes one resource id, got " + std::to_string(s.words.size()));
+        continue;
+      }
+      if (!defined_as<lang::Primitive>(s.words[0])) {
+        error(c, b.id + ": primitive " + s.words[0] + " does not exist");
+        continue;
+      }
+      primitives.push_back(s.words[0]);
+      XmlElement placeholder;
+      placeholder.name = "primitive";
+      placeholder.attrs.emplace_back("id", s.words[0]);
+      e.children.push_back(std::move(placeholder));
+      continue;
+    }
+    XmlElement x;
+    x.name = s.keyword;
+    XmlElement* target = &x;
+    const char* mapping = s.keyword == "network"   ? "port-mapping"
+                          : s.keyword == "storage" ? "storage-mapping"
+                                                   : nullptr;
+    for (const auto& w : s.words) {
+      if (mapping && w == mapping) {
+        XmlElement m;
+        m.name = mapping;
+        x.children.push_back(std::move(m));
+        target = &x.children.back();
+        continue;
+      }
+      const size_t eq = w.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        error(c, b.id + ": '" + w + "' in " + s.keyword + ": expected name=value");
+        continue;
+      }
+      target->attrs.emplace_back(w.substr(0, eq), w.substr(eq + 1));
+    }
+    for (auto& m : x.children) {
+      auto has_id = std::any_of(m.attrs.begin(), m.attrs.end(),
+                                [](const auto& kv) { return kv.first == "id"; });
+      if (has_id) {
+        for (const auto& kv : m.attrs)
+          if (kv.first == "id") claim(kv.second);
+      } else {
+        m.attrs.insert(m.attrs.begin(), {"id", fresh(b.id)});
+      }
+    }
+    e.children.push_back(std::move(x));
+  }
+  return e;
+}
+
 Configuration Builder::build() {
   Configuration conf;
   std::map<std::string, crm::Primitive> prims;
@@ -423,6 +779,13 @@ Configuration Builder::build() {
   std::map<std::string, std::vector<std::string>> members;
   XmlElement tags;
   tags.name = "tags";
+  XmlElement fencing_section;
+  fencing_section.name = "fencing-topology";
+  XmlElement acls;
+  acls.name = "acls";
+  XmlElement alerts;
+  alerts.name = "alerts";
+  std::map<std::string, XmlElement> bundles;
 
   for (const auto& c : objects_) {
     if (const auto* n = std::get_if<lang::Node>(&c.body)) {
@@ -507,6 +870,19 @@ Configuration Builder::build() {
         tag.children.push_back(std::move(ref));
       }
       tags.children.push_back(std::move(tag));
+    } else if (const auto* f = std::get_if<FencingTopology>(&c.body)) {
+      fencing(c, *f, fencing_section);
+    } else if (const auto* r = std::get_if<AclRole>(&c.body)) {
+      acls.children.push_back(acl_role(c, *r));
+    } else if (const auto* at = std::get_if<AclTarget>(&c.body)) {
+      acls.children.push_back(acl_target(c, *at));
+    } else if (const auto* al = std::get_if<Alert>(&c.body)) {
+      alerts.children.push_back(alert(*al));
+    } else if (const auto* bu = std::get_if<Bundle>(&c.body)) {
+      std::vector<std::string> held;
+      bundles[bu->id] = bundle(c, *bu, held);
+      for (const auto& h : held) children.insert(h);
+      order_of.emplace_back(bu->id, 4);
     } else if (const auto* ps = std::get_if<PropertySet>(&c.body)) {
       const std::string id = object_id(c);
       AttrList body = ps->body;
@@ -538,9 +914,18 @@ Configuration Builder::build() {
     else if (auto gt = groups.find(ms[0]); gt != groups.end())
       cl.child = gt->second;
   }
+  for (auto& entry : bundles) {
+    for (auto& ch : entry.second.children) {
+      if (ch.name != "primitive") continue;
+      auto it = prims.find(ch.attrs[0].second);
+      if (it != prims.end()) ch = resource_xml(Resource{it->second});
+    }
+  }
   for (const auto& [id, kind] : order_of) {
     if (children.count(id) != 0) continue;
-    if (kind == 0)
+    if (kind == 4)
+      conf.resources.emplace_back(bundles[id]);
+    else if (kind == 0)
       conf.resources.emplace_back(prims[id]);
     else if (kind == 1)
       conf.resources.emplace_back(groups[id]);
@@ -549,7 +934,9 @@ Configuration Builder::build() {
     else
       conf.resources.emplace_back(templates[id]);
   }
-  if (!tags.children.empty()) conf.other_sections.push_back(std::move(tags));
+  // Pacemaker's order of the optional sections.
+  for (XmlElement* section : {&fencing_section, &acls, &tags, &alerts})
+    if (!section->children.empty()) conf.other_sections.push_back(std::move(*section));
   return conf;
 }
 
@@ -559,13 +946,18 @@ Result<Configuration> to_configuration(const std::vector<Command>& session) {
   Applied applied = apply_commands(session);
   if (!applied.errors.empty()) return applied.errors.front();
   Builder b(applied.objects);
-  return b.build();
+  Configuration conf = b.build();
+  if (!b.errors_.empty()) return b.errors_.front();
+  return conf;
 }
 
 Configuration objects_to_configuration(const std::vector<Command>& objects,
-                                       const std::set<std::string>& reserved) {
+                                       const std::set<std::string>& reserved,
+                                       std::vector<Error>* errors) {
   Builder b(objects, reserved);
-  return b.build();
+  Configuration conf = b.build();
+  if (errors) *errors = std::move(b.errors_);
+  return conf;
 }
 
 }  // namespace quorate::crm::lang

@@ -23,8 +23,12 @@ Result<Configuration> to_configuration(const std::vector<Command>& session);
 
 // Converts objects that are already applied (Applied::objects, or a list kept
 // by apply_command) without applying them again. Generated ids avoid
-// `reserved` as well as the objects' own ids.
+// `reserved` as well as the objects' own ids. What cannot be converted (a
+// fencing device, node, ACL role or bundle primitive that is not defined, an
+// unknown ACL specification) is left out or written as given, and reported
+// in `errors` when given; to_configuration returns the first of these.
 Configuration objects_to_configuration(const std::vector<Command>& objects,
-                                       const std::set<std::string>& reserved);
+                                       const std::set<std::string>& reserved,
+                                       std::vector<Error>* errors = nullptr);
 
 }  // namespace quorate::crm::lang
