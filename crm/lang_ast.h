@@ -225,6 +225,14 @@ struct Alert {
   // (a hand-built Alert): sets, then select, then recipients.
   enum class Part { kSet, kSelect, kRecipient };
   std::vector<Part> layout;
+  // `layout`, or the default order when it is empty.
+  std::vector<Part> parts() const {
+    if (!layout.empty()) return layout;
+    std::vector<Part> out(sets.size(), Part::kSet);
+    if (has_select) out.push_back(Part::kSelect);
+    out.insert(out.end(), recipients.size(), Part::kRecipient);
+    return out;
+  }
   bool operator==(const Alert&) const = default;
 };
 

@@ -377,12 +377,7 @@ std::string Printer::print_role(const AclRole& r) const {
 std::string Printer::print_alert(const Alert& a) const {
   std::vector<std::string> lines;
   if (a.description) lines.push_back("description=" + quote_value(*a.description));
-  std::vector<Alert::Part> parts = a.layout;
-  if (parts.empty()) {
-    parts.assign(a.sets.size(), Alert::Part::kSet);
-    if (a.has_select) parts.push_back(Alert::Part::kSelect);
-    parts.insert(parts.end(), a.recipients.size(), Alert::Part::kRecipient);
-  }
+  const std::vector<Alert::Part> parts = a.parts();
   size_t next_set = 0;
   size_t next_recipient = 0;
   for (size_t i = 0; i < parts.size(); ++i) {

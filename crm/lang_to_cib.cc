@@ -656,12 +656,7 @@ XmlElement Builder::alert(const Alert& a) {
   e.attrs.emplace_back("id", a.id);
   e.attrs.emplace_back("path", a.path);
   if (a.description) e.attrs.emplace_back("description", *a.description);
-  std::vector<Alert::Part> parts = a.layout;
-  if (parts.empty()) {
-    parts.assign(a.sets.size(), Alert::Part::kSet);
-    if (a.has_select) parts.push_back(Alert::Part::kSelect);
-    parts.insert(parts.end(), a.recipients.size(), Alert::Part::kRecipient);
-  }
+  const std::vector<Alert::Part> parts = a.parts();
   size_t next_set = 0;
   size_t next_recipient = 0;
   bool select_done = false;
