@@ -719,11 +719,14 @@ XmlElement Builder::bundle(const Command& c, const Bundle& b,
         error(c, b.id + ": primitive " + s.words[0] + " does not exist");
         continue;
       }
+      // Its place among the bundle's children, by id: build() puts the
+      // primitive's whole XML there once every primitive is converted (the
+      // primitive may be defined after the bundle; it exists, checked above).
       primitives.push_back(s.words[0]);
-      XmlElement placeholder;
-      placeholder.name = "primitive";
-      placeholder.attrs.emplace_back("id", s.words[0]);
-      e.children.push_back(std::move(placeholder));
+      XmlElement slot;
+      slot.name = "primitive";
+      slot.attrs.emplace_back("id", s.words[0]);
+      e.children.push_back(std::move(slot));
       continue;
     }
     XmlElement x;

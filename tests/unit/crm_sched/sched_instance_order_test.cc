@@ -7,6 +7,7 @@
 
 #include "crm/cib_xml.h"
 #include "crm/sched_place.h"
+#include "tests/unit/crm_sched/test_cib.h"
 
 namespace quorate::crm::sched {
 namespace {
@@ -87,7 +88,7 @@ TEST(CompareInstances, PacemakersChain) {
   EXPECT_LT(compare_instances(active("r:10", "n1"), active("r:2", "n2")), 0);
 }
 
-WorkingSet unpack(const char* xml, Cib& cib) {
+WorkingSet unpack(const std::string& xml, Cib& cib) {
   auto parsed = parse_cib_xml(xml, "test.xml");
   EXPECT_TRUE(parsed.ok()) << parsed.error().message;
   cib = *parsed;
@@ -98,44 +99,12 @@ WorkingSet unpack(const char* xml, Cib& cib) {
 
 // Promotable r: r:0 promoted on n1 (master-r=10 there); a probe on n2 found
 // r stopped (that history goes to r:1); n3 and n4 have none.
-constexpr const char* kPromotable = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7" dc-uuid="1">
-  <configuration>
-    <crm_config><cluster_property_set id="o">
-      <nvpair id="o1" name="stonith-enabled" value="false"/>
-    </cluster_property_set></crm_config>
-    <nodes>
-      <node id="1" uname="n1"/><node id="2" uname="n2"/><node id="3" uname="n3"/><node id="4" uname="n4"/>
-    </nodes>
-    <resources>
-      <clone id="c">
-        <meta_attributes id="cm"><nvpair id="cm1" name="promotable" value="true"/></meta_attributes>
-        <primitive id="r" class="ocf" provider="pacemaker" type="Stateful"/>
-      </clone>
-    </resources>
-    <constraints/>
-  </configuration>
-  <status>
-    <node_state id="1" uname="n1" in_ccm="true" crmd="online" join="member" expected="member">
-      <transient_attributes id="1"><instance_attributes id="s1">
-        <nvpair id="s1m" name="master-r" value="10"/>
-      </instance_attributes></transient_attributes>
-      <lrm id="1"><lrm_resources>
-        <lrm_resource id="r" class="ocf" provider="pacemaker" type="Stateful">
-          <lrm_rsc_op id="r_last_0" operation_key="r_promote_0" operation="promote" call-id="2" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x"/>
-        </lrm_resource>
-      </lrm_resources></lrm>
-    </node_state>
-    <node_state id="2" uname="n2" in_ccm="true" crmd="online" join="member" expected="member">
-      <lrm id="2"><lrm_resources>
-        <lrm_resource id="r" class="ocf" provider="pacemaker" type="Stateful">
-          <lrm_rsc_op id="r_last_0" operation_key="r_monitor_0" operation="monitor" call-id="1" rc-code="7" op-status="0" interval="0" transition-key="1:1:7:x" transition-magic="0:7;1:1:7:x"/>
-        </lrm_resource>
-      </lrm_resources></lrm>
-    </node_state>
-    <node_state id="3" uname="n3" in_ccm="true" crmd="online" join="member" expected="member"/>
-    <node_state id="4" uname="n4" in_ccm="true" crmd="online" join="member" expected="member"/>
-  </status>
-</cib>)";
+const std::string kPromotable = cib_text({
+    .nodes = {"n1", "n2", "n3", "n4"},
+    .resources = R"(<clone id="c"><meta_attributes id="cm"><nvpair id="cm1" name="promotable" value="true"/></meta_attributes><primitive id="r" class="ocf" provider="pacemaker" type="Stateful"/></clone>)",
+    .status = {{"n1", R"(<transient_attributes id="1"><instance_attributes id="s1"><nvpair id="s1m" name="master-r" value="10"/></instance_attributes></transient_attributes><lrm id="1"><lrm_resources><lrm_resource id="r" class="ocf" provider="pacemaker" type="Stateful"><lrm_rsc_op id="r_last_0" operation_key="r_promote_0" operation="promote" call-id="2" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x"/></lrm_resource></lrm_resources></lrm>)"},
+               {"n2", R"(<lrm id="2"><lrm_resources><lrm_resource id="r" class="ocf" provider="pacemaker" type="Stateful"><lrm_rsc_op id="r_last_0" operation_key="r_monitor_0" operation="monitor" call-id="1" rc-code="7" op-status="0" interval="0" transition-key="1:1:7:x" transition-magic="0:7;1:1:7:x"/></lrm_resource></lrm_resources></lrm>)"}},
+});
 
 TEST(InstanceOrder, PromotionScoreRaisesThePriorityOfInstancesWithoutHistory) {
   // r:1's promotion score does not count on n1 (its state is known only on
@@ -153,44 +122,13 @@ TEST(InstanceOrder, PromotionScoreRaisesThePriorityOfInstancesWithoutHistory) {
 
 // Globally unique r, clone-max=2: r:0 active on n3 (status read first) and
 // n2, r:1 active on n2.
-constexpr const char* kMultiplyActive = R"(<cib admin_epoch="0" epoch="1" num_updates="1" have-quorum="1" validate-with="pacemaker-3.7" dc-uuid="1">
-  <configuration>
-    <crm_config><cluster_property_set id="o">
-      <nvpair id="o1" name="stonith-enabled" value="false"/>
-    </cluster_property_set></crm_config>
-    <nodes>
-      <node id="1" uname="n1"/><node id="2" uname="n2"/><node id="3" uname="n3"/>
-    </nodes>
-    <resources>
-      <clone id="c">
-        <meta_attributes id="cm"><nvpair id="cm1" name="globally-unique" value="true"/>
-          <nvpair id="cm2" name="clone-max" value="2"/></meta_attributes>
-        <primitive id="r" class="ocf" provider="pacemaker" type="Dummy"/>
-      </clone>
-    </resources>
-    <constraints/>
-  </configuration>
-  <status>
-    <node_state id="3" uname="n3" in_ccm="true" crmd="online" join="member" expected="member">
-      <lrm id="3"><lrm_resources>
-        <lrm_resource id="r:0" class="ocf" provider="pacemaker" type="Dummy">
-          <lrm_rsc_op id="r:0_last_0" operation_key="r:0_start_0" operation="start" call-id="2" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x"/>
-        </lrm_resource>
-      </lrm_resources></lrm>
-    </node_state>
-    <node_state id="2" uname="n2" in_ccm="true" crmd="online" join="member" expected="member">
-      <lrm id="2"><lrm_resources>
-        <lrm_resource id="r:0" class="ocf" provider="pacemaker" type="Dummy">
-          <lrm_rsc_op id="r:0_last_0" operation_key="r:0_start_0" operation="start" call-id="2" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x"/>
-        </lrm_resource>
-        <lrm_resource id="r:1" class="ocf" provider="pacemaker" type="Dummy">
-          <lrm_rsc_op id="r:1_last_0" operation_key="r:1_start_0" operation="start" call-id="3" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x"/>
-        </lrm_resource>
-      </lrm_resources></lrm>
-    </node_state>
-    <node_state id="1" uname="n1" in_ccm="true" crmd="online" join="member" expected="member"/>
-  </status>
-</cib>)";
+const std::string kMultiplyActive = cib_text({
+    .nodes = {"n1", "n2", "n3"},
+    .resources = R"(<clone id="c"><meta_attributes id="cm"><nvpair id="cm1" name="globally-unique" value="true"/><nvpair id="cm2" name="clone-max" value="2"/></meta_attributes><primitive id="r" class="ocf" provider="pacemaker" type="Dummy"/></clone>)",
+    .status = {{"n3", R"(<lrm id="3"><lrm_resources><lrm_resource id="r:0" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="r:0_last_0" operation_key="r:0_start_0" operation="start" call-id="2" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x"/></lrm_resource></lrm_resources></lrm>)"},
+               {"n2", R"(<lrm id="2"><lrm_resources><lrm_resource id="r:0" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="r:0_last_0" operation_key="r:0_start_0" operation="start" call-id="2" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x"/></lrm_resource><lrm_resource id="r:1" class="ocf" provider="pacemaker" type="Dummy"><lrm_rsc_op id="r:1_last_0" operation_key="r:1_start_0" operation="start" call-id="3" rc-code="0" op-status="0" interval="0" transition-key="1:1:0:x" transition-magic="0:0;1:1:0:x"/></lrm_resource></lrm_resources></lrm>)"}},
+    .status_order = {"n3", "n2", "n1"},
+});
 
 TEST(InstanceOrder, MultiplyActiveInstanceKeepsTheFirstNodeItWasFoundOn) {
   // r:1 (one node) sorts before r:0 (two) and keeps n2; r:0 then stays on
