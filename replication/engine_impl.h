@@ -247,6 +247,13 @@ struct Replica::Impl {
   SideInfo side_info(const wire::Params& p) const;
   void note_sent_request(Millis t);
   void note_answer();
+  // Requests still waiting for the peer (writes, resync/verify requests whose
+  // local completion is pending, barriers, a promotion). When the last ends
+  // without an answer arriving after it (a resync write completing locally),
+  // forget_unacked_if_idle clears oldest_unacked: left set, it aged past
+  // timeout on a Secondary after every sync.
+  bool awaiting_answers() const;
+  void forget_unacked_if_idle();
 
   // ---- resync and verify ----
   struct SyncRun {

@@ -53,9 +53,15 @@ void Replica::Impl::note_answer() {
   // anything proves the link; a stuck request is caught by ko-count logic in
   // a later version (docs/formats/replication-peer.md).
   oldest_unacked.reset();
-  if (pe > 0 || !rs_inflight.empty() || sent_barrier > acked_epoch || (promoting && !promoting->waiting_fence)) {
-    oldest_unacked = now;
-  }
+  if (awaiting_answers()) oldest_unacked = now;
+}
+
+bool Replica::Impl::awaiting_answers() const {
+  return pe > 0 || !rs_inflight.empty() || sent_barrier > acked_epoch || (promoting && !promoting->waiting_fence);
+}
+
+void Replica::Impl::forget_unacked_if_idle() {
+  if (oldest_unacked && !awaiting_answers()) oldest_unacked.reset();
 }
 
 void Replica::on_transport_up(Millis now) {
@@ -821,9 +827,13 @@ Millis Replica::next_deadline() const {
     if (m.ping_outstanding) {
       d = m.ping_sent_at + Millis{std::max<uint64_t>(100, uint64_t{m.opt.ping_timeout_ds} * 100) + 1};
     } else {
+      // on_tick gives up on the peer when the oldest request waited longer
+      // than timeout *and* nothing arrived for as long: the later of the two
+      // is when that can first hold (the earlier alone is past due while the
+      // peer keeps talking, and would make every tick ask for the next).
+      const Millis timeout{uint64_t{m.opt.timeout_ds} * 100 + 1};
       d = std::min(m.last_rx + Millis{uint64_t{m.opt.ping_int_s} * 1000},
-                   m.oldest_unacked ? *m.oldest_unacked + Millis{uint64_t{m.opt.timeout_ds} * 100 + 1}
-                                    : Millis::max());
+                   m.oldest_unacked ? std::max(*m.oldest_unacked, m.last_rx) + timeout : Millis::max());
     }
   }
   // The unordered-writes flag is cleared once idle for kUnorderedIdle. While

@@ -267,6 +267,7 @@ void Replica::Impl::on_rs_reply(const wire::RsReply& p) {
     if (f == rs_inflight.end()) return;  // the connection went away meanwhile
     const auto [offset, length] = f->second;
     rs_inflight.erase(f);
+    forget_unacked_if_idle();
     if (sync) sync->inflight_bytes -= std::min<uint64_t>(sync->inflight_bytes, length);
     if (err) {
       disk_failed("resync write", err);
@@ -406,6 +407,7 @@ void Replica::Impl::on_ov_reply(const wire::OvReply& o) {
     if (f == rs_inflight.end()) return;
     const auto [offset, length] = f->second;
     rs_inflight.erase(f);
+    forget_unacked_if_idle();
     if (!sync || !sync->verify) return;
     sync->inflight_bytes -= std::min<uint64_t>(sync->inflight_bytes, length);
     const uint64_t blocks = length / kBlockBytes;

@@ -1112,6 +1112,13 @@ void World::run_until(Millis end) {
       n.last_tick = now_ == n.last_tick ? now_ + Millis{1} : now_;
       n.r->on_tick(now_);
       drain(n);
+      // A deadline at or before the tick just taken makes a daemon's timer
+      // fire at every turn of its loop: a spin, whatever else is right.
+      if (n.r && n.r->next_deadline() <= now_) {
+        fail(fmt::format("{} asks for its next tick at {} ms, not after the tick just taken at {} ms "
+                         "(its timer would spin)",
+                         n.name, n.r->next_deadline().count(), now_.count()));
+      }
     } else {
       Ev e = q_.top();
       q_.pop();

@@ -18,6 +18,22 @@ TEST(ReplicaEngine, FreshPairIsConnectedInconsistentUntilForcedPrimary) {
   EXPECT_EQ(p.a().r->superblock().uuids.current & ~1ull, p.b().r->superblock().uuids.current & ~1ull);
 }
 
+TEST(ReplicaEngine, AnIdlePairAfterTheSyncStaysConnectedAndAsksForNoEarlyTick) {
+  // The sync target's last resync write used to leave "a request awaiting an
+  // answer" behind: once older than timeout its deadline was past due at every
+  // tick (the daemon's timer spun, a Secondary at 90 % CPU while idle), and an
+  // idle link whose pings are further apart than timeout would have been
+  // dropped. Pair::advance fails any past deadline after a tick.
+  Pair p;
+  initial_sync(p);
+  p.advance(25000);  // longer than timeout (6 s) and ping-int (10 s)
+  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+  EXPECT_EQ(st(p, p.b()).cstate, ConnState::kConnected);
+  for (Node* n : {&p.a(), &p.b()}) {
+    for (const auto& e : n->events) EXPECT_EQ(e.find("timeout"), std::string::npos) << n->name << ": " << e;
+  }
+}
+
 TEST(ReplicaEngine, ProtocolCWriteIsOnThePeerWhenAcknowledged) {
   Pair p;
   initial_sync(p);

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <gtest/gtest.h>
+
 namespace quorate::replication::test {
 
 Pair::Pair(uint64_t backing_bytes, EngineOptions base) : base_(std::move(base)) {
@@ -246,6 +248,15 @@ void Pair::advance(int64_t ms) {
       drain(n);
     }
     run();
+    // A deadline at or before the tick just taken would make a daemon's
+    // timer fire at every turn of its loop (a Secondary spun so after each
+    // sync): every scenario checks it.
+    for (Node& n : nodes_) {
+      if (n.r && n.r->next_deadline() <= now_) {
+        ADD_FAILURE() << n.name << ": next deadline " << n.r->next_deadline().count() << " ms is not after now ("
+                      << now_.count() << " ms): its timer would spin";
+      }
+    }
   }
 }
 
