@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <map>
 #include <random>
 #include <thread>
+#include <utility>
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wnull-dereference"
@@ -27,6 +29,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/flush_policy.h"
 #include "daemon/handler_runner.h"
 #include "replication/engine.h"
 #include "replication/fuse_export.h"
@@ -104,6 +107,16 @@ class ReplicaVolume::Impl {
   int meta_fd_ = -1;
   uint64_t meta_base_ = 0;  // internal: 0 (offsets are absolute on the one device)
   std::unique_ptr<asio::thread_pool> pool_;
+  // Data-device flushes: inline or pooled (FlushPolicy). Pool threads report
+  // their flush times through a post, so the policy is touched on this thread only.
+  FlushPolicy flush_policy_;
+  // Completions of disk I/O done inline, fed to the engine by drive() before
+  // it returns (a post would cost a turn of the event loop per write).
+  struct InlineDone {
+    uint64_t id;
+    int err;
+  };
+  std::vector<InlineDone> inline_done_;
   asio::steady_timer timer_;
   Millis armed_{Millis::max()};
   ReplicaVolume* outer_ = nullptr;
@@ -145,6 +158,23 @@ class ReplicaVolume::Impl {
 
   void drive() {
     if (!engine_) return;
+    while (true) {
+      drive_outputs();
+      if (inline_done_.empty() || !engine_) break;
+      const auto done = std::exchange(inline_done_, {});
+      for (const InlineDone& d : done) engine_->on_disk_done(d.id, d.err, nullptr, steady_ms());
+    }
+    if (!engine_) return;
+    if (engine_->wants_connection() && !sock_) want_link();
+    if (down_done_ && engine_->down_complete()) {
+      auto done = std::move(down_done_);
+      down_done_ = nullptr;
+      done(Status::Ok());
+    }
+    arm_timer();
+  }
+
+  void drive_outputs() {
     for (auto& o : engine_->take_outputs()) {
       if (auto* s = std::get_if<out::Send>(&o)) {
         if (sock_ && !closing_) {
@@ -180,13 +210,6 @@ class ReplicaVolume::Impl {
         }
       }
     }
-    if (engine_->wants_connection() && !sock_) want_link();
-    if (down_done_ && engine_->down_complete()) {
-      auto done = std::move(down_done_);
-      down_done_ = nullptr;
-      done(Status::Ok());
-    }
-    arm_timer();
   }
 
   void arm_timer() {
@@ -239,21 +262,28 @@ class ReplicaVolume::Impl {
     const int fd = io.dev == out::DiskIo::Dev::kMeta ? meta_fd_ : data_fd_;
     const uint64_t base = io.dev == out::DiskIo::Dev::kMeta ? meta_base_ : 0;
     // A small buffered write only copies into the page cache: do it here and
-    // save two thread switches (the QD1 latency path). Anything that may wait
-    // for the disk (reads, flushes, FUA, meta data, large writes) goes to the pool.
+    // save two thread switches (the QD1 latency path); so is a data flush
+    // while the device has proven to flush in µs (FlushPolicy). Anything else
+    // that may wait for the disk (reads, slow flushes, FUA, meta data, large
+    // writes) goes to the pool. Inline completions reach the engine from
+    // drive(), before it returns.
     if (io.op == out::DiskIo::Op::kWrite && !io.fua && io.dev == out::DiskIo::Dev::kData &&
         io.length <= kInlineWriteBytes) {
-      const int err = full_pwrite(fd, io.data->data(), io.length, base + io.offset);
-      asio::post(io_, [this, alive = alive_, id = io.id, err] {
-        if (!*alive || !engine_) return;
-        engine_->on_disk_done(id, err, nullptr, steady_ms());
-        drive();
-      });
+      inline_done_.push_back({io.id, full_pwrite(fd, io.data->data(), io.length, base + io.offset)});
       return;
     }
-    asio::post(*pool_, [this, alive = alive_, io = std::move(io), fd, base]() mutable {
+    const bool data_flush = io.op == out::DiskIo::Op::kFlush && io.dev == out::DiskIo::Dev::kData;
+    if (data_flush && flush_policy_.run_inline()) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const int err = ::fdatasync(fd) == 0 ? 0 : errno;
+      note_flush_time(std::chrono::steady_clock::now() - t0);
+      inline_done_.push_back({io.id, err});
+      return;
+    }
+    asio::post(*pool_, [this, alive = alive_, io = std::move(io), fd, base, data_flush]() mutable {
       int err = 0;
       rep::Bytes data;
+      std::chrono::nanoseconds flush_took{0};
       using Op = out::DiskIo::Op;
       switch (io.op) {
         case Op::kRead: {
@@ -266,21 +296,36 @@ class ReplicaVolume::Impl {
           err = full_pwrite(fd, io.data->data(), io.length, base + io.offset);
           if (!err && (io.fua || io.dev == out::DiskIo::Dev::kMeta) && ::fdatasync(fd) != 0) err = errno;
           break;
-        case Op::kFlush:
+        case Op::kFlush: {
+          const auto t0 = std::chrono::steady_clock::now();
           if (::fdatasync(fd) != 0) err = errno;
+          flush_took = std::chrono::steady_clock::now() - t0;
           break;
+        }
         case Op::kTrim:
         case Op::kWriteZeroes:
           err = zero_range(fd, base + io.offset, io.length, io.op == Op::kTrim);
           if (!err && io.fua && ::fdatasync(fd) != 0) err = errno;
           break;
       }
-      asio::post(io_, [this, alive, id = io.id, err, data = std::move(data)]() mutable {
+      asio::post(io_, [this, alive, id = io.id, err, data = std::move(data), data_flush, flush_took]() mutable {
         if (!*alive || !engine_) return;
+        if (data_flush && !err) note_flush_time(flush_took);
         engine_->on_disk_done(id, err, std::move(data), steady_ms());
         drive();
       });
     });
+  }
+
+  void note_flush_time(std::chrono::nanoseconds took) {
+    if (!flush_policy_.took(took)) return;
+    if (flush_policy_.run_inline()) {
+      log_.info("[REPL  ] {}: data flushes now run on the volume's thread (the last {} took under {} µs each)",
+                res_.name, FlushPolicy::kFastRun, FlushPolicy::kFastFlush.count());
+    } else {
+      log_.info("[REPL  ] {}: data flushes go back to the disk threads (one took {} µs)", res_.name,
+                std::chrono::duration_cast<std::chrono::microseconds>(took).count());
+    }
   }
 
   // ---- peer link ---------------------------------------------------------

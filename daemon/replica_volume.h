@@ -2,7 +2,10 @@
 // replication engine (replication/engine.h) driven by real I/O:
 //
 //   backing file/device  <- a small thread pool (pread/pwrite/fdatasync/fallocate);
-//                           completions come back to the io_context thread
+//                           completions come back to the io_context thread.
+//                           Small buffered writes, and flushes of a device
+//                           that flushes in µs (daemon/flush_policy.h), are
+//                           done on the io_context thread itself
 //   peer link            <- one TCP connection to the peer's address; the node
 //                           whose name sorts first dials every connect-int, the
 //                           other accepts; a graceful close sends what was queued

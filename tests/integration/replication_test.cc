@@ -9,9 +9,11 @@
 #include <netinet/in.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -54,6 +56,8 @@ class Replication : public ::testing::Test {
   // More of the resource file, for fixtures below (cluster_ exists by then).
   virtual std::string disk_extra() const { return ""; }
   virtual std::string sections_extra() const { return ""; }
+  // Where node i's backing file lives (cluster_ exists by then).
+  virtual std::string disk_dir(int i) const { return cluster_->node_dir(i); }
 
   void SetUp() override {
     cluster_ = std::make_unique<TestCluster>(loopback_spec(2));
@@ -65,7 +69,7 @@ class Replication : public ::testing::Test {
                       "    connect-int 1;\n    ping-int 1;\n  }\n  disk {\n    c-max-rate 4G;\n    c-fill-target 16M;\n") +
                       disk_extra() + "  }\n" + sections_extra();
     for (int i = 1; i <= 2; ++i) {
-      disk_[i] = cluster_->node_dir(i) + "/disk.img";
+      disk_[i] = disk_dir(i) + "/disk.img";
       std::ofstream(disk_[i]).close();
       fs::resize_file(disk_[i], kDiskBytes);
       const std::string addr = fmt::format("127.0.0.{}", i);
@@ -217,6 +221,57 @@ TEST_F(Replication, KillPrimaryPromoteSecondaryDataIntact) {
   ASSERT_TRUE(wait_state(1, "Connected", "UpToDate")) << describe(1) << describe(2);
   EXPECT_EQ(state(1).role(), "Secondary");
   EXPECT_EQ(sha_of_disk(1, kDiskBytes - (1 << 20)), sha_of_disk(2, kDiskBytes - (1 << 20)));
+}
+
+// Volumes on a RAM-backed file system, where an fdatasync costs µs: after a
+// run of fast flushes both daemons flush on the volume's own thread instead
+// of handing each flush to a disk thread (daemon/flush_policy.h, the QD1
+// latency path), and say so in their logs. What protocol C promises must not
+// change: every acknowledged write is on the peer's disk.
+class ReplicationOnRam : public Replication {
+ protected:
+  void SetUp() override {
+    struct statvfs v {};
+    if (::statvfs("/dev/shm", &v) != 0 || uint64_t{v.f_bavail} * v.f_frsize < 4 * kDiskBytes) {
+      GTEST_SKIP() << "/dev/shm is missing or smaller than " << (4 * kDiskBytes >> 20) << " MiB";
+    }
+    char tmpl[] = "/dev/shm/quorate-itest-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr) << std::strerror(errno);
+    ram_dir_ = tmpl;
+    for (int i = 1; i <= 2; ++i) fs::create_directories(fmt::format("{}/node{}", ram_dir_, i));
+    Replication::SetUp();
+  }
+  void TearDown() override {
+    Replication::TearDown();
+    std::error_code ec;
+    if (!ram_dir_.empty()) fs::remove_all(ram_dir_, ec);
+  }
+  std::string disk_dir(int i) const override { return fmt::format("{}/node{}", ram_dir_, i); }
+
+  std::string ram_dir_;
+};
+
+TEST_F(ReplicationOnRam, FlushesMoveToTheVolumeThreadAndWritesStillReachThePeer) {
+  initial_sync();
+  if (!have("fio")) GTEST_SKIP() << "fio is not installed";
+  // 4 KiB random writes at queue depth 1, each followed by a flush.
+  auto r = run_command({"fio", "--name=q", "--ioengine=nbd", "--uri=" + uri(1), "--rw=randwrite", "--bs=4k",
+                        "--size=8M", "--iodepth=1", "--fsync=1", "--number_ios=1500", "--randrepeat=0"},
+                       120000ms);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string inline_line = "data flushes now run on the volume's thread";
+  EXPECT_NE(cluster_->log_tail(1, 400).find(inline_line), std::string::npos) << cluster_->log_tail(1, 30);
+  EXPECT_NE(cluster_->log_tail(2, 400).find(inline_line), std::string::npos) << cluster_->log_tail(2, 30);
+  // Protocol C: what fio was told is written is on the peer's disk.
+  EXPECT_EQ(sha_of_disk(1, 8 << 20), sha_of_disk(2, 8 << 20));
+  // And the Secondary's copy is what a failover would serve.
+  ASSERT_TRUE(cluster_->signal(1, SIGKILL));
+  ASSERT_TRUE(cluster_->wait_exit(1, 10000ms).has_value());
+  ASSERT_TRUE(wait_until([&] { return state(2).cstate() == "WFConnection"; }, 20000ms)) << describe(2);
+  ASSERT_EQ(drbd(2, "primary"), "") << describe(2);
+  if (have("nbdcopy")) {
+    EXPECT_EQ(sha_of_export(2, 8 << 20), sha_of_disk(1, 8 << 20));
+  }
 }
 
 // The Secondary writes later epochs before earlier ones are flushed and says
