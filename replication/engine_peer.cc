@@ -131,8 +131,12 @@ void Replica::Impl::after_connection_lost() {
   // Before anything completes: under resource-and-stonith no write is
   // acknowledged from here until the peer is fenced.
   if (was_replicating) freeze_io_if_fencing();
-  // Everything the peer has not confirmed on stable storage is out of sync.
-  for (const auto& [rid, e] : tl) mark_oos(e.offset, e.length);
+  // Everything the peer has not confirmed on stable storage is out of sync:
+  // what is left in the transfer log, but for epochs an EpochFlushed of this
+  // connection reported wholly durable there.
+  for (const auto& [rid, e] : tl) {
+    if (!peer_flushed_through(e.epoch)) mark_oos(e.offset, e.length);
+  }
   tl.clear();
   for (auto& [rid, r] : reqs) {
     if (r.peer_needed && !r.peer_done) {

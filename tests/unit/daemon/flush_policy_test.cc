@@ -1,5 +1,6 @@
-// FlushPolicy: flushes run inline only after a run of fast ones, and the
-// first slow one sends them back to the pool.
+// FlushPolicy: flushes run inline only after a run of fast ones; a slow
+// flush, or a running average that is no longer fast, sends them back to the
+// pool; a lone outlier does not.
 #include "daemon/flush_policy.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,10 @@ namespace {
 
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
+
+void fast_run(FlushPolicy& p) {
+  for (int i = 0; i < 100; ++i) p.took(microseconds(5));
+}
 
 TEST(FlushPolicy, PooledUntilARunOfFastFlushes) {
   FlushPolicy p;
@@ -22,9 +27,9 @@ TEST(FlushPolicy, PooledUntilARunOfFastFlushes) {
   EXPECT_FALSE(p.took(microseconds(5)));
 }
 
-TEST(FlushPolicy, OneSlowFlushSendsThemBackAndTheRunStartsOver) {
+TEST(FlushPolicy, OneFlushOfAMillisecondSendsThemBackAndTheRunStartsOver) {
   FlushPolicy p;
-  for (int i = 0; i < 100; ++i) p.took(microseconds(5));
+  fast_run(p);
   ASSERT_TRUE(p.run_inline());
   EXPECT_TRUE(p.took(milliseconds(3)));  // the device turned slow
   EXPECT_FALSE(p.run_inline());
@@ -33,6 +38,24 @@ TEST(FlushPolicy, OneSlowFlushSendsThemBackAndTheRunStartsOver) {
   EXPECT_FALSE(p.run_inline()) << "one fast flush short of a run";
   p.took(microseconds(5));
   EXPECT_TRUE(p.run_inline());
+}
+
+TEST(FlushPolicy, ALoneOutlierOfAFastDeviceKeepsThemInline) {
+  FlushPolicy p;
+  fast_run(p);
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_FALSE(p.took(microseconds(300))) << "a preempted flush now and then";
+    for (int k = 0; k < 20; ++k) p.took(microseconds(5));
+    EXPECT_TRUE(p.run_inline());
+  }
+}
+
+TEST(FlushPolicy, ADeviceThatTurnsSlowGoesBackWithinTwoFlushes) {
+  FlushPolicy p;
+  fast_run(p);
+  p.took(microseconds(400));
+  p.took(microseconds(400));
+  EXPECT_FALSE(p.run_inline()) << "average " << p.average().count() << " ns";
 }
 
 TEST(FlushPolicy, TheLimitItselfCountsAsSlow) {
