@@ -111,7 +111,7 @@ class ReplicaVolume::Impl {
   // their flush times through a post, so the policy is touched on this thread only.
   FlushPolicy flush_policy_;
   // Completions of flushes done inline, fed to the engine by drive() before
-  // it returns (a post would cost a turn of the event loop: ~10 µs at QD1).
+  // it returns (a post would cost a turn of the event loop).
   // Inline *writes* still post theirs, as they always did: fed back within
   // drive() too they gained ~5 µs at QD1 (inside the run-to-run noise) for an
   // event order the simulator does not model.
