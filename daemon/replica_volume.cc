@@ -50,6 +50,10 @@ namespace {
 
 constexpr uint32_t kInlineWriteBytes = 64 * 1024;
 
+bool is_data_flush(const out::DiskIo& io) {
+  return io.op == out::DiskIo::Op::kFlush && io.dev == out::DiskIo::Dev::kData;
+}
+
 Millis steady_ms() {
   return std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now().time_since_epoch());
 }
@@ -195,7 +199,7 @@ class ReplicaVolume::Impl {
     const bool flush_runs_inline =
         flush_policy_.run_inline() && std::any_of(outputs.begin(), outputs.end(), [](const rep::Output& o) {
           const auto* d = std::get_if<out::DiskIo>(&o);
-          return d && d->op == out::DiskIo::Op::kFlush && d->dev == out::DiskIo::Dev::kData;
+          return d && is_data_flush(*d);
         });
     for (auto& o : outputs) {
       if (auto* s = std::get_if<out::Send>(&o)) {
@@ -303,7 +307,7 @@ class ReplicaVolume::Impl {
       });
       return;
     }
-    const bool data_flush = io.op == out::DiskIo::Op::kFlush && io.dev == out::DiskIo::Dev::kData;
+    const bool data_flush = is_data_flush(io);
     if (data_flush && flush_policy_.run_inline()) {
       const auto t0 = std::chrono::steady_clock::now();
       const int err = ::fdatasync(fd) == 0 ? 0 : errno;

@@ -147,6 +147,10 @@ struct Replica::Impl {
   // Whether every write sent in `epoch` and before is known durable on the
   // peer from an EpochFlushed (without waiting for the epoch's BarrierAck).
   bool peer_flushed_through(uint32_t epoch) const;
+  uint32_t writes_sent_in(uint32_t epoch) const;  // 0: not an epoch of this connection still tracked
+  // Completes the application flushes whose epoch a BarrierAck or an
+  // EpochFlushed has now shown durable on the peer.
+  void complete_flushes_peer_made_durable();
   void on_epoch_flushed(const wire::EpochFlushed& f);
 
   // ---- the connection ----

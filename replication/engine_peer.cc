@@ -690,9 +690,27 @@ void Replica::Impl::on_barrier_ack(const wire::BarrierAck& a) {
       ++it;
     }
   }
+  complete_flushes_peer_made_durable();
+}
+
+uint32_t Replica::Impl::writes_sent_in(uint32_t epoch) const {
+  const auto closed = tx_closed_writes.find(epoch);
+  if (closed != tx_closed_writes.end()) return closed->second;
+  return epoch == tx_epoch ? tx_epoch_writes : 0;
+}
+
+bool Replica::Impl::peer_flushed_through(uint32_t epoch) const {
+  if (epoch <= acked_epoch) return true;
+  if (peer_flushed_epoch > epoch) return true;
+  if (peer_flushed_epoch < epoch) return false;
+  const uint32_t sent = writes_sent_in(epoch);
+  return sent > 0 && peer_flushed_writes == sent;
+}
+
+void Replica::Impl::complete_flushes_peer_made_durable() {
   std::vector<uint64_t> done;
   for (auto& [rid, r] : reqs) {
-    if (r.flush_wait_epoch && *r.flush_wait_epoch <= acked_epoch && !r.peer_done) {
+    if (r.flush_wait_epoch && !r.peer_done && peer_flushed_through(*r.flush_wait_epoch)) {
       r.peer_done = true;
       done.push_back(rid);
     }
@@ -700,20 +718,8 @@ void Replica::Impl::on_barrier_ack(const wire::BarrierAck& a) {
   for (uint64_t rid : done) maybe_complete(rid);
 }
 
-bool Replica::Impl::peer_flushed_through(uint32_t epoch) const {
-  if (epoch <= acked_epoch) return true;
-  if (peer_flushed_epoch > epoch) return true;
-  if (peer_flushed_epoch < epoch) return false;
-  const auto it = tx_closed_writes.find(epoch);
-  const uint32_t sent = it != tx_closed_writes.end() ? it->second : epoch == tx_epoch ? tx_epoch_writes : 0;
-  return sent > 0 && peer_flushed_writes == sent;
-}
-
 void Replica::Impl::on_epoch_flushed(const wire::EpochFlushed& f) {
-  const auto closed = tx_closed_writes.find(f.epoch);
-  const uint32_t sent = closed != tx_closed_writes.end() ? closed->second
-                        : f.epoch == tx_epoch          ? tx_epoch_writes
-                                                       : 0;
+  const uint32_t sent = writes_sent_in(f.epoch);
   if (f.epoch > tx_epoch || (f.epoch > acked_epoch && f.writes > sent)) {
     return drop_connection(ConnState::kProtocolError,
                            fmt::format("protocol error: epoch {} flushed with {} writes, but {} were sent in it "
@@ -725,14 +731,7 @@ void Replica::Impl::on_epoch_flushed(const wire::EpochFlushed& f) {
   if (f.epoch < peer_flushed_epoch || (f.epoch == peer_flushed_epoch && f.writes <= peer_flushed_writes)) return;
   peer_flushed_epoch = f.epoch;
   peer_flushed_writes = f.writes;
-  std::vector<uint64_t> done;
-  for (auto& [rid, r] : reqs) {
-    if (r.flush_wait_epoch && !r.peer_done && peer_flushed_through(*r.flush_wait_epoch)) {
-      r.peer_done = true;
-      done.push_back(rid);
-    }
-  }
-  for (uint64_t rid : done) maybe_complete(rid);
+  complete_flushes_peer_made_durable();
 }
 
 // ---- reads for a diskless Primary -------------------------------------------
