@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cerrno>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -196,55 +197,116 @@ bool Replica::Impl::peer_gets_writes() const {
 }
 
 // ---- meta data -----------------------------------------------------------
+//
+// Every meta-data write is durable for its own blocks when it completes (the
+// daemon writes with RWF_DSYNC); it does not make the data device durable.
+// Where a meta-data block vouches for data written before it, the data device
+// is flushed first — DRBD's PREFLUSH before its FUA meta-data write:
+//  - bitmap pages with cleared bits (those blocks are in sync),
+//  - UpToDate at the end of a resync, a clean `down`, demotion (the activity
+//    log no longer covers what the Primary wrote), activity-log transactions
+//    (the evicted extents are no longer resynced after a crash).
+// Writes asked for while a round runs wait for the next one, which takes
+// them all (the newest superblock and bitmap pages, encoded when the round
+// starts, and so covered by its flush), so an older copy of a block never
+// lands after a newer one. take_outputs() starts a round: whatever one input
+// asks for (often pages and the superblock) goes out together.
 
-void Replica::Impl::write_superblock(bool gate, std::function<void()> then) {
-  ++sb.seq;
-  out::DiskIo io;
-  io.dev = out::DiskIo::Dev::kMeta;
-  io.op = out::DiskIo::Op::kWrite;
-  io.offset = layout.sb_offset + superblock_copy_offset(sb.seq);
-  auto bytes = encode_superblock(sb);
-  io.length = static_cast<uint32_t>(bytes.size());
-  io.data = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
-  if (gate) ++md_gate;
+void Replica::Impl::write_superblock(bool gate, std::function<void()> then, MdAfter after) {
+  md_next.superblock = true;
+  if (after == MdAfter::kData) md_next.flush_data = true;
+  if (gate) {
+    ++md_gate;
+    ++md_next.gates;
+  }
+  ++md_next.requests;
   ++md_inflight;
-  local_io(std::move(io), [this, gate, then = std::move(then)](int err, Bytes) {
-    --md_inflight;
-    if (gate) --md_gate;
-    if (err) disk_failed("meta-data write", err);
-    pump_gated();
-    if (then) then();
-  });
+  if (then) md_next.then.push_back(std::move(then));
 }
 
-void Replica::Impl::write_bitmap_pages(const std::vector<uint64_t>& pages, std::function<void()> then) {
-  auto left = std::make_shared<size_t>(pages.size());
-  auto after = std::make_shared<std::function<void()>>(std::move(then));
-  if (pages.empty()) {
-    if (*after) (*after)();
+void Replica::Impl::write_bitmap_pages(const std::vector<uint64_t>& pages, std::function<void()> then,
+                                       MdAfter after) {
+  if (pages.empty() && after == MdAfter::kAlone) {
+    if (then) then();
     return;
   }
-  for (uint64_t p : pages) {
+  md_next.pages.insert(md_next.pages.end(), pages.begin(), pages.end());
+  if (after == MdAfter::kData) md_next.flush_data = true;
+  ++md_next.requests;
+  ++md_inflight;
+  if (then) md_next.then.push_back(std::move(then));
+}
+
+void Replica::Impl::write_al_transaction(uint64_t offset, Bytes block, std::function<void()> then) {
+  md_next.al.emplace_back(offset, std::move(block));
+  md_next.flush_data = true;
+  ++al_writes;
+  ++md_next.requests;
+  ++md_inflight;
+  if (then) md_next.then.push_back(std::move(then));
+}
+
+void Replica::Impl::flush_dirty_bitmap(MdAfter after) {
+  if (disk == DiskState::kDiskless || disk == DiskState::kFailed) return;
+  write_bitmap_pages(bm.take_dirty_pages(), {}, after);
+}
+
+void Replica::Impl::start_md_round() {
+  if (md_round_running || md_next.requests == 0) return;
+  auto round = std::make_shared<MdRound>(std::exchange(md_next, MdRound{}));
+  md_round_running = true;
+  std::vector<out::DiskIo> writes;
+  auto add = [&](uint64_t offset, Bytes block) {
     out::DiskIo io;
     io.dev = out::DiskIo::Dev::kMeta;
     io.op = out::DiskIo::Op::kWrite;
-    io.offset = layout.bm_offset + p * kBlockBytes;
-    auto bytes = bm.encode_page(p);
-    io.length = static_cast<uint32_t>(bytes.size());
-    io.data = std::make_shared<const std::vector<uint8_t>>(std::move(bytes));
+    io.offset = offset;
+    io.length = static_cast<uint32_t>(block->size());
+    io.data = std::move(block);
+    writes.push_back(std::move(io));
+  };
+  bool flush = round->flush_data;
+  std::sort(round->pages.begin(), round->pages.end());
+  round->pages.erase(std::unique(round->pages.begin(), round->pages.end()), round->pages.end());
+  for (uint64_t p : round->pages) {
+    if (bm.take_cleared(p)) flush = true;
     ++bm_writes;
-    ++md_inflight;
-    local_io(std::move(io), [this, left, after](int err, Bytes) {
-      --md_inflight;
-      if (err) disk_failed("bitmap write", err);
-      if (--*left == 0 && *after) (*after)();
-    });
+    add(layout.bm_offset + p * kBlockBytes, std::make_shared<const std::vector<uint8_t>>(bm.encode_page(p)));
   }
+  if (round->superblock) {
+    ++sb.seq;
+    add(layout.sb_offset + superblock_copy_offset(sb.seq),
+        std::make_shared<const std::vector<uint8_t>>(encode_superblock(sb)));
+  }
+  for (auto& [offset, block] : round->al) add(offset, std::move(block));
+  auto issue = [this, round, writes = std::move(writes)]() mutable {
+    if (writes.empty()) return finish_md_round(*round);
+    auto left = std::make_shared<size_t>(writes.size());
+    for (auto& io : writes) {
+      local_io(std::move(io), [this, round, left](int err, Bytes) {
+        if (err) disk_failed("meta-data write", err);
+        if (--*left == 0) finish_md_round(*round);
+      });
+    }
+  };
+  // Without a usable data device there is no data to vouch for.
+  if (!flush || disk == DiskState::kDiskless || disk == DiskState::kFailed) return issue();
+  out::DiskIo io;
+  io.op = out::DiskIo::Op::kFlush;
+  local_io(std::move(io), [this, issue = std::move(issue)](int err, Bytes) mutable {
+    // The meta data is written all the same: its set bits must not be lost,
+    // and on-io-error decides what becomes of a disk that failed a flush.
+    if (err) disk_failed("flush before a meta-data write", err);
+    issue();
+  });
 }
 
-void Replica::Impl::flush_dirty_bitmap() {
-  if (disk == DiskState::kDiskless || disk == DiskState::kFailed) return;
-  write_bitmap_pages(bm.take_dirty_pages());
+void Replica::Impl::finish_md_round(MdRound& round) {
+  md_round_running = false;
+  md_gate -= round.gates;
+  md_inflight -= round.requests;
+  pump_gated();
+  for (auto& f : round.then) f();
 }
 
 void Replica::Impl::disk_failed(const char* what, int err) {
@@ -429,7 +491,8 @@ Status Replica::down(Millis now) {
     m.al.clear();
     m.sb.set(kMdCleanShutdown, true);
     m.sb.set(kMdPrimaryInd, false);
-    m.write_superblock(false);
+    // Clean and no activity log: everything written must be on disk first.
+    m.write_superblock(false, {}, Impl::MdAfter::kData);
     m.maybe_clear_unordered(true);  // after the last replicated writes are flushed
   }
   return Status::Ok();
@@ -535,21 +598,11 @@ void Replica::Impl::pump_gated() {
         // The transaction is written only once those pages are durable: were
         // it first, a crash in between would forget the evicted extents' bits.
         al_transaction_inflight = true;
-        auto bytes = std::make_shared<const std::vector<uint8_t>>(encode_al_transaction(plan->transaction));
+        Bytes block = std::make_shared<const std::vector<uint8_t>>(encode_al_transaction(plan->transaction));
         const uint64_t offset = layout.al_offset + (plan->transaction.number % kAlRingSlots) * 4096;
-        write_bitmap_pages(pages, [this, bytes, offset] {
-          out::DiskIo io;
-          io.dev = out::DiskIo::Dev::kMeta;
-          io.op = out::DiskIo::Op::kWrite;
-          io.offset = offset;
-          io.length = static_cast<uint32_t>(bytes->size());
-          io.data = bytes;
-          ++al_writes;
-          ++md_inflight;
-          local_io(std::move(io), [this](int err, Bytes) {
-            --md_inflight;
+        write_bitmap_pages(pages, [this, block = std::move(block), offset]() mutable {
+          write_al_transaction(offset, std::move(block), [this] {
             al_transaction_inflight = false;
-            if (err) disk_failed("activity-log write", err);
             pump_gated();
           });
         });
@@ -817,6 +870,7 @@ const Bitmap& Replica::bitmap() const { return impl_->bm; }
 uint64_t Replica::size_bytes() const { return impl_->data_bytes(); }
 
 std::vector<Output> Replica::take_outputs() {
+  impl_->start_md_round();
   std::vector<Output> o;
   o.swap(impl_->outs);
   return o;

@@ -88,15 +88,38 @@ struct Replica::Impl {
   std::map<uint64_t, LocalIo> inflight;  // by id
   std::list<LocalIo> waiting;            // FIFO
   uint64_t md_gate = 0;                  // superblock writes that new writes wait for
-  uint64_t md_inflight = 0;
+  uint64_t md_inflight = 0;              // meta-data writes asked for and not yet durable
   void local_io(out::DiskIo io, std::function<void(int, Bytes)> done);
   bool conflicts(const out::DiskIo& a, const out::DiskIo& b) const;
   void start_waiting();
+
+  // ---- meta-data writes (engine.cc, "meta data") ----
+  // Whether a meta-data write vouches for data written before it (a clean
+  // shutdown, UpToDate after a resync, demotion, an activity-log transaction):
+  // then the data device is flushed first. Cleared bitmap bits vouch for data
+  // by themselves (Bitmap::take_cleared).
+  enum class MdAfter : uint8_t { kAlone, kData };
+  // Writes asked for wait here for the next round; one round runs at a time.
+  struct MdRound {
+    bool superblock = false;
+    std::vector<uint64_t> pages;                      // bitmap pages
+    std::vector<std::pair<uint64_t, Bytes>> al;       // activity-log transactions: (offset, block)
+    bool flush_data = false;
+    uint64_t gates = 0;
+    uint64_t requests = 0;
+    std::vector<std::function<void()>> then;
+  };
+  MdRound md_next;
+  bool md_round_running = false;
   // `then` (optional) runs once the superblock is durable.
-  void write_superblock(bool gate, std::function<void()> then = {});
+  void write_superblock(bool gate, std::function<void()> then = {}, MdAfter after = MdAfter::kAlone);
   // `then` runs once every page is durable (at once when there are none).
-  void write_bitmap_pages(const std::vector<uint64_t>& pages, std::function<void()> then = {});
-  void flush_dirty_bitmap();
+  void write_bitmap_pages(const std::vector<uint64_t>& pages, std::function<void()> then = {},
+                          MdAfter after = MdAfter::kAlone);
+  void write_al_transaction(uint64_t offset, Bytes block, std::function<void()> then);
+  void flush_dirty_bitmap(MdAfter after = MdAfter::kAlone);
+  void start_md_round();
+  void finish_md_round(MdRound& round);
   void disk_failed(const char* what, int error);
 
   // ---- users (Primary) ----

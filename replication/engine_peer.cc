@@ -812,8 +812,8 @@ void Replica::on_tick(Millis now) {
   }
   // During a resync bits are only cleared; losing a clear costs a block
   // resynced twice, never data. So progress reaches the disk every few
-  // seconds, not every tick: each meta-data write is an fdatasync of the
-  // device, which with internal meta data also flushes the resync's data.
+  // seconds, not every tick: pages with cleared bits wait for a flush of the
+  // data device (the resync's data they vouch for).
   if (m.sync && !m.downing && now - m.sync->last_bitmap_write >= Millis{5000}) {
     m.sync->last_bitmap_write = now;
     m.flush_dirty_bitmap();

@@ -177,7 +177,7 @@ Status Replica::secondary(Millis now) {
   // blocks written while disconnected must be in the on-disk bitmap (DRBD
   // writes the bitmap on demote).
   m.flush_dirty_bitmap();
-  m.write_superblock(true);
+  m.write_superblock(true, {}, Impl::MdAfter::kData);
   return Status::Ok();
 }
 

@@ -343,7 +343,7 @@ void Replica::Impl::on_uuids(const wire::UuidSet& u) {
   bm.clear_all();
   set_disk(DiskState::kUpToDate);
   flush_dirty_bitmap();
-  write_superblock(false);
+  write_superblock(false, {}, MdAfter::kData);  // UpToDate: the resync's data is on disk
   sync.reset();
   set_cs(ConnState::kConnected);
   info(fmt::format("{}: Resync done; disk is UpToDate", opt.resource));

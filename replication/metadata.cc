@@ -343,6 +343,7 @@ constexpr uint64_t kBitsPerPage = kBlockBytes * 8;
 
 Bitmap::Bitmap(uint64_t bits) : bits_(bits), words_((bits + 63) / 64, 0) {
   dirty_.assign(pages(), false);
+  cleared_.assign(pages(), false);
 }
 
 uint64_t Bitmap::pages() const { return (bits_ + kBitsPerPage - 1) / kBitsPerPage; }
@@ -393,7 +394,10 @@ uint64_t Bitmap::clear_range(uint64_t first, uint64_t last) {
     changed += static_cast<uint64_t>(std::popcount(mask & words_[w]));
     words_[w] &= ~mask;
   });
-  if (changed) mark_dirty(first, last);
+  if (changed) {
+    mark_dirty(first, last);
+    for (uint64_t p = first / kBitsPerPage; p <= last / kBitsPerPage && p < cleared_.size(); ++p) cleared_[p] = true;
+  }
   count_ -= changed;
   return changed;
 }
@@ -468,6 +472,12 @@ std::vector<uint64_t> Bitmap::take_dirty_pages() {
 
 void Bitmap::mark_all_dirty() { dirty_.assign(pages(), true); }
 
+bool Bitmap::take_cleared(uint64_t page) {
+  if (page >= cleared_.size() || !cleared_[page]) return false;
+  cleared_[page] = false;
+  return true;
+}
+
 void Bitmap::assign_words(std::vector<uint64_t> words) {
   words.resize(words_.size(), 0);
   if (bits_ % 64 && !words.empty()) words.back() &= (uint64_t{1} << (bits_ % 64)) - 1;
@@ -475,6 +485,7 @@ void Bitmap::assign_words(std::vector<uint64_t> words) {
   count_ = 0;
   for (uint64_t w : words_) count_ += static_cast<uint64_t>(std::popcount(w));
   mark_all_dirty();
+  cleared_.assign(pages(), true);  // bits may have been cleared
 }
 
 // ---- bitmap RLE ----------------------------------------------------------

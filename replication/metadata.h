@@ -201,6 +201,10 @@ class Bitmap {
   void decode_page(uint64_t page, std::span<const uint8_t> bytes);
   std::vector<uint64_t> take_dirty_pages();
   void mark_all_dirty();
+  // Whether bits of `page` were cleared since the last call for it. A page
+  // with cleared bits vouches for data (the blocks are in sync), so the data
+  // must be durable before the page is: the engine flushes first.
+  bool take_cleared(uint64_t page);
   uint64_t page_of_bit(uint64_t bit) const { return bit / (kBlockBytes * 8); }
   const std::vector<uint64_t>& words() const { return words_; }
   void assign_words(std::vector<uint64_t> words);
@@ -210,6 +214,7 @@ class Bitmap {
   uint64_t count_ = 0;
   std::vector<uint64_t> words_;
   std::vector<bool> dirty_;
+  std::vector<bool> cleared_;
   void mark_dirty(uint64_t first_bit, uint64_t last_bit);
 };
 

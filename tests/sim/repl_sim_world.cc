@@ -465,6 +465,10 @@ void World::drain(SimNode& n) {
           d->offset + d->length > data_bytes_) {
         fail(fmt::format("{}: data I/O beyond the data area ({}+{})", n.name, d->offset, d->length));
       }
+      // A flush makes durable what was written before it was issued; writes
+      // completing while it runs may or may not be. The model takes the
+      // lower bound: the engine must not count on the rest.
+      if (d->op == out::DiskIo::Op::kFlush && !n.disk_bad) n.flush_all();
       n.inflight.emplace(id, std::move(*d));
       int64_t lat = static_cast<int64_t>(rnd(0, static_cast<uint64_t>(max_io_ms_)));
       if (chance(0.01)) lat += 200;
@@ -555,11 +559,10 @@ void World::disk_complete(SimNode& n, uint64_t inc, uint64_t id) {
         } else {
           std::memset(n.vis.data() + io.offset, 0, io.length);
         }
-        // Meta-data writes are durable on completion (the caller's contract:
-        // write + flush; with internal meta data the flush is of the one
-        // device, so every write completed before it is durable too). FUA
-        // data writes are durable; others sit in the volatile cache.
-        if (meta) n.flush_all();
+        // Meta-data writes and FUA data writes are durable for their own
+        // range on completion (the daemon's RWF_DSYNC), nothing else: where
+        // meta data vouches for data the engine must have flushed it first.
+        // Other writes sit in the volatile cache.
         if (meta || io.fua) {
           std::memcpy(n.dur.data() + io.offset, n.vis.data() + io.offset, io.length);
           for (uint64_t s = io.offset / kSector; s < (io.offset + io.length) / kSector; ++s) n.dirty[s] = 0;
@@ -568,8 +571,7 @@ void World::disk_complete(SimNode& n, uint64_t inc, uint64_t id) {
         }
         break;
       case Op::kFlush:
-        n.flush_all();
-        break;
+        break;  // durable at issue (drain)
     }
   }
   n.r->on_disk_done(id, err, std::move(data), now_);

@@ -124,6 +124,7 @@ void Pair::apply_io(Node& n, const out::DiskIo& io) {
         break;
     }
   }
+  n.io_trace.push_back({true, io.dev, io.op, io.offset, io.length});
   n.r->on_disk_done(io.id, err, std::move(data), now_);
 }
 
@@ -143,6 +144,7 @@ void Pair::drain(Node& n) {
       }
       if (s->sent_token) n.r->on_sent(s->sent_token, now_);  // handed to the "socket" at once
     } else if (auto* d = std::get_if<out::DiskIo>(&o)) {
+      n.io_trace.push_back({false, d->dev, d->op, d->offset, d->length});
       n.disk_queue.push_back(std::move(*d));
     } else if (auto* ad = std::get_if<out::AppDone>(&o)) {
       n.done[ad->id] = std::move(*ad);

@@ -34,7 +34,7 @@ struct Node {
   std::deque<out::DiskIo> disk_queue;
   bool hold_disk = false;  // leave DiskIo queued (to test in-flight states)
   bool hold_flushes = false;  // leave data-device flushes queued; other I/O completes past them
-  BootId boot_id{1, 2, 3};
+  BootId boot_id{1, 2, 3};  // this node's current boot (attach after a power loss: change it)
   // A stalled stream: once `hold` says yes to a message this node sends, that
   // message and every later one wait in `held` (in order) until
   // Pair::release(); a link going down drops them.
@@ -43,7 +43,16 @@ struct Node {
   std::deque<std::vector<uint8_t>> held;
   bool record = false;                        // keep a copy of every message sent in `sent`
   std::vector<std::vector<uint8_t>> sent;
-  uint64_t data_flushes = 0;  // data-device flushes completed    // this node's current boot (attach after a power loss: change it)
+  uint64_t data_flushes = 0;  // data-device flushes completed
+  // Every disk I/O this node issued and completed, in order (no data).
+  struct IoEvent {
+    bool completed = false;
+    out::DiskIo::Dev dev = out::DiskIo::Dev::kData;
+    out::DiskIo::Op op = out::DiskIo::Op::kRead;
+    uint64_t offset = 0;
+    uint32_t length = 0;
+  };
+  std::vector<IoEvent> io_trace;
 };
 
 class Pair {
