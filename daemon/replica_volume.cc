@@ -14,6 +14,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <optional>
 #include <random>
 #include <thread>
 #include <utility>
@@ -165,6 +166,9 @@ class ReplicaVolume::Impl {
   static constexpr size_t kMaxGather = 64;                 // buffers per gathered write (IOV_MAX is 1024)
   static constexpr size_t kMaxGatherBytes = 4u << 20;
   bool dialing_ = false;
+  // When the last connection (either side's) was set up: the next dial waits
+  // until connect-int after it.
+  std::optional<std::chrono::steady_clock::time_point> last_link_at_;
 
   // Users.
   uint64_t next_app_ = 1;
@@ -428,9 +432,30 @@ class ReplicaVolume::Impl {
     });
   }
 
+  std::chrono::seconds connect_interval() const {
+    return std::chrono::seconds(std::max<uint32_t>(1, res_.net.connect_int_s));
+  }
+
+  // Retries wait connect-int, as DRBD's do; so does a dial right after a
+  // connection that was lost within connect-int of its start. Without that, a
+  // peer that accepts and at once closes (StandAlone after `disconnect`, a
+  // refused handshake) was dialled again at once: ~11,000 connections a
+  // second, each logged, until the operator reconnected it.
   void want_link() {
     if (!dialer() || dialing_ || sock_) return;
     dialing_ = true;
+    if (last_link_at_) {
+      const auto next = *last_link_at_ + connect_interval();
+      if (std::chrono::steady_clock::now() < next) {
+        dial_timer_.expires_at(next);
+        dial_timer_.async_wait([this, alive = alive_](const error_code& e) {
+          if (e || !*alive) return;
+          dialing_ = false;
+          if (engine_ && engine_->wants_connection() && !sock_) want_link();
+        });
+        return;
+      }
+    }
     auto s = std::make_shared<tcp::socket>(io_);
     s->async_connect(endpoint_of(peer_), [this, s, alive = alive_](const error_code& ec) {
       if (!*alive) return;
@@ -440,7 +465,7 @@ class ReplicaVolume::Impl {
         return;
       }
       // Retry after connect-int.
-      dial_timer_.expires_after(std::chrono::seconds(std::max<uint32_t>(1, res_.net.connect_int_s)));
+      dial_timer_.expires_after(connect_interval());
       dial_timer_.async_wait([this, alive](const error_code& e) {
         if (e || !*alive) return;
         dialing_ = false;
@@ -453,6 +478,7 @@ class ReplicaVolume::Impl {
     error_code ignored;
     s->set_option(tcp::no_delay(true), ignored);
     sock_ = std::move(s);
+    last_link_at_ = std::chrono::steady_clock::now();
     closing_ = false;
     writing_ = false;
     sendq_.clear();

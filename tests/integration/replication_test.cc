@@ -51,6 +51,14 @@ bool have(const std::string& tool) {
   return run_command({"/bin/sh", "-c", "command -v " + tool}).exit_code == 0;
 }
 
+// Lines of the file at `path` that contain `what`.
+size_t occurrences(const std::string& path, const std::string& what) {
+  std::ifstream in(path);
+  size_t n = 0;
+  for (std::string line; std::getline(in, line);) n += line.find(what) != std::string::npos;
+  return n;
+}
+
 class Replication : public ::testing::Test {
  protected:
   // More of the resource file, for fixtures below (cluster_ exists by then).
@@ -335,12 +343,20 @@ TEST_F(Replication, DisconnectWriteReconnectResyncsOnlyChangedBlocks) {
   if (!have("qemu-io")) GTEST_SKIP() << "qemu-io (qemu-utils) is not installed";
   ASSERT_EQ(drbd(2, "disconnect"), "");
   ASSERT_TRUE(wait_until([&] { return state(1).cstate() == "WFConnection"; }, 10000ms)) << describe(1);
+  // Node 1 dials; node 2, StandAlone, accepts and closes. Node 1 must retry
+  // once per connect-int (1 s here), not at once (it did, ~11,000 times a second).
+  const auto dials_from = std::chrono::steady_clock::now();
+  const size_t dials_before = occurrences(cluster_->output_path(1), "connection with node2 established");
   // 3 writes of 64 KiB: 48 blocks of 4 KiB change.
   auto r = run_command({"qemu-io", "-f", "raw", "-c", "write -P 0x11 0 64k", "-c", "write -P 0x22 1M 64k", "-c",
                         "write -P 0x33 8M 64k", uri(1)},
                        30000ms);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(state(1).counters().at("oos_kib"), 192u);
+  const size_t dials = occurrences(cluster_->output_path(1), "connection with node2 established") - dials_before;
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - dials_from);
+  EXPECT_LE(dials, static_cast<size_t>(seconds.count()) + 2) << "dialled the StandAlone peer " << dials << " times in "
+                                                              << seconds.count() << " s (connect-int 1)";
   const uint64_t received_before = state(2).counters().at("nr");
   ASSERT_EQ(drbd(2, "connect"), "");
   ASSERT_TRUE(wait_state(2, "Connected", "UpToDate")) << describe(2);
