@@ -66,22 +66,33 @@ class Replication : public ::testing::Test {
   virtual std::string sections_extra() const { return ""; }
   // Where node i's backing file lives (cluster_ exists by then).
   virtual std::string disk_dir(int i) const { return cluster_->node_dir(i); }
+  // Meta data in a file of its own (slot 0 of node i's meta.img) instead of
+  // at the end of the backing file.
+  virtual bool external_meta() const { return false; }
 
   void SetUp() override {
     cluster_ = std::make_unique<TestCluster>(loopback_spec(2));
     ASSERT_TRUE(cluster_->ok()) << cluster_->setup_error();
     const fs::path rdir = fs::path(cluster_->dir()) / "replication.d";
     fs::create_directories(rdir);
-    std::string res = std::string("resource r0 {\n  protocol C;\n  device /dev/drbd0;\n  meta-disk internal;\n"
+    std::string res = std::string("resource r0 {\n  protocol C;\n  device /dev/drbd0;\n") +
+                      (external_meta() ? "" : "  meta-disk internal;\n") +
                       "  net {\n    verify-alg sha1;\n    cram-hmac-alg sha256;\n    shared-secret \"itest\";\n"
-                      "    connect-int 1;\n    ping-int 1;\n  }\n  disk {\n    c-max-rate 4G;\n    c-fill-target 16M;\n") +
+                      "    connect-int 1;\n    ping-int 1;\n  }\n  disk {\n    c-max-rate 4G;\n    c-fill-target 16M;\n" +
                       disk_extra() + "  }\n" + sections_extra();
     for (int i = 1; i <= 2; ++i) {
       disk_[i] = disk_dir(i) + "/disk.img";
       std::ofstream(disk_[i]).close();
       fs::resize_file(disk_[i], kDiskBytes);
       const std::string addr = fmt::format("127.0.0.{}", i);
-      res += fmt::format("  on node{} {{\n    disk {};\n    address {}:{};\n  }}\n", i, disk_[i], addr,
+      std::string meta;
+      if (external_meta()) {
+        const std::string path = cluster_->node_dir(i) + "/meta.img";
+        std::ofstream(path).close();
+        fs::resize_file(path, 128 << 20);
+        meta = fmt::format("    meta-disk {}[0];\n", path);
+      }
+      res += fmt::format("  on node{} {{\n    disk {};\n{}    address {}:{};\n  }}\n", i, disk_[i], meta, addr,
                          free_tcp_port(addr.c_str()));
     }
     res += "}\n";
@@ -229,6 +240,37 @@ TEST_F(Replication, KillPrimaryPromoteSecondaryDataIntact) {
   ASSERT_TRUE(wait_state(1, "Connected", "UpToDate")) << describe(1) << describe(2);
   EXPECT_EQ(state(1).role(), "Secondary");
   EXPECT_EQ(sha_of_disk(1, kDiskBytes - (1 << 20)), sha_of_disk(2, kDiskBytes - (1 << 20)));
+}
+
+// `meta-disk PATH[0]`: the meta data in slot 0 of a file of its own, the
+// whole backing file is data. The same life as with internal meta data —
+// sync, writes, kill -9 of the Primary (its activity log resynced from the
+// meta file), promotion, rejoin — and the two backing files end up equal
+// byte for byte, end included.
+class ReplicationExternalMeta : public Replication {
+ protected:
+  bool external_meta() const override { return true; }
+};
+
+TEST_F(ReplicationExternalMeta, SyncWritesKillPromoteAndRejoinLeaveEqualDisks) {
+  initial_sync();
+  if (!have("nbdcopy")) GTEST_SKIP() << "nbdcopy (libnbd-bin) is not installed";
+  EXPECT_EQ(state(1).counters().at("size_kib"), kDiskBytes / 1024) << "all of the backing file is data";
+  const uint64_t n = 8ULL << 20;
+  const std::string src = write_random(1, 0, n, 3);
+  ASSERT_TRUE(cluster_->signal(1, SIGKILL));
+  ASSERT_TRUE(cluster_->wait_exit(1, 10000ms).has_value());
+  ASSERT_TRUE(wait_until([&] { return state(2).cstate() == "WFConnection"; }, 20000ms)) << describe(2);
+  ASSERT_EQ(drbd(2, "primary"), "") << describe(2);
+  EXPECT_EQ(sha_of_export(2, n), sha_of_file(src));
+  std::string why;
+  ASSERT_TRUE(cluster_->start(1, &why)) << why;
+  ASSERT_EQ(drbd(1, "up"), "");
+  ASSERT_TRUE(wait_state(1, "Connected", "UpToDate")) << describe(1) << describe(2);
+  EXPECT_EQ(sha_of_disk(1, kDiskBytes), sha_of_disk(2, kDiskBytes));
+  ASSERT_EQ(drbd(1, "down"), "");
+  ASSERT_EQ(drbd(1, "up"), "");
+  ASSERT_TRUE(wait_state(1, "Connected", "UpToDate")) << describe(1);
 }
 
 // Volumes on a RAM-backed file system, where an fdatasync costs µs: after a
