@@ -562,8 +562,9 @@ void World::disk_complete(SimNode& n, uint64_t inc, uint64_t id) {
         // Meta-data writes and FUA data writes are durable for their own
         // range on completion (the daemon's RWF_DSYNC), nothing else: where
         // meta data vouches for data the engine must have flushed it first.
-        // Other writes sit in the volatile cache.
-        if (meta || io.fua) {
+        // Other writes sit in the volatile cache — unless the seed runs
+        // wo:d, whose disks have a non-volatile cache.
+        if (meta || io.fua || !base_.disk_flushes) {
           std::memcpy(n.dur.data() + io.offset, n.vis.data() + io.offset, io.length);
           for (uint64_t s = io.offset / kSector; s < (io.offset + io.length) / kSector; ++s) n.dirty[s] = 0;
         } else {
@@ -1479,8 +1480,11 @@ ReplSimResult World::run() {
   torn512_ = chance(0.3);
   io_errors_ = chance(0.15);
   max_io_ms_ = static_cast<int64_t>(rnd(1, 20));
-  res.config = fmt::format("protocol {}, after-sb {}/{}/{}, {} MiB, verify {}, torn {}, io-errors {}, fencing {}",
-                           letter(base_.protocol), static_cast<int>(base_.after_sb.pri0),
+  // disk-flushes no (wo:d): what an operator sets for a disk with a
+  // non-volatile write cache, which the disk model then has.
+  base_.disk_flushes = !chance(0.2);
+  res.config = fmt::format("protocol {}{}, after-sb {}/{}/{}, {} MiB, verify {}, torn {}, io-errors {}, fencing {}",
+                           letter(base_.protocol), base_.disk_flushes ? "" : " wo:d", static_cast<int>(base_.after_sb.pri0),
                            static_cast<int>(base_.after_sb.pri1), static_cast<int>(base_.after_sb.pri2),
                            backing_bytes_ >> 20, base_.verify_alg, torn512_ ? "512" : "4k", io_errors_ ? "yes" : "no",
                            fencing_ == Fencing::kDontCare ? "dont-care"

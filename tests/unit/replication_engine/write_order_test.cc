@@ -184,5 +184,38 @@ TEST(ReplicaWriteOrder, WithoutDiskFlushesEpochsAreAcknowledgedWhenComplete) {
   EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
 }
 
+bool is_barrier_ack(const std::vector<uint8_t>& frame) {
+  return frame.size() > 4 && frame[4] == static_cast<uint8_t>(wire::Type::kBarrierAck);
+}
+
+// Without disk flushes the peer never flushes: with protocol C the WriteAcks
+// of the writes before a flush are all it can give, so the flush does not
+// wait for the Barrier's ack (a second round trip). Protocol B's RecvAck
+// says only "received": there the flush still waits for the epoch's ack.
+TEST(ReplicaWriteOrder, WithoutDiskFlushesAProtocolCFlushNeedsNoBarrierAck) {
+  for (const Protocol proto : {Protocol::kC, Protocol::kB}) {
+    SCOPED_TRACE(proto == Protocol::kC ? "protocol C" : "protocol B");
+    EngineOptions o;
+    o.disk_flushes = false;
+    o.protocol = proto;
+    Pair p(64ULL << 20, o);
+    initial_sync(p);
+    const uint64_t w = p.write(p.a(), 0, pattern(4096, 70));
+    p.run();
+    ASSERT_TRUE(p.a().done.count(w));
+    p.b().hold = is_barrier_ack;
+    const uint64_t f = p.flush(p.a());
+    p.run();
+    EXPECT_FALSE(p.b().held.empty()) << "the flush closes the epoch all the same";
+    EXPECT_EQ(p.a().done.count(f), proto == Protocol::kC ? 1u : 0u);
+    p.release(p.b());
+    p.run();
+    ASSERT_TRUE(p.a().done.count(f));
+    EXPECT_EQ(p.a().done[f].error, 0);
+    EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+    EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
+  }
+}
+
 }  // namespace
 }  // namespace quorate::replication
