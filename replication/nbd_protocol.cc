@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 #include <cerrno>
 #include <utility>
 
@@ -146,13 +147,28 @@ void NbdServerCodec::consume(std::span<const uint8_t> bytes) {
     in_pos_ = 0;
   }
   // A WRITE payload goes straight into the request's buffer: one copy.
-  if (phase_ == &NbdServerCodec::step_write_payload && partial_write_ && in_pos_ == in_.size()) {
-    auto& payload = partial_write_->payload;
-    const size_t n = std::min<size_t>(partial_write_->length - payload.size(), bytes.size());
-    payload.insert(payload.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
+  if (auto space = payload_space(); !space.empty()) {
+    const size_t n = std::min(space.size(), bytes.size());
+    std::memcpy(space.data(), bytes.data(), n);
+    payload_have_ += n;
     bytes = bytes.subspan(n);
   }
   in_.insert(in_.end(), bytes.begin(), bytes.end());
+  while (!closed_ && (this->*phase_)()) {
+  }
+}
+
+std::span<uint8_t> NbdServerCodec::payload_space() {
+  if (closed_ || phase_ != &NbdServerCodec::step_write_payload || !partial_write_ || in_pos_ != in_.size()) {
+    return {};
+  }
+  return std::span<uint8_t>(partial_write_->payload).subspan(payload_have_);
+}
+
+void NbdServerCodec::payload_received(size_t n) {
+  if (closed_) return;
+  assert(n <= payload_space().size());
+  payload_have_ += n;
   while (!closed_ && (this->*phase_)()) {
   }
 }
@@ -180,6 +196,8 @@ std::vector<Event> NbdServerCodec::take_events() { return std::exchange(events_,
 void NbdServerCodec::close(std::string reason, bool clean) {
   if (closed_) return;
   closed_ = true;
+  // A read may be under way into this buffer (payload_space): keep it.
+  if (partial_write_) retired_payload_ = std::move(partial_write_->payload);
   partial_write_.reset();
   in_.clear();
   in_pos_ = 0;
@@ -482,8 +500,8 @@ bool NbdServerCodec::step_request() {
     r.command = Command::kWrite;
     // Validate now, act once the payload is in.
     partial_write_error_ = check_request(r, flags, type);
-    r.payload.clear();
-    r.payload.reserve(r.length);
+    r.payload.resize(r.length);
+    payload_have_ = 0;
     partial_write_ = std::move(r);
     phase_ = &NbdServerCodec::step_write_payload;
     return true;
@@ -509,12 +527,13 @@ bool NbdServerCodec::step_write_payload() {
   assert(partial_write_);
   const auto b = available();
   auto& payload = partial_write_->payload;
-  const size_t n = std::min<size_t>(partial_write_->length - payload.size(), b.size());
+  const size_t n = std::min<size_t>(partial_write_->length - payload_have_, b.size());
   if (n > 0) {
-    payload.insert(payload.end(), b.begin(), b.begin() + static_cast<std::ptrdiff_t>(n));
+    std::memcpy(payload.data() + payload_have_, b.data(), n);
+    payload_have_ += n;
     eat(n);
   }
-  if (payload.size() < partial_write_->length) return false;
+  if (payload_have_ < partial_write_->length) return false;
   Request r = std::move(*partial_write_);
   partial_write_.reset();
   phase_ = &NbdServerCodec::step_request;

@@ -198,6 +198,14 @@ class NbdServerCodec {
   // Bytes received from the client. Ignored once Closed was emitted.
   void consume(std::span<const uint8_t> bytes);
 
+  // While a WRITE's payload is being received and no other input is
+  // buffered: the part of that request's buffer still to fill. Reading the
+  // socket straight into it and reporting with payload_received(n) saves
+  // the copy consume() makes. Empty otherwise. The memory stays valid for
+  // the codec's lifetime, even if it closes meanwhile.
+  std::span<uint8_t> payload_space();
+  void payload_received(size_t n);
+
   // Answers Request `id`: `error` is an errno value (0 = success); `data` is
   // the read data for a successful READ (must be `length` bytes, else the
   // client gets EIO). Unknown ids are a caller bug (asserted).
@@ -270,6 +278,8 @@ class NbdServerCodec {
   std::optional<ExportInfo> export_;  // set in transmission
   uint16_t tx_flags_ = 0;
   std::optional<Request> partial_write_;  // header decoded, payload pending
+  size_t payload_have_ = 0;               // bytes of its payload received
+  std::vector<uint8_t> retired_payload_;  // a closed codec's partial payload (see payload_space)
   uint32_t partial_write_error_ = 0;      // its NBD error, sent once the payload is in
 
   bool closed_ = false;

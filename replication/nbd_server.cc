@@ -140,6 +140,9 @@ namespace {
 
 using State = NbdServer::State;
 constexpr size_t kReadChunkBytes = 256 * 1024;
+// A payload rest at least this large is read in place (below it, one read
+// into read_buf that also takes the next header costs less than two reads).
+constexpr size_t kInPlaceMinBytes = 64 * 1024;
 
 struct Connection : std::enable_shared_from_this<Connection> {
   Connection(std::shared_ptr<State> s, generic_stream::socket sock, std::string who)
@@ -174,7 +177,13 @@ struct Connection : std::enable_shared_from_this<Connection> {
     if (reading || socket_closed || !codec.want_input()) return;
     reading = true;
     auto self = shared_from_this();
-    socket.async_read_some(asio::buffer(read_buf), [self](const error_code& ec, size_t n) {
+    // The rest of a large WRITE's payload is read straight into its request's
+    // buffer (the codec keeps it alive while this read is under way); the
+    // rest through read_buf, which also picks up the next header.
+    const std::span<uint8_t> space = codec.payload_space();
+    const bool in_place = space.size() >= kInPlaceMinBytes;
+    auto buf = in_place ? asio::buffer(space.data(), space.size()) : asio::buffer(read_buf);
+    socket.async_read_some(buf, [self, in_place](const error_code& ec, size_t n) {
       self->reading = false;
       if (self->socket_closed || self->codec.closed()) {
         self->pump();
@@ -185,6 +194,8 @@ struct Connection : std::enable_shared_from_this<Connection> {
         // what is in flight, then close.
         self->codec.shutdown(ec == asio::error::eof ? "client closed the connection"
                                                     : "read failed: " + ec.message());
+      } else if (in_place) {
+        self->codec.payload_received(n);
       } else {
         self->codec.consume(std::span<const uint8_t>(self->read_buf.data(), n));
       }

@@ -2,11 +2,16 @@
 // sizes taken from the input, either from the first byte of the handshake or
 // (first input byte odd) after a valid NBD_OPT_GO, i.e. in transmission.
 // Requests are completed in an input-driven order with input-driven errors.
+// Payload bytes go in through consume() or, as the server reads large
+// payloads, straight into payload_space() (input-driven), and the codec may
+// be shut down while such a read is "under way": the span then still takes
+// the bytes (ASan: the buffer must not have been freed).
 // Never a crash; the in-flight limit and the input buffer bound always hold;
 // after Closed no new request appears.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <span>
 #include <vector>
@@ -104,8 +109,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!codec.want_input() && !codec.closed()) continue;
     const size_t chunk = 1 + (static_cast<size_t>(chunk_seed) * step + selector) % 97;
     const size_t n = std::min(chunk, in.size() - at);
-    codec.consume(in.subspan(at, n));
-    at += n;
+    if (auto space = codec.payload_space(); !space.empty() && selector % 4 != 0) {
+      const size_t m = std::min(n, space.size());
+      if (selector % 11 == 0) codec.shutdown("fuzz: stop during a payload read");
+      std::memcpy(space.data(), in.data() + at, m);
+      codec.payload_received(m);
+      at += m;
+    } else {
+      codec.consume(in.subspan(at, n));
+      at += n;
+    }
     check(codec.buffered_input_bytes() <= 97 + nbd::kRequestHeaderBytes + nbd::kMaxPayloadBytes);
     drain();
   }

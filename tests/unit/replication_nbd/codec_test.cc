@@ -353,6 +353,55 @@ TEST_F(CodecTest, ReadWriteFlushTrimWriteZeroesBecomeRequests) {
                         simple_reply(kErrNoSpc, 3)}));
 }
 
+// The server reads the rest of a large payload straight into the request's
+// buffer (payload_space / payload_received) instead of through consume(): the
+// request must come out the same, whatever mix of the two delivered it, and
+// the next request's header still goes through consume().
+TEST_F(CodecTest, PayloadReadInPlaceMakesTheSameRequest) {
+  go();
+  Bytes payload(64 * 1024);
+  for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<uint8_t>(i * 7 + 3);
+  EXPECT_TRUE(codec().payload_space().empty()) << "no payload before a WRITE header";
+  feed(cat({request(0, 1, 9, 4096, static_cast<uint32_t>(payload.size())), Bytes(payload.begin(), payload.begin() + 100)}));
+  auto space = codec().payload_space();
+  ASSERT_EQ(space.size(), payload.size() - 100);
+  std::memcpy(space.data(), payload.data() + 100, 1000);  // a short read
+  codec().payload_received(1000);
+  space = codec().payload_space();
+  ASSERT_EQ(space.size(), payload.size() - 1100);
+  feed(Bytes(payload.begin() + 1100, payload.begin() + 5000));  // consume() fills the same buffer
+  space = codec().payload_space();
+  ASSERT_EQ(space.size(), payload.size() - 5000);
+  EXPECT_TRUE(events().empty()) << "no request before the whole payload is in";
+  std::memcpy(space.data(), payload.data() + 5000, space.size());
+  codec().payload_received(space.size());
+  EXPECT_TRUE(codec().payload_space().empty());
+  auto ev = events();
+  ASSERT_EQ(ev.size(), 1u);
+  const auto& wr = std::get<Request>(ev[0]);
+  EXPECT_EQ(wr.command, Command::kWrite);
+  EXPECT_EQ(wr.offset, 4096u);
+  EXPECT_EQ(wr.payload, payload);
+  feed(request(0, 0, 10, 0, 4));  // the next request (a READ) decodes as before
+  ev = events();
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(std::get<Request>(ev[0]).command, Command::kRead);
+}
+
+TEST_F(CodecTest, APayloadBufferOutlivesAShutdownDuringItsRead) {
+  // A read into the buffer may still be under way when the server shuts the
+  // codec down: the memory must stay the codec's, and what arrives is ignored.
+  go();
+  feed(request(0, 1, 11, 0, 8192));
+  auto space = codec().payload_space();
+  ASSERT_EQ(space.size(), 8192u);
+  codec().shutdown("server stopping");
+  std::memset(space.data(), 0x5a, space.size());  // the kernel's late write (ASan: no use after free)
+  codec().payload_received(space.size());
+  for (const auto& e : events()) EXPECT_FALSE(std::holds_alternative<Request>(e)) << "a request after shutdown";
+  EXPECT_TRUE(codec().payload_space().empty());
+}
+
 TEST_F(CodecTest, ReadErrorHasNoPayloadAndShortReadIsEio) {
   go();
   feed(request(0, 0, 1, 0, 8));
