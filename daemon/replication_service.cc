@@ -27,7 +27,7 @@ struct Target {
 };
 
 Result<rep::ReplicationConfig> load(const ReplicationServiceOptions& opt, const std::string& config_path,
-                                    spdlog::logger& log) {
+                                    spdlog::logger& log, std::set<std::string>& warned) {
   std::vector<std::string> warnings;
   Result<rep::ReplicationConfig> cfg = rep::ReplicationConfig{};
   if (!config_path.empty()) {
@@ -41,7 +41,9 @@ Result<rep::ReplicationConfig> load(const ReplicationServiceOptions& opt, const 
     }
     cfg = rep::load_replication_dir(opt.config_dir, &warnings);
   }
-  for (const auto& w : warnings) log.warn("[REPL  ] {}", w);
+  for (const auto& w : warnings) {
+    if (warned.insert(w).second) log.warn("[REPL  ] {}", w);
+  }
   return cfg;
 }
 
@@ -98,7 +100,7 @@ void ReplicationService::command(const ipc::ReplicaCommandRequest& req, std::fun
     r.set_error(msg);
     reply(std::move(r));
   };
-  auto cfg = load(opt_, req.config_path(), log_);
+  auto cfg = load(opt_, req.config_path(), log_, warned_);
   if (!cfg.ok()) return fail(cfg.error().message);
   auto list = targets(opt_, *cfg, req.resource());
   if (!list.ok()) return fail(list.error().message);
@@ -186,7 +188,7 @@ void ReplicationService::step(const std::shared_ptr<CommandRun>& run) {
 ipc::Response ReplicationService::status(const ipc::ReplicaStatusRequest& req) {
   ipc::Response r;
   auto* list = r.mutable_replica_status();
-  auto cfg = load(opt_, req.config_path(), log_);
+  auto cfg = load(opt_, req.config_path(), log_, warned_);
   if (!cfg.ok()) {
     // Without a config, still show what is up.
     if (!req.resource().empty() && req.resource() != "all") {

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #pragma GCC diagnostic push
@@ -56,6 +57,9 @@ class ReplicationService {
   ReplicationServiceOptions opt_;
   spdlog::logger& log_;
   std::map<std::string, std::unique_ptr<ReplicaVolume>> volumes_;
+  // Configuration warnings already logged: every command re-reads the
+  // resource files, and the log says each warning once, not per command.
+  std::set<std::string> warned_;
 };
 
 }  // namespace quorate::daemon

@@ -578,6 +578,9 @@ TEST_F(ReplicationFencing, PromotionWithoutThePeerOutdatesItFirst) {
   // Reconnected, it resyncs from the new Primary and is UpToDate again.
   ASSERT_EQ(drbd(2, "connect"), "");
   ASSERT_TRUE(wait_state(1, "Connected", "UpToDate")) << describe(1);
+  // `fencing` in the disk section (8.4's place) draws a warning: in the log
+  // once, not once for each of the commands above (each re-reads the file).
+  EXPECT_EQ(occurrences(cluster_->output_path(2), "read as net fencing"), 1u);
 }
 
 TEST_F(ReplicationFencing, APrimaryThatLosesItsPeerOutdatesIt) {
