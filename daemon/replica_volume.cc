@@ -749,6 +749,7 @@ void ReplicaVolume::command(const std::string& verb, bool force, bool discard_my
     s = m.engine_->secondary(now);
   } else if (verb == "connect") {
     s = m.engine_->connect(discard_my_data, now);
+    m.last_link_at_.reset();  // the operator's connect dials at once
   } else if (verb == "disconnect") {
     s = m.engine_->disconnect(now);
   } else if (verb == "verify") {

@@ -221,6 +221,8 @@ class Replica {
   bool writable() const;
   std::string read_only_reason() const;
 
+  // Call after every input: it also starts the meta-data writes that the
+  // inputs since the last call asked for, as one round (engine.cc, "meta data").
   std::vector<Output> take_outputs();
 
   ReplicaStatus status(Millis now) const;
