@@ -69,6 +69,8 @@ class Replication : public ::testing::Test {
   // Meta data in a file of its own (slot 0 of node i's meta.img) instead of
   // at the end of the backing file.
   virtual bool external_meta() const { return false; }
+  // What the resource file names as node i's disk, given its backing file.
+  virtual std::string backing_device(int /*i*/, const std::string& file) { return file; }
 
   void SetUp() override {
     cluster_ = std::make_unique<TestCluster>(loopback_spec(2));
@@ -84,6 +86,7 @@ class Replication : public ::testing::Test {
       disk_[i] = disk_dir(i) + "/disk.img";
       std::ofstream(disk_[i]).close();
       fs::resize_file(disk_[i], kDiskBytes);
+      disk_[i] = backing_device(i, disk_[i]);
       const std::string addr = fmt::format("127.0.0.{}", i);
       std::string meta;
       if (external_meta()) {
@@ -240,6 +243,55 @@ TEST_F(Replication, KillPrimaryPromoteSecondaryDataIntact) {
   ASSERT_TRUE(wait_state(1, "Connected", "UpToDate")) << describe(1) << describe(2);
   EXPECT_EQ(state(1).role(), "Secondary");
   EXPECT_EQ(sha_of_disk(1, kDiskBytes - (1 << 20)), sha_of_disk(2, kDiskBytes - (1 << 20)));
+}
+
+// Block devices as backing disks (loop devices over the test's files): the
+// size comes from BLKGETSIZE64, meta data and FUA writes are RWF_DSYNC writes
+// to the device, flushes fdatasync it. Sync, kill -9 of the Primary,
+// promotion, rejoin; the devices end equal (meta data aside).
+class ReplicationOnLoopDevices : public Replication {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0 || !have("losetup")) GTEST_SKIP() << "needs root and losetup";
+    if (run_command({"losetup", "-f"}).exit_code != 0) GTEST_SKIP() << "no free loop device here";
+    Replication::SetUp();
+  }
+  std::string backing_device(int /*i*/, const std::string& file) override {
+    auto l = run_command({"losetup", "-f", "--show", file});
+    if (l.exit_code != 0) {
+      ADD_FAILURE() << "losetup " << file << ": " << l.err;
+      return file;
+    }
+    loops_.push_back(l.out.substr(0, l.out.find('\n')));
+    return loops_.back();
+  }
+  void TearDown() override {
+    Replication::TearDown();
+    for (const auto& l : loops_) run_command({"losetup", "-d", l});
+  }
+  std::vector<std::string> loops_;
+};
+
+TEST_F(ReplicationOnLoopDevices, SyncKillPromoteAndRejoinOnBlockDevices) {
+  ASSERT_EQ(loops_.size(), 2u);
+  initial_sync();
+  if (!have("nbdcopy")) GTEST_SKIP() << "nbdcopy (libnbd-bin) is not installed";
+  const uint64_t size_kib = state(1).counters().at("size_kib");
+  EXPECT_GT(size_kib, kDiskBytes / 1024 - 1024) << "internal meta data takes a little of the device";
+  EXPECT_LT(size_kib, kDiskBytes / 1024);
+  const uint64_t n = 8ULL << 20;
+  const std::string src = write_random(1, 0, n, 4);
+  ASSERT_TRUE(cluster_->signal(1, SIGKILL));
+  ASSERT_TRUE(cluster_->wait_exit(1, 10000ms).has_value());
+  ASSERT_TRUE(wait_until([&] { return state(2).cstate() == "WFConnection"; }, 20000ms)) << describe(2);
+  ASSERT_EQ(drbd(2, "primary"), "") << describe(2);
+  EXPECT_EQ(sha_of_export(2, n), sha_of_file(src));
+  std::string why;
+  ASSERT_TRUE(cluster_->start(1, &why)) << why;
+  ASSERT_EQ(drbd(1, "up"), "");
+  ASSERT_TRUE(wait_state(1, "Connected", "UpToDate")) << describe(1) << describe(2);
+  EXPECT_EQ(sha_of_disk(1, size_kib * 1024), sha_of_disk(2, size_kib * 1024));
+  EXPECT_EQ(sha_of_disk(1, n), sha_of_file(src));
 }
 
 // `meta-disk PATH[0]`: the meta data in slot 0 of a file of its own, the
