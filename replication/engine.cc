@@ -583,8 +583,12 @@ void Replica::Impl::pump_gated() {
     const bool is_write = r.r.op != AppRequest::Op::kFlush;
     if (is_write && overlaps_rs_read(r.r.offset, r.r.length)) return;  // after that RsReply
     if (is_write && opt.al_updates && disk_usable()) {
+      // plan() puts a transaction's extents in the in-memory log at once:
+      // until that transaction is durable no write may start on the strength
+      // of it (a crash would not resync the extent). Any pump — a request or
+      // an unrelated meta-data round completing — could otherwise let one by.
+      if (al_transaction_inflight) return;
       if (!al.try_begin(r.al_first, r.al_last)) {
-        if (al_transaction_inflight) return;  // wait for it
         auto plan = al.plan(r.al_first, r.al_last);
         if (!plan) return;  // every extent busy: wait for writes to end
         // Bitmap pages of evicted extents go to disk first: their bits are

@@ -241,6 +241,16 @@ void Pair::run(int max_rounds) {
   throw std::runtime_error("Pair::run did not settle");
 }
 
+bool Pair::complete_first(Node& n, const std::function<bool(const out::DiskIo&)>& which) {
+  auto it = std::find_if(n.disk_queue.begin(), n.disk_queue.end(), which);
+  if (it == n.disk_queue.end()) return false;
+  out::DiskIo io = std::move(*it);
+  n.disk_queue.erase(it);
+  apply_io(n, io);
+  drain(n);
+  return true;
+}
+
 void Pair::advance(int64_t ms) {
   for (int64_t t = 0; t < ms; t += 100) {
     now_ += Millis{100};

@@ -74,6 +74,9 @@ class Pair {
   bool linked() const { return linked_; }
   // Deliver messages, run disk I/O, until nothing moves (bounded).
   void run(int max_rounds = 100000);
+  // Completes the first queued disk I/O of `n` that `which` picks (for tests
+  // that hold the disk and finish I/O one at a time); false when none is.
+  bool complete_first(Node& n, const std::function<bool(const out::DiskIo&)>& which);
   // Advance time by `ms` in 100 ms ticks, running between ticks.
   void advance(int64_t ms);
 
