@@ -180,6 +180,21 @@ class Replication : public ::testing::Test {
     ASSERT_TRUE(wait_state(1, "Connected", "UpToDate")) << describe(1);
   }
 
+  // kill -9 of node 1, the Primary, after `src` (`bytes` long) went through
+  // its export: node 2 is promoted and serves the same bytes; node 1 comes
+  // back as a crashed primary, rejoins and resyncs.
+  void kill_primary_promote_and_rejoin(const std::string& src, uint64_t bytes) {
+    ASSERT_TRUE(cluster_->signal(1, SIGKILL));
+    ASSERT_TRUE(cluster_->wait_exit(1, 10000ms).has_value());
+    ASSERT_TRUE(wait_until([&] { return state(2).cstate() == "WFConnection"; }, 20000ms)) << describe(2);
+    ASSERT_EQ(drbd(2, "primary"), "") << describe(2);
+    EXPECT_EQ(sha_of_export(2, bytes), sha_of_file(src));
+    std::string why;
+    ASSERT_TRUE(cluster_->start(1, &why)) << why;
+    ASSERT_EQ(drbd(1, "up"), "");
+    ASSERT_TRUE(wait_state(1, "Connected", "UpToDate")) << describe(1) << describe(2);
+  }
+
   // Writes `bytes` of seeded random data at `offset` through node i's NBD
   // export with qemu-io; returns its sha256 file for later comparison.
   std::string write_random(int i, uint64_t offset, uint64_t bytes, int seed) {
@@ -231,16 +246,7 @@ TEST_F(Replication, KillPrimaryPromoteSecondaryDataIntact) {
   if (!have("nbdcopy")) GTEST_SKIP() << "nbdcopy (libnbd-bin) is not installed";
   const uint64_t n = 8ULL << 20;
   const std::string src = write_random(1, 0, n, 2);
-  ASSERT_TRUE(cluster_->signal(1, SIGKILL));
-  ASSERT_TRUE(cluster_->wait_exit(1, 10000ms).has_value());
-  ASSERT_TRUE(wait_until([&] { return state(2).cstate() == "WFConnection"; }, 20000ms)) << describe(2);
-  ASSERT_EQ(drbd(2, "primary"), "") << describe(2);
-  EXPECT_EQ(sha_of_export(2, n), sha_of_file(src));
-  // The old Primary comes back as a crashed primary; it rejoins and resyncs.
-  std::string why;
-  ASSERT_TRUE(cluster_->start(1, &why)) << why;
-  ASSERT_EQ(drbd(1, "up"), "");
-  ASSERT_TRUE(wait_state(1, "Connected", "UpToDate")) << describe(1) << describe(2);
+  ASSERT_NO_FATAL_FAILURE(kill_primary_promote_and_rejoin(src, n));
   EXPECT_EQ(state(1).role(), "Secondary");
   EXPECT_EQ(sha_of_disk(1, kDiskBytes - (1 << 20)), sha_of_disk(2, kDiskBytes - (1 << 20)));
 }
@@ -281,15 +287,7 @@ TEST_F(ReplicationOnLoopDevices, SyncKillPromoteAndRejoinOnBlockDevices) {
   EXPECT_LT(size_kib, kDiskBytes / 1024);
   const uint64_t n = 8ULL << 20;
   const std::string src = write_random(1, 0, n, 4);
-  ASSERT_TRUE(cluster_->signal(1, SIGKILL));
-  ASSERT_TRUE(cluster_->wait_exit(1, 10000ms).has_value());
-  ASSERT_TRUE(wait_until([&] { return state(2).cstate() == "WFConnection"; }, 20000ms)) << describe(2);
-  ASSERT_EQ(drbd(2, "primary"), "") << describe(2);
-  EXPECT_EQ(sha_of_export(2, n), sha_of_file(src));
-  std::string why;
-  ASSERT_TRUE(cluster_->start(1, &why)) << why;
-  ASSERT_EQ(drbd(1, "up"), "");
-  ASSERT_TRUE(wait_state(1, "Connected", "UpToDate")) << describe(1) << describe(2);
+  ASSERT_NO_FATAL_FAILURE(kill_primary_promote_and_rejoin(src, n));
   EXPECT_EQ(sha_of_disk(1, size_kib * 1024), sha_of_disk(2, size_kib * 1024));
   EXPECT_EQ(sha_of_disk(1, n), sha_of_file(src));
 }
@@ -310,15 +308,7 @@ TEST_F(ReplicationExternalMeta, SyncWritesKillPromoteAndRejoinLeaveEqualDisks) {
   EXPECT_EQ(state(1).counters().at("size_kib"), kDiskBytes / 1024) << "all of the backing file is data";
   const uint64_t n = 8ULL << 20;
   const std::string src = write_random(1, 0, n, 3);
-  ASSERT_TRUE(cluster_->signal(1, SIGKILL));
-  ASSERT_TRUE(cluster_->wait_exit(1, 10000ms).has_value());
-  ASSERT_TRUE(wait_until([&] { return state(2).cstate() == "WFConnection"; }, 20000ms)) << describe(2);
-  ASSERT_EQ(drbd(2, "primary"), "") << describe(2);
-  EXPECT_EQ(sha_of_export(2, n), sha_of_file(src));
-  std::string why;
-  ASSERT_TRUE(cluster_->start(1, &why)) << why;
-  ASSERT_EQ(drbd(1, "up"), "");
-  ASSERT_TRUE(wait_state(1, "Connected", "UpToDate")) << describe(1) << describe(2);
+  ASSERT_NO_FATAL_FAILURE(kill_primary_promote_and_rejoin(src, n));
   EXPECT_EQ(sha_of_disk(1, kDiskBytes), sha_of_disk(2, kDiskBytes));
   ASSERT_EQ(drbd(1, "down"), "");
   ASSERT_EQ(drbd(1, "up"), "");

@@ -284,6 +284,23 @@ TEST(ReplicaEngine, DetachAfterADiskErrorServesReadsAndWritesThroughThePeer) {
 }
 
 
+// An activity log of 7 extents (7 x 4 MiB hot at most), for a Pair.
+EngineOptions seven_extent_log() {
+  EngineOptions o;
+  o.al_extents = 7;
+  return o;
+}
+
+// Synced, then alpha alone (beta disconnected) writes once to each of 7
+// extents: the log is full, and a write to an 8th extent evicts one.
+void fill_the_activity_log(Pair& p) {
+  initial_sync(p);
+  ASSERT_TRUE(p.b().r->disconnect(p.now()).ok());
+  p.run();
+  for (uint64_t e = 0; e < 7; ++e) p.write(p.a(), e * (4 << 20), pattern(4096, static_cast<uint8_t>(50 + e)));
+  p.run();
+}
+
 TEST(ReplicaEngine, NoWriteStartsOnAnActivityLogTransactionBeforeItIsDurable) {
   // plan() puts the new extent in the in-memory log at once. Whatever pumps
   // the queue of gated writes meanwhile — here the evicted extent's bitmap
@@ -291,14 +308,8 @@ TEST(ReplicaEngine, NoWriteStartsOnAnActivityLogTransactionBeforeItIsDurable) {
   // crash would leave its data on disk in an extent no log entry covers
   // (found by the simulator, seed 5038 --large: the disks differed after
   // the crashed primary's resync).
-  EngineOptions o;
-  o.al_extents = 7;
-  Pair p(64ULL << 20, o);
-  initial_sync(p);
-  ASSERT_TRUE(p.b().r->disconnect(p.now()).ok());
-  p.run();
-  for (uint64_t e = 0; e < 7; ++e) p.write(p.a(), e * (4 << 20), pattern(4096, static_cast<uint8_t>(50 + e)));
-  p.run();
+  Pair p(64ULL << 20, seven_extent_log());
+  ASSERT_NO_FATAL_FAILURE(fill_the_activity_log(p));
   Node& a = p.a();
   a.hold_disk = true;
   const uint64_t rd = p.read(a, 0, 4096);
@@ -332,14 +343,8 @@ TEST(ReplicaEngine, NoWriteStartsOnAnActivityLogTransactionBeforeItIsDurable) {
 }
 
 TEST(ReplicaEngine, EvictedExtentsBitmapPageIsDurableBeforeTheActivityLogForgetsIt) {
-  EngineOptions o;
-  o.al_extents = 7;  // 7 x 4 MiB hot at most; the 8th extent evicts one
-  Pair p(64ULL << 20, o);
-  initial_sync(p);
-  ASSERT_TRUE(p.b().r->disconnect(p.now()).ok());
-  p.run();
-  for (uint64_t e = 0; e < 7; ++e) p.write(p.a(), e * (4 << 20), pattern(4096, static_cast<uint8_t>(50 + e)));
-  p.run();
+  Pair p(64ULL << 20, seven_extent_log());
+  ASSERT_NO_FATAL_FAILURE(fill_the_activity_log(p));
   p.a().hold_disk = true;
   const uint64_t id = p.write(p.a(), 7ULL * (4 << 20), pattern(4096, 60));
   const MdLayout& l = p.a().layout;
