@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cstring>
 #include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include <fmt/format.h>
