@@ -444,17 +444,8 @@ class ReplicaVolume::Impl {
   void want_link() {
     if (!dialer() || dialing_ || sock_) return;
     dialing_ = true;
-    if (last_link_at_) {
-      const auto next = *last_link_at_ + connect_interval();
-      if (std::chrono::steady_clock::now() < next) {
-        dial_timer_.expires_at(next);
-        dial_timer_.async_wait([this, alive = alive_](const error_code& e) {
-          if (e || !*alive) return;
-          dialing_ = false;
-          if (engine_ && engine_->wants_connection() && !sock_) want_link();
-        });
-        return;
-      }
+    if (last_link_at_ && std::chrono::steady_clock::now() < *last_link_at_ + connect_interval()) {
+      return dial_again_at(*last_link_at_ + connect_interval());
     }
     auto s = std::make_shared<tcp::socket>(io_);
     s->async_connect(endpoint_of(peer_), [this, s, alive = alive_](const error_code& ec) {
@@ -464,13 +455,17 @@ class ReplicaVolume::Impl {
         adopt(s);
         return;
       }
-      // Retry after connect-int.
-      dial_timer_.expires_after(connect_interval());
-      dial_timer_.async_wait([this, alive](const error_code& e) {
-        if (e || !*alive) return;
-        dialing_ = false;
-        if (engine_ && engine_->wants_connection() && !sock_) want_link();
-      });
+      dial_again_at(std::chrono::steady_clock::now() + connect_interval());
+    });
+  }
+
+  // With dialing_ set: at `when`, dial if a connection is still wanted.
+  void dial_again_at(std::chrono::steady_clock::time_point when) {
+    dial_timer_.expires_at(when);
+    dial_timer_.async_wait([this, alive = alive_](const error_code& e) {
+      if (e || !*alive) return;
+      dialing_ = false;
+      if (engine_ && engine_->wants_connection() && !sock_) want_link();
     });
   }
 
