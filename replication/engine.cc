@@ -224,14 +224,12 @@ void Replica::Impl::write_superblock(bool gate, std::function<void()> then, MdAf
   if (then) md_next.then.push_back(std::move(then));
 }
 
-void Replica::Impl::write_bitmap_pages(const std::vector<uint64_t>& pages, std::function<void()> then,
-                                       MdAfter after) {
-  if (pages.empty() && after == MdAfter::kAlone) {
+void Replica::Impl::write_bitmap_pages(const std::vector<uint64_t>& pages, std::function<void()> then) {
+  if (pages.empty()) {
     if (then) then();
     return;
   }
   md_next.pages.insert(md_next.pages.end(), pages.begin(), pages.end());
-  if (after == MdAfter::kData) md_next.flush_data = true;
   ++md_next.requests;
   ++md_inflight;
   if (then) md_next.then.push_back(std::move(then));
@@ -246,9 +244,9 @@ void Replica::Impl::write_al_transaction(uint64_t offset, Bytes block, std::func
   if (then) md_next.then.push_back(std::move(then));
 }
 
-void Replica::Impl::flush_dirty_bitmap(MdAfter after) {
+void Replica::Impl::flush_dirty_bitmap() {
   if (disk == DiskState::kDiskless || disk == DiskState::kFailed) return;
-  write_bitmap_pages(bm.take_dirty_pages(), {}, after);
+  write_bitmap_pages(bm.take_dirty_pages());
 }
 
 void Replica::Impl::start_md_round() {

@@ -114,10 +114,10 @@ struct Replica::Impl {
   // `then` (optional) runs once the superblock is durable.
   void write_superblock(bool gate, std::function<void()> then = {}, MdAfter after = MdAfter::kAlone);
   // `then` runs once every page is durable (at once when there are none).
-  void write_bitmap_pages(const std::vector<uint64_t>& pages, std::function<void()> then = {},
-                          MdAfter after = MdAfter::kAlone);
+  // Pages whose bits were cleared bring the data flush with them (take_cleared).
+  void write_bitmap_pages(const std::vector<uint64_t>& pages, std::function<void()> then = {});
   void write_al_transaction(uint64_t offset, Bytes block, std::function<void()> then);
-  void flush_dirty_bitmap(MdAfter after = MdAfter::kAlone);
+  void flush_dirty_bitmap();
   void start_md_round();
   void finish_md_round(MdRound& round);
   void disk_failed(const char* what, int error);
