@@ -37,6 +37,7 @@
 #include "replication/engine.h"
 #include "replication/fuse_export.h"
 #include "replication/nbd_server.h"
+#include "replication/direct_write.h"
 #include "replication/volume_files.h"
 
 namespace quorate::daemon {
@@ -50,7 +51,9 @@ namespace out = quorate::replication::out;
 
 namespace {
 
-constexpr uint32_t kInlineWriteBytes = 64 * 1024;
+// Small buffered writes run on the event loop (see disk()); larger ones go to
+// the disk threads, most of them direct.
+constexpr uint32_t kInlineWriteBytes = rep::DirectWriter::kBufferedUpTo;
 
 bool is_data_flush(const out::DiskIo& io) {
   return io.op == out::DiskIo::Op::kFlush && io.dev == out::DiskIo::Dev::kData;
@@ -133,11 +136,14 @@ class ReplicaVolume::Impl {
   std::unique_ptr<rep::Replica> engine_;
   int data_fd_ = -1;
   int meta_fd_ = -1;
+  // Large aligned data writes bypass the page cache (direct_write.h).
+  std::unique_ptr<rep::DirectWriter> direct_;
   uint64_t meta_base_ = 0;  // internal: 0 (offsets are absolute on the one device)
   std::unique_ptr<asio::thread_pool> pool_;
   // Data-device flushes: inline or pooled (FlushPolicy). Pool threads report
   // their flush times through a post, so the policy is touched on this thread only.
   FlushPolicy flush_policy_;
+  bool direct_off_logged_ = false;
   // Completions of flushes done inline, fed to the engine by drive() before
   // it returns (a post would cost a turn of the event loop).
   // Inline *writes* still post theirs, as they always did: fed back within
@@ -345,6 +351,7 @@ class ReplicaVolume::Impl {
       int err = 0;
       rep::Bytes data;
       std::chrono::nanoseconds flush_took{0};
+      bool direct_turned_off = false;
       using Op = out::DiskIo::Op;
       switch (io.op) {
         case Op::kRead: {
@@ -356,9 +363,14 @@ class ReplicaVolume::Impl {
         case Op::kWrite:
           // Meta data and FUA: durable for this range (the engine flushes the
           // data device first where a meta-data block vouches for data).
-          err = io.fua || io.dev == out::DiskIo::Dev::kMeta
-                    ? full_pwrite_durable(fd, io.data->data(), io.length, base + io.offset)
-                    : full_pwrite(fd, io.data->data(), io.length, base + io.offset);
+          if (io.fua || io.dev == out::DiskIo::Dev::kMeta) {
+            err = full_pwrite_durable(fd, io.data->data(), io.length, base + io.offset);
+          } else if (auto direct = direct_->write(io.data->data(), io.length, base + io.offset)) {
+            err = *direct;
+          } else {
+            err = full_pwrite(fd, io.data->data(), io.length, base + io.offset);
+            direct_turned_off = !direct_->enabled() && rep::DirectWriter::suits(base + io.offset, io.length);
+          }
           break;
         case Op::kFlush: {
           const auto t0 = std::chrono::steady_clock::now();
@@ -372,8 +384,14 @@ class ReplicaVolume::Impl {
           if (!err && io.fua && ::fdatasync(fd) != 0) err = errno;
           break;
       }
-      asio::post(io_, [this, alive, id = io.id, err, data = std::move(data), data_flush, flush_took]() mutable {
+      asio::post(io_, [this, alive, id = io.id, err, data = std::move(data), data_flush, flush_took,
+                       direct_turned_off]() mutable {
         if (!*alive || !engine_) return;
+        if (direct_turned_off && !direct_off_logged_) {
+          direct_off_logged_ = true;
+          log_.warn("[REPL  ] {}: large data writes go through the page cache from now on: {}", res_.name,
+                    direct_->disabled_reason());
+        }
         if (data_flush && !err) note_flush_time(flush_took);
         engine_->on_disk_done(id, err, std::move(data), steady_ms());
         drive();
@@ -677,6 +695,11 @@ Result<std::unique_ptr<ReplicaVolume>> ReplicaVolume::up(asio::io_context& io, c
       m.data_fd_ = -1;
       return Error{fmt::format("{}: {}: {}", res.name, self.meta_disk.path, std::strerror(e))};
     }
+  }
+  m.direct_ = std::make_unique<rep::DirectWriter>(self.disk);
+  if (!m.direct_->enabled()) {
+    m.direct_off_logged_ = true;
+    log.warn("[REPL  ] {}: large data writes go through the page cache: {}", res.name, m.direct_->disabled_reason());
   }
   m.pool_ = std::make_unique<asio::thread_pool>(4);
   std::random_device rd;

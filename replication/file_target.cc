@@ -64,7 +64,8 @@ FileTarget::FileTarget(std::string path, int fd, uint64_t size_bytes, bool block
       block_device_(block_device),
       opened_rw_(opened_rw),
       writable_(opened_rw),
-      read_only_reason_(opened_rw ? "" : path_ + " is opened read-only") {}
+      read_only_reason_(opened_rw ? "" : path_ + " is opened read-only"),
+      direct_(opened_rw ? std::make_unique<DirectWriter>(path_) : std::make_unique<DirectWriter>()) {}
 
 FileTarget::~FileTarget() {
   if (fd_ >= 0) ::close(fd_);
@@ -128,7 +129,10 @@ int FileTarget::pwrite_all(const uint8_t* data, size_t length, uint64_t offset) 
 
 void FileTarget::write(uint64_t offset, std::span<const uint8_t> data, bool fua, Done done) {
   int err = check_write(offset, data.size());
-  if (err == 0) err = pwrite_all(data.data(), data.size(), offset);
+  if (err == 0) {
+    const auto direct = direct_->write(data.data(), data.size(), offset);
+    err = direct ? *direct : pwrite_all(data.data(), data.size(), offset);
+  }
   if (err == 0 && fua) err = sync();
   done(err);
 }

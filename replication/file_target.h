@@ -2,7 +2,9 @@
 // unreplicated baseline behind an export, and what export tests serve.
 //
 // I/O is synchronous (pread/pwrite loops that retry short transfers and
-// EINTR) and every completion is called before the call returns. flush is
+// EINTR) and every completion is called before the call returns. Large
+// aligned writes bypass the page cache (DirectWriter), as the replicated
+// volume's do, so that the two compare like for like. flush is
 // fdatasync; FUA is the write followed by fdatasync. trim punches a hole
 // (fallocate PUNCH_HOLE|KEEP_SIZE) and falls back to writing zeroes where
 // that is not supported; write_zeroes uses fallocate ZERO_RANGE (which keeps
@@ -20,6 +22,7 @@
 
 #include "common/result.h"
 #include "replication/block_target.h"
+#include "replication/direct_write.h"
 
 namespace quorate::replication {
 
@@ -72,6 +75,7 @@ class FileTarget final : public BlockTarget {
   bool opened_rw_ = false;
   bool writable_ = false;
   std::string read_only_reason_;
+  std::unique_ptr<DirectWriter> direct_;  // large aligned writes (direct_write.h)
 };
 
 }  // namespace quorate::replication
