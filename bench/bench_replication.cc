@@ -9,8 +9,13 @@
 //           WFConnection), and two quorated replicating with protocol A, B, C.
 //   sync    full sync of a volume filled with random data and a bitmap resync
 //           of scattered 64 KiB blocks, beside the disk limit (fio sequential
-//           read of the source, sequential write of a same-size file) and the
-//           network limit (a loopback TCP stream), all in the same run.
+//           read of the source, sequential write of a same-size file; through
+//           the page cache and with O_DIRECT, the faster counts) and the
+//           network limit (a loopback TCP stream), all in the same run. The
+//           resync rate is fixed above both limits (c-plan-ahead 0,
+//           resync-rate 4G): this measures the data path, not the dynamic
+//           controller's ramp (which starts at resync-rate and follows what
+//           arrives; see docs/BENCHMARKS.md).
 //   memory  VmRSS/VmHWM of quorated serving a 10 GiB sparse volume, beside the
 //           same daemon idle before the volume was created.
 //
@@ -543,7 +548,7 @@ class ReplCluster {
     fs::create_directories(dir_ + "/replication.d");
     std::string res = fmt::format(
         "resource r0 {{\n  protocol {};\n  device /dev/drbd0;\n  meta-disk internal;\n"
-        "  net {{\n    connect-int 1;\n    ping-int 1;\n  }}\n  disk {{\n    c-max-rate 4G;\n    c-fill-target 16M;\n    resync-rate 1G;\n{}  }}\n",
+        "  net {{\n    connect-int 1;\n    ping-int 1;\n  }}\n  disk {{\n    c-plan-ahead 0;\n    resync-rate 4G;\n{}  }}\n",
         protocol, disk_extra);
     for (int i = 1; i <= 2; ++i) {
       if (!make_file(disk(i), disk_bytes)) return "cannot create " + disk(i);
@@ -789,6 +794,7 @@ bool section_sync(const Options& o, const Plan& p, const std::string& dir) {
   std::string e;
   double full_s = 0, full_mb_s = 0, resync_s = 0, resync_mb_s = 0, resync_mib = 0;
   double disk_read = 0, disk_write = 0, net = 0;
+  double disk_read_buffered = 0, disk_read_direct = 0, disk_write_buffered = 0, disk_write_direct = 0;
   std::string full_problem, resync_problem, limit_problem;
   {
     ReplCluster c(o, dir + "/sync", static_cast<uint16_t>(o.port + 10));
@@ -852,42 +858,67 @@ bool section_sync(const Options& o, const Plan& p, const std::string& dir) {
       e = "no full sync";
     }
     resync_problem = e;
-    // Disk limit: sequential read of the source disk (page cache as the sync
-    // found it) and sequential write of a same-size file, same directory.
+    // Disk limits: sequential read of the source disk and sequential write
+    // of a same-size file in the same directory, each the median of three
+    // runs from a quiet disk (the syncs above leave data to write back; one
+    // run alone ranged 457-1974 MB/s here), each both through the page cache
+    // and with O_DIRECT (as the sync's large writes go): the disk's limit is
+    // the faster way.
     if (full_problem.empty()) {
-      auto r = run_fio(dir, "disk-read", {"--ioengine=psync", "--filename=" + c.disk(1), "--rw=read", "--bs=1M",
-                                          fmt::format("--size={}", p.sync_volume_bytes)},
-                       "read", false, 300);
       const std::string wf = dir + "/sync-write-limit.img";
-      const OnCpu target_cpu(1);  // the sync target's side
-      // The median of three, each from a quiet disk (the syncs above left
-      // their data to write back): one run alone ranged 457-1974 MB/s here.
-      std::vector<double> writes;
-      std::string write_problem;
-      for (int k = 0; k < 3 && write_problem.empty(); ++k) {
-        ::sync();
-        auto w = run_fio(dir, fmt::format("disk-write-{}", k + 1),
-                         {"--ioengine=psync", "--filename=" + wf, "--rw=write", "--bs=1M",
-                          fmt::format("--size={}", p.sync_volume_bytes), "--end_fsync=1"},
-                         "write", false, 300);
-        std::error_code ec;
-        fs::remove(wf, ec);
-        write_problem = w.problem;
-        writes.push_back(w.mb_s);
+      const auto median_of_3 = [&](const std::string& tag, std::vector<std::string> args, const char* rw,
+                                   bool remove_after, std::string* problem) {
+        std::vector<double> runs;
+        for (int k = 0; k < 3 && problem->empty(); ++k) {
+          ::sync();
+          auto r = run_fio(dir, fmt::format("{}-{}", tag, k + 1), args, rw, false, 300);
+          if (remove_after) {
+            std::error_code ec;
+            fs::remove(wf, ec);
+          }
+          *problem = r.problem;
+          runs.push_back(r.mb_s);
+        }
+        return problem->empty() ? median(runs) : 0.0;
+      };
+      std::string problem;
+      const std::string size_arg = fmt::format("--size={}", p.sync_volume_bytes);
+      for (const char* direct : {"0", "1"}) {
+        const std::string d = std::string("--direct=") + direct;
+        const std::string way = direct[0] == '1' ? "direct" : "buffered";
+        {
+          // The page cache as the sync found it; read on the source's CPU.
+          const OnCpu source_cpu(0);
+          const double r = median_of_3("disk-read-" + way,
+                                       {"--ioengine=psync", "--filename=" + c.disk(1), "--rw=read", "--bs=1M",
+                                        size_arg, d},
+                                       "read", false, &problem);
+          (direct[0] == '1' ? disk_read_direct : disk_read_buffered) = r;
+        }
+        const OnCpu target_cpu(1);  // the sync target's side
+        const double w = median_of_3("disk-write-" + way,
+                                     {"--ioengine=psync", "--filename=" + wf, "--rw=write", "--bs=1M", size_arg,
+                                      "--end_fsync=1", d},
+                                     "write", true, &problem);
+        (direct[0] == '1' ? disk_write_direct : disk_write_buffered) = w;
       }
-      limit_problem = !r.problem.empty() ? r.problem : write_problem;
-      disk_read = r.mb_s;
-      disk_write = write_problem.empty() ? median(writes) : 0;
+      limit_problem = problem;
+      if (problem.empty()) {
+        disk_read = std::max(disk_read_buffered, disk_read_direct);
+        disk_write = std::max(disk_write_buffered, disk_write_direct);
+      }
     }
   }
   net = loopback_stream_mb_s(p.stream_bytes);
   if (net <= 0) limit_problem = "loopback stream failed";
   const double lower = std::min({disk_read > 0 ? disk_read : 1e12, disk_write > 0 ? disk_write : 1e12, net});
 
-  std::printf("\n## Full sync and bitmap resync (protocol C, c-max-rate 4G)\n");
-  std::printf("limits (same run): disk read %.1f MB/s (fio seq read of the source, %llu MiB), disk write %.1f MB/s "
-              "(median of 3 fio seq write + fsync of a same-size file), loopback TCP stream %.1f MB/s (%llu MiB)%s\n",
-              disk_read, static_cast<unsigned long long>(p.sync_volume_bytes / kMiB), disk_write, net,
+  std::printf("\n## Full sync and bitmap resync (protocol C, fixed rate: c-plan-ahead 0, resync-rate 4G)\n");
+  std::printf("limits (same run; each the median of 3 fio runs of %llu MiB at bs=1M, through the page cache / with "
+              "O_DIRECT; the faster counts): disk read %.1f MB/s (%.1f / %.1f, the source), disk write %.1f MB/s "
+              "(%.1f / %.1f, a new file + fsync), loopback TCP stream %.1f MB/s (%llu MiB)%s\n",
+              static_cast<unsigned long long>(p.sync_volume_bytes / kMiB), disk_read, disk_read_buffered,
+              disk_read_direct, disk_write, disk_write_buffered, disk_write_direct, net,
               static_cast<unsigned long long>(p.stream_bytes / kMiB),
               limit_problem.empty() ? "" : (" — LIMIT NOT MEASURED: " + limit_problem).c_str());
   std::printf("goal: >= 0.90 x the lower limit\n\n");
