@@ -20,6 +20,7 @@
 #include <cstring>
 #include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -149,6 +150,26 @@ inline long status_kib(pid_t pid, const std::string& field) {
     if (line.rfind(field + ":", 0) == 0) return std::atol(line.c_str() + field.size() + 1);
   }
   return -1;
+}
+
+// CPU seconds (user + system, all threads) a process has used so far, from
+// /proc/PID/stat; -1 if unreadable.
+inline double cpu_seconds(std::optional<pid_t> pid) {
+  if (!pid) return -1;
+  std::ifstream in(fmt::format("/proc/{}/stat", *pid));
+  std::string line;
+  if (!std::getline(in, line)) return -1;
+  const auto close = line.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(line.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  // Fields 3.. after the name: state is field 3; utime 14, stime 15.
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 }  // namespace quorate::bench
