@@ -699,7 +699,7 @@ Result<std::unique_ptr<ReplicaVolume>> ReplicaVolume::up(asio::io_context& io, c
   m.direct_ = std::make_unique<rep::DirectWriter>(self.disk);
   if (!m.direct_->enabled()) {
     m.direct_off_logged_ = true;
-    log.warn("[REPL  ] {}: large data writes go through the page cache: {}", res.name, m.direct_->disabled_reason());
+    log.info("[REPL  ] {}: large data writes go through the page cache: {}", res.name, m.direct_->disabled_reason());
   }
   m.pool_ = std::make_unique<asio::thread_pool>(4);
   std::random_device rd;

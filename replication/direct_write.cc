@@ -2,6 +2,8 @@
 #include "replication/direct_write.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -40,6 +42,13 @@ DirectWriter::DirectWriter(const std::string& path) {
   fd_ = ::open(path.c_str(), O_RDWR | O_DIRECT | O_CLOEXEC);
   if (fd_ < 0) {
     reason_ = fmt::format("{}: open with O_DIRECT: {}", path, std::strerror(errno));
+    return;
+  }
+  // On tmpfs the page cache is the storage: a direct write is the same copy
+  // into it, plus the bounce copy.
+  struct statfs fs {};
+  if (::fstatfs(fd_, &fs) == 0 && (fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC)) {
+    reason_ = fmt::format("{} is on tmpfs (its page cache is the storage)", path);
     return;
   }
   reason_.clear();

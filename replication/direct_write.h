@@ -28,6 +28,9 @@
 // platter; the callers' fdatasync (on either descriptor — same inode) still
 // flushes the device's cache.
 //
+// Not on tmpfs or ramfs, whose page cache is the storage (a direct write
+// there is the same copy into it, after the bounce copy).
+//
 // Fallback: if the file system refuses O_DIRECT at open, or a direct write
 // fails with EINVAL (an alignment this device needs beyond kAlign), the
 // writer turns itself off for good and the caller writes buffered;

@@ -4,7 +4,9 @@
 // "In the page cache or not" is asked with preadv2(RWF_NOWAIT), which fails
 // with EAGAIN rather than read a page that is not cached.
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/uio.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -144,6 +146,22 @@ TEST_F(DirectWriteTest, AFileThatCannotBeOpenedLeavesTheWriterOffWithTheReason) 
   EXPECT_FALSE(w.write(data.data(), data.size(), 0).has_value());
   DirectWriter none;
   EXPECT_FALSE(none.enabled());
+}
+
+TEST_F(DirectWriteTest, OnTmpfsTheWriterStaysOffBecauseItsPageCacheIsTheStorage) {
+  struct statfs fs {};
+  if (::statfs("/dev/shm", &fs) != 0 || fs.f_type != TMPFS_MAGIC) GTEST_SKIP() << "no tmpfs at /dev/shm";
+  char tmpl[] = "/dev/shm/quorate-dw-XXXXXX";
+  const int tfd = ::mkstemp(tmpl);
+  ASSERT_GE(tfd, 0);
+  ASSERT_EQ(::ftruncate(tfd, 1 << 20), 0);
+  ::close(tfd);
+  DirectWriter w(tmpl);
+  EXPECT_FALSE(w.enabled());
+  EXPECT_EQ(w.disabled_reason(), std::string(tmpl) + " is on tmpfs (its page cache is the storage)");
+  const auto data = pattern(128 * 1024, 9);
+  EXPECT_FALSE(w.write(data.data(), data.size(), 0).has_value());
+  ::unlink(tmpl);
 }
 
 TEST_F(DirectWriteTest, FileTargetWritesLargeBlocksPastThePageCacheAndSmallOnesThroughIt) {
