@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -45,9 +46,12 @@ DirectWriter::DirectWriter(const std::string& path) {
     return;
   }
   // On tmpfs the page cache is the storage: a direct write is the same copy
-  // into it, plus the bounce copy.
+  // into it, plus the bounce copy. (Only for files: fstatfs of a block
+  // device names the file system of its node, /dev's tmpfs.)
+  struct stat st {};
   struct statfs fs {};
-  if (::fstatfs(fd_, &fs) == 0 && (fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC)) {
+  if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && ::fstatfs(fd_, &fs) == 0 &&
+      (fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC)) {
     reason_ = fmt::format("{} is on tmpfs (its page cache is the storage)", path);
     return;
   }

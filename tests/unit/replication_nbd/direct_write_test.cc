@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -162,6 +163,32 @@ TEST_F(DirectWriteTest, OnTmpfsTheWriterStaysOffBecauseItsPageCacheIsTheStorage)
   const auto data = pattern(128 * 1024, 9);
   EXPECT_FALSE(w.write(data.data(), data.size(), 0).has_value());
   ::unlink(tmpl);
+}
+
+// A block device's node lives on /dev's tmpfs; the device itself takes
+// direct writes whatever backs it.
+TEST_F(DirectWriteTest, ABlockDeviceTakesDirectWritesEvenWithItsNodeOnTmpfs) {
+  if (geteuid() != 0 || access("/sbin/losetup", X_OK) != 0) GTEST_SKIP() << "needs root and losetup";
+  FILE* p = popen(("losetup --find --show " + path + " 2>/dev/null").c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char buf[128] = {};
+  const bool got = fgets(buf, sizeof buf, p) != nullptr;
+  pclose(p);
+  if (!got) GTEST_SKIP() << "no free loop device";
+  std::string dev(buf);
+  while (!dev.empty() && dev.back() == '\n') dev.pop_back();
+  {
+    DirectWriter w(dev);
+    EXPECT_TRUE(w.enabled()) << w.disabled_reason();
+    const auto data = pattern(256 * 1024, 77);
+    const auto r = w.write(data.data(), data.size(), 1 << 20);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(*r, 0);
+    // Through the loop device to its backing file (O_DIRECT on the device
+    // leaves nothing behind in a cache above it).
+    EXPECT_EQ(read_back(1 << 20, data.size()), data);
+  }
+  EXPECT_EQ(std::system(("losetup -d " + dev).c_str()), 0);
 }
 
 TEST_F(DirectWriteTest, FileTargetWritesLargeBlocksPastThePageCacheAndSmallOnesThroughIt) {
