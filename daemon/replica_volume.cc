@@ -34,10 +34,10 @@
 
 #include "daemon/flush_policy.h"
 #include "daemon/handler_runner.h"
+#include "replication/direct_write.h"
 #include "replication/engine.h"
 #include "replication/fuse_export.h"
 #include "replication/nbd_server.h"
-#include "replication/direct_write.h"
 #include "replication/volume_files.h"
 
 namespace quorate::daemon {
