@@ -11,42 +11,37 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <numeric>
+#include <memory>
 #include <vector>
 
 #include "replication/direct_write.h"
 #include "replication/file_target.h"
+#include "tests/unit/replication_nbd/scratch_files.h"
 
 namespace quorate::replication {
 namespace {
-
-namespace fs = std::filesystem;
 
 constexpr size_t kFileBytes = 8u << 20;
 
 class DirectWriteTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // /var/tmp: a disk file system (tmpfs keeps every page cached).
-    char tmpl[] = "/var/tmp/quorate-dw-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir = tmpl;
-    path = dir + "/f.img";
-    std::ofstream(path, std::ios::binary).put(0);
-    ASSERT_EQ(truncate(path.c_str(), kFileBytes), 0);
+    ASSERT_TRUE(scratch.ok());
     fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
     ASSERT_GE(fd, 0);
   }
   void TearDown() override {
     if (fd >= 0) ::close(fd);
-    std::error_code ec;
-    fs::remove_all(dir, ec);
   }
+
+  // /var/tmp: a disk file system (tmpfs keeps every page cached).
+  test_files::ScratchFile scratch{"/var/tmp/quorate-dw-XXXXXX", kFileBytes};
+  const std::string& dir = scratch.dir();
+  const std::string& path = scratch.path();
+  int fd = -1;
 
   // True if every byte of the range is in the page cache.
   bool cached(uint64_t offset, size_t length) {
@@ -72,8 +67,6 @@ class DirectWriteTest : public ::testing::Test {
     return v;
   }
 
-  std::string dir, path;
-  int fd = -1;
 };
 
 TEST_F(DirectWriteTest, OnlyLargeWholePageWritesSuit) {
@@ -168,27 +161,19 @@ TEST_F(DirectWriteTest, OnTmpfsTheWriterStaysOffBecauseItsPageCacheIsTheStorage)
 // A block device's node lives on /dev's tmpfs; the device itself takes
 // direct writes whatever backs it.
 TEST_F(DirectWriteTest, ABlockDeviceTakesDirectWritesEvenWithItsNodeOnTmpfs) {
-  if (geteuid() != 0 || access("/sbin/losetup", X_OK) != 0) GTEST_SKIP() << "needs root and losetup";
-  FILE* p = popen(("losetup --find --show " + path + " 2>/dev/null").c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  char buf[128] = {};
-  const bool got = fgets(buf, sizeof buf, p) != nullptr;
-  pclose(p);
-  if (!got) GTEST_SKIP() << "no free loop device";
-  std::string dev(buf);
-  while (!dev.empty() && dev.back() == '\n') dev.pop_back();
+  test_files::LoopDevice loop(path);
+  if (loop.device().empty()) GTEST_SKIP() << loop.why_not();
   {
-    DirectWriter w(dev);
+    DirectWriter w(loop.device());
     EXPECT_TRUE(w.enabled()) << w.disabled_reason();
     const auto data = pattern(256 * 1024, 77);
     const auto r = w.write(data.data(), data.size(), 1 << 20);
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(*r, 0);
-    // Through the loop device to its backing file (O_DIRECT on the device
-    // leaves nothing behind in a cache above it).
+    // Through the loop device to its backing file.
     EXPECT_EQ(read_back(1 << 20, data.size()), data);
   }
-  EXPECT_EQ(std::system(("losetup -d " + dev).c_str()), 0);
+  EXPECT_TRUE(loop.detach());
 }
 
 TEST_F(DirectWriteTest, FileTargetWritesLargeBlocksPastThePageCacheAndSmallOnesThroughIt) {

@@ -10,27 +10,18 @@
 #include <vector>
 
 #include "replication/file_target.h"
+#include "tests/unit/replication_nbd/scratch_files.h"
 
 namespace quorate::replication {
 namespace {
 
-namespace fs = std::filesystem;
 
 class FileTargetTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/quorate-ft-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir = tmpl;
-    path = dir + "/f.img";
-    std::ofstream(path, std::ios::binary).put(0);
-    ASSERT_EQ(truncate(path.c_str(), 1 << 20), 0);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  std::string dir, path;
+  void SetUp() override { ASSERT_TRUE(scratch.ok()); }
+  test_files::ScratchFile scratch{"/tmp/quorate-ft-XXXXXX", 1 << 20};
+  const std::string& dir = scratch.dir();
+  const std::string& path = scratch.path();
 };
 
 TEST_F(FileTargetTest, MissingFileErrorNamesPath) {
@@ -102,17 +93,10 @@ TEST_F(FileTargetTest, SetWritableFalseGivesErofsWithReason) {
 }
 
 TEST_F(FileTargetTest, BlockDeviceSizeFromLoopDevice) {
-  if (geteuid() != 0 || access("/sbin/losetup", X_OK) != 0) GTEST_SKIP() << "needs root and losetup";
-  FILE* p = popen(("losetup --find --show " + path + " 2>/dev/null").c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  char buf[128] = {};
-  const bool got = fgets(buf, sizeof buf, p) != nullptr;
-  pclose(p);
-  if (!got) GTEST_SKIP() << "no free loop device";
-  std::string dev(buf);
-  while (!dev.empty() && (dev.back() == '\n')) dev.pop_back();
+  test_files::LoopDevice loop(path);
+  if (loop.device().empty()) GTEST_SKIP() << loop.why_not();
   {
-    auto t = FileTarget::open(dev);
+    auto t = FileTarget::open(loop.device());
     if (t.ok()) {
       EXPECT_TRUE((*t)->is_block_device());
       EXPECT_EQ((*t)->size(), 1u << 20);
@@ -123,7 +107,7 @@ TEST_F(FileTargetTest, BlockDeviceSizeFromLoopDevice) {
       ADD_FAILURE() << t.error().message;
     }
   }
-  EXPECT_EQ(std::system(("losetup -d " + dev).c_str()), 0);
+  EXPECT_TRUE(loop.detach());
 }
 
 }  // namespace
