@@ -305,6 +305,9 @@ void Replica::Impl::finish_md_round(MdRound& round) {
   md_inflight -= round.requests;
   pump_gated();
   for (auto& f : round.then) f();
+  // A sync target's requests wait for its Inconsistent superblock: ask now,
+  // not at the next tick (up to 100 ms of an idle link at every resync's start).
+  if (sync && sync->target) generate_requests();
 }
 
 void Replica::Impl::disk_failed(const char* what, int err) {
@@ -470,6 +473,7 @@ Status Replica::resume_sync(Millis now) {
     }
   }
   if (m.transport_up && m.params_sent) m.send_state();
+  if (m.sync && m.sync->target) m.generate_requests();
   return Status::Ok();
 }
 

@@ -459,6 +459,7 @@ void Replica::Impl::on_state(const wire::State& s) {
     if (cs == ConnState::kSyncTarget && paused) set_cs(ConnState::kPausedSyncT);
     if (cs == ConnState::kPausedSyncS && !paused) set_cs(ConnState::kSyncSource);
     if (cs == ConnState::kPausedSyncT && !paused) set_cs(ConnState::kSyncTarget);
+    if (!paused && sync->target) generate_requests();
   }
   if ((s.flags & (kStateInvalidateMe | kStateInvalidateYou)) && cs == ConnState::kConnected) {
     const bool we_are_target = (s.flags & kStateInvalidateYou) != 0;

@@ -12,6 +12,8 @@ namespace {
 uint64_t left_after(EngineOptions o, int64_t ms, uint32_t app_kib_per_step, uint64_t disk_bytes = 64ULL << 20) {
   Pair p(disk_bytes, o);
   initial_sync(p);
+  // Busy already when the resync starts (its first step is decided at once).
+  if (app_kib_per_step) p.write(p.a(), 0, pattern(app_kib_per_step * 1024, 8));
   EXPECT_TRUE(p.b().r->invalidate(p.now()).ok());
   p.run();
   for (int64_t t = 0; t < ms; t += 100) {
@@ -46,6 +48,46 @@ TEST(ResyncRate, CMaxRateCapsTheSync) {
   const uint64_t moved = 16 * 1024 - 32 - left;
   EXPECT_GE(moved, 4u * 1024);
   EXPECT_LE(moved, 6u * 1024) << "more than c-max-rate";
+}
+
+// A sync target asks for data as soon as its Inconsistent superblock is on
+// disk, not at the next 100 ms step (an idle link at every resync's start).
+TEST(ResyncRate, TheTargetAsksAtOnceWhenItsInconsistentSuperblockIsDurable) {
+  EngineOptions o;
+  o.c_plan_ahead_ds = 0;
+  o.resync_rate_kib_s = 1u << 20;  // fixed, 1 GiB/s: the whole volume fits one step
+  o.c_max_rate_kib_s = 1u << 20;
+  Pair p(16ULL << 20, o);
+  initial_sync(p);
+  p.b().hold_disk = true;
+  ASSERT_TRUE(p.b().r->invalidate(p.now()).ok());
+  p.run();
+  ASSERT_EQ(st(p, p.b()).cstate, ConnState::kSyncTarget);
+  ASSERT_GT(st(p, p.b()).oos_kib, 0u);
+  ASSERT_FALSE(p.b().disk_queue.empty()) << "the Inconsistent superblock write is held";
+  p.b().hold_disk = false;
+  p.run();  // no time passes
+  EXPECT_EQ(st(p, p.b()).oos_kib, 0u) << "the resync waited for a tick";
+  EXPECT_EQ(st(p, p.b()).disk, DiskState::kUpToDate);
+}
+
+// After pause-sync / resume-sync the target asks at once too.
+TEST(ResyncRate, ResumeSyncAsksAtOnce) {
+  EngineOptions o;
+  o.c_plan_ahead_ds = 0;
+  o.resync_rate_kib_s = 1u << 20;
+  o.c_max_rate_kib_s = 1u << 20;
+  Pair p(16ULL << 20, o);
+  initial_sync(p);
+  ASSERT_TRUE(p.b().r->pause_sync(p.now()).ok());
+  ASSERT_TRUE(p.b().r->invalidate(p.now()).ok());
+  p.run();
+  p.advance(300);
+  ASSERT_EQ(st(p, p.b()).cstate, ConnState::kPausedSyncT);
+  ASSERT_GT(st(p, p.b()).oos_kib, 0u) << "paused: nothing moves";
+  ASSERT_TRUE(p.b().r->resume_sync(p.now()).ok());
+  p.run();  // no time passes
+  EXPECT_EQ(st(p, p.b()).oos_kib, 0u) << "the resync waited for a tick after resume-sync";
 }
 
 }  // namespace
