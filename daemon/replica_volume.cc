@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -169,6 +170,16 @@ class ReplicaVolume::Impl {
   bool closing_ = false;
   std::vector<uint8_t> rxbuf_ = std::vector<uint8_t>(256 * 1024);
   static constexpr size_t kInPlaceMinBytes = 16 * 1024;  // smaller rests go through rxbuf_
+  // While a payload arrives the socket wakes this thread only once this much
+  // of its rest (or all of it) is there (SO_RCVLOWAT): a 1 MiB payload comes
+  // as 64 KiB loopback segments, each a wake-up — on a VM an IPI the sender
+  // pays. The kernel still wakes the reader when its receive buffer is
+  // nearly full, so a small buffer cannot stall the stream. The cost: the
+  // engine sees no progress within those bytes, which matters only where
+  // 512 KiB take longer than `timeout` to arrive (6 s by default: a link
+  // under ~90 KB/s).
+  static constexpr size_t kPayloadLowatBytes = 512 * 1024;
+  int rcvlowat_ = 1;  // the peer socket's SO_RCVLOWAT (1: the default)
   static constexpr size_t kMaxGather = 64;                 // buffers per gathered write (IOV_MAX is 1024)
   static constexpr size_t kMaxGatherBytes = 4u << 20;
   bool dialing_ = false;
@@ -490,6 +501,7 @@ class ReplicaVolume::Impl {
   void adopt(std::shared_ptr<tcp::socket> s) {
     error_code ignored;
     s->set_option(tcp::no_delay(true), ignored);
+    rcvlowat_ = 1;
     sock_ = std::move(s);
     last_link_at_ = std::chrono::steady_clock::now();
     closing_ = false;
@@ -510,6 +522,7 @@ class ReplicaVolume::Impl {
     rep::Replica::ReceiveSpace space;
     if (engine_ && !closing_) space = engine_->receive_space();
     const bool in_place = space.bytes.size() >= kInPlaceMinBytes;
+    set_rcvlowat(*s, in_place ? static_cast<int>(std::min(space.bytes.size(), kPayloadLowatBytes)) : 1);
     auto buf = in_place ? asio::buffer(space.bytes.data(), space.bytes.size()) : asio::buffer(rxbuf_);
     s->async_read_some(buf, [this, s, gen, in_place, owner = std::move(space.owner), alive = alive_](
                                 const error_code& ec, size_t n) {
@@ -528,6 +541,12 @@ class ReplicaVolume::Impl {
       drive();
       if (sock_ && gen == conn_gen_) read_next();
     });
+  }
+
+  // A failure only costs wake-ups: the reads work either way.
+  void set_rcvlowat(tcp::socket& s, int bytes) {
+    if (bytes == rcvlowat_) return;
+    if (::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes) == 0) rcvlowat_ = bytes;
   }
 
   void pump_send() {
