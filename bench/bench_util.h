@@ -172,4 +172,17 @@ inline double cpu_seconds(std::optional<pid_t> pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+// Bytes a process has made the kernel read from storage so far (read_bytes
+// of /proc/PID/io: page-cache misses and direct reads); -1 if unreadable.
+inline long long storage_read_bytes(std::optional<pid_t> pid) {
+  if (!pid) return -1;
+  std::ifstream in(fmt::format("/proc/{}/io", *pid));
+  std::string key;
+  long long value = 0;
+  while (in >> key >> value) {
+    if (key == "read_bytes:") return value;
+  }
+  return -1;
+}
+
 }  // namespace quorate::bench
