@@ -52,6 +52,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -837,6 +838,25 @@ std::string times_of(const std::vector<SyncRun>& runs) {
   return runs.size() == 1 ? fmt::format("{:.2f} s", mid) : fmt::format("{:.2f} s ({:.2f}–{:.2f})", mid, lo, hi);
 }
 
+// Times one sync: from `start` (a command that starts it; none: the clock
+// starts now) until node 2 is Connected/UpToDate, with both daemons' CPU and
+// the source's storage reads meanwhile. Sets *err on failure.
+SyncRun timed_sync(ReplCluster& c, const std::function<std::string()>& start, const std::string& what,
+                   std::string* err) {
+  SyncRun run;
+  const double cpu0[2] = {cpu_seconds(c.pid(1)), cpu_seconds(c.pid(2))};
+  const long long read0 = storage_read_bytes(c.pid(1));
+  const auto t0 = Clock::now();
+  if (start) *err = start();
+  if (err->empty() && !c.wait_disk(2, "Connected", "UpToDate", milliseconds(600000), milliseconds(5)))
+    *err = fmt::format("{} did not finish in 600 s: {}", what, c.describe(2));
+  run.s = ms_since(t0) / 1000.0;
+  for (int i = 0; i < 2; ++i) run.cpu[i] = cpu0[i] < 0 ? -1 : cpu_seconds(c.pid(i + 1)) - cpu0[i];
+  const long long read1 = storage_read_bytes(c.pid(1));
+  if (read0 >= 0 && read1 >= 0) run.source_read_mib = static_cast<double>(read1 - read0) / kMiB;
+  return run;
+}
+
 bool section_sync(const Options& o, const Plan& p, const std::string& dir) {
   bool ok = true;
   std::string e;
@@ -866,21 +886,15 @@ bool section_sync(const Options& o, const Plan& p, const std::string& dir) {
       // the page cache would otherwise be written back during the sync.
       for (int k = 0; k < kSyncRuns && e.empty(); ++k) {
         ::sync();
-        SyncRun run;
-        const double cpu0[2] = {cpu_seconds(c.pid(1)), cpu_seconds(c.pid(2))};
-        const long long read0 = storage_read_bytes(c.pid(1));
-        const auto t0 = Clock::now();
-        e = k == 0 ? c.drbd(1, "primary", true) : c.drbd(2, "invalidate");
-        if (e.empty() && k > 0) {
-          auto st = c.state(2);
-          if (st && st->disk() == "UpToDate") e = "invalidate did not start a resync: " + c.describe(2);
-        }
-        if (e.empty() && !c.wait_disk(2, "Connected", "UpToDate", milliseconds(600000), milliseconds(5)))
-          e = "full sync did not finish in 600 s: " + c.describe(2);
-        run.s = ms_since(t0) / 1000.0;
-        for (int i = 0; i < 2; ++i) run.cpu[i] = cpu0[i] < 0 ? -1 : cpu_seconds(c.pid(i + 1)) - cpu0[i];
-        const long long read1 = storage_read_bytes(c.pid(1));
-        if (read0 >= 0 && read1 >= 0) run.source_read_mib = static_cast<double>(read1 - read0) / kMiB;
+        const SyncRun run = timed_sync(
+            c,
+            [&]() -> std::string {
+              if (k == 0) return c.drbd(1, "primary", true);
+              if (std::string err = c.drbd(2, "invalidate"); !err.empty()) return err;
+              auto st = c.state(2);
+              return st && st->disk() == "UpToDate" ? "invalidate did not start a resync: " + c.describe(2) : "";
+            },
+            "full sync", &e);
         if (e.empty()) full_runs.push_back(run);
       }
       full_mb_s = full_runs.empty() ? 0 : static_cast<double>(size_kib) * 1024.0 / 1e6 / median_run(full_runs).s;
@@ -915,16 +929,8 @@ bool section_sync(const Options& o, const Plan& p, const std::string& dir) {
                                },
                                milliseconds(30000), milliseconds(2)))
         e = "no handshake after connect: " + c.describe(2);
-      SyncRun run;
-      const double cpu0[2] = {cpu_seconds(c.pid(1)), cpu_seconds(c.pid(2))};
-      const long long read0 = storage_read_bytes(c.pid(1));
-      const auto t0 = Clock::now();
-      if (e.empty() && !c.wait_disk(2, "Connected", "UpToDate", milliseconds(600000), milliseconds(5)))
-        e = "resync did not finish in 600 s: " + c.describe(2);
-      run.s = ms_since(t0) / 1000.0;
-      for (int i = 0; i < 2; ++i) run.cpu[i] = cpu0[i] < 0 ? -1 : cpu_seconds(c.pid(i + 1)) - cpu0[i];
-      const long long read1 = storage_read_bytes(c.pid(1));
-      if (read0 >= 0 && read1 >= 0) run.source_read_mib = static_cast<double>(read1 - read0) / kMiB;
+      if (!e.empty()) break;
+      const SyncRun run = timed_sync(c, nullptr, "resync", &e);
       if (e.empty()) resync_runs.push_back(run);
     }
     resync_mb_s = resync_runs.empty() ? 0 : resync_mib * kMiB / 1e6 / median_run(resync_runs).s;
