@@ -6,11 +6,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -55,6 +57,20 @@ namespace {
 // Small buffered writes run on the event loop (see disk()); larger ones go to
 // the disk threads, most of them direct.
 constexpr uint32_t kInlineWriteBytes = rep::DirectWriter::kBufferedUpTo;
+
+// SO_RCVLOWAT on TCP is safe from Linux 5.7 on: before it, a receive buffer
+// full of small-payload skbs could stop the stream short of the mark with
+// nobody woken ("tcp: fix SO_RCVLOWAT hangs with fat skbs").
+bool kernel_rcvlowat_safe() {
+  static const bool safe = [] {
+    utsname u{};
+    if (::uname(&u) != 0) return false;
+    int major = 0, minor = 0;
+    if (std::sscanf(u.release, "%d.%d", &major, &minor) != 2) return false;
+    return major > 5 || (major == 5 && minor >= 7);
+  }();
+  return safe;
+}
 
 bool is_data_flush(const out::DiskIo& io) {
   return io.op == out::DiskIo::Op::kFlush && io.dev == out::DiskIo::Dev::kData;
@@ -545,7 +561,7 @@ class ReplicaVolume::Impl {
 
   // A failure only costs wake-ups: the reads work either way.
   void set_rcvlowat(tcp::socket& s, int bytes) {
-    if (bytes == rcvlowat_) return;
+    if (bytes == rcvlowat_ || !kernel_rcvlowat_safe()) return;
     if (::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes) == 0) rcvlowat_ = bytes;
   }
 
