@@ -378,7 +378,6 @@ class ReplicaVolume::Impl {
       int err = 0;
       rep::Bytes data;
       std::chrono::nanoseconds flush_took{0};
-      bool direct_turned_off = false;
       using Op = out::DiskIo::Op;
       switch (io.op) {
         case Op::kRead: {
@@ -396,7 +395,6 @@ class ReplicaVolume::Impl {
             err = *direct;
           } else {
             err = full_pwrite(fd, io.data->data(), io.length, base + io.offset);
-            direct_turned_off = !direct_->enabled() && rep::DirectWriter::suits(base + io.offset, io.length);
           }
           break;
         case Op::kFlush: {
@@ -411,10 +409,9 @@ class ReplicaVolume::Impl {
           if (!err && io.fua && ::fdatasync(fd) != 0) err = errno;
           break;
       }
-      asio::post(io_, [this, alive, id = io.id, err, data = std::move(data), data_flush, flush_took,
-                       direct_turned_off]() mutable {
+      asio::post(io_, [this, alive, id = io.id, err, data = std::move(data), data_flush, flush_took]() mutable {
         if (!*alive || !engine_) return;
-        if (direct_turned_off && !direct_off_logged_) {
+        if (!direct_off_logged_ && !direct_->enabled()) {  // a direct write just turned it off
           direct_off_logged_ = true;
           log_.warn("[REPL  ] {}: large data writes go through the page cache from now on: {}", res_.name,
                     direct_->disabled_reason());

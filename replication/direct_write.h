@@ -12,9 +12,9 @@
 // against 2.4-3.5 GB/s with O_DIRECT on the same disk (docs/BENCHMARKS.md).
 //
 // What goes direct: writes of more than kBufferedUpTo bytes whose offset and
-// length are multiples of kAlign (4 KiB, enough for 4Kn devices). A buffer that is not
-// kAlign-aligned in memory is copied into a per-thread bounce buffer (at most
-// kBounceBytes per call, so a thread holds at most that much). Everything else
+// length are multiples of kAlign (4 KiB, enough for 4Kn devices). A buffer
+// that is not kAlign-aligned in memory is copied into a per-thread bounce
+// buffer of kBounceBytes, a piece at a time. Everything else
 // — small writes (the QD1 latency path stays a page-cache copy), unaligned
 // ones, reads, meta data — stays buffered on the caller's ordinary descriptor.
 //

@@ -145,17 +145,13 @@ TEST_F(DirectWriteTest, AFileThatCannotBeOpenedLeavesTheWriterOffWithTheReason) 
 TEST_F(DirectWriteTest, OnTmpfsTheWriterStaysOffBecauseItsPageCacheIsTheStorage) {
   struct statfs fs {};
   if (::statfs("/dev/shm", &fs) != 0 || fs.f_type != TMPFS_MAGIC) GTEST_SKIP() << "no tmpfs at /dev/shm";
-  char tmpl[] = "/dev/shm/quorate-dw-XXXXXX";
-  const int tfd = ::mkstemp(tmpl);
-  ASSERT_GE(tfd, 0);
-  ASSERT_EQ(::ftruncate(tfd, 1 << 20), 0);
-  ::close(tfd);
-  DirectWriter w(tmpl);
+  test_files::ScratchFile on_tmpfs("/dev/shm/quorate-dw-XXXXXX", 1 << 20);
+  ASSERT_TRUE(on_tmpfs.ok());
+  DirectWriter w(on_tmpfs.path());
   EXPECT_FALSE(w.enabled());
-  EXPECT_EQ(w.disabled_reason(), std::string(tmpl) + " is on tmpfs (its page cache is the storage)");
+  EXPECT_EQ(w.disabled_reason(), on_tmpfs.path() + " is on tmpfs (its page cache is the storage)");
   const auto data = pattern(128 * 1024, 9);
   EXPECT_FALSE(w.write(data.data(), data.size(), 0).has_value());
-  ::unlink(tmpl);
 }
 
 // A block device's node lives on /dev's tmpfs; the device itself takes
