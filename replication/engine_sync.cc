@@ -47,6 +47,16 @@ void Replica::Impl::begin_sync(bool as_target, bool full) {
   if (full) {
     bm.set_all();
     sb.set(kMdFullSync, true);
+    // A full sync's target (invalidate, or the peer's invalidate-remote)
+    // has declared its data bad: Inconsistent from now on, on disk too, as
+    // DRBD forces the disk to Inconsistent once the connection enters
+    // StartingSyncT. `drbdadm invalidate; drbdadm dstate` never shows
+    // UpToDate, and a connection lost before the sync UUID arrives cannot
+    // leave an invalidated disk that claims to be UpToDate.
+    if (as_target && disk != DiskState::kInconsistent) {
+      set_disk(DiskState::kInconsistent);
+      write_superblock(true);
+    }
     set_cs(as_target ? ConnState::kStartingSyncT : ConnState::kStartingSyncS);
     bitmap_received = true;
     bitmap_sent = true;

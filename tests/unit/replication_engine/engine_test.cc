@@ -256,6 +256,47 @@ TEST(ReplicaEngine, TwoInconsistentDisksDoNotSyncUntilOneIsForced) {
   EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
 }
 
+// CI run of 339a4ce: the bench's `drbdadm invalidate` returned while the disk
+// still said UpToDate (it turned Inconsistent only when the sync UUID came
+// back). An invalidated disk is Inconsistent at once, and stays so on disk
+// if the link and the node go down before the resync begins.
+TEST(ReplicaEngine, InvalidateMakesTheDiskInconsistentAtOnceAndDurably) {
+  Pair p;
+  initial_sync(p);
+  ASSERT_TRUE(p.b().r->invalidate(p.now()).ok());
+  EXPECT_EQ(st(p, p.b()).disk, DiskState::kInconsistent) << "before any message or I/O";
+  p.link_down();  // before the peer's sync UUID
+  p.run();
+  EXPECT_EQ(st(p, p.b()).disk, DiskState::kInconsistent);
+  p.crash(p.b());
+  p.attach(p.b());
+  EXPECT_EQ(st(p, p.b()).disk, DiskState::kInconsistent) << "the invalidated superblock was on disk";
+  ASSERT_TRUE(p.b().r->connect(false, p.now()).ok());
+  p.link_up();
+  p.run();
+  p.advance(3000);
+  EXPECT_EQ(st(p, p.b()).cstate, ConnState::kConnected);
+  EXPECT_EQ(st(p, p.b()).disk, DiskState::kUpToDate);
+  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
+}
+
+TEST(ReplicaEngine, InvalidateRemoteMakesThePeerInconsistentBeforeItsSyncUuidArrives) {
+  Pair p;
+  initial_sync(p);
+  const auto sync_uuid = static_cast<uint8_t>(wire::Type::kSyncUuid);
+  p.a().hold = [sync_uuid](const std::vector<uint8_t>& f) { return f.size() > 4 && f[4] == sync_uuid; };
+  ASSERT_TRUE(p.a().r->invalidate_remote(p.now()).ok());
+  p.run();
+  ASSERT_TRUE(p.a().stalled) << "the source sent its sync UUID";
+  EXPECT_EQ(st(p, p.b()).cstate, ConnState::kWFSyncUUID);
+  EXPECT_EQ(st(p, p.b()).disk, DiskState::kInconsistent);
+  EXPECT_EQ(st(p, p.a()).peer_disk, DiskState::kInconsistent);
+  p.release(p.a());
+  p.run();
+  p.advance(3000);
+  EXPECT_EQ(st(p, p.b()).disk, DiskState::kUpToDate);
+  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
+}
 
 TEST(ReplicaEngine, DetachAfterADiskErrorServesReadsAndWritesThroughThePeer) {
   Pair p;  // on-io-error detach is the default
