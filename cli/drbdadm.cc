@@ -305,11 +305,15 @@ int run_command(const std::string& prog, const DrbdadmCommand& cmd, ToolEnv& env
     } else {
       env.err << prog << ": note: no details (" << cfg.error().message << ")\n";
     }
+    int rc = kExitOk;
     for (const auto& name : names) {
-      const rep::ResourceConfig* res = cfg.ok() ? cfg->find(name) : nullptr;
+      // With the configuration at hand, a name it does not define is the
+      // error drbdadm gives (the seed's own `create-md drbd0` typo).
+      const rep::ResourceConfig* res = cfg.ok() ? find_or_report(*cfg, name, env, rc) : nullptr;
+      if (cfg.ok() && res == nullptr) continue;
       env.out << dry_run_line(cmd, name, res, node) << "\n";
     }
-    return kExitOk;
+    return rc;
   }
 
   int rc = kExitOk;

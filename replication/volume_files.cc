@@ -119,23 +119,36 @@ Result<std::vector<std::string>> create_md(const ResourceConfig& res, const Host
           "Use `drbdadm create-md --force {}` if the data may be discarded",
           res.name, mpath, old->uuids.current, res.name)};
     }
-    lines.push_back(fmt::format("You want me to create a v08 style flexible-size internal meta data block.\n"
-                                "There appears to be a v08 flexible-size internal meta data block\n"
-                                "already in place on {}; overwriting it (--force).", mpath));
+    const char* kind = host.meta_disk.kind == MetaDisk::Kind::kInternal ? "flexible-size internal" : "external";
+    lines.push_back(fmt::format("You want me to create a v08 style {} meta data block.\n"
+                                "There appears to be a v08 {} meta data block\n"
+                                "already in place on {}; overwriting it (--force).", kind, kind, mpath));
   }
-  // A file system at the start of the data?
-  std::vector<uint8_t> head(std::min<uint64_t>(128 * 1024, layout->data_bytes));
-  if (Status s = pread_all(data.get(), head.data(), head.size(), 0, host.disk); !s.ok()) return s.error();
+  // A file system in the way? Internal meta data takes the end of the data
+  // device, which would cut a file system on it short. External meta data
+  // leaves the data device alone (that is how DRBD is put under an existing
+  // file system), but overwrites the meta device: a file system there is
+  // somebody's data, not a meta-data area.
+  const bool internal = host.meta_disk.kind == MetaDisk::Kind::kInternal;
+  const int probe_fd = internal ? data.get() : meta.get();
+  const std::string& probe_path = internal ? host.disk : mpath;
+  auto probe_size = size_of_fd(probe_fd, probe_path);
+  if (!probe_size.ok()) return probe_size.error();
+  std::vector<uint8_t> head(std::min<uint64_t>(128 * 1024, *probe_size));
+  if (Status s = pread_all(probe_fd, head.data(), head.size(), 0, probe_path); !s.ok()) return s.error();
   const std::string sig = detect_signature(head);
   if (!sig.empty()) {
+    const std::string what =
+        sig.find("partition") != std::string::npos ? "a " + sig : "an " + sig + " file system";
     if (!opt.force) {
       return Error{fmt::format(
-          "{}: {} appears to contain {} ({}). Creating internal meta data at the end of the device would "
-          "cut it short; refusing. Use --force if its contents may be lost",
-          res.name, host.disk, sig.find("partition") != std::string::npos ? "a " + sig : "an " + sig + " file system",
-          sig, res.name)};
+          "{}: {} appears to contain {} ({}). {}; refusing. Use --force if its contents may be lost", res.name,
+          probe_path, what, sig,
+          internal ? "Creating internal meta data at the end of the device would cut it short"
+                   : "It is named as the external meta-data device (meta-disk), and create-md would overwrite it")};
     }
-    lines.push_back(fmt::format("{} appears to contain {}; overwriting its end (--force).", host.disk, sig));
+    lines.push_back(fmt::format("{} appears to contain {}; overwriting {} (--force).", probe_path, sig,
+                                internal ? "its end" : "it with meta data"));
   }
   std::random_device rd;
   const uint64_t device_uuid = (uint64_t{rd()} << 32) | rd();

@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "cli/render_replica.h"
 #include "replication/status_proto.h"
@@ -352,12 +353,20 @@ void make_file(const std::string& path, uint64_t bytes) {
   std::filesystem::resize_file(path, bytes);
 }
 
-std::string write_resource(const TempDir& dir) {
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// alpha_meta: alpha's meta-disk value (beta's is internal).
+std::string write_resource(const TempDir& dir, const std::string& alpha_meta = "internal") {
   const std::string file = dir.path() + "/t0.res";
   std::ofstream(file) << "resource t0 {\n"
                       << "  net { protocol C; }\n"
                       << "  on alpha {\n    device /dev/drbd5;\n    disk " << dir.path()
-                      << "/alpha.img;\n    address 127.0.0.1:7790;\n    meta-disk internal;\n  }\n"
+                      << "/alpha.img;\n    address 127.0.0.1:7790;\n    meta-disk " << alpha_meta << ";\n  }\n"
                       << "  on beta {\n    device /dev/drbd5;\n    disk " << dir.path()
                       << "/beta.img;\n    address 127.0.0.2:7790;\n    meta-disk internal;\n  }\n"
                       << "}\n";
@@ -450,6 +459,36 @@ TEST(DrbdadmCreateMd, RefusesAnExt4ImageUnlessForced) {
   EXPECT_NE(r.out.find("New drbd meta data block successfully created.\n"), std::string::npos);
 }
 
+// External meta data (the seeds' `meta-disk /dev/sdb2[0]`): the data disk is
+// left alone, so a file system on it is no reason to refuse (that is how a
+// replica is put under existing data); a file system on the meta device is.
+TEST(DrbdadmCreateMd, WithExternalMetaDataChecksTheMetaDeviceNotTheData) {
+  TempDir dir;
+  const std::string meta = dir.path() + "/alpha-meta.img";
+  const std::string res = write_resource(dir, meta + "[0]");
+  const std::string img = dir.path() + "/alpha.img";
+  ASSERT_EQ(std::system(("mkfs.ext4 -q -F " + img + " >/dev/null 2>&1").c_str()), 0);
+  const std::string data_before = read_file(img);
+  make_file(meta, 128ull << 20);
+  ASSERT_EQ(std::system(("mkfs.ext4 -q -F " + meta + " >/dev/null 2>&1").c_str()), 0);
+  FakeDaemon d;
+  d.down();
+  ToolRun r = drbdadm(d, {"-c", res, "--node", "alpha", "create-md", "t0"});
+  EXPECT_EQ(r.rc, kDrbdExitMdRefused);
+  EXPECT_NE(r.err.find("t0: " + meta + " appears to contain an ext4 file system"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("external meta-data device"), std::string::npos) << r.err;
+  r = drbdadm(d, {"-c", res, "--node", "alpha", "create-md", "--force", "t0"});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find(meta + " appears to contain ext4; overwriting it with meta data (--force)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(read_file(img), data_before) << "create-md with external meta data wrote to the data disk";
+  // Now valid meta data is there: refused again, for that reason.
+  r = drbdadm(d, {"-c", res, "--node", "alpha", "create-md", "t0"});
+  EXPECT_EQ(r.rc, kDrbdExitMdRefused);
+  EXPECT_NE(r.err.find(meta + " already holds valid meta data"), std::string::npos) << r.err;
+}
+
 TEST(DrbdadmCreateMd, ThroughTheDaemonWhenItAnswers) {
   FakeDaemon d;
   d.respond = [](const ipc::Request& req, IpcFailure*) -> Result<ipc::Response> {
@@ -532,6 +571,12 @@ TEST(DrbdadmLocal, DryRunPrintsOneLinePerActionAndSendsNothing) {
             "quorated: down mysql\nquorated: down mysql\n");
   EXPECT_EQ(drbdadm(d, {"-c", kData + "/azure/r0.res", "--node", "hadb01", "-d", "up", "r0"}).out,
             "quorated: up r0 (attach /dev/sdc1, connect hadb02 (address from the cluster's nodelist))\n");
+  // The seed's typo (`drbdadm create-md drbd0` for resource mysql): drbdadm's
+  // error and exit code, and the defined names still get their line.
+  ToolRun r = drbdadm(d, {"-c", conf, "--node", "master", "-d", "create-md", "drbd0", "mysql"});
+  EXPECT_EQ(r.rc, kDrbdExitConfig);
+  EXPECT_EQ(r.err, "'drbd0' not defined in your config.\n");
+  EXPECT_EQ(r.out, "quorated: create-md mysql (meta data for /dev/sdb1 on /dev/sdb2[0])\n");
   EXPECT_TRUE(d.requests.empty());
 }
 
