@@ -282,7 +282,7 @@ void Replica::Impl::start_md_round() {
     auto left = std::make_shared<size_t>(writes.size());
     for (auto& io : writes) {
       local_io(std::move(io), [this, round, left](int err, Bytes) {
-        if (err) disk_failed("meta-data write", err);
+        if (err) disk_failed("meta-data write", err, true);
         if (--*left == 0) finish_md_round(*round);
       });
     }
@@ -310,13 +310,23 @@ void Replica::Impl::finish_md_round(MdRound& round) {
   if (sync && sync->target) generate_requests();
 }
 
-void Replica::Impl::disk_failed(const char* what, int err) {
+void Replica::Impl::disk_failed(const char* what, int err, bool meta_data) {
   if (disk == DiskState::kDiskless || disk == DiskState::kFailed) return;
-  error(fmt::format("{}: local disk error ({}: errno {}); on-io-error {}", opt.resource, what, err,
+  error(fmt::format("{}: local disk error ({}: errno {}); on-io-error {}{}", opt.resource, what, err,
                     opt.on_io_error == OnIoError::kDetach       ? "detach"
                     : opt.on_io_error == OnIoError::kPassOn     ? "pass_on"
-                                                                : "call-local-io-error"));
-  if (opt.on_io_error == OnIoError::kPassOn) return;
+                                                                : "call-local-io-error",
+                    meta_data && opt.on_io_error != OnIoError::kDetach ? " (a meta-data error: detaching)" : ""));
+  if (opt.on_io_error == OnIoError::kPassOn && !meta_data) {
+    // pass_on: the disk stays attached but no longer vouches for its data
+    // (Inconsistent until a resync); the caller marks the failed blocks out
+    // of sync, and reads go to the peer.
+    if (disk != DiskState::kInconsistent) {
+      set_disk(DiskState::kInconsistent);
+      write_superblock(false);
+    }
+    return;
+  }
   if (opt.on_io_error == OnIoError::kCallLocalIoError) handler("local-io-error");
   set_disk(DiskState::kFailed);
   set_disk(DiskState::kDiskless);
@@ -702,10 +712,23 @@ void Replica::Impl::start_request(uint64_t rid) {
     local_io(std::move(io), [this, rid](int err, Bytes data) {
       auto it = reqs.find(rid);
       if (it == reqs.end()) return;
-      it->second.local_done = true;
-      it->second.local_error = err;
-      it->second.read_data = std::move(data);
-      if (err) disk_failed("read", err);
+      Req& q = it->second;
+      q.local_done = true;
+      if (err) {
+        disk_failed("read", err);
+        // As DRBD does, a failed local read is retried on an UpToDate peer;
+        // the application sees the error only when that cannot serve it.
+        if (transport_up && is_connected(cs) && peer_disk == DiskState::kUpToDate) {
+          q.peer_needed = true;
+          q.peer_done = false;
+          send(wire::Type::kReadRequest, wire::RsRequest{rid, q.r.offset, q.r.length});
+          ++pe;
+          note_sent_request(now);
+          return;
+        }
+      }
+      q.local_error = err;
+      q.read_data = std::move(data);
       maybe_complete(rid);
     });
     return;
@@ -762,9 +785,9 @@ void Replica::Impl::start_request(uint64_t rid) {
       it->second.local_error = err;
       if (err) {
         disk_failed("write", err);
-        if (it->second.peer_needed && opt.on_io_error == OnIoError::kPassOn) {
-          mark_oos(it->second.r.offset, it->second.r.length);
-        }
+        // The block on this disk is not what was written: out of sync
+        // (pass_on keeps the disk, so the next resync must bring it back).
+        if (opt.on_io_error == OnIoError::kPassOn) mark_oos(it->second.r.offset, it->second.r.length);
       }
       maybe_complete(rid);
     });

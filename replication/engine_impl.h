@@ -120,7 +120,10 @@ struct Replica::Impl {
   void flush_dirty_bitmap();
   void start_md_round();
   void finish_md_round(MdRound& round);
-  void disk_failed(const char* what, int error);
+  // A local I/O error; on-io-error decides. meta_data: an error of the
+  // meta-data area, which detaches whatever the policy (DRBD does the same:
+  // without its meta data a disk cannot say what it holds).
+  void disk_failed(const char* what, int error, bool meta_data = false);
 
   // ---- users (Primary) ----
   struct Req {

@@ -325,6 +325,100 @@ TEST(ReplicaEngine, DetachAfterADiskErrorServesReadsAndWritesThroughThePeer) {
 }
 
 
+TEST(ReplicaEngine, AFailedLocalReadIsRetriedOnThePeer) {
+  Pair p;
+  initial_sync(p);
+  const auto data = pattern(8192, 41);
+  p.write(p.a(), 32 * 4096, data);
+  p.run();
+  p.a().disk.fail_reads = true;
+  const uint64_t rd = p.read(p.a(), 32 * 4096, 8192);
+  p.run();
+  ASSERT_TRUE(p.a().done.count(rd));
+  ASSERT_EQ(p.a().done[rd].error, 0) << "the peer could serve it";
+  ASSERT_TRUE(p.a().done[rd].data);
+  EXPECT_EQ(*p.a().done[rd].data, data);
+  EXPECT_EQ(st(p, p.a()).disk, DiskState::kDiskless) << "on-io-error detach";
+}
+
+EngineOptions pass_on() {
+  EngineOptions o;
+  o.on_io_error = OnIoError::kPassOn;
+  return o;
+}
+
+// pass_on (REPLICATION-FACTS §9): the disk stays attached but becomes
+// Inconsistent, the failed block is out of sync, the write succeeds through
+// the peer, reads go to the peer, and a resync brings the disk back.
+TEST(ReplicaEngine, PassOnKeepsTheDiskInconsistentAndTheNextResyncRepairsIt) {
+  Pair p(64ULL << 20, pass_on());
+  initial_sync(p);
+  p.a().disk.fail_writes = true;
+  const auto data = pattern(8192, 42);
+  const uint64_t w = p.write(p.a(), 96 * 4096, data);
+  p.run();
+  ASSERT_TRUE(p.a().done.count(w));
+  EXPECT_EQ(p.a().done[w].error, 0) << "the peer's leg succeeded";
+  EXPECT_EQ(st(p, p.a()).disk, DiskState::kInconsistent);
+  EXPECT_EQ(st(p, p.a()).oos_kib, 8u);
+  EXPECT_EQ(st(p, p.b()).peer_disk, DiskState::kInconsistent);
+  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+  const uint64_t rd = p.read(p.a(), 96 * 4096, 8192);
+  p.run();
+  ASSERT_TRUE(p.a().done.count(rd));
+  ASSERT_EQ(p.a().done[rd].error, 0);
+  ASSERT_TRUE(p.a().done[rd].data);
+  EXPECT_EQ(*p.a().done[rd].data, data) << "read through the peer";
+  // The disk works again. A Primary does not become a sync target here (an
+  // application write could cross a resync reply), so as the handshake's
+  // refusal says: demote, reconnect (a full sync from beta), promote.
+  p.a().disk.fail_writes = false;
+  ASSERT_TRUE(p.a().r->secondary(p.now()).ok());
+  ASSERT_TRUE(p.b().r->disconnect(p.now()).ok());
+  p.run();
+  ASSERT_TRUE(p.b().r->connect(false, p.now()).ok());
+  p.run();
+  p.advance(3000);
+  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+  EXPECT_EQ(st(p, p.a()).disk, DiskState::kUpToDate);
+  EXPECT_EQ(st(p, p.a()).oos_kib, 0u);
+  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
+  EXPECT_TRUE(p.promote(p.a(), false).ok());
+}
+
+TEST(ReplicaEngine, PassOnWithoutThePeerPassesTheErrorToTheApplication) {
+  Pair p(64ULL << 20, pass_on());
+  initial_sync(p);
+  ASSERT_TRUE(p.b().r->disconnect(p.now()).ok());
+  p.run();
+  p.a().disk.fail_writes = true;
+  const uint64_t w = p.write(p.a(), 200 * 4096, pattern(4096, 43));
+  p.run();
+  ASSERT_TRUE(p.a().done.count(w));
+  EXPECT_EQ(p.a().done[w].error, EIO) << "no leg succeeded";
+  EXPECT_EQ(st(p, p.a()).disk, DiskState::kInconsistent);
+  EXPECT_GE(st(p, p.a()).oos_kib, 4u) << "the failed block is marked for the next resync";
+}
+
+TEST(ReplicaEngine, AMetaDataErrorDetachesWhateverTheIoErrorPolicy) {
+  for (OnIoError policy : {OnIoError::kPassOn, OnIoError::kCallLocalIoError}) {
+    EngineOptions o;
+    o.on_io_error = policy;
+    Pair p(64ULL << 20, o);
+    initial_sync(p);
+    p.a().disk.fail_md_writes = true;
+    // A write to a cold extent needs an activity-log transaction.
+    const uint64_t w = p.write(p.a(), 40ULL << 20, pattern(4096, 44));
+    p.run();
+    p.advance(500);
+    EXPECT_EQ(st(p, p.a()).disk, DiskState::kDiskless);
+    ASSERT_TRUE(p.a().done.count(w)) << "the write waited forever for its activity-log transaction";
+    EXPECT_EQ(p.a().done[w].error, 0) << "the peer holds it";
+    const bool handler_ran = std::count(p.a().handlers.begin(), p.a().handlers.end(), "local-io-error") > 0;
+    EXPECT_EQ(handler_ran, policy == OnIoError::kCallLocalIoError);
+  }
+}
+
 // An activity log of 7 extents (7 x 4 MiB hot at most), for a Pair.
 EngineOptions seven_extent_log() {
   EngineOptions o;

@@ -105,6 +105,8 @@ void Pair::apply_io(Node& n, const out::DiskIo& io) {
   using Op = out::DiskIo::Op;
   if (io.op != Op::kFlush && io.offset + io.length > n.disk.bytes.size()) err = EINVAL;
   if (!err && n.disk.fail_writes && io.op != Op::kRead && io.dev == out::DiskIo::Dev::kData) err = EIO;
+  if (!err && n.disk.fail_reads && io.op == Op::kRead && io.dev == out::DiskIo::Dev::kData) err = EIO;
+  if (!err && n.disk.fail_md_writes && io.op == Op::kWrite && io.dev == out::DiskIo::Dev::kMeta) err = EIO;
   if (!err) {
     switch (io.op) {
       case Op::kRead:

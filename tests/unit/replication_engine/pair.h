@@ -18,7 +18,9 @@ namespace quorate::replication::test {
 
 struct MemDisk {
   std::vector<uint8_t> bytes;  // backing device: data + internal meta data
-  bool fail_writes = false;
+  bool fail_writes = false;  // data-device writes and flushes fail with EIO
+  bool fail_reads = false;   // data-device reads fail with EIO
+  bool fail_md_writes = false;  // meta-data writes fail with EIO
 };
 
 struct Node {
