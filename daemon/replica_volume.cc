@@ -713,7 +713,7 @@ Result<std::unique_ptr<ReplicaVolume>> ReplicaVolume::up(asio::io_context& io, c
   m.self_ = self;
   m.peer_ = peer;
   m.opt_ = std::move(options);
-  auto attach = rep::read_attach_state(self);
+  auto attach = rep::read_attach_state(self, res.disk.size_sectors);
   if (!attach.ok()) return Error{fmt::format("{}: {}", res.name, attach.error().message)};
   m.data_fd_ = ::open(self.disk.c_str(), O_RDWR | O_CLOEXEC);
   if (m.data_fd_ < 0) return Error{fmt::format("{}: {}: {}", res.name, self.disk, std::strerror(errno))};

@@ -906,7 +906,19 @@ const Superblock& Replica::superblock() const { return impl_->sb; }
 const Bitmap& Replica::bitmap() const { return impl_->bm; }
 uint64_t Replica::size_bytes() const { return impl_->data_bytes(); }
 
+void Replica::Impl::check_incon_degr() {
+  const bool now_degr =
+      role == Role::kPrimary && disk != DiskState::kUpToDate && peer_disk != DiskState::kUpToDate;
+  if (now_degr && !incon_degr) {
+    error(fmt::format("{}: Primary without UpToDate data: disk {}, peer's disk {}", opt.resource, name(disk),
+                      name(peer_disk)));
+    handler("pri-on-incon-degr");
+  }
+  incon_degr = now_degr;
+}
+
 std::vector<Output> Replica::take_outputs() {
+  impl_->check_incon_degr();
   impl_->start_md_round();
   std::vector<Output> o;
   o.swap(impl_->outs);

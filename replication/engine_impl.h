@@ -349,6 +349,11 @@ struct Replica::Impl {
   void warn(std::string text) { event(out::Event::Level::kWarning, std::move(text)); }
   void error(std::string text) { event(out::Event::Level::kError, std::move(text)); }
   void handler(std::string name) { outs.emplace_back(out::Handler{std::move(name)}); }
+  // pri-on-incon-degr, as DRBD runs it: once each time this node becomes a
+  // Primary whose own disk and whose peer's are both not UpToDate (no good
+  // data within reach). Checked after every input (take_outputs).
+  void check_incon_degr();
+  bool incon_degr = false;
   void set_disk(DiskState d);
   void set_role(Role r);
   uint64_t random_uuid();

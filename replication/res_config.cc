@@ -423,6 +423,44 @@ bool contains(const std::vector<std::string_view>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
+// Keys Quorate stores (and `dump` shows) without having the behaviour they
+// select: any value but the ones matching what Quorate does gets a warning
+// that says what happens instead. The defaults never warn.
+struct Unacted {
+  std::string_view section, key;
+  std::vector<std::string_view> matching;  // values that describe what Quorate does
+  std::string_view instead;
+};
+
+const std::vector<Unacted>& unacted_keys() {
+  static const std::vector<Unacted> kKeys = {
+      {"net", "ko-count", {"7"}, "the peer is dropped when nothing has come back from it for `timeout`"},
+      {"net", "csums-alg", {}, "checksum-based resync is not implemented; a resync sends every out-of-sync block"},
+      {"net", "data-integrity-alg", {}, "not implemented; replicated data carries only TCP's checksum"},
+      {"net", "rr-conflict", {"disconnect"}, "a resync that would overwrite a Primary always disconnects"},
+      {"net", "on-congestion", {"block"}, "protocol A waits when the send buffer is full (block)"},
+      {"net", "tcp-cork", {"yes"}, "the peer socket's batching is Quorate's own"},
+      {"net", "use-rle", {"yes"}, "bitmaps always go run-length encoded"},
+      {"disk", "resync-after", {}, "resyncs of different resources run independently"},
+      {"disk", "disk-barrier", {"no"}, "write order is kept with flushes (disk-flushes) or by draining"},
+      {"disk", "disk-drain", {"yes"}, "with disk-flushes no, writes are drained (wo:d)"},
+      {"disk", "md-flushes", {"yes"}, "meta-data writes are always flushed"},
+      {"startup", "wfc-timeout", {"0"}, "quorated does not wait for the peer at start"},
+      {"startup", "degr-wfc-timeout", {"0"}, "quorated does not wait for the peer at start"},
+      {"startup", "outdated-wfc-timeout", {"0"}, "quorated does not wait for the peer at start"},
+      {"startup", "wait-after-sb", {"no"}, "quorated does not wait for the peer at start"},
+      {"startup", "become-primary-on", {}, "promotion is left to the cluster's resource manager (a promotable resource)"},
+      {"options", "on-no-data-accessible", {"io-error"}, "I/O without accessible data fails (io-error)"},
+      {"options", "quorum", {"off"}, "a replicated volume keeps no quorum of its own; use fencing"},
+  };
+  return kKeys;
+}
+
+// Handlers Quorate's replication engine runs; the others are kept but never called.
+constexpr std::array<std::string_view, 9> kCalledHandlers = {
+    "fence-peer",  "local-io-error",       "split-brain",         "initial-split-brain", "pri-lost-after-sb",
+    "out-of-sync", "before-resync-target", "after-resync-target", "pri-on-incon-degr"};
+
 constexpr std::array<std::string_view, 17> kHandlers = {
     "pri-on-incon-degr",    "pri-lost-after-sb",   "pri-lost",        "fence-peer",
     "unfence-peer",         "outdate-peer",        "local-io-error",  "split-brain",
@@ -672,6 +710,9 @@ class Reader {
       if (section == "handlers") {
         if (!contains(std::vector<std::string_view>(kHandlers.begin(), kHandlers.end()), s.key)) {
           warn(kw, fmt::format("handler '{}' is not one DRBD calls; kept", s.key));
+        } else if (!contains(std::vector<std::string_view>(kCalledHandlers.begin(), kCalledHandlers.end()),
+                             s.key)) {
+          warn(kw, fmt::format("handler '{}': kept, but Quorate never runs it", s.key));
         }
         out->push_back(std::move(s));
         continue;
@@ -712,6 +753,12 @@ class Reader {
       }
       if (!contains(keys->known, s.key)) {
         return err(kw, fmt::format("unknown key '{}' in {} section", s.key, section));
+      }
+      for (const Unacted& u : unacted_keys()) {
+        if (u.section == s.section && u.key == s.key && !contains(u.matching, join(s.args))) {
+          warn(kw, fmt::format("{} {}{}{}: not acted on by Quorate: {}", s.section, s.key, s.args.empty() ? "" : " ",
+                               join(s.args), u.instead));
+        }
       }
       out->push_back(std::move(s));
     }

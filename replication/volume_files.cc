@@ -80,7 +80,9 @@ Result<uint64_t> device_size(const std::string& path) {
   return size_of_fd(fd.get(), path);
 }
 
-Result<MdLayout> layout_of(const HostConfig& host) {
+namespace {
+
+Result<MdLayout> full_layout_of(const HostConfig& host) {
   if (host.disk.empty()) return Error{fmt::format("{}: host {} has no disk", host.where, host.name)};
   auto data = device_size(host.disk);
   if (!data.ok()) return data.error();
@@ -97,9 +99,27 @@ Result<MdLayout> layout_of(const HostConfig& host) {
   return l;
 }
 
+}  // namespace
+
+Result<MdLayout> layout_of(const HostConfig& host, std::optional<uint64_t> size_sectors) {
+  auto l = full_layout_of(host);
+  if (!l.ok() || !size_sectors) return l;
+  const uint64_t want = *size_sectors * 512;
+  if (want == 0 || want % kBlockBytes != 0) {
+    return Error{fmt::format("disk size {}s: the size must be a positive multiple of 4 KiB (8 sectors)",
+                             *size_sectors)};
+  }
+  if (want > l->data_bytes) {
+    return Error{fmt::format("disk size {}s ({} KiB) is more than {} holds for data ({} KiB)", *size_sectors,
+                             want / 1024, host.disk, l->data_bytes / 1024)};
+  }
+  l->data_bytes = want;
+  return l;
+}
+
 Result<std::vector<std::string>> create_md(const ResourceConfig& res, const HostConfig& host,
                                            const CreateMdOptions& opt) {
-  auto layout = layout_of(host);
+  auto layout = layout_of(host, res.disk.size_sectors);
   if (!layout.ok()) return layout.error();
   const std::string mpath = meta_path(host);
   Fd data(::open(host.disk.c_str(), O_RDWR | O_CLOEXEC));
@@ -163,8 +183,8 @@ Result<std::vector<std::string>> create_md(const ResourceConfig& res, const Host
   return lines;
 }
 
-Result<AttachState> read_attach_state(const HostConfig& host) {
-  auto layout = layout_of(host);
+Result<AttachState> read_attach_state(const HostConfig& host, std::optional<uint64_t> size_sectors) {
+  auto layout = layout_of(host, size_sectors);
   if (!layout.ok()) return layout.error();
   const std::string mpath = meta_path(host);
   Fd meta(::open(mpath.c_str(), O_RDONLY | O_CLOEXEC));

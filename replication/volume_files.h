@@ -21,7 +21,10 @@ namespace quorate::replication {
 Result<uint64_t> device_size(const std::string& path);
 
 // Where data and meta data live for `host` (sizes read from the devices).
-Result<MdLayout> layout_of(const HostConfig& host);
+// size_sectors (`disk { size }`) limits the data area, as DRBD's does: the
+// meta data stays where the whole device puts it; a size the device cannot
+// hold, or not a multiple of 4 KiB, is an error.
+Result<MdLayout> layout_of(const HostConfig& host, std::optional<uint64_t> size_sectors = std::nullopt);
 
 struct CreateMdOptions {
   bool force = false;  // overwrite a file system signature or existing meta data
@@ -35,7 +38,7 @@ Result<std::vector<std::string>> create_md(const ResourceConfig& res, const Host
                                            const CreateMdOptions& opt);
 
 // Reads the meta data and recovers the activity log (attach_from_bytes).
-Result<AttachState> read_attach_state(const HostConfig& host);
+Result<AttachState> read_attach_state(const HostConfig& host, std::optional<uint64_t> size_sectors = std::nullopt);
 
 // This boot's id (/proc/sys/kernel/random/boot_id, 32 hex digits); all zero
 // when it cannot be read.

@@ -398,6 +398,13 @@ TEST(ReplicaEngine, PassOnWithoutThePeerPassesTheErrorToTheApplication) {
   EXPECT_EQ(p.a().done[w].error, EIO) << "no leg succeeded";
   EXPECT_EQ(st(p, p.a()).disk, DiskState::kInconsistent);
   EXPECT_GE(st(p, p.a()).oos_kib, 4u) << "the failed block is marked for the next resync";
+  // A Primary with no UpToDate data within reach: DRBD's pri-on-incon-degr,
+  // once (a second failed write changes nothing).
+  EXPECT_EQ(std::count(p.a().handlers.begin(), p.a().handlers.end(), "pri-on-incon-degr"), 1);
+  p.write(p.a(), 300 * 4096, pattern(4096, 45));
+  p.run();
+  EXPECT_EQ(std::count(p.a().handlers.begin(), p.a().handlers.end(), "pri-on-incon-degr"), 1);
+  EXPECT_EQ(std::count(p.b().handlers.begin(), p.b().handlers.end(), "pri-on-incon-degr"), 0);
 }
 
 TEST(ReplicaEngine, AMetaDataErrorDetachesWhateverTheIoErrorPolicy) {

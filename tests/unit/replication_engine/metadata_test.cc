@@ -86,5 +86,53 @@ TEST(Superblock, NoMetaDataIsSaidSo) {
   EXPECT_NE(got.error().message.find("no Quorate meta data"), std::string::npos);
 }
 
+// DRBD's internal meta-data size (REPLICATION-FACTS: Ms = ceil(Cs / 2^18) * 8
+// + 72 sectors for Cs sectors of backing device), at the end of the device:
+// | data | bitmap | AL 32 KiB | superblock 4 KiB |.
+TEST(MetaDataLayout, InternalFollowsDrbdsFormula) {
+  const uint64_t gib = 1ULL << 30;
+  auto l = internal_layout(gib);
+  ASSERT_TRUE(l.ok()) << l.error().message;
+  // 2^21 sectors: ceil(2^21 / 2^18) * 8 = 64 bitmap sectors (32 KiB), + 72.
+  EXPECT_EQ(l->md_sectors(), 64u + 72u);
+  EXPECT_EQ(l->bm_bytes, 32u * 1024);
+  EXPECT_EQ(l->sb_offset, gib - 4096);
+  EXPECT_EQ(l->al_offset, gib - 4096 - 32 * 1024);
+  EXPECT_EQ(l->bm_offset, l->al_offset - 32 * 1024);
+  EXPECT_EQ(l->data_bytes, gib - (64 + 72) * 512);
+  EXPECT_EQ(l->bits(), l->data_bytes / 4096);
+  // One sector more starts another 8-sector bitmap step.
+  auto l2 = internal_layout(gib + 512);
+  ASSERT_TRUE(l2.ok());
+  EXPECT_EQ(l2->bm_bytes, 32u * 1024 + 4096);
+  // An odd size: everything stays 4 KiB aligned.
+  auto l3 = internal_layout(10 * gib + 3 * 512);
+  ASSERT_TRUE(l3.ok());
+  EXPECT_EQ(l3->sb_offset % 4096, 0u);
+  EXPECT_EQ(l3->data_bytes % 4096, 0u);
+  EXPECT_LE(l3->data_bytes + l3->md_sectors() * 512, 10 * gib + 3 * 512);
+  // Too small to hold the meta data and 64 KiB of data.
+  EXPECT_FALSE(internal_layout(64 * 1024).ok());
+}
+
+TEST(MetaDataLayout, ExternalSlotsAre128MiB) {
+  const uint64_t gib = 1ULL << 30;
+  auto l = external_layout(gib, 256ULL << 20, 1);
+  ASSERT_TRUE(l.ok()) << l.error().message;
+  EXPECT_EQ(l->data_bytes, gib);
+  EXPECT_EQ(l->sb_offset, 128ULL << 20);
+  EXPECT_EQ(l->al_offset, (128ULL << 20) + 4096);
+  EXPECT_EQ(l->bm_offset, (128ULL << 20) + 4096 + 32 * 1024);
+  EXPECT_EQ(l->bm_bytes, 32u * 1024);
+  auto no_slot = external_layout(gib, 256ULL << 20, 2);
+  ASSERT_FALSE(no_slot.ok());
+  EXPECT_NE(no_slot.error().message.find("no slot [2]"), std::string::npos) << no_slot.error().message;
+  // Flexible (no index): at the start of a meta device just large enough.
+  auto flex = external_layout(gib, 4096 + 32 * 1024 + 32 * 1024, std::nullopt);
+  ASSERT_TRUE(flex.ok()) << flex.error().message;
+  EXPECT_EQ(flex->sb_offset, 0u);
+  EXPECT_FALSE(external_layout(gib, 4096 + 32 * 1024, std::nullopt).ok());
+}
+
 }  // namespace
 }  // namespace quorate::replication
