@@ -221,6 +221,13 @@ std::string render_drbd_status(const ReplicaList& volumes, const StatusOptions& 
       if (show_volume) out += fmt::format("volume:{} ", v->volume);
       if (opts.verbose) out += fmt::format("minor:{} ", v->minor);
       out += fmt::format("disk:{}\n", name(v->disk));
+      // Where the volume is served (Quorate's; DRBD has its /dev/drbdN).
+      if (opts.verbose && (!v->nbd_socket.empty() || !v->fuse_file.empty())) {
+        out += "      exports:";
+        if (!v->nbd_socket.empty()) out += " nbd:" + v->nbd_socket;
+        if (!v->fuse_file.empty()) out += " fuse:" + v->fuse_file;
+        out += '\n';
+      }
       if (opts.statistics) {
         out += fmt::format(
             "      size:{} read:{} written:{} al-writes:{} bm-writes:{} upper-pending:{} "
@@ -359,6 +366,8 @@ nlohmann::json replica_status_json(const ReplicaStatus& s) {
   }
   j["split_brain"] =
       s.split_brain.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.split_brain);
+  const auto path_or_null = [](const std::string& p) { return p.empty() ? nlohmann::json(nullptr) : nlohmann::json(p); };
+  j["exports"] = {{"nbd_socket", path_or_null(s.nbd_socket)}, {"fuse_file", path_or_null(s.fuse_file)}};
   return j;
 }
 

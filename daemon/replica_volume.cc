@@ -840,10 +840,11 @@ replication::ReplicaStatus ReplicaVolume::status() const {
   auto s = m.engine_->status(steady_ms());
   s.minor = m.self_.minor;
   s.volume = m.self_.volume;
+  s.nbd_socket = m.nbd_path_;
+  if (m.fuse_) s.fuse_file = m.fuse_->file_path();
   return s;
 }
 
-std::string ReplicaVolume::nbd_socket() const { return impl_->nbd_path_; }
 const std::string& ReplicaVolume::resource() const { return impl_->res_.name; }
 
 uint64_t ReplicaVolume::size() const { return impl_->engine_ ? impl_->engine_->size_bytes() : 0; }

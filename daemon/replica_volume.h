@@ -72,7 +72,6 @@ class ReplicaVolume : public replication::BlockTarget {
   void down(std::function<void(Status)> done);
 
   replication::ReplicaStatus status() const;
-  std::string nbd_socket() const;
   const std::string& resource() const;
 
   // BlockTarget

@@ -196,7 +196,7 @@ ipc::Response ReplicationService::status(const ipc::ReplicaStatusRequest& req) {
       return r;
     }
     for (const auto& [name, v] : volumes_) {
-      *list->add_replicas() = rep::replica_to_proto({v->status(), true, v->nbd_socket()});
+      *list->add_replicas() = rep::replica_to_proto({v->status(), true});
     }
     return r;
   }
@@ -209,7 +209,7 @@ ipc::Response ReplicationService::status(const ipc::ReplicaStatusRequest& req) {
     auto* st = list->add_replicas();
     auto it = volumes_.find(t.res.name);
     if (it != volumes_.end()) {
-      *st = rep::replica_to_proto({it->second->status(), true, it->second->nbd_socket()});
+      *st = rep::replica_to_proto({it->second->status(), true});
     } else {
       st->set_resource(t.res.name);
       st->set_minor(t.self.minor);

@@ -108,6 +108,10 @@ struct ReplicaStatus {
   uint64_t size_kib = 0;             // usable size of the volume
   std::optional<SyncProgress> sync;  // during SyncSource/SyncTarget/VerifyS/VerifyT (and paused)
   std::string split_brain;           // non-empty after a split brain was detected: what and when
+  // The volume's exports while up (set by quorated, not the engine): the NBD
+  // Unix socket RUN_DIR/nbd/RESOURCE.sock and the FUSE single file, if any.
+  std::string nbd_socket;
+  std::string fuse_file;
 };
 
 }  // namespace quorate::replication

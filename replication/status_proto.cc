@@ -109,7 +109,8 @@ ipc::ReplicaState replica_to_proto(const ReplicaEntry& entry) {
     sync->set_stalled(s.sync->stalled);
   }
   p.set_split_brain(s.split_brain);
-  p.set_nbd_socket(entry.nbd_socket);
+  p.set_nbd_socket(s.nbd_socket);
+  p.set_fuse_file(s.fuse_file);
   return p;
 }
 
@@ -120,7 +121,8 @@ Result<ReplicaEntry> replica_from_proto(const ipc::ReplicaState& p) {
   ReplicaEntry e;
   ReplicaStatus& s = e.status;
   e.up = p.up();
-  e.nbd_socket = p.nbd_socket();
+  s.nbd_socket = p.nbd_socket();
+  s.fuse_file = p.fuse_file();
   s.resource = p.resource();
   s.minor = p.minor();
   s.volume = p.volume();

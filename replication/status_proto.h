@@ -19,12 +19,11 @@
 
 namespace quorate::replication {
 
-// A volume as the daemon reports it: the status, whether it is up (false:
-// configured but not up, DRBD's "Unconfigured"), and its NBD socket.
+// A volume as the daemon reports it: the status (with its exports) and
+// whether it is up (false: configured but not up, DRBD's "Unconfigured").
 struct ReplicaEntry {
   replication::ReplicaStatus status;
   bool up = true;
-  std::string nbd_socket;  // RUN_DIR/nbd/RESOURCE.sock while up; else empty
 };
 
 // DRBD's names back to the enums (exact spelling, as replication::name()

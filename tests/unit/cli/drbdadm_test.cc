@@ -236,8 +236,11 @@ TEST(ReplicaProto, RoundTripThroughTheWire) {
   disconnected.resource = "r0";
   disconnected.cstate = ConnState::kWFConnection;
   disconnected.disk = DiskState::kOutdated;
-  for (const rep::ReplicaStatus& s : {sample_sync_source(), disconnected}) {
-    ReplicaEntry e{s, true, "/run/quorate/nbd/" + s.resource + ".sock"};
+  rep::ReplicaStatus exported = sample_sync_source();
+  exported.nbd_socket = "/run/quorate/nbd/" + exported.resource + ".sock";
+  exported.fuse_file = "/run/quorate/fuse/" + exported.resource + "/" + exported.resource;
+  for (const rep::ReplicaStatus& s : {exported, disconnected}) {
+    ReplicaEntry e{s, true};
     std::string bytes;
     ASSERT_TRUE(replica_to_proto(e).SerializeToString(&bytes));
     ipc::ReplicaState wire;
@@ -247,11 +250,12 @@ TEST(ReplicaProto, RoundTripThroughTheWire) {
     auto back = replica_from_proto(wire);
     ASSERT_TRUE(back.ok()) << back.error().message;
     EXPECT_TRUE(back->up);
-    EXPECT_EQ(back->nbd_socket, e.nbd_socket);
+    EXPECT_EQ(back->status.nbd_socket, s.nbd_socket);
+    EXPECT_EQ(back->status.fuse_file, s.fuse_file);
     expect_same(s, back->status);
   }
-  EXPECT_FALSE(replica_to_proto({disconnected, true, ""}).has_sync());
-  EXPECT_EQ(replica_to_proto({disconnected, true, ""}).protocol(), "");
+  EXPECT_FALSE(replica_to_proto({disconnected, true}).has_sync());
+  EXPECT_EQ(replica_to_proto({disconnected, true}).protocol(), "");
 }
 
 TEST(ReplicaProto, EveryNameParsesBack) {
@@ -270,7 +274,7 @@ TEST(ReplicaProto, EveryNameParsesBack) {
 }
 
 TEST(ReplicaProto, BadNamesAreErrorsNamingTheVolume) {
-  const ipc::ReplicaState good = replica_to_proto({sample_sync_source(), true, ""});
+  const ipc::ReplicaState good = replica_to_proto({sample_sync_source(), true});
   auto expect_error = [](ipc::ReplicaState p, const std::string& message) {
     auto r = replica_from_proto(p);
     ASSERT_FALSE(r.ok());
@@ -674,8 +678,10 @@ ipc::ReplicaStatusList seed_list() {
   s.dr = 6845699;
   s.al = 15;
   s.size_kib = 6835924;
+  s.nbd_socket = "/run/quorate/nbd/mysql.sock";
+  s.fuse_file = "/run/quorate/fuse/mysql/mysql";
   ipc::ReplicaStatusList list;
-  *list.add_replicas() = replica_to_proto({s, true, "/run/quorate/nbd/mysql.sock"});
+  *list.add_replicas() = replica_to_proto({s, true});
   ipc::ReplicaState down;
   down.set_resource("r1");
   down.set_minor(1);
@@ -753,8 +759,15 @@ TEST(DrbdadmStatus, Drbd9StatusAndNoSuchResource) {
   ASSERT_TRUE(entries.ok());
   EXPECT_EQ(r.out, render_drbd_status({(*entries)[0].status}, both));
   EXPECT_NE(r.out.find("written:16829"), std::string::npos) << r.out;
+  // Verbose says where the volume is served; the default stays DRBD's shape.
+  EXPECT_NE(r.out.find("\n      exports: nbd:/run/quorate/nbd/mysql.sock fuse:/run/quorate/fuse/mysql/mysql\n"),
+            std::string::npos)
+      << r.out;
   r = drbdadm(d, {"status", "--json"});
-  EXPECT_EQ(nlohmann::json::parse(r.out)["volumes"].size(), 1u);
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["volumes"].size(), 1u);
+  EXPECT_EQ(j["volumes"][0]["exports"]["nbd_socket"], "/run/quorate/nbd/mysql.sock");
+  EXPECT_EQ(j["volumes"][0]["exports"]["fuse_file"], "/run/quorate/fuse/mysql/mysql");
 }
 
 TEST(QuorateReplica, ProcOverviewAndJson) {
