@@ -42,6 +42,7 @@ constexpr std::array kTools = {
     Tool{"crm_resource", "", crm_resource_main},
     Tool{"crm_simulate", "simulate", simulate_main},
     Tool{"drbdadm", "", drbdadm_main},
+    Tool{"drbd-overview", "", drbd_overview_main},
     Tool{"", "replica", replica_main},
     Tool{"", "cluster", run_cluster},
     Tool{"", "keygen", run_keygen},

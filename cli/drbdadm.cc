@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "cli/options.h"
+#include "cli/overview_mounts.h"
 #include "cli/render_replica.h"
 #include "replication/status_proto.h"
 #include "cli/tools.h"
@@ -777,7 +778,8 @@ void replica_usage(const std::string& prog, std::ostream& out) {
       << "  status      DRBD 9's `drbdadm status` layout (every resource that is up)\n"
       << "  --proc      DRBD 8.4's /proc/drbd layout. /proc/drbd itself does not exist\n"
       << "              (there is no drbd kernel module): use this instead of `cat /proc/drbd`\n"
-      << "  overview    drbd-overview's one line per volume\n"
+      << "  overview    drbd-overview's one line per volume, with the mount of a volume\n"
+      << "              whose FUSE file is on a mounted loop device\n"
       << "  --json      the same state as JSON\n"
       << "  -c FILE     resource files for quorated to use (as drbdadm -c)\n"
       << "  --socket PATH  quorated's socket (else $QUORATE_SOCKET, else\n"
@@ -855,7 +857,7 @@ int replica_main(const std::string& prog, const std::vector<std::string>& args, 
   if (json) {
     env.out << replicas_json(up).dump(2) << "\n";
   } else if (overview) {
-    env.out << render_drbd_overview(up);
+    env.out << render_drbd_overview(up, find_overview_mounts(up));
   } else if (proc) {
     std::sort(all.begin(), all.end(),
               [](const rep::ReplicaStatus& a, const rep::ReplicaStatus& b) { return a.minor < b.minor; });
@@ -864,6 +866,12 @@ int replica_main(const std::string& prog, const std::vector<std::string>& args, 
     env.out << render_drbd_status(up, status_opts);
   }
   return rc;
+}
+
+int drbd_overview_main(const std::string& prog, const std::vector<std::string>& args, ToolEnv& env) {
+  std::vector<std::string> with_verb{"overview"};
+  with_verb.insert(with_verb.end(), args.begin(), args.end());
+  return replica_main(prog, with_verb, env);
 }
 
 }  // namespace quorate::cli

@@ -118,5 +118,7 @@ std::string dry_run_line(const DrbdadmCommand& cmd, const std::string& resource,
 int drbdadm_main(const std::string& prog, const std::vector<std::string>& args, ToolEnv& env);
 // quorate replica status [RES...] [--proc] [--json] | overview [--json]
 int replica_main(const std::string& prog, const std::vector<std::string>& args, ToolEnv& env);
+// drbd-overview [RES...] [--json]: `quorate replica overview`, mount columns included.
+int drbd_overview_main(const std::string& prog, const std::vector<std::string>& args, ToolEnv& env);
 
 }  // namespace quorate::cli

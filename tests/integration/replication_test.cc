@@ -554,6 +554,12 @@ TEST_F(Replication, SeedCommandsAndExt4OnTheFuseExportSurvivesFailover) {
               0);
     sums = run_command({"/bin/sh", "-c", fmt::format("cd '{}' && sha256sum big small d/numbers", mnt)}).out;
     ASSERT_FALSE(sums.empty());
+    // The seed's drbd-overview, with the mount columns found through the loop device.
+    auto ov = run_command({bin("drbd-overview"), "--socket", cluster_->socket_path(1)});
+    EXPECT_EQ(ov.exit_code, 0) << ov.err;
+    EXPECT_NE(ov.out.find(" 0:r0/0  Connected Primary/Secondary UpToDate/UpToDate " + mnt + " ext4 "),
+              std::string::npos)
+        << ov.out;
   }
   // Hard failure of the Primary; the survivor takes over with the seed's command.
   ASSERT_TRUE(cluster_->signal(1, SIGKILL));
