@@ -824,6 +824,34 @@ void ReplicaVolume::command(const std::string& verb, bool force, bool discard_my
   done(Status::Ok());
 }
 
+Result<std::vector<std::string>> ReplicaVolume::adjust(const rep::ResourceConfig& res, const rep::HostConfig& self,
+                                                       const rep::HostConfig& peer) {
+  Impl& m = *impl_;
+  if (!m.engine_) return Error{fmt::format("{}: going down", m.res_.name)};
+  const auto needs_down_up = [&](std::string_view what) {
+    return Error{fmt::format("{}: {} changed while up: needs `drbdadm down {}` and `drbdadm up {}`", res.name, what,
+                             res.name, res.name)};
+  };
+  if (self.disk != m.self_.disk || !(self.meta_disk == m.self_.meta_disk)) return needs_down_up("disk or meta-disk");
+  if (self.device != m.self_.device || self.minor != m.self_.minor) return needs_down_up("device");
+  if (res.disk.size_sectors != m.res_.disk.size_sectors) return needs_down_up("size");
+  if (self.address != m.self_.address || self.port != m.self_.port) return needs_down_up("this node's address");
+  auto lines = m.engine_->adjust(rep::engine_options(res, self, peer), steady_ms());
+  if (!lines.ok()) return Error{fmt::format("{}: {}", res.name, lines.error().message)};
+  const bool peer_moved = peer.address != m.peer_.address || peer.port != m.peer_.port;
+  m.res_ = res;  // handlers, connect-int and the rest as the file says now
+  m.peer_ = peer;
+  if (peer_moved) {
+    lines->push_back(fmt::format("{}: the peer's address changed to {}:{} (reconnecting)", res.name, peer.address,
+                                 peer.port));
+    (void)m.engine_->disconnect(steady_ms());
+    (void)m.engine_->connect(false, steady_ms());
+  }
+  m.last_link_at_.reset();  // a connection to make is tried at once
+  m.drive();
+  return lines;
+}
+
 void ReplicaVolume::down(std::function<void(Status)> done) {
   Impl& m = *impl_;
   if (!m.engine_) return done(Status::Ok());

@@ -70,6 +70,13 @@ class ReplicaVolume : public replication::BlockTarget {
   // Clean shutdown: demote, disconnect, stop the exports, write the bitmap and
   // a clean superblock; `done` runs when that is on disk (or failed).
   void down(std::function<void(Status)> done);
+  // `drbdadm adjust` with the resource file as it is now (Replica::adjust for
+  // the options; a new peer address reconnects to it). What was set up at
+  // `up` — this node's disk, meta-disk, device, size and address — cannot
+  // change while up: an error says so. Returns one line per change.
+  Result<std::vector<std::string>> adjust(const replication::ResourceConfig& res,
+                                          const replication::HostConfig& self,
+                                          const replication::HostConfig& peer);
 
   replication::ReplicaStatus status() const;
   const std::string& resource() const;

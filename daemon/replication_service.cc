@@ -150,10 +150,10 @@ void ReplicationService::step(const std::shared_ptr<CommandRun>& run) {
   }
   if (verb == "up" || verb == "attach" || verb == "adjust") {
     if (it != volumes_.end()) {
-      if (verb == "adjust") {
-        run->ok.mutable_replica_command()->add_lines(
-            fmt::format("{}: up; settings changed in the file take effect at the next down/up", name));
-      }
+      if (verb != "adjust") return then(Status::Ok());
+      auto lines = it->second->adjust(t.res, t.self, t.peer);
+      if (!lines.ok()) return then(lines.error());
+      for (const auto& l : *lines) run->ok.mutable_replica_command()->add_lines(l);
       return then(Status::Ok());
     }
     ReplicaVolumeOptions vo;

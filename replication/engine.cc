@@ -435,6 +435,64 @@ Status Replica::connect(bool discard_my_data, Millis now) {
   return Status::Ok();
 }
 
+Result<std::vector<std::string>> Replica::adjust(EngineOptions o, Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  if (m.downing) return Error{"the resource is going down"};
+  const EngineOptions& old = m.opt;
+  if (o.self != old.self || o.peer != old.peer || o.resource != old.resource) {
+    return Error{fmt::format("the host names changed ({}/{} -> {}/{}): needs `drbdadm down` and `up`", old.self,
+                             old.peer, o.self, o.peer)};
+  }
+  if (o.al_extents != old.al_extents || o.al_updates != old.al_updates) {
+    return Error{"al-extents or al-updates changed: the activity log is sized at attach; needs `drbdadm down` "
+                 "and `up`"};
+  }
+  std::vector<std::string> lines;
+  bool reconnect = false;
+  const auto note = [&](bool differs, std::string_view key, bool needs_reconnect = false) {
+    if (!differs) return;
+    lines.push_back(fmt::format("{}: {} changed{}", old.resource, key, needs_reconnect ? " (reconnecting)" : ""));
+    reconnect = reconnect || needs_reconnect;
+  };
+  note(o.protocol != old.protocol, "protocol", true);
+  note(o.allow_two_primaries != old.allow_two_primaries, "allow-two-primaries", true);
+  note(o.cram_hmac_alg != old.cram_hmac_alg, "cram-hmac-alg", true);
+  note(o.shared_secret != old.shared_secret, "shared-secret", true);
+  note(o.after_sb.pri0 != old.after_sb.pri0 || o.after_sb.pri1 != old.after_sb.pri1 ||
+           o.after_sb.pri2 != old.after_sb.pri2,
+       "after-sb policies");
+  note(o.timeout_ds != old.timeout_ds, "timeout");
+  note(o.ping_int_s != old.ping_int_s, "ping-int");
+  note(o.ping_timeout_ds != old.ping_timeout_ds, "ping-timeout");
+  note(o.connect_int_s != old.connect_int_s, "connect-int");
+  note(o.max_epoch_size != old.max_epoch_size, "max-epoch-size");
+  note(o.max_buffers != old.max_buffers, "max-buffers");
+  note(o.verify_alg != old.verify_alg, "verify-alg");
+  note(o.on_io_error != old.on_io_error, "on-io-error");
+  note(o.fencing != old.fencing, "fencing");
+  note(o.disk_flushes != old.disk_flushes, "disk-flushes");
+  const bool rates = o.resync_rate_kib_s != old.resync_rate_kib_s || o.c_plan_ahead_ds != old.c_plan_ahead_ds ||
+                     o.c_fill_target_sectors != old.c_fill_target_sectors ||
+                     o.c_delay_target_ds != old.c_delay_target_ds || o.c_max_rate_kib_s != old.c_max_rate_kib_s ||
+                     o.c_min_rate_kib_s != old.c_min_rate_kib_s;
+  note(rates, "resync rate settings");
+  o.boot_id = old.boot_id;
+  m.opt = std::move(o);
+  // A running resync continues under the new controller (its plan restarts).
+  if (rates && m.sync && !m.sync->verify) m.sync->controller = ResyncController(m.rate_settings());
+  for (const auto& l : lines) m.info(l);
+  if (reconnect && m.cs != ConnState::kStandAlone) {
+    m.drop_connection(ConnState::kDisconnecting, "net options changed (adjust)", false);
+  }
+  if (m.cs == ConnState::kStandAlone) {
+    lines.push_back(fmt::format("{}: connecting (was StandAlone)", m.opt.resource));
+    m.set_cs(ConnState::kUnconnected);
+    m.set_cs(ConnState::kWFConnection);
+  }
+  return lines;
+}
+
 Status Replica::disconnect(Millis now) {
   Impl& m = *impl_;
   m.now = now;

@@ -182,6 +182,16 @@ class Replica {
   Status outdate(Millis now);
   Status pause_sync(Millis now);
   Status resume_sync(Millis now);
+  // `drbdadm adjust` of an edited resource file while up: timeouts, rates
+  // and the resync controller, after-sb policies, on-io-error, verify-alg,
+  // fencing and disk-flushes take effect at once; a change of what the
+  // connection was set up with (protocol, allow-two-primaries,
+  // cram-hmac-alg, shared-secret) drops the connection, which is then made
+  // again with the new options (DRBD's adjust does disconnect + connect). A
+  // StandAlone resource connects, as the file says it should be. Names and
+  // the activity-log settings cannot change while up: an error says so and
+  // nothing changes. Returns one line per change.
+  Result<std::vector<std::string>> adjust(EngineOptions o, Millis now);
   // Lets I/O frozen by fencing resource-and-stonith continue (the operator
   // has made sure the peer cannot be Primary).
   Status resume_io(Millis now);

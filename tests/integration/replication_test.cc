@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <random>
 
 #include <fmt/format.h>
@@ -478,6 +479,65 @@ TEST_F(Replication, SeedSplitBrainAndManualRepair) {
   EXPECT_EQ(sha_of_disk(1, 16 << 20), sha_of_disk(2, 16 << 20));
   auto probe = run_command({"qemu-io", "-f", "raw", "-r", "-c", "read -P 0xaa 0 4k", uri(1)});
   EXPECT_EQ(probe.exit_code, 0) << probe.out << probe.err;
+}
+
+// `drbdadm adjust` after editing the resource file, as an operator does on
+// both nodes: a protocol change reconnects with the new protocol, a
+// StandAlone resource connects, and a change that needs down/up says so.
+TEST_F(Replication, AdjustAppliesTheEditedFileAndConnectsAStandAloneResource) {
+  initial_sync();
+  const std::string file = cluster_->dir() + "/replication.d/r0.res";
+  const auto edit = [&](const std::string& from, const std::string& to) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string s = text.str();
+    const size_t at = s.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    s.replace(at, from.size(), to);
+    std::ofstream(file, std::ios::trunc) << s;
+  };
+  const auto adjust = [&](int i) {
+    return run_command({bin("drbdadm"), "--socket", cluster_->socket_path(i), "adjust", "r0"}, 30000ms);
+  };
+  edit("protocol C;", "protocol B;");
+  edit("ping-int 1;", "ping-int 2;");
+  auto a1 = adjust(1);
+  EXPECT_EQ(a1.exit_code, 0) << a1.err;
+  EXPECT_NE(a1.out.find("r0: protocol changed (reconnecting)"), std::string::npos) << a1.out;
+  EXPECT_NE(a1.out.find("r0: ping-int changed"), std::string::npos) << a1.out;
+  EXPECT_EQ(adjust(2).exit_code, 0);
+  // Until both run B, their handshake refuses the other (StandAlone); a
+  // second adjust connects what that left StandAlone.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (int i = 1; i <= 2; ++i) {
+          if (state(i).cstate() == "StandAlone") adjust(i);
+        }
+        return state(1).cstate() == "Connected" && state(2).cstate() == "Connected";
+      },
+      30000ms))
+      << describe(1) << describe(2);
+  EXPECT_EQ(state(1).protocol(), "B");
+  EXPECT_EQ(state(2).protocol(), "B");
+  EXPECT_EQ(state(2).disk(), "UpToDate");
+
+  // StandAlone after `disconnect`: adjust connects it, as the file says.
+  ASSERT_EQ(drbd(2, "disconnect"), "");
+  ASSERT_TRUE(wait_state(2, "StandAlone", "UpToDate")) << describe(2);
+  auto a2 = adjust(2);
+  EXPECT_EQ(a2.exit_code, 0) << a2.err;
+  EXPECT_NE(a2.out.find("r0: connecting (was StandAlone)"), std::string::npos) << a2.out;
+  ASSERT_TRUE(wait_state(2, "Connected", "UpToDate")) << describe(2);
+
+  // A different backing file cannot be swapped in while up.
+  edit(disk_[1] + ";", disk_[1] + ".other;");
+  auto a3 = adjust(1);
+  EXPECT_NE(a3.exit_code, 0);
+  EXPECT_NE(a3.err.find("r0: disk or meta-disk changed while up: needs `drbdadm down r0` and `drbdadm up r0`"),
+            std::string::npos)
+      << a3.err;
+  EXPECT_EQ(state(1).cstate(), "Connected") << "a refused adjust changes nothing";
 }
 
 TEST_F(Replication, DownWritesCleanMetadataAndUpReattaches) {
