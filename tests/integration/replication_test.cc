@@ -24,6 +24,7 @@
 #include "cli/ipc_client.h"
 #include "replication/metadata.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/netns_lab.h"
 
 namespace quorate::itest {
 namespace {
@@ -72,9 +73,13 @@ class Replication : public ::testing::Test {
   virtual bool external_meta() const { return false; }
   // What the resource file names as node i's disk, given its backing file.
   virtual std::string backing_device(int /*i*/, const std::string& file) { return file; }
+  // Where the nodes run: loopback here, network namespaces below.
+  virtual ClusterSpec cluster_spec() { return loopback_spec(2); }
+  virtual std::string node_address(int i) const { return fmt::format("127.0.0.{}", i); }
+  virtual uint16_t replication_port(const std::string& addr) { return free_tcp_port(addr.c_str()); }
 
   void SetUp() override {
-    cluster_ = std::make_unique<TestCluster>(loopback_spec(2));
+    cluster_ = std::make_unique<TestCluster>(cluster_spec());
     ASSERT_TRUE(cluster_->ok()) << cluster_->setup_error();
     const fs::path rdir = fs::path(cluster_->dir()) / "replication.d";
     fs::create_directories(rdir);
@@ -88,7 +93,7 @@ class Replication : public ::testing::Test {
       std::ofstream(disk_[i]).close();
       fs::resize_file(disk_[i], kDiskBytes);
       disk_[i] = backing_device(i, disk_[i]);
-      const std::string addr = fmt::format("127.0.0.{}", i);
+      const std::string addr = node_address(i);
       std::string meta;
       if (external_meta()) {
         const std::string path = cluster_->node_dir(i) + "/meta.img";
@@ -97,7 +102,7 @@ class Replication : public ::testing::Test {
         meta = fmt::format("    meta-disk {}[0];\n", path);
       }
       res += fmt::format("  on node{} {{\n    disk {};\n{}    address {}:{};\n  }}\n", i, disk_[i], meta, addr,
-                         free_tcp_port(addr.c_str()));
+                         replication_port(addr));
     }
     res += "}\n";
     std::ofstream(rdir / "r0.res") << res;
@@ -479,6 +484,70 @@ TEST_F(Replication, SeedSplitBrainAndManualRepair) {
   EXPECT_EQ(sha_of_disk(1, 16 << 20), sha_of_disk(2, 16 << 20));
   auto probe = run_command({"qemu-io", "-f", "raw", "-r", "-c", "read -P 0xaa 0 4k", uri(1)});
   EXPECT_EQ(probe.exit_code, 0) << probe.out << probe.err;
+}
+
+// The seed's split brain as it happens there: the replication link is cut
+// (node 2's veth moves to an island bridge), both sides take writes as
+// Primary, the link comes back, the split brain is detected and refused, and
+// the seed's manual repair makes node 2 the victim.
+class ReplicationOverNetns : public Replication {
+ protected:
+  void SetUp() override {
+    const std::string missing = netns_missing_prerequisite();
+    if (!missing.empty()) GTEST_SKIP() << "network-namespace test skipped: " << missing;
+    remove_stale_namespaces();
+    lab_ = std::make_unique<NetnsLab>(2);
+    ASSERT_TRUE(lab_->build()) << lab_->error();
+    Replication::SetUp();
+  }
+  ClusterSpec cluster_spec() override {
+    ClusterSpec spec;
+    spec.port = 5405;  // fresh namespaces: nothing else there
+    for (int i = 1; i <= 2; ++i) {
+      spec.nodes.push_back(NodeSpec{NetnsLab::address(i), {"ip", "netns", "exec", lab_->node_ns(i)}});
+    }
+    return spec;
+  }
+  std::string node_address(int i) const override { return NetnsLab::address(i); }
+  uint16_t replication_port(const std::string&) override { return 7789; }
+  std::unique_ptr<NetnsLab> lab_;  // destroyed after TearDown stopped the nodes
+};
+
+TEST_F(ReplicationOverNetns, SeedSplitBrainAfterANetworkCutAndManualRepair) {
+  if (!have("qemu-io")) GTEST_SKIP() << "qemu-io (qemu-utils) is not installed";
+  initial_sync();
+  ASSERT_TRUE(lab_->attach({2}, "br1")) << lab_->error();
+  // Each side finds the peer gone by itself (ping-int 1, ping-timeout 0.5 s).
+  ASSERT_TRUE(wait_until([&] { return state(1).cstate() == "WFConnection" && state(2).cstate() == "WFConnection"; },
+                         20000ms))
+      << describe(1) << describe(2);
+  ASSERT_EQ(drbd(2, "primary"), "") << describe(2);
+  ASSERT_EQ(run_command({"qemu-io", "-f", "raw", "-c", "write -P 0xaa 0 4k", uri(1)}).exit_code, 0);
+  ASSERT_EQ(run_command({"qemu-io", "-f", "raw", "-c", "write -P 0xbb 4M 4k", uri(2)}).exit_code, 0);
+  ASSERT_TRUE(lab_->attach({2}, "br0")) << lab_->error();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return !state(1).split_brain().empty() && state(1).cstate() == "StandAlone" &&
+               state(2).cstate() != "Connected";
+      },
+      30000ms))
+      << describe(1) << describe(2);
+  EXPECT_EQ(state(1).role(), "Primary");
+  EXPECT_EQ(state(2).role(), "Primary");
+  EXPECT_NE(sha_of_disk(1, 16 << 20), sha_of_disk(2, 16 << 20)) << "never merged silently";
+  // The seed's repair on the victim: secondary, connect --discard-my-data;
+  // then connect on the survivor.
+  ASSERT_EQ(drbd(2, "disconnect"), "");
+  ASSERT_EQ(drbd(2, "secondary"), "");
+  ASSERT_EQ(drbd(2, "connect", false, true), "");
+  ASSERT_EQ(drbd(1, "connect"), "");
+  ASSERT_TRUE(wait_state(2, "Connected", "UpToDate")) << describe(1) << describe(2);
+  EXPECT_EQ(sha_of_disk(1, 16 << 20), sha_of_disk(2, 16 << 20));
+  auto probe = run_command({"qemu-io", "-f", "raw", "-r", "-c", "read -P 0xaa 0 4k", uri(1)});
+  EXPECT_EQ(probe.exit_code, 0) << probe.out << probe.err;
+  auto lost = run_command({"qemu-io", "-f", "raw", "-r", "-c", "read -P 0xbb 4M 4k", uri(1)});
+  EXPECT_NE(lost.out.find("Pattern verification failed"), std::string::npos)
+      << "the victim's write was discarded: " << lost.out << lost.err;
 }
 
 // `drbdadm adjust` after editing the resource file, as an operator does on
