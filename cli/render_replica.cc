@@ -222,9 +222,10 @@ std::string render_drbd_status(const ReplicaList& volumes, const StatusOptions& 
       if (opts.verbose) out += fmt::format("minor:{} ", v->minor);
       out += fmt::format("disk:{}\n", name(v->disk));
       // Where the volume is served (Quorate's; DRBD has its /dev/drbdN).
-      if (opts.verbose && (!v->nbd_socket.empty() || !v->fuse_file.empty())) {
+      if (opts.verbose && (!v->nbd_socket.empty() || !v->nbd_tcp.empty() || !v->fuse_file.empty())) {
         out += "      exports:";
         if (!v->nbd_socket.empty()) out += " nbd:" + v->nbd_socket;
+        if (!v->nbd_tcp.empty()) out += " nbd-tcp:" + v->nbd_tcp;
         if (!v->fuse_file.empty()) out += " fuse:" + v->fuse_file;
         out += '\n';
       }
@@ -367,7 +368,9 @@ nlohmann::json replica_status_json(const ReplicaStatus& s) {
   j["split_brain"] =
       s.split_brain.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.split_brain);
   const auto path_or_null = [](const std::string& p) { return p.empty() ? nlohmann::json(nullptr) : nlohmann::json(p); };
-  j["exports"] = {{"nbd_socket", path_or_null(s.nbd_socket)}, {"fuse_file", path_or_null(s.fuse_file)}};
+  j["exports"] = {{"nbd_socket", path_or_null(s.nbd_socket)},
+                  {"nbd_tcp", path_or_null(s.nbd_tcp)},
+                  {"fuse_file", path_or_null(s.fuse_file)}};
   return j;
 }
 

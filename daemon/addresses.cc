@@ -171,4 +171,39 @@ Result<std::map<uint32_t, udp::endpoint>> choose_endpoints(
   return out;
 }
 
+Result<NbdTcpListen> parse_nbd_tcp(const std::string& text) {
+  const auto bad = [&](std::string_view why) { return Error{fmt::format("--nbd-tcp '{}': {}", text, why)}; };
+  NbdTcpListen out;
+  std::string host = text;
+  std::string port_text;
+  if (!text.empty() && text.front() == '[') {
+    const size_t close = text.find(']');
+    if (close == std::string::npos) return bad("no ']' after the IPv6 address");
+    host = text.substr(1, close - 1);
+    const std::string rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return bad("expected ':PORT' after ']'");
+      port_text = rest.substr(1);
+      if (port_text.empty()) return bad("empty port");
+    }
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {
+    host = text.substr(0, text.find(':'));
+    port_text = text.substr(text.find(':') + 1);
+    if (port_text.empty()) return bad("empty port");
+  }
+  boost::system::error_code ec;
+  const address a = boost::asio::ip::make_address(host, ec);
+  if (ec || host.empty()) return bad("not an IP address (write 127.0.0.1, 10.0.0.5, [::1]:10809 ...)");
+  out.address = a.to_string();
+  if (!port_text.empty()) {
+    if (port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string::npos) {
+      return bad("the port is not a number");
+    }
+    const unsigned long p = std::stoul(port_text);
+    if (p == 0 || p > 65535) return bad("the port is not in 1..65535");
+    out.port = static_cast<uint16_t>(p);
+  }
+  return out;
+}
+
 }  // namespace quorate::daemon

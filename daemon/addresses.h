@@ -51,4 +51,13 @@ Result<std::map<uint32_t, udp::endpoint>> choose_endpoints(
     const membership::ClusterConfig& config, uint32_t self,
     const std::map<uint32_t, std::vector<address>>& resolved);
 
+// `--nbd-tcp ADDR[:PORT]`: an IP literal (IPv6 in brackets when a port
+// follows: "[::1]:10809") and a port, 10809 (NBD's) when none is given.
+// Errors quote the text and say what is wrong.
+struct NbdTcpListen {
+  std::string address;  // as make_address accepts it, no brackets
+  uint16_t port = 10809;
+};
+Result<NbdTcpListen> parse_nbd_tcp(const std::string& text);
+
 }  // namespace quorate::daemon

@@ -49,6 +49,7 @@ struct Args {
   std::string state_dir = "/var/lib/quorate";
   std::string run_dir = "/run/quorate";
   std::optional<std::string> replication_dir;
+  std::optional<std::string> nbd_tcp;
   bool foreground = false;
   bool check = false;
   bool debug = false;
@@ -157,6 +158,12 @@ int run(Args args) {
   options.incarnation = *incarnation;
   options.ring_seq = *ring_seq;
   options.node_name = entry->name.empty() ? entry->ring0_addr : entry->name;
+  if (args.nbd_tcp) {
+    auto n = daemon::parse_nbd_tcp(*args.nbd_tcp);  // checked in main()
+    if (!n.ok()) return fail(n.error().message);
+    options.nbd_tcp_address = n->address;
+    options.nbd_tcp_base_port = n->port;
+  }
   options.replication_dir = args.replication_dir
                                 ? absolute_path(*args.replication_dir)
                                 : (std::filesystem::path(absolute_path(args.config)).parent_path() / "replication.d").string();
@@ -190,6 +197,10 @@ int main(int argc, char** argv) {
                    "runtime files and IPC socket (default /run/quorate)");
     app.add_option("--replication-dir", args.replication_dir,
                    "replicated-volume resource files (default: replication.d beside the cluster file)");
+    app.add_option("--nbd-tcp", args.nbd_tcp,
+                   "also serve each replicated volume's NBD export over TCP on ADDR[:PORT], port PORT + the "
+                   "volume's minor (default PORT 10809). No authentication or TLS: localhost or a trusted "
+                   "network only");
     app.add_flag("--foreground,-f", args.foreground, "do not fork to the background");
     app.add_flag("--check,-t", args.check, "check the cluster file, print the effective values");
     app.add_flag("--debug,-d", args.debug, "log at debug level");
@@ -203,6 +214,12 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
     if (args.check) return check(args);
+    if (args.nbd_tcp) {
+      if (auto n = daemon::parse_nbd_tcp(*args.nbd_tcp); !n.ok()) {
+        std::cerr << "quorated: " << n.error().message << "\n";
+        return kExitUsage;
+      }
+    }
     ::signal(SIGPIPE, SIG_IGN);
     // Replicated volumes move 1 MiB buffers all the time; glibc would mmap and
     // unmap each one (page faults and zeroing per request). Keep them in the heap.

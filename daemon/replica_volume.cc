@@ -749,6 +749,16 @@ Result<std::unique_ptr<ReplicaVolume>> ReplicaVolume::up(asio::io_context& io, c
   v.nbd_path_ = v.opt_.run_dir + "/nbd/" + res.name + ".sock";
   rep::NbdServerOptions no;
   no.unix_socket_path = v.nbd_path_;
+  if (!v.opt_.nbd_tcp_address.empty()) {
+    const uint32_t port = uint32_t{v.opt_.nbd_tcp_base_port} + self.minor;
+    boost::system::error_code ec;
+    const auto addr = asio::ip::make_address(v.opt_.nbd_tcp_address, ec);
+    if (ec || port > 65535) {
+      return Error{fmt::format("{}: NBD over TCP: no port {} + minor {} on '{}'", res.name, v.opt_.nbd_tcp_base_port,
+                               self.minor, v.opt_.nbd_tcp_address)};
+    }
+    no.tcp_endpoint = tcp::endpoint(addr, static_cast<uint16_t>(port));
+  }
   spdlog::logger* lp = &log;
   no.on_event = [lp](const std::string& line) { lp->info("[NBD   ] {}", line); };
   v.nbd_ = std::make_unique<rep::NbdServer>(io, v.registry_, no);
@@ -769,8 +779,9 @@ Result<std::unique_ptr<ReplicaVolume>> ReplicaVolume::up(asio::io_context& io, c
       log.warn("[REPL  ] {}: no FUSE export: {}", res.name, f.error().message);
     }
   }
-  log.info("[REPL  ] {}: up on {} ({} KiB), NBD export {}{}", res.name, self.disk, v.engine_->size_bytes() / 1024,
-           v.nbd_path_, v.fuse_ ? fmt::format(", FUSE export {}", v.fuse_->file_path()) : std::string());
+  log.info("[REPL  ] {}: up on {} ({} KiB), NBD export {}{}{}", res.name, self.disk, v.engine_->size_bytes() / 1024,
+           v.nbd_path_, v.nbd_->tcp_port() != 0 ? fmt::format(" and TCP port {}", v.nbd_->tcp_port()) : std::string(),
+           v.fuse_ ? fmt::format(", FUSE export {}", v.fuse_->file_path()) : std::string());
   if (connect) {
     if (Status s = v.engine_->connect(false, steady_ms()); !s.ok()) return s.error();
   }
@@ -869,6 +880,11 @@ replication::ReplicaStatus ReplicaVolume::status() const {
   s.minor = m.self_.minor;
   s.volume = m.self_.volume;
   s.nbd_socket = m.nbd_path_;
+  if (m.nbd_ && m.nbd_->tcp_port() != 0) {
+    const bool v6 = m.opt_.nbd_tcp_address.find(':') != std::string::npos;
+    s.nbd_tcp = v6 ? fmt::format("[{}]:{}", m.opt_.nbd_tcp_address, m.nbd_->tcp_port())
+                   : fmt::format("{}:{}", m.opt_.nbd_tcp_address, m.nbd_->tcp_port());
+  }
   if (m.fuse_) s.fuse_file = m.fuse_->file_path();
   return s;
 }

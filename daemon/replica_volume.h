@@ -45,6 +45,10 @@ namespace quorate::daemon {
 struct ReplicaVolumeOptions {
   std::string run_dir;
   bool fuse_export = true;  // mount the FUSE export when /dev/fuse is usable
+  // Non-empty: the NBD export also listens on TCP at this address, port
+  // nbd_tcp_base_port + the volume's minor (NBD's 10809 for minor 0).
+  std::string nbd_tcp_address;
+  uint16_t nbd_tcp_base_port = 10809;
 };
 
 class ReplicaVolume : public replication::BlockTarget {

@@ -159,6 +159,8 @@ void ReplicationService::step(const std::shared_ptr<CommandRun>& run) {
     ReplicaVolumeOptions vo;
     vo.run_dir = opt_.run_dir;
     vo.fuse_export = opt_.fuse_export;
+    vo.nbd_tcp_address = opt_.nbd_tcp_address;
+    vo.nbd_tcp_base_port = opt_.nbd_tcp_base_port;
     auto v = ReplicaVolume::up(io_, t.res, t.self, t.peer, vo, log_, verb != "attach");
     if (!v.ok()) return then(v.error());
     volumes_[name] = std::move(v).value();

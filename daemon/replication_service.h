@@ -32,6 +32,8 @@ struct ReplicationServiceOptions {
   // `address`, as the Azure seed's r0.res); nullopt when unknown.
   std::function<std::optional<std::string>(const std::string&)> address_of;
   bool fuse_export = true;
+  std::string nbd_tcp_address;  // see ReplicaVolumeOptions
+  uint16_t nbd_tcp_base_port = 10809;
 };
 
 class ReplicationService {

@@ -225,6 +225,8 @@ Status Runtime::Impl::start() {
   ro.node_name = opt_.node_name;
   ro.run_dir = opt_.run_dir;
   ro.fuse_export = opt_.fuse_export;
+  ro.nbd_tcp_address = opt_.nbd_tcp_address;
+  ro.nbd_tcp_base_port = opt_.nbd_tcp_base_port;
   ro.address_of = [addrs = opt_.node_addresses](const std::string& name) -> std::optional<std::string> {
     auto it = addrs.find(name);
     if (it == addrs.end()) return std::nullopt;

@@ -60,6 +60,10 @@ struct RuntimeOptions {
   std::string node_name;
   std::map<std::string, std::string> node_addresses;
   bool fuse_export = true;
+  // --nbd-tcp: each volume's NBD export also on TCP at this address, port
+  // nbd_tcp_base_port + the volume's minor. Empty: Unix socket only.
+  std::string nbd_tcp_address;
+  uint16_t nbd_tcp_base_port = 10809;
 };
 
 class Runtime {

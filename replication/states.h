@@ -111,6 +111,7 @@ struct ReplicaStatus {
   // The volume's exports while up (set by quorated, not the engine): the NBD
   // Unix socket RUN_DIR/nbd/RESOURCE.sock and the FUSE single file, if any.
   std::string nbd_socket;
+  std::string nbd_tcp;  // "ADDR:PORT" when quorated serves NBD over TCP (--nbd-tcp)
   std::string fuse_file;
 };
 

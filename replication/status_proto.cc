@@ -111,6 +111,7 @@ ipc::ReplicaState replica_to_proto(const ReplicaEntry& entry) {
   p.set_split_brain(s.split_brain);
   p.set_nbd_socket(s.nbd_socket);
   p.set_fuse_file(s.fuse_file);
+  p.set_nbd_tcp(s.nbd_tcp);
   return p;
 }
 
@@ -123,6 +124,7 @@ Result<ReplicaEntry> replica_from_proto(const ipc::ReplicaState& p) {
   e.up = p.up();
   s.nbd_socket = p.nbd_socket();
   s.fuse_file = p.fuse_file();
+  s.nbd_tcp = p.nbd_tcp();
   s.resource = p.resource();
   s.minor = p.minor();
   s.volume = p.volume();

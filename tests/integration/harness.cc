@@ -259,7 +259,7 @@ std::string read_file(const std::string& path) {
 
 ClusterSpec loopback_spec(int nodes) {
   ClusterSpec spec;
-  for (int i = 1; i <= nodes; ++i) spec.nodes.push_back(NodeSpec{fmt::format("127.0.0.{}", i), {}});
+  for (int i = 1; i <= nodes; ++i) spec.nodes.push_back(NodeSpec{fmt::format("127.0.0.{}", i), {}, {}});
   return spec;
 }
 
@@ -331,6 +331,7 @@ bool TestCluster::start(int i, std::string* why, Millis timeout) {
         node_dir(i) + "/run", std::string("--foreground"), std::string("--debug")}) {
     argv.push_back(a);
   }
+  for (const auto& a : spec_.nodes[static_cast<size_t>(i - 1)].extra_args) argv.push_back(a);
   std::string error;
   const pid_t pid = processes_.spawn(argv, output_path(i), &error);
   if (pid < 0) {

@@ -76,6 +76,7 @@ bool wait_until(const std::function<bool()>& condition, Millis timeout, Millis i
 struct NodeSpec {
   std::string address;              // ring0_addr
   std::vector<std::string> prefix;  // prepended to the quorated command line
+  std::vector<std::string> extra_args;  // appended to it
 };
 
 struct ClusterSpec {

@@ -37,7 +37,7 @@ TEST(NetnsTest, PartitionTwoThreeThenHeal) {
   ClusterSpec spec;
   spec.port = 5405;  // fresh namespaces: nothing else there
   for (int i = 1; i <= kNodes; ++i) {
-    spec.nodes.push_back(NodeSpec{NetnsLab::address(i), {"ip", "netns", "exec", lab.node_ns(i)}});
+    spec.nodes.push_back(NodeSpec{NetnsLab::address(i), {"ip", "netns", "exec", lab.node_ns(i)}, {}});
   }
   TestCluster cluster(spec);
   ASSERT_TRUE(cluster.ok()) << cluster.setup_error();

@@ -504,7 +504,7 @@ class ReplicationOverNetns : public Replication {
     ClusterSpec spec;
     spec.port = 5405;  // fresh namespaces: nothing else there
     for (int i = 1; i <= 2; ++i) {
-      spec.nodes.push_back(NodeSpec{NetnsLab::address(i), {"ip", "netns", "exec", lab_->node_ns(i)}});
+      spec.nodes.push_back(NodeSpec{NetnsLab::address(i), {"ip", "netns", "exec", lab_->node_ns(i)}, {}});
     }
     return spec;
   }
@@ -548,6 +548,32 @@ TEST_F(ReplicationOverNetns, SeedSplitBrainAfterANetworkCutAndManualRepair) {
   auto lost = run_command({"qemu-io", "-f", "raw", "-r", "-c", "read -P 0xbb 4M 4k", uri(1)});
   EXPECT_NE(lost.out.find("Pattern verification failed"), std::string::npos)
       << "the victim's write was discarded: " << lost.out << lost.err;
+}
+
+// quorated --nbd-tcp: the same export on TCP, port base + minor, for a real
+// NBD client (nbdinfo), named in the status; a bad value is a usage error.
+class ReplicationNbdTcp : public Replication {
+ protected:
+  ClusterSpec cluster_spec() override {
+    ClusterSpec spec = loopback_spec(2);
+    base_port_ = free_tcp_port("127.0.0.1");
+    for (auto& n : spec.nodes) n.extra_args = {"--nbd-tcp", fmt::format("{}:{}", n.address, base_port_)};
+    return spec;
+  }
+  uint16_t base_port_ = 0;
+};
+
+TEST_F(ReplicationNbdTcp, TheExportIsServedOverTcpToo) {
+  if (!have("nbdinfo")) GTEST_SKIP() << "nbdinfo (libnbd-bin) is not installed";
+  initial_sync();
+  const std::string where = fmt::format("127.0.0.1:{}", base_port_);  // minor 0
+  EXPECT_EQ(state(1).nbd_tcp(), where);
+  auto info = run_command({"nbdinfo", "--size", fmt::format("nbd://{}/r0", where)}, 20000ms);
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_EQ(std::stoull(info.out), state(1).counters().at("size_kib") * 1024);
+  auto bad = run_command({bin("quorated"), "--config", "/nonexistent", "--nbd-tcp", "localhost:99999"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--nbd-tcp 'localhost:99999': not an IP address"), std::string::npos) << bad.err;
 }
 
 // `drbdadm adjust` after editing the resource file, as an operator does on
