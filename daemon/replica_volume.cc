@@ -819,6 +819,8 @@ void ReplicaVolume::command(const std::string& verb, bool force, bool discard_my
     s = m.engine_->invalidate(now);
   } else if (verb == "invalidate-remote") {
     s = m.engine_->invalidate_remote(now);
+  } else if (verb == "detach") {
+    s = m.engine_->detach(now);
   } else if (verb == "outdate") {
     s = m.engine_->outdate(now);
   } else if (verb == "pause-sync") {

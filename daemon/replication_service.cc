@@ -150,6 +150,11 @@ void ReplicationService::step(const std::shared_ptr<CommandRun>& run) {
   }
   if (verb == "up" || verb == "attach" || verb == "adjust") {
     if (it != volumes_.end()) {
+      if (verb == "attach" && it->second->status().disk == rep::DiskState::kDiskless) {
+        return then(Error{fmt::format("{}: the disk was detached (Diskless); re-attaching while up is not "
+                                      "supported: as Secondary, `drbdadm down {}` and `drbdadm up {}`",
+                                      name, name, name)});
+      }
       if (verb != "adjust") return then(Status::Ok());
       auto lines = it->second->adjust(t.res, t.self, t.peer);
       if (!lines.ok()) return then(lines.error());
@@ -179,9 +184,6 @@ void ReplicationService::step(const std::shared_ptr<CommandRun>& run) {
       });
     });
     return;
-  }
-  if (verb == "detach") {
-    return then(Error{fmt::format("{}: detach (diskless operation) is not supported yet; use down", name)});
   }
   if (it == volumes_.end()) return then(Error{fmt::format("{}: not up (run `drbdadm up {}` first)", name, name)});
   it->second->command(verb, req.force(), req.discard_my_data(), then);

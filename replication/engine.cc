@@ -177,6 +177,9 @@ void Replica::Impl::set_role(Role r) {
 }
 
 void Replica::Impl::new_generation() {
+  // Without a disk there is no data to start a generation of: a diskless
+  // Primary keeps the UUID of the data it exposes (the peer's).
+  if (disk == DiskState::kDiskless || disk == DiskState::kFailed) return;
   if (sb.uuids.bitmap == 0) {
     sb.uuids.bitmap = sb.uuids.current;
   } else {
@@ -491,6 +494,31 @@ Result<std::vector<std::string>> Replica::adjust(EngineOptions o, Millis now) {
     m.set_cs(ConnState::kWFConnection);
   }
   return lines;
+}
+
+Status Replica::detach(Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  if (m.downing) return refuse("the resource is going down");
+  if (m.disk == DiskState::kDiskless || m.disk == DiskState::kFailed) return Status::Ok();
+  if (m.role == Role::kPrimary && !(m.peer_gets_writes() && m.peer_disk == DiskState::kUpToDate)) {
+    return Error{"State change failed: (-2) Need access to UpToDate data (the peer's, to detach a Primary's disk)"};
+  }
+  if (m.sync) {
+    return Error{fmt::format("State change failed: (-15) a resync or verify is running (cs:{})", name(m.cs))};
+  }
+  m.info(fmt::format("{}: detaching the disk on request", m.opt.resource));
+  m.set_disk(DiskState::kInconsistent);
+  m.flush_dirty_bitmap();
+  m.write_superblock(true, [&m] {
+    if (m.disk != DiskState::kInconsistent) return;  // failed meanwhile
+    m.set_disk(DiskState::kFailed);
+    m.set_disk(DiskState::kDiskless);
+    auto w = std::move(m.waiting);
+    m.waiting.clear();
+    for (auto& io : w) io.done(EIO, nullptr);
+  });
+  return Status::Ok();
 }
 
 Status Replica::disconnect(Millis now) {

@@ -180,6 +180,12 @@ class Replica {
   Status invalidate(Millis now);         // resync this disk from the peer
   Status invalidate_remote(Millis now);  // resync the peer's disk from here
   Status outdate(Millis now);
+  // `drbdadm detach`: let go of the disk on purpose (to replace it). Its
+  // meta data is first marked Inconsistent (a full sync when a disk is
+  // attached again), then it is Diskless and the peer serves everything.
+  // Refused for a Primary without a connected UpToDate peer, and while a
+  // resync or verify runs.
+  Status detach(Millis now);
   Status pause_sync(Millis now);
   Status resume_sync(Millis now);
   // `drbdadm adjust` of an edited resource file while up: timeouts, rates

@@ -382,6 +382,37 @@ void Replica::Impl::on_params(const wire::Params& p) {
   const bool both_primary = p.role == static_cast<uint8_t>(Role::kPrimary) && role == Role::kPrimary;
   peer_role = static_cast<Role>(p.role);
   peer_disk = static_cast<DiskState>(p.disk);
+  // A side without a disk has no data to compare or sync: the two connect,
+  // and the diskless side reads and writes through the other. A diskless
+  // Primary serves only the data it has been exposing, as DRBD's: the peer's
+  // current generation must be the one it had.
+  const auto no_disk = [](DiskState d) { return d == DiskState::kDiskless || d == DiskState::kFailed; };
+  if (no_disk(disk) || no_disk(peer_disk)) {
+    if (no_disk(disk) && !no_disk(peer_disk) && role == Role::kPrimary &&
+        uuid_base(p.uuids.current) != uuid_base(mine.uuids.current)) {
+      error(fmt::format("{}: the peer's data (current UUID {:016X}) is not the data this diskless Primary has been "
+                        "serving ({:016X}); dropping connection",
+                        opt.resource, p.uuids.current, mine.uuids.current));
+      return drop_connection(ConnState::kDisconnecting, "diskless Primary and a peer of another generation", true);
+    }
+    if (both_primary && !opt.allow_two_primaries) {
+      error(fmt::format("{}: both nodes are Primary and allow-two-primaries is off", opt.resource));
+      return drop_connection(ConnState::kDisconnecting, "two primaries", true);
+    }
+    info(fmt::format("{}: handshake with {}: {} diskless, no sync", opt.resource, opt.peer,
+                     no_disk(disk) && no_disk(peer_disk) ? "both" : no_disk(disk) ? "this node" : "the peer"));
+    decision = SyncDecision{};
+    decision.kind = SyncDecision::Kind::kNoSync;
+    discard_my_data = false;
+    split_brain_note.clear();
+    established = true;
+    sb.set(kMdConnectedInd, true);
+    if (io_frozen) unfreeze_io();
+    set_cs(ConnState::kConnected);
+    if (!no_disk(disk)) write_superblock(false);
+    send_state();
+    return;
+  }
   decision = decide_sync(side_info(mine), side_info(p), opt.after_sb);
   info(fmt::format("{}: handshake with {}: {} (uuids {:016X}:{:016X} peer {:016X}:{:016X}, {} / {} bits)",
                    opt.resource, opt.peer, decision.reason, mine.uuids.current, mine.uuids.bitmap,

@@ -635,6 +635,28 @@ TEST_F(Replication, AdjustAppliesTheEditedFileAndConnectsAStandAloneResource) {
   EXPECT_EQ(state(1).cstate(), "Connected") << "a refused adjust changes nothing";
 }
 
+// `drbdadm detach` (to replace a disk): the Primary keeps serving through
+// the peer; `attach` while up says what to do instead; down/up as Secondary
+// brings the disk back with a full sync.
+TEST_F(Replication, DetachServesThroughThePeerAndDownUpBringsTheDiskBack) {
+  if (!have("qemu-io")) GTEST_SKIP() << "qemu-io (qemu-utils) is not installed";
+  initial_sync();
+  ASSERT_EQ(drbd(1, "detach"), "");
+  ASSERT_TRUE(wait_until([&] { return state(1).disk() == "Diskless"; }, 10000ms)) << describe(1);
+  EXPECT_EQ(state(2).peer_disk(), "Diskless");
+  auto w = run_command({"qemu-io", "-f", "raw", "-c", "write -P 0x5a 2M 64k", "-c", "read -P 0x5a 2M 64k", uri(1)});
+  EXPECT_EQ(w.exit_code, 0) << w.out << w.err;
+  const std::string refused = drbd(1, "attach");
+  EXPECT_NE(refused.find("r0: the disk was detached (Diskless); re-attaching while up is not supported"),
+            std::string::npos)
+      << refused;
+  ASSERT_EQ(drbd(1, "secondary"), "");
+  ASSERT_EQ(drbd(1, "down"), "");
+  ASSERT_EQ(drbd(1, "up"), "");
+  ASSERT_TRUE(wait_state(1, "Connected", "UpToDate")) << describe(1);
+  EXPECT_EQ(sha_of_disk(1, 16 << 20), sha_of_disk(2, 16 << 20));
+}
+
 TEST_F(Replication, DownWritesCleanMetadataAndUpReattaches) {
   initial_sync();
   ASSERT_EQ(drbd(2, "down"), "");

@@ -325,6 +325,117 @@ TEST(ReplicaEngine, DetachAfterADiskErrorServesReadsAndWritesThroughThePeer) {
 }
 
 
+// A Primary that lost its disk writes through the peer alone. When its disk
+// comes back (down, up), it must get what it missed: the failed disk's
+// meta data says Inconsistent, so it attaches Inconsistent and takes a full
+// sync (the peer keeps no bitmap of what a Diskless peer missed).
+TEST(ReplicaEngine, ADetachedPrimarysDiskCatchesUpWhenItIsAttachedAgain) {
+  Pair p;
+  initial_sync(p);
+  p.a().disk.fail_writes = true;
+  const uint64_t w = p.write(p.a(), 16 * 4096, pattern(8192, 46));
+  p.run();
+  ASSERT_EQ(p.a().done[w].error, 0);
+  ASSERT_EQ(st(p, p.a()).disk, DiskState::kDiskless);
+  p.write(p.a(), 600 * 4096, pattern(4096, 47));
+  p.run();
+  // The disk is replaced/repaired: as Secondary, down and up again.
+  ASSERT_TRUE(p.a().r->secondary(p.now()).ok());
+  p.run();
+  p.a().disk.fail_writes = false;
+  p.crash(p.a());
+  p.attach(p.a());
+  EXPECT_EQ(st(p, p.a()).disk, DiskState::kInconsistent);
+  ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
+  p.run();
+  p.advance(3000);
+  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+  EXPECT_EQ(st(p, p.a()).disk, DiskState::kUpToDate);
+  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
+}
+
+// A diskless Primary that lost its peer reconnects to the same data (no sync
+// decision: it has no disk), and refuses a peer whose data moved on.
+TEST(ReplicaEngine, ADisklessPrimaryReconnectsOnlyToTheDataItServed) {
+  Pair p;
+  initial_sync(p);
+  ASSERT_TRUE(p.a().r->detach(p.now()).ok());
+  p.run();
+  ASSERT_EQ(st(p, p.a()).disk, DiskState::kDiskless);
+  ASSERT_TRUE(p.b().r->disconnect(p.now()).ok());
+  p.run();
+  ASSERT_TRUE(p.b().r->connect(false, p.now()).ok());
+  p.run();
+  p.advance(1000);
+  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+  EXPECT_EQ(st(p, p.a()).role, Role::kPrimary);
+  const auto data = pattern(4096, 49);
+  const uint64_t w = p.write(p.a(), 800 * 4096, data);
+  p.run();
+  ASSERT_EQ(p.a().done[w].error, 0) << "served through the peer again";
+  // The peer takes writes of its own while apart: another generation.
+  ASSERT_TRUE(p.b().r->disconnect(p.now()).ok());
+  p.run();
+  ASSERT_TRUE(p.promote(p.b(), false).ok());
+  p.write(p.b(), 900 * 4096, pattern(4096, 50));
+  p.run();
+  ASSERT_TRUE(p.b().r->secondary(p.now()).ok());
+  ASSERT_TRUE(p.b().r->connect(false, p.now()).ok());
+  p.run();
+  p.advance(1000);
+  EXPECT_NE(st(p, p.a()).cstate, ConnState::kConnected);
+  EXPECT_TRUE(std::any_of(p.a().events.begin(), p.a().events.end(), [](const std::string& e) {
+    return e.find("is not the data this diskless Primary has been serving") != std::string::npos;
+  }));
+}
+
+// `drbdadm detach`: the disk is let go on purpose (to replace it); the
+// Primary keeps serving through the peer. Its meta data says Inconsistent
+// first, so the disk (or its replacement) takes a full sync when attached.
+TEST(ReplicaEngine, ManualDetachServesThroughThePeerAndAttachingAgainSyncsInFull) {
+  Pair p;
+  initial_sync(p);
+  ASSERT_TRUE(p.a().r->detach(p.now()).ok());
+  p.run();
+  EXPECT_EQ(st(p, p.a()).disk, DiskState::kDiskless);
+  EXPECT_EQ(st(p, p.b()).peer_disk, DiskState::kDiskless);
+  const auto data = pattern(4096, 48);
+  const uint64_t w = p.write(p.a(), 700 * 4096, data);
+  p.run();
+  ASSERT_EQ(p.a().done[w].error, 0);
+  const uint64_t rd = p.read(p.a(), 700 * 4096, 4096);
+  p.run();
+  ASSERT_EQ(p.a().done[rd].error, 0);
+  EXPECT_EQ(*p.a().done[rd].data, data);
+  // Refusals: the peer would be the last copy only if it is UpToDate.
+  ASSERT_TRUE(p.b().r->disconnect(p.now()).ok());
+  p.run();
+  Pair q;
+  initial_sync(q);
+  ASSERT_TRUE(q.b().r->disconnect(q.now()).ok());
+  q.run();
+  const Status lone = q.a().r->detach(q.now());
+  ASSERT_FALSE(lone.ok());
+  EXPECT_NE(lone.error().message.find("(-2) Need access to UpToDate data"), std::string::npos)
+      << lone.error().message;
+  // Back: as Secondary, down and up; a full sync from beta.
+  ASSERT_TRUE(p.b().r->connect(false, p.now()).ok());
+  p.run();
+  p.advance(2000);
+  ASSERT_TRUE(p.a().r->secondary(p.now()).ok());
+  p.run();
+  p.crash(p.a());
+  p.attach(p.a());
+  EXPECT_EQ(st(p, p.a()).disk, DiskState::kInconsistent);
+  ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
+  p.run();
+  p.advance(3000);
+  EXPECT_EQ(st(p, p.a()).disk, DiskState::kUpToDate);
+  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
+  for (auto& e : p.a().events) fprintf(stderr, "A %s\n", e.c_str());
+  for (auto& e : p.b().events) fprintf(stderr, "B %s\n", e.c_str());
+}
+
 TEST(ReplicaEngine, AFailedLocalReadIsRetriedOnThePeer) {
   Pair p;
   initial_sync(p);
