@@ -910,9 +910,13 @@ void World::observe_node(SimNode& n) {
       n.model = o.model;  // the loser's changes are gone; the source's are what counts
     }
     if (s.cstate == ConnState::kConnected && !was_conn && o.r && n.model.get() != o.model.get()) {
-      // No sync: the Secondary follows a Primary; two Secondaries should hold the same.
+      // No sync: a diskless side exposes the other's data; otherwise the
+      // Secondary follows a Primary, and two Secondaries should hold the same.
       const ReplicaStatus os = st(o);
-      if (s.role == Role::kPrimary) o.model = n.model;
+      const auto no_disk = [](DiskState d) { return d == DiskState::kDiskless || d == DiskState::kFailed; };
+      if (no_disk(s.disk) && !no_disk(os.disk)) n.model = o.model;
+      else if (no_disk(os.disk) && !no_disk(s.disk)) o.model = n.model;
+      else if (s.role == Role::kPrimary) o.model = n.model;
       else if (os.role == Role::kPrimary) n.model = o.model;
       else if (o.sb_wrote && !n.sb_wrote) n.model = o.model;
       else o.model = n.model;
