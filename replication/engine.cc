@@ -85,8 +85,9 @@ Result<AttachState> attach_from_bytes(const MdLayout& layout, std::span<const ui
   auto sb = decode_superblock_area(sb_area);
   if (!sb.ok()) return sb.error();
   if (sb->data_bytes != layout.data_bytes || sb->bm_bytes != layout.bm_bytes) {
-    return Error{fmt::format("meta data describes {} bytes of data but the device now has {}: the "
-                             "backing device changed size (run create-md again to start over)",
+    return Error{fmt::format("meta data describes {} bytes of data but the device (or `disk {{ size }}`) now "
+                             "gives {}: the backing device or the configured size changed since create-md; "
+                             "restore it (create-md again would start over with a full sync)",
                              sb->data_bytes, layout.data_bytes)};
   }
   AttachState a;
@@ -504,7 +505,7 @@ Status Replica::detach(Millis now) {
   if (m.role == Role::kPrimary && !(m.peer_gets_writes() && m.peer_disk == DiskState::kUpToDate)) {
     return Error{"State change failed: (-2) Need access to UpToDate data (the peer's, to detach a Primary's disk)"};
   }
-  if (m.sync) {
+  if (m.sync || (is_connected(m.cs) && m.cs != ConnState::kConnected)) {
     return Error{fmt::format("State change failed: (-15) a resync or verify is running (cs:{})", name(m.cs))};
   }
   m.info(fmt::format("{}: detaching the disk on request", m.opt.resource));
@@ -608,7 +609,10 @@ bool Replica::wants_connection() const {
 bool Replica::writable() const { return impl_->writable(); }
 
 bool Replica::Impl::writable() const {
-  return role == Role::kPrimary && !downing && (disk == DiskState::kUpToDate || peer_gets_writes());
+  // An Inconsistent disk on a Primary (blocks lost to on-io-error pass_on)
+  // still takes writes: what it holds outside the out-of-sync blocks is good.
+  return role == Role::kPrimary && !downing &&
+         (disk == DiskState::kUpToDate || disk == DiskState::kInconsistent || peer_gets_writes());
 }
 
 std::string Replica::read_only_reason() const {
@@ -643,7 +647,7 @@ void Replica::Impl::submit_request(AppRequest request) {
     if (m.role != Role::kPrimary && !m.opt.allow_two_primaries && m.disk != DiskState::kUpToDate) {
       return fail(EIO);
     }
-    const bool local = m.disk == DiskState::kUpToDate || m.disk == DiskState::kConsistent;
+    const bool local = m.local_read_ok(request.offset, request.length);
     const bool through_peer = m.role == Role::kPrimary && m.peer_gets_writes() && m.peer_disk == DiskState::kUpToDate;
     if (!local && !through_peer) return fail(EIO);
   } else if (is_write || request.op == Op::kFlush) {
@@ -781,8 +785,9 @@ void Replica::Impl::start_request(uint64_t rid) {
     return;
   }
   if (r.r.op == Op::kRead) {
-    if (disk != DiskState::kUpToDate && disk != DiskState::kConsistent) {
-      // Diskless (detached after an I/O error): the peer serves the read.
+    if (!local_read_ok(r.r.offset, r.r.length)) {
+      // Diskless (detached), or out-of-sync blocks of an Inconsistent disk:
+      // the peer serves the read.
       r.local_done = true;
       r.peer_needed = true;
       send(wire::Type::kReadRequest, wire::RsRequest{rid, r.r.offset, r.r.length});
@@ -802,6 +807,7 @@ void Replica::Impl::start_request(uint64_t rid) {
       q.local_done = true;
       if (err) {
         disk_failed("read", err);
+        if (opt.on_io_error == OnIoError::kPassOn) mark_oos(q.r.offset, q.r.length);
         // As DRBD does, a failed local read is retried on an UpToDate peer;
         // the application sees the error only when that cannot serve it.
         if (transport_up && is_connected(cs) && peer_disk == DiskState::kUpToDate) {
@@ -991,6 +997,15 @@ ReplicaStatus Replica::status(Millis now) const {
 const Superblock& Replica::superblock() const { return impl_->sb; }
 const Bitmap& Replica::bitmap() const { return impl_->bm; }
 uint64_t Replica::size_bytes() const { return impl_->data_bytes(); }
+
+bool Replica::Impl::local_read_ok(uint64_t offset, uint32_t length) const {
+  if (disk == DiskState::kUpToDate || disk == DiskState::kConsistent) return true;
+  if (disk != DiskState::kInconsistent || role != Role::kPrimary || length == 0) return false;
+  for (uint64_t b = offset / kBlockBytes; b <= (offset + length - 1) / kBlockBytes; ++b) {
+    if (bm.test(b)) return false;
+  }
+  return true;
+}
 
 void Replica::Impl::check_incon_degr() {
   const bool now_degr =

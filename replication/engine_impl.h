@@ -353,6 +353,9 @@ struct Replica::Impl {
   // Primary whose own disk and whose peer's are both not UpToDate (no good
   // data within reach). Checked after every input (take_outputs).
   void check_incon_degr();
+  // This disk can serve a read of the range: UpToDate or Consistent, or an
+  // Inconsistent Primary's (pass_on) where no block of the range is out of sync.
+  bool local_read_ok(uint64_t offset, uint32_t length) const;
   bool incon_degr = false;
   void set_disk(DiskState d);
   void set_role(Role r);

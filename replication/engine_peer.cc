@@ -409,8 +409,21 @@ void Replica::Impl::on_params(const wire::Params& p) {
     sb.set(kMdConnectedInd, true);
     if (io_frozen) unfreeze_io();
     set_cs(ConnState::kConnected);
+    if (!no_disk(disk) && peer_role == Role::kPrimary) {
+      // Serving a diskless Primary the data it has been exposing: that data
+      // is current (DRBD makes Consistent/Outdated UpToDate here), and, as in
+      // on_state, a new generation keeps the Primary's old disk behind it.
+      if ((disk == DiskState::kConsistent || disk == DiskState::kOutdated) &&
+          uuid_base(p.uuids.current) == uuid_base(mine.uuids.current)) {
+        set_disk(DiskState::kUpToDate);
+      }
+      if (disk == DiskState::kUpToDate && sb.uuids.bitmap == 0) new_generation();
+    }
     if (!no_disk(disk)) write_superblock(false);
     send_state();
+    if (!no_disk(disk) && peer_role == Role::kPrimary) {
+      send(wire::Type::kSyncUuid, wire::SyncUuid{sb.uuids.current});
+    }
     return;
   }
   decision = decide_sync(side_info(mine), side_info(p), opt.after_sb);
@@ -480,6 +493,18 @@ void Replica::Impl::on_state(const wire::State& s) {
   const DiskState d = static_cast<DiskState>(s.disk);
   if (r != peer_role) info(fmt::format("{}: peer( {} -> {} )", opt.resource, name(peer_role), name(r)));
   if (d != peer_disk) info(fmt::format("{}: pdsk( {} -> {} )", opt.resource, name(peer_disk), name(d)));
+  const auto no_disk = [](DiskState x) { return x == DiskState::kDiskless || x == DiskState::kFailed; };
+  // A Primary peer lost its disk: this disk now holds the only current copy.
+  // As DRBD: a new generation (its old disk keeps the old one), and the
+  // writes that arrive from now on are marked out of sync, so that disk
+  // resyncs from here whenever it comes back, whatever its meta data says.
+  if (r == Role::kPrimary && no_disk(d) && !no_disk(peer_disk) && disk == DiskState::kUpToDate &&
+      sb.uuids.bitmap == 0) {
+    new_generation();
+    write_superblock(true);
+    // The diskless Primary now serves this generation (see on_sync_uuid).
+    send(wire::Type::kSyncUuid, wire::SyncUuid{sb.uuids.current});
+  }
   peer_role = r;
   peer_disk = d;
   const bool was_paused = peer_paused;
@@ -528,6 +553,8 @@ void Replica::Impl::on_data(const wire::Data& d) {
                            false);
   }
   if (opt.protocol == Protocol::kB) send(wire::Type::kRecvAck, wire::BlockAck{d.id, d.offset, d.length});
+  // Written through a diskless Primary: its own (old) disk lacks this block.
+  if (peer_disk == DiskState::kDiskless || peer_disk == DiskState::kFailed) mark_oos(d.offset, d.length);
   if (rx_epochs.size() > 1) last_unordered = now;
   ++epoch.writes;
   ++epoch.pending;

@@ -123,6 +123,12 @@ void Replica::Impl::start_after_bitmaps() {
 }
 
 void Replica::Impl::on_sync_uuid(const wire::SyncUuid& s) {
+  // A diskless node serves the peer's data: it takes on the generation the
+  // peer says that data now has (a diskless Primary reconnects only to it).
+  if (cs == ConnState::kConnected && (disk == DiskState::kDiskless || disk == DiskState::kFailed)) {
+    sb.uuids.current = s.uuid;
+    return;
+  }
   if (cs != ConnState::kWFSyncUUID) {
     return drop_connection(ConnState::kProtocolError, "protocol error: sync UUID outside WFSyncUUID", false);
   }

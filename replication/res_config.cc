@@ -338,7 +338,11 @@ Status apply_disk(DiskOptions& d, const Setting& s) {
   } else if (k == "size") {
     uint64_t v = 0;
     QR_ASSIGN(v, number(s, Unit::kSectors, 0, 1ull << 41));  // 1 PiB
-    d.size_sectors = v;
+    if (v == 0) {
+      d.size_sectors.reset();  // 0: the whole device, as DRBD's default
+    } else {
+      d.size_sectors = v;
+    }
   } else {
     assert(false && "key admitted by read_section but not applied");
   }
@@ -441,7 +445,7 @@ const std::vector<Unacted>& unacted_keys() {
       {"net", "on-congestion", {"block"}, "protocol A waits when the send buffer is full (block)"},
       {"net", "tcp-cork", {"yes"}, "the peer socket's batching is Quorate's own"},
       {"net", "use-rle", {"yes"}, "bitmaps always go run-length encoded"},
-      {"disk", "resync-after", {}, "resyncs of different resources run independently"},
+      {"disk", "resync-after", {"-1", "none"}, "resyncs of different resources run independently"},
       {"disk", "disk-barrier", {"no"}, "write order is kept with flushes (disk-flushes) or by draining"},
       {"disk", "disk-drain", {"yes"}, "with disk-flushes no, writes are drained (wo:d)"},
       {"disk", "md-flushes", {"yes"}, "meta-data writes are always flushed"},
@@ -755,7 +759,9 @@ class Reader {
         return err(kw, fmt::format("unknown key '{}' in {} section", s.key, section));
       }
       for (const Unacted& u : unacted_keys()) {
-        if (u.section == s.section && u.key == s.key && !contains(u.matching, join(s.args))) {
+        // A bare flag (`use-rle;`) means yes.
+        const std::string value = s.args.empty() ? std::string("yes") : join(s.args);
+        if (u.section == s.section && u.key == s.key && !contains(u.matching, value)) {
           warn(kw, fmt::format("{} {}{}{}: not acted on by Quorate: {}", s.section, s.key, s.args.empty() ? "" : " ",
                                join(s.args), u.instead));
         }

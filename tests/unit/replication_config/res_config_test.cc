@@ -306,6 +306,18 @@ TEST(ResConfigValues, UnitsAndKinds) {
   expect_round_trip(r);
 }
 
+// Bare flags mean yes and the "none" spellings mean unset: the values that
+// match what Quorate does, so no "not acted on" warning.
+TEST(ResConfigValues, BareFlagsAndNoneValuesDoNotWarn) {
+  std::vector<std::string> w;
+  Result<ReplicationConfig> cfg = parse(res("  net { use-rle; tcp-cork; }\n"
+                                            "  disk { disk-drain; md-flushes; resync-after -1; size 0; }"),
+                                        &w);
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  EXPECT_TRUE(w.empty()) << w.front();
+  EXPECT_FALSE(cfg->resources[0].disk.size_sectors.has_value()) << "size 0: the whole device";
+}
+
 TEST(ResConfigValues, Drbd9Forms) {
   std::vector<std::string> w;
   Result<ReplicationConfig> cfg = parse(R"(

@@ -389,6 +389,36 @@ TEST(ReplicaEngine, ADisklessPrimaryReconnectsOnlyToTheDataItServed) {
   }));
 }
 
+// The same when the whole device failed, meta data included: the old disk's
+// superblock still says Consistent and Primary of the old generation. The
+// Secondary started a new generation when its Primary went diskless and
+// marked what it received since, so that disk becomes the sync target.
+TEST(ReplicaEngine, ADeadPrimaryDiskWithStaleMetaDataCannotOverwriteThePeer) {
+  Pair p;
+  initial_sync(p);
+  p.a().disk.fail_writes = true;
+  p.a().disk.fail_md_writes = true;
+  const auto data = pattern(8192, 52);
+  const uint64_t w = p.write(p.a(), 24 * 4096, data);
+  p.run();
+  ASSERT_EQ(p.a().done[w].error, 0);
+  ASSERT_EQ(st(p, p.a()).disk, DiskState::kDiskless);
+  p.write(p.a(), 650 * 4096, pattern(4096, 53));
+  p.run();
+  EXPECT_GE(st(p, p.b()).oos_kib, 4u) << "beta marks what alpha's old disk misses";
+  // The device works again after a reboot; its meta data is the old one.
+  p.a().disk.fail_writes = false;
+  p.a().disk.fail_md_writes = false;
+  p.crash(p.a());
+  p.attach(p.a());
+  ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
+  p.run();
+  p.advance(3000);
+  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+  EXPECT_EQ(st(p, p.a()).disk, DiskState::kUpToDate);
+  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b())) << "alpha's stale disk was the target, not the source";
+}
+
 // `drbdadm detach`: the disk is let go on purpose (to replace it); the
 // Primary keeps serving through the peer. Its meta data says Inconsistent
 // first, so the disk (or its replacement) takes a full sync when attached.
@@ -509,6 +539,25 @@ TEST(ReplicaEngine, PassOnWithoutThePeerPassesTheErrorToTheApplication) {
   EXPECT_EQ(p.a().done[w].error, EIO) << "no leg succeeded";
   EXPECT_EQ(st(p, p.a()).disk, DiskState::kInconsistent);
   EXPECT_GE(st(p, p.a()).oos_kib, 4u) << "the failed block is marked for the next resync";
+  // The rest of the disk is still good: a lone Inconsistent Primary keeps
+  // writing and reads what is in sync; an out-of-sync block (the failed
+  // one, and, as in DRBD, one written since the peer left) only the peer
+  // could serve.
+  p.a().disk.fail_writes = false;
+  const uint64_t w2 = p.write(p.a(), 400 * 4096, pattern(4096, 51));
+  p.run();
+  ASSERT_TRUE(p.a().done.count(w2));
+  EXPECT_EQ(p.a().done[w2].error, 0);
+  const auto disk_now = p.data_of(p.a());
+  const std::vector<uint8_t> in_sync(disk_now.begin() + 100 * 4096, disk_now.begin() + 101 * 4096);
+  const uint64_t r_good = p.read(p.a(), 100 * 4096, 4096);
+  const uint64_t r_bad = p.read(p.a(), 200 * 4096, 4096);
+  p.run();
+  ASSERT_TRUE(p.a().done.count(r_good) && p.a().done.count(r_bad));
+  ASSERT_EQ(p.a().done[r_good].error, 0);
+  EXPECT_EQ(*p.a().done[r_good].data, in_sync);
+  EXPECT_EQ(p.a().done[r_bad].error, EIO);
+  p.a().disk.fail_writes = true;
   // A Primary with no UpToDate data within reach: DRBD's pri-on-incon-degr,
   // once (a second failed write changes nothing).
   EXPECT_EQ(std::count(p.a().handlers.begin(), p.a().handlers.end(), "pri-on-incon-degr"), 1);
