@@ -314,8 +314,19 @@ void Replica::Impl::finish_md_round(MdRound& round) {
   if (sync && sync->target) generate_requests();
 }
 
+void Replica::Impl::abort_resync(const std::string& why) {
+  if (!sync || sync->verify) return;
+  warn(fmt::format("{}: resync stopped: {}; {} KB stay out of sync", opt.resource, why, bm.count() * 4));
+  sync.reset();
+  if (cs != ConnState::kConnected && is_connected(cs)) set_cs(ConnState::kConnected);
+  flush_dirty_bitmap();
+}
+
 void Replica::Impl::disk_failed(const char* what, int err, bool meta_data) {
   if (disk == DiskState::kDiskless || disk == DiskState::kFailed) return;
+  // Whichever side it is, a resync cannot go on without this disk (a source
+  // would refuse every request, a target fail every write: no end).
+  abort_resync(fmt::format("this node's disk failed ({})", what));
   error(fmt::format("{}: local disk error ({}: errno {}); on-io-error {}{}", opt.resource, what, err,
                     opt.on_io_error == OnIoError::kDetach       ? "detach"
                     : opt.on_io_error == OnIoError::kPassOn     ? "pass_on"

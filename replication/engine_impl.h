@@ -353,6 +353,10 @@ struct Replica::Impl {
   // Primary whose own disk and whose peer's are both not UpToDate (no good
   // data within reach). Checked after every input (take_outputs).
   void check_incon_degr();
+  // Stops a running resync (not a verify) that cannot go on: a disk failed
+  // on either side. The target stays Inconsistent with the rest of its
+  // bitmap, Connected; the next handshake with a good source resumes it.
+  void abort_resync(const std::string& why);
   // This disk can serve a read of the range: UpToDate or Consistent, or an
   // Inconsistent Primary's (pass_on) where no block of the range is out of sync.
   bool local_read_ok(uint64_t offset, uint32_t length) const;

@@ -507,6 +507,9 @@ void Replica::Impl::on_state(const wire::State& s) {
   }
   peer_role = r;
   peer_disk = d;
+  if (sync && sync->target && d != DiskState::kUpToDate) {
+    abort_resync(fmt::format("the source's disk is {}", name(d)));
+  }
   const bool was_paused = peer_paused;
   peer_paused = (s.flags & 1) != 0;
   if (was_paused != peer_paused && sync && !sync->verify) {

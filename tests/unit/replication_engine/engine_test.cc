@@ -466,6 +466,32 @@ TEST(ReplicaEngine, ManualDetachServesThroughThePeerAndAttachingAgainSyncsInFull
   for (auto& e : p.b().events) fprintf(stderr, "B %s\n", e.c_str());
 }
 
+// The sync source's disk fails in the middle of a full resync: both sides
+// stop the resync (before: the target asked for the same blocks forever),
+// the target stays Inconsistent with what is left in its bitmap.
+TEST(ReplicaEngine, AResyncStopsWhenTheSourcesDiskFails) {
+  Pair p;
+  initial_sync(p);
+  ASSERT_TRUE(p.b().r->invalidate(p.now()).ok());
+  p.run();
+  ASSERT_EQ(st(p, p.b()).cstate, ConnState::kSyncTarget);
+  p.a().disk.fail_reads = true;
+  p.advance(1500);
+  EXPECT_EQ(st(p, p.a()).disk, DiskState::kDiskless);
+  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
+  EXPECT_EQ(st(p, p.b()).cstate, ConnState::kConnected);
+  EXPECT_EQ(st(p, p.b()).disk, DiskState::kInconsistent);
+  const uint64_t left = st(p, p.b()).oos_kib;
+  EXPECT_GT(left, 0u);
+  // Quiet from here: no request goes out for the blocks left.
+  p.b().record = true;
+  p.advance(1000);
+  EXPECT_TRUE(std::none_of(p.b().sent.begin(), p.b().sent.end(), [](const std::vector<uint8_t>& f) {
+    return f.size() > 4 && f[4] == static_cast<uint8_t>(wire::Type::kRsRequest);
+  }));
+  EXPECT_EQ(st(p, p.b()).oos_kib, left);
+}
+
 TEST(ReplicaEngine, AFailedLocalReadIsRetriedOnThePeer) {
   Pair p;
   initial_sync(p);
