@@ -174,6 +174,20 @@ class Replication : public ::testing::Test {
   }
 
   // Both up, the initial sync from node 1 done.
+  // The seed's manual split-brain repair with node 2 as the victim:
+  // disconnect, secondary, connect --discard-my-data there, then connect on
+  // the survivor; both disks end equal and node 1's write (0xaa at 0) stays.
+  void repair_split_brain_with_node2_as_victim() {
+    ASSERT_EQ(drbd(2, "disconnect"), "");
+    ASSERT_EQ(drbd(2, "secondary"), "");
+    ASSERT_EQ(drbd(2, "connect", false, true), "");
+    ASSERT_EQ(drbd(1, "connect"), "");
+    ASSERT_TRUE(wait_state(2, "Connected", "UpToDate")) << describe(1) << describe(2);
+    EXPECT_EQ(sha_of_disk(1, 16 << 20), sha_of_disk(2, 16 << 20));
+    auto probe = run_command({"qemu-io", "-f", "raw", "-r", "-c", "read -P 0xaa 0 4k", uri(1)});
+    EXPECT_EQ(probe.exit_code, 0) << probe.out << probe.err;
+  }
+
   void initial_sync() {
     for (int i = 1; i <= 2; ++i) {
       ASSERT_EQ(drbd(i, "create-md"), "");
@@ -474,16 +488,7 @@ TEST_F(Replication, SeedSplitBrainAndManualRepair) {
   ASSERT_TRUE(wait_until([&] { return !state(1).split_brain().empty() && state(1).cstate() == "StandAlone"; },
                          20000ms))
       << describe(1) << describe(2);
-  // The seed's repair on the victim (node 2 here): disconnect, secondary,
-  // connect --discard-my-data; then connect on the survivor.
-  ASSERT_EQ(drbd(2, "disconnect"), "");
-  ASSERT_EQ(drbd(2, "secondary"), "");
-  ASSERT_EQ(drbd(2, "connect", false, true), "");
-  ASSERT_EQ(drbd(1, "connect"), "");
-  ASSERT_TRUE(wait_state(2, "Connected", "UpToDate")) << describe(1) << describe(2);
-  EXPECT_EQ(sha_of_disk(1, 16 << 20), sha_of_disk(2, 16 << 20));
-  auto probe = run_command({"qemu-io", "-f", "raw", "-r", "-c", "read -P 0xaa 0 4k", uri(1)});
-  EXPECT_EQ(probe.exit_code, 0) << probe.out << probe.err;
+  ASSERT_NO_FATAL_FAILURE(repair_split_brain_with_node2_as_victim());
 }
 
 // The seed's split brain as it happens there: the replication link is cut
@@ -535,16 +540,7 @@ TEST_F(ReplicationOverNetns, SeedSplitBrainAfterANetworkCutAndManualRepair) {
   EXPECT_EQ(state(1).role(), "Primary");
   EXPECT_EQ(state(2).role(), "Primary");
   EXPECT_NE(sha_of_disk(1, 16 << 20), sha_of_disk(2, 16 << 20)) << "never merged silently";
-  // The seed's repair on the victim: secondary, connect --discard-my-data;
-  // then connect on the survivor.
-  ASSERT_EQ(drbd(2, "disconnect"), "");
-  ASSERT_EQ(drbd(2, "secondary"), "");
-  ASSERT_EQ(drbd(2, "connect", false, true), "");
-  ASSERT_EQ(drbd(1, "connect"), "");
-  ASSERT_TRUE(wait_state(2, "Connected", "UpToDate")) << describe(1) << describe(2);
-  EXPECT_EQ(sha_of_disk(1, 16 << 20), sha_of_disk(2, 16 << 20));
-  auto probe = run_command({"qemu-io", "-f", "raw", "-r", "-c", "read -P 0xaa 0 4k", uri(1)});
-  EXPECT_EQ(probe.exit_code, 0) << probe.out << probe.err;
+  ASSERT_NO_FATAL_FAILURE(repair_split_brain_with_node2_as_victim());
   auto lost = run_command({"qemu-io", "-f", "raw", "-r", "-c", "read -P 0xbb 4M 4k", uri(1)});
   EXPECT_NE(lost.out.find("Pattern verification failed"), std::string::npos)
       << "the victim's write was discarded: " << lost.out << lost.err;

@@ -10,6 +10,22 @@
 namespace quorate::replication {
 namespace {
 
+// Restarts `n` from what its disk holds (after its meta data gave it
+// `attached_as`), connects it and lets the resync run: it must end Connected
+// and UpToDate, with the same data as its peer.
+void restart_and_resync(Pair& p, Node& n, DiskState attached_as, const char* why = "") {
+  p.crash(n);
+  p.attach(n);
+  EXPECT_EQ(st(p, n).disk, attached_as) << "as its meta data says";
+  ASSERT_TRUE(n.r->connect(false, p.now()).ok());
+  p.link_up();
+  p.run();
+  p.advance(3000);
+  EXPECT_EQ(st(p, n).cstate, ConnState::kConnected);
+  EXPECT_EQ(st(p, n).disk, DiskState::kUpToDate);
+  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b())) << why;
+}
+
 TEST(ReplicaEngine, FreshPairIsConnectedInconsistentUntilForcedPrimary) {
   Pair p;
   initial_sync(p);
@@ -268,16 +284,8 @@ TEST(ReplicaEngine, InvalidateMakesTheDiskInconsistentAtOnceAndDurably) {
   p.link_down();  // before the peer's sync UUID
   p.run();
   EXPECT_EQ(st(p, p.b()).disk, DiskState::kInconsistent);
-  p.crash(p.b());
-  p.attach(p.b());
-  EXPECT_EQ(st(p, p.b()).disk, DiskState::kInconsistent) << "the invalidated superblock was on disk";
-  ASSERT_TRUE(p.b().r->connect(false, p.now()).ok());
-  p.link_up();
-  p.run();
-  p.advance(3000);
-  EXPECT_EQ(st(p, p.b()).cstate, ConnState::kConnected);
-  EXPECT_EQ(st(p, p.b()).disk, DiskState::kUpToDate);
-  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
+  // The invalidated superblock was on disk.
+  restart_and_resync(p, p.b(), DiskState::kInconsistent);
 }
 
 TEST(ReplicaEngine, InvalidateRemoteMakesThePeerInconsistentBeforeItsSyncUuidArrives) {
@@ -343,15 +351,7 @@ TEST(ReplicaEngine, ADetachedPrimarysDiskCatchesUpWhenItIsAttachedAgain) {
   ASSERT_TRUE(p.a().r->secondary(p.now()).ok());
   p.run();
   p.a().disk.fail_writes = false;
-  p.crash(p.a());
-  p.attach(p.a());
-  EXPECT_EQ(st(p, p.a()).disk, DiskState::kInconsistent);
-  ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
-  p.run();
-  p.advance(3000);
-  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
-  EXPECT_EQ(st(p, p.a()).disk, DiskState::kUpToDate);
-  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
+  restart_and_resync(p, p.a(), DiskState::kInconsistent);
 }
 
 // A diskless Primary that lost its peer reconnects to the same data (no sync
@@ -409,14 +409,7 @@ TEST(ReplicaEngine, ADeadPrimaryDiskWithStaleMetaDataCannotOverwriteThePeer) {
   // The device works again after a reboot; its meta data is the old one.
   p.a().disk.fail_writes = false;
   p.a().disk.fail_md_writes = false;
-  p.crash(p.a());
-  p.attach(p.a());
-  ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
-  p.run();
-  p.advance(3000);
-  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected);
-  EXPECT_EQ(st(p, p.a()).disk, DiskState::kUpToDate);
-  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b())) << "alpha's stale disk was the target, not the source";
+  restart_and_resync(p, p.a(), DiskState::kConsistent, "alpha's stale disk was the target, not the source");
 }
 
 // `drbdadm detach`: the disk is let go on purpose (to replace it); the
@@ -454,16 +447,7 @@ TEST(ReplicaEngine, ManualDetachServesThroughThePeerAndAttachingAgainSyncsInFull
   p.advance(2000);
   ASSERT_TRUE(p.a().r->secondary(p.now()).ok());
   p.run();
-  p.crash(p.a());
-  p.attach(p.a());
-  EXPECT_EQ(st(p, p.a()).disk, DiskState::kInconsistent);
-  ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
-  p.run();
-  p.advance(3000);
-  EXPECT_EQ(st(p, p.a()).disk, DiskState::kUpToDate);
-  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
-  for (auto& e : p.a().events) fprintf(stderr, "A %s\n", e.c_str());
-  for (auto& e : p.b().events) fprintf(stderr, "B %s\n", e.c_str());
+  restart_and_resync(p, p.a(), DiskState::kInconsistent);
 }
 
 // The sync source's disk fails in the middle of a full resync: both sides
