@@ -227,6 +227,10 @@ std::string render_drbd_status(const ReplicaList& volumes, const StatusOptions& 
         if (!v->nbd_socket.empty()) out += " nbd:" + v->nbd_socket;
         if (!v->nbd_tcp.empty()) out += " nbd-tcp:" + v->nbd_tcp;
         if (!v->fuse_file.empty()) out += " fuse:" + v->fuse_file;
+        if (!v->block_device.empty()) {
+          out += " block:" + v->block_device;
+          for (const auto& l : v->block_links) out += " " + l;
+        }
         out += '\n';
       }
       if (opts.statistics) {
@@ -370,7 +374,9 @@ nlohmann::json replica_status_json(const ReplicaStatus& s) {
   const auto path_or_null = [](const std::string& p) { return p.empty() ? nlohmann::json(nullptr) : nlohmann::json(p); };
   j["exports"] = {{"nbd_socket", path_or_null(s.nbd_socket)},
                   {"nbd_tcp", path_or_null(s.nbd_tcp)},
-                  {"fuse_file", path_or_null(s.fuse_file)}};
+                  {"fuse_file", path_or_null(s.fuse_file)},
+                  {"block_device", path_or_null(s.block_device)},
+                  {"block_links", s.block_links}};
   return j;
 }
 

@@ -50,6 +50,7 @@ struct Args {
   std::string run_dir = "/run/quorate";
   std::optional<std::string> replication_dir;
   std::optional<std::string> nbd_tcp;
+  bool block_devices = false;
   bool foreground = false;
   bool check = false;
   bool debug = false;
@@ -164,6 +165,7 @@ int run(Args args) {
     options.nbd_tcp_address = n->address;
     options.nbd_tcp_base_port = n->port;
   }
+  options.block_devices = args.block_devices;
   options.replication_dir = args.replication_dir
                                 ? absolute_path(*args.replication_dir)
                                 : (std::filesystem::path(absolute_path(args.config)).parent_path() / "replication.d").string();
@@ -201,6 +203,9 @@ int main(int argc, char** argv) {
                    "also serve each replicated volume's NBD export over TCP on ADDR[:PORT], port PORT + the "
                    "volume's minor (default PORT 10809). No authentication or TLS: localhost or a trusted "
                    "network only");
+    app.add_flag("--block-devices", args.block_devices,
+                 "make each replicated volume a block device at its resource file's `device` path "
+                 "(/dev/drbd0 ...): a loop device over its FUSE export (needs root, /dev/fuse and loop devices)");
     app.add_flag("--foreground,-f", args.foreground, "do not fork to the background");
     app.add_flag("--check,-t", args.check, "check the cluster file, print the effective values");
     app.add_flag("--debug,-d", args.debug, "log at debug level");

@@ -37,6 +37,7 @@
 
 #include "daemon/flush_policy.h"
 #include "daemon/handler_runner.h"
+#include "daemon/loop_export.h"
 #include "replication/direct_write.h"
 #include "replication/engine.h"
 #include "replication/fuse_export.h"
@@ -212,6 +213,11 @@ class ReplicaVolume::Impl {
   std::unique_ptr<rep::NbdServer> nbd_;
   std::unique_ptr<rep::FuseExport> fuse_;
   std::string nbd_path_;
+  // --block-devices: the loop device over the FUSE file and its links; set
+  // up by loop_thread_, let go by detach_thread_ (blocking ioctls whose I/O
+  // this io thread may have to answer).
+  std::unique_ptr<LoopExport> loop_;
+  std::thread loop_thread_, detach_thread_;
 
   // Admin commands waiting for the engine (promotion), by ticket.
   uint64_t next_ticket_ = 1;
@@ -690,7 +696,12 @@ ReplicaVolume::~ReplicaVolume() {
   *m.alive_ = false;
   auto waiting = std::move(m.commands_);
   for (auto& [ticket, done] : waiting) done(Error{fmt::format("{}: the volume went down", m.res_.name)});
+  // The set-up thread does not wait for this thread; a detach may (its I/O
+  // fails once the FUSE connection is aborted by stop()).
+  if (m.loop_thread_.joinable()) m.loop_thread_.join();
   if (m.fuse_) m.fuse_->stop();
+  if (m.detach_thread_.joinable()) m.detach_thread_.join();
+  m.loop_.reset();
   if (m.nbd_) m.nbd_->stop();
   error_code ignored;
   m.acceptor_.close(ignored);
@@ -779,6 +790,33 @@ Result<std::unique_ptr<ReplicaVolume>> ReplicaVolume::up(asio::io_context& io, c
       log.warn("[REPL  ] {}: no FUSE export: {}", res.name, f.error().message);
     }
   }
+  if (v.opt_.block_device && v.fuse_) {
+    std::vector<std::string> links{self.device};
+    if (self.device.rfind("/dev/drbd", 0) == 0) links.push_back("/dev/drbd/by-res/" + res.name);
+    v.loop_thread_ = std::thread([&io, file = v.fuse_->file_path(), links, alive = v.alive_, vp = &v, lp,
+                                  name = res.name] {
+      auto made = std::make_shared<Result<std::unique_ptr<LoopExport>>>(LoopExport::attach(file));
+      std::vector<std::string> skipped;
+      if (made->ok()) {
+        for (const auto& link : links) {
+          std::string why;
+          if (!(**made)->add_link(link, &why)) skipped.push_back(why);
+        }
+      }
+      asio::post(io, [made, skipped, alive, vp, lp, name] {
+        if (!*alive) return;  // gone meanwhile: the device is let go with `made`
+        if (!made->ok()) {
+          lp->warn("[REPL  ] {}: no block device: {}", name, made->error().message);
+          return;
+        }
+        vp->loop_ = std::move(**made);
+        std::string names;
+        for (const auto& l : vp->loop_->links()) names += " " + l;
+        lp->info("[REPL  ] {}: block device {}{}{}", name, vp->loop_->path(), names.empty() ? "" : " as", names);
+        for (const auto& why : skipped) lp->warn("[REPL  ] {}: no link: {}", name, why);
+      });
+    });
+  }
   log.info("[REPL  ] {}: up on {} ({} KiB), NBD export {}{}{}", res.name, self.disk, v.engine_->size_bytes() / 1024,
            v.nbd_path_, v.nbd_->tcp_port() != 0 ? fmt::format(" and TCP port {}", v.nbd_->tcp_port()) : std::string(),
            v.fuse_ ? fmt::format(", FUSE export {}", v.fuse_->file_path()) : std::string());
@@ -807,6 +845,11 @@ void ReplicaVolume::command(const std::string& verb, bool force, bool discard_my
     }
     s = std::move(*r);
   } else if (verb == "secondary") {
+    if (m.loop_ && m.loop_->busy() && m.engine_->status(now).role == rep::Role::kPrimary) {
+      return done(Error{fmt::format("{}: State change failed: (-12) Device is held open by someone ({} is mounted "
+                                    "or in use)",
+                                    m.res_.name, m.loop_->links().empty() ? m.loop_->path() : m.loop_->links()[0])});
+    }
     s = m.engine_->secondary(now);
   } else if (verb == "connect") {
     s = m.engine_->connect(discard_my_data, now);
@@ -868,6 +911,26 @@ Result<std::vector<std::string>> ReplicaVolume::adjust(const rep::ResourceConfig
 void ReplicaVolume::down(std::function<void(Status)> done) {
   Impl& m = *impl_;
   if (!m.engine_) return done(Status::Ok());
+  if (m.loop_thread_.joinable()) m.loop_thread_.join();
+  if (m.loop_) {
+    if (m.loop_->busy()) {
+      return done(Error{fmt::format("{}: State change failed: (-12) Device is held open by someone ({} is mounted "
+                                    "or in use)",
+                                    m.res_.name, m.loop_->links().empty() ? m.loop_->path() : m.loop_->links()[0])});
+    }
+    // Let go of the loop device off this thread (its last I/O may need it),
+    // then go on with the rest.
+    if (m.detach_thread_.joinable()) m.detach_thread_.join();
+    m.detach_thread_ = std::thread([&io = m.io_, loop = std::shared_ptr<LoopExport>(std::move(m.loop_)),
+                                    alive = m.alive_, self = this, done = std::move(done)]() mutable {
+      loop->detach();
+      asio::post(io, [alive, self, done = std::move(done)]() mutable {
+        if (!*alive) return;  // destroyed meanwhile (quorated is stopping)
+        self->down(std::move(done));
+      });
+    });
+    return;
+  }
   if (m.fuse_) m.fuse_->stop();
   Status s = m.engine_->down(steady_ms());
   if (!s.ok()) return done(Error{fmt::format("{}: {}", m.res_.name, s.error().message)});
@@ -888,6 +951,10 @@ replication::ReplicaStatus ReplicaVolume::status() const {
                    : fmt::format("{}:{}", m.opt_.nbd_tcp_address, m.nbd_->tcp_port());
   }
   if (m.fuse_) s.fuse_file = m.fuse_->file_path();
+  if (m.loop_) {
+    s.block_device = m.loop_->path();
+    s.block_links = m.loop_->links();
+  }
   return s;
 }
 

@@ -49,6 +49,9 @@ struct ReplicaVolumeOptions {
   // nbd_tcp_base_port + the volume's minor (NBD's 10809 for minor 0).
   std::string nbd_tcp_address;
   uint16_t nbd_tcp_base_port = 10809;
+  // --block-devices: a loop device over the FUSE file, linked from the
+  // resource file's `device` path (daemon/loop_export.h).
+  bool block_device = false;
 };
 
 class ReplicaVolume : public replication::BlockTarget {

@@ -166,6 +166,7 @@ void ReplicationService::step(const std::shared_ptr<CommandRun>& run) {
     vo.fuse_export = opt_.fuse_export;
     vo.nbd_tcp_address = opt_.nbd_tcp_address;
     vo.nbd_tcp_base_port = opt_.nbd_tcp_base_port;
+    vo.block_device = opt_.block_devices;
     auto v = ReplicaVolume::up(io_, t.res, t.self, t.peer, vo, log_, verb != "attach");
     if (!v.ok()) return then(v.error());
     volumes_[name] = std::move(v).value();

@@ -34,6 +34,7 @@ struct ReplicationServiceOptions {
   bool fuse_export = true;
   std::string nbd_tcp_address;  // see ReplicaVolumeOptions
   uint16_t nbd_tcp_base_port = 10809;
+  bool block_devices = false;
 };
 
 class ReplicationService {

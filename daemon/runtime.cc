@@ -227,6 +227,7 @@ Status Runtime::Impl::start() {
   ro.fuse_export = opt_.fuse_export;
   ro.nbd_tcp_address = opt_.nbd_tcp_address;
   ro.nbd_tcp_base_port = opt_.nbd_tcp_base_port;
+  ro.block_devices = opt_.block_devices;
   ro.address_of = [addrs = opt_.node_addresses](const std::string& name) -> std::optional<std::string> {
     auto it = addrs.find(name);
     if (it == addrs.end()) return std::nullopt;

@@ -64,6 +64,8 @@ struct RuntimeOptions {
   // nbd_tcp_base_port + the volume's minor. Empty: Unix socket only.
   std::string nbd_tcp_address;
   uint16_t nbd_tcp_base_port = 10809;
+  // --block-devices: each volume as a block device at its `device` path.
+  bool block_devices = false;
 };
 
 class Runtime {

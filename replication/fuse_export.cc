@@ -300,7 +300,12 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     fuse_reply_err(req, ENOENT);
     return;
   }
-  const bool for_writing = (fi->flags & O_ACCMODE) != O_RDONLY;
+  // quorated's own open (the --block-devices loop device, set up in any
+  // role) may write-open the file; its writes are still refused while the
+  // target is not writable. The request names the opening thread.
+  const pid_t opener = fuse_req_ctx(req)->pid;
+  const bool own = opener == ::getpid() || ::access(fmt::format("/proc/self/task/{}", opener).c_str(), F_OK) == 0;
+  const bool for_writing = (fi->flags & O_ACCMODE) != O_RDONLY && !own;
   fuse_file_info answer_fi = *fi;
   answer_fi.direct_io = 1;  // every read and write reaches us (see the header)
   answer_fi.keep_cache = 0;

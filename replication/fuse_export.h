@@ -19,7 +19,9 @@
 // ZERO_RANGE → write_zeroes, plain allocation inside the file → no-op),
 // opendir/readdir/releasedir, statfs. Creating, removing, renaming or linking
 // names is refused with EPERM; anything libfuse does not dispatch gets ENOSYS.
-// A write to a target that is not writable fails with EROFS and a log line.
+// A write to a target that is not writable fails with EROFS and a log line;
+// so does an open for writing, but for quorated's own (its --block-devices
+// loop device is set up in any role).
 //
 // Threading: libfuse's requests are read on a thread the export owns; each
 // request that needs the target is posted to the io_context given to start()

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace quorate::replication {
@@ -113,6 +114,8 @@ struct ReplicaStatus {
   std::string nbd_socket;
   std::string nbd_tcp;  // "ADDR:PORT" when quorated serves NBD over TCP (--nbd-tcp)
   std::string fuse_file;
+  std::string block_device;              // the loop device (quorated --block-devices)
+  std::vector<std::string> block_links;  // the paths linked to it: /dev/drbd0, /dev/drbd/by-res/r0
 };
 
 }  // namespace quorate::replication

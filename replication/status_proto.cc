@@ -112,6 +112,8 @@ ipc::ReplicaState replica_to_proto(const ReplicaEntry& entry) {
   p.set_nbd_socket(s.nbd_socket);
   p.set_fuse_file(s.fuse_file);
   p.set_nbd_tcp(s.nbd_tcp);
+  p.set_block_device(s.block_device);
+  for (const auto& l : s.block_links) p.add_block_links(l);
   return p;
 }
 
@@ -125,6 +127,8 @@ Result<ReplicaEntry> replica_from_proto(const ipc::ReplicaState& p) {
   s.nbd_socket = p.nbd_socket();
   s.fuse_file = p.fuse_file();
   s.nbd_tcp = p.nbd_tcp();
+  s.block_device = p.block_device();
+  s.block_links.assign(p.block_links().begin(), p.block_links().end());
   s.resource = p.resource();
   s.minor = p.minor();
   s.volume = p.volume();

@@ -77,13 +77,15 @@ class Replication : public ::testing::Test {
   virtual ClusterSpec cluster_spec() { return loopback_spec(2); }
   virtual std::string node_address(int i) const { return fmt::format("127.0.0.{}", i); }
   virtual uint16_t replication_port(const std::string& addr) { return free_tcp_port(addr.c_str()); }
+  // The resource file's `device` (what --block-devices links to the volume).
+  virtual std::string device() const { return "/dev/drbd0"; }
 
   void SetUp() override {
     cluster_ = std::make_unique<TestCluster>(cluster_spec());
     ASSERT_TRUE(cluster_->ok()) << cluster_->setup_error();
     const fs::path rdir = fs::path(cluster_->dir()) / "replication.d";
     fs::create_directories(rdir);
-    std::string res = std::string("resource r0 {\n  protocol C;\n  device /dev/drbd0;\n") +
+    std::string res = std::string("resource r0 {\n  protocol C;\n  device ") + device() + ";\n" +
                       (external_meta() ? "" : "  meta-disk internal;\n") +
                       "  net {\n    verify-alg sha1;\n    cram-hmac-alg sha256;\n    shared-secret \"itest\";\n"
                       "    connect-int 1;\n    ping-int 1;\n  }\n  disk {\n    c-max-rate 4G;\n    c-fill-target 16M;\n" +
@@ -570,6 +572,68 @@ TEST_F(ReplicationNbdTcp, TheExportIsServedOverTcpToo) {
   auto bad = run_command({bin("quorated"), "--config", "/nonexistent", "--nbd-tcp", "localhost:99999"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--nbd-tcp 'localhost:99999': not an IP address"), std::string::npos) << bad.err;
+}
+
+// quorated --block-devices: the volume is a block device at the resource
+// file's `device` path (here a name of this test's own, not /dev/drbd0), so
+// the seeds' mkfs and mount work on it; demoting or taking down a mounted
+// volume is refused as DRBD refuses it; down lets go of the device.
+class ReplicationBlockDevice : public Replication {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0 || !fs::exists("/dev/fuse") || !fs::exists("/dev/loop-control") || !have("mkfs.ext4")) {
+      GTEST_SKIP() << "needs root, /dev/fuse, /dev/loop-control and mkfs.ext4";
+    }
+    Replication::SetUp();
+  }
+  ClusterSpec cluster_spec() override {
+    ClusterSpec spec = loopback_spec(2);
+    spec.nodes[0].extra_args = {"--block-devices"};  // node 2 (same machine) would want the same path
+    return spec;
+  }
+  std::string device() const override { return fmt::format("/dev/qit{}-r0 minor 0", ::getpid()); }
+};
+
+TEST_F(ReplicationBlockDevice, MkfsAndMountOnTheDevicePathThenDownLetsItGo) {
+  initial_sync();
+  const std::string dev = fmt::format("/dev/qit{}-r0", ::getpid());
+  ASSERT_TRUE(wait_until([&] { return !state(1).block_device().empty(); }, 10000ms))
+      << describe(1) << cluster_->log_tail(1, 30);
+  const std::string loop = state(1).block_device();
+  ASSERT_EQ(state(1).block_links_size(), 1);
+  EXPECT_EQ(state(1).block_links(0), dev);
+  EXPECT_EQ(fs::read_symlink(dev).string(), loop);
+  const std::string mnt = cluster_->dir() + "/mnt";
+  fs::create_directories(mnt);
+  ASSERT_EQ(run_command({"mkfs.ext4", "-q", dev}, 60000ms).exit_code, 0);
+  ASSERT_EQ(run_command({"mount", dev, mnt}).exit_code, 0);
+  struct Unmount {
+    std::string dir;
+    ~Unmount() {
+      if (!dir.empty()) run_command({"umount", dir});
+    }
+  } unmount{mnt};
+  ASSERT_EQ(run_command({"/bin/sh", "-c", "echo hello > '" + mnt + "/f' && sync"}).exit_code, 0);
+  const std::string refused = drbd(1, "secondary");
+  EXPECT_NE(refused.find("(-12) Device is held open by someone (" + dev + " is mounted or in use)"),
+            std::string::npos)
+      << refused;
+  EXPECT_NE(drbd(1, "down").find("(-12) Device is held open by someone"), std::string::npos);
+  EXPECT_EQ(state(1).role(), "Primary");
+  ASSERT_EQ(run_command({"umount", mnt}).exit_code, 0);
+  unmount.dir.clear();
+  ASSERT_EQ(drbd(1, "secondary"), "");
+  ASSERT_EQ(drbd(1, "down"), "");
+  EXPECT_FALSE(fs::exists(fs::symlink_status(dev))) << "the link is gone";
+  const std::string backing = "/sys/block/" + fs::path(loop).filename().string() + "/loop/backing_file";
+  EXPECT_FALSE(fs::exists(backing)) << "the loop device is free again";
+  // The file system is on the replica: node 2 mounts the same file.
+  ASSERT_EQ(drbd(2, "primary"), "") << describe(2);
+  auto show = run_command({"/bin/sh", "-c",
+                           fmt::format("l=$(losetup -f --show -r '{}') && mkdir -p '{}2' && mount -o ro $l '{}2' && "
+                                       "cat '{}2/f'; umount '{}2'; losetup -d $l",
+                                       cluster_->node_dir(2) + "/run/fuse/r0/r0", mnt, mnt, mnt, mnt)});
+  EXPECT_EQ(show.out, "hello\n") << show.err;
 }
 
 // `drbdadm adjust` after editing the resource file, as an operator does on

@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <linux/falloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -346,9 +347,26 @@ TEST_F(FuseExportTest, ReadOnlyTargetRefusesWritesWithErofs) {
   EXPECT_EQ(::fallocate(rw, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096), -1);
   EXPECT_EQ(errno, EROFS);
   ::close(rw);
-  // A new open for writing is refused; reading still works.
-  EXPECT_EQ(::open(file_.c_str(), O_WRONLY | O_CLOEXEC), -1);
-  EXPECT_EQ(errno, EROFS);
+  // A new open for writing by another process is refused (a child opens it:
+  // the export's own process may, for quorated's loop device); reading
+  // still works.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const int fd = ::open(file_.c_str(), O_WRONLY | O_CLOEXEC);
+    ::_exit(fd >= 0 ? 0 : (errno == EROFS ? 30 : 1));
+  }
+  int wstatus = 0;
+  ASSERT_EQ(::waitpid(child, &wstatus, 0), child);
+  ASSERT_TRUE(WIFEXITED(wstatus));
+  EXPECT_EQ(WEXITSTATUS(wstatus), 30) << "0: opened for writing; 1: refused with another errno";
+  const int own = ::open(file_.c_str(), O_RDWR | O_CLOEXEC);
+  EXPECT_GE(own, 0) << "the export's own process";
+  if (own >= 0) {
+    EXPECT_EQ(::pwrite(own, data.data(), data.size(), 0), -1) << "its writes are refused all the same";
+    EXPECT_EQ(errno, EROFS);
+    ::close(own);
+  }
   const int ro = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
   ASSERT_GE(ro, 0);
   std::vector<uint8_t> back(4096, 0xff);
