@@ -45,7 +45,8 @@ Result<std::unique_ptr<LoopExport>> LoopExport::attach(const std::string& file) 
     if (::ioctl(fd, LOOP_CONFIGURE, &cfg) == 0) {
       ::close(ctl);
       ::close(backing);  // the loop device holds its own reference
-      return std::unique_ptr<LoopExport>(new LoopExport(fd, path));
+      ::close(fd);       // and stays configured (no autoclear)
+      return std::unique_ptr<LoopExport>(new LoopExport(path));
     }
     last_error = fmt::format("{}: LOOP_CONFIGURE: {}", path, std::strerror(errno));
     ::close(fd);
@@ -95,10 +96,12 @@ void LoopExport::detach() {
     if (fs::read_symlink(link, ec) == fs::path(path_)) fs::remove(link, ec);
   }
   links_.clear();
-  if (fd_ < 0) return;
-  (void)::ioctl(fd_, LOOP_CLR_FD, 0);  // busy: the kernel detaches at the last close
-  ::close(fd_);
-  fd_ = -1;
+  if (!attached_) return;
+  attached_ = false;
+  const int fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return;
+  (void)::ioctl(fd, LOOP_CLR_FD, 0);  // busy: the kernel detaches at the last close
+  ::close(fd);
 }
 
 }  // namespace quorate::daemon

@@ -41,13 +41,17 @@ class LoopExport {
   // an O_EXCL opener. A plain open is not seen.
   bool busy() const;
 
-  // Removes the links that still point to this device, then LOOP_CLR_FD.
+  // Removes the links that still point to this device, then LOOP_CLR_FD
+  // (deferred by the kernel to the last close if someone has it open).
   // Idempotent.
   void detach();
 
  private:
-  LoopExport(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
-  int fd_ = -1;
+  explicit LoopExport(std::string path) : path_(std::move(path)) {}
+  // No descriptor of the device is kept: the kernel drops a block device's
+  // page cache only at its last close, and a cache kept across a Secondary
+  // period (the peer writing underneath) would serve stale blocks later.
+  bool attached_ = true;
   std::string path_;
   std::vector<std::string> links_;
 };

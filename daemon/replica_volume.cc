@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -218,6 +219,8 @@ class ReplicaVolume::Impl {
   // this io thread may have to answer).
   std::unique_ptr<LoopExport> loop_;
   std::thread loop_thread_, detach_thread_;
+  std::shared_ptr<std::atomic<bool>> loop_setup_done_ = std::make_shared<std::atomic<bool>>(false);
+  std::function<void(Status)> down_after_setup_;  // a `down` that came during the set-up
 
   // Admin commands waiting for the engine (promotion), by ticket.
   uint64_t next_ticket_ = 1;
@@ -696,10 +699,10 @@ ReplicaVolume::~ReplicaVolume() {
   *m.alive_ = false;
   auto waiting = std::move(m.commands_);
   for (auto& [ticket, done] : waiting) done(Error{fmt::format("{}: the volume went down", m.res_.name)});
-  // The set-up thread does not wait for this thread; a detach may (its I/O
-  // fails once the FUSE connection is aborted by stop()).
-  if (m.loop_thread_.joinable()) m.loop_thread_.join();
+  // The loop threads may wait for FUSE answers that this thread gives: stop
+  // the export first (its connection is aborted, their I/O fails at once).
   if (m.fuse_) m.fuse_->stop();
+  if (m.loop_thread_.joinable()) m.loop_thread_.join();
   if (m.detach_thread_.joinable()) m.detach_thread_.join();
   m.loop_.reset();
   if (m.nbd_) m.nbd_->stop();
@@ -794,7 +797,7 @@ Result<std::unique_ptr<ReplicaVolume>> ReplicaVolume::up(asio::io_context& io, c
     std::vector<std::string> links{self.device};
     if (self.device.rfind("/dev/drbd", 0) == 0) links.push_back("/dev/drbd/by-res/" + res.name);
     v.loop_thread_ = std::thread([&io, file = v.fuse_->file_path(), links, alive = v.alive_, vp = &v, lp,
-                                  name = res.name] {
+                                  name = res.name, setup_done = v.loop_setup_done_, outer = vol.get()] {
       auto made = std::make_shared<Result<std::unique_ptr<LoopExport>>>(LoopExport::attach(file));
       std::vector<std::string> skipped;
       if (made->ok()) {
@@ -803,17 +806,23 @@ Result<std::unique_ptr<ReplicaVolume>> ReplicaVolume::up(asio::io_context& io, c
           if (!(**made)->add_link(link, &why)) skipped.push_back(why);
         }
       }
-      asio::post(io, [made, skipped, alive, vp, lp, name] {
+      setup_done->store(true);
+      asio::post(io, [made, skipped, alive, vp, lp, name, outer] {
         if (!*alive) return;  // gone meanwhile: the device is let go with `made`
+        if (vp->loop_thread_.joinable()) vp->loop_thread_.join();  // it has nothing left to do
+        const auto resume_down = [vp, outer] {
+          if (auto done = std::exchange(vp->down_after_setup_, nullptr)) outer->down(std::move(done));
+        };
         if (!made->ok()) {
           lp->warn("[REPL  ] {}: no block device: {}", name, made->error().message);
-          return;
+          return resume_down();
         }
         vp->loop_ = std::move(**made);
         std::string names;
         for (const auto& l : vp->loop_->links()) names += " " + l;
         lp->info("[REPL  ] {}: block device {}{}{}", name, vp->loop_->path(), names.empty() ? "" : " as", names);
         for (const auto& why : skipped) lp->warn("[REPL  ] {}: no link: {}", name, why);
+        resume_down();
       });
     });
   }
@@ -911,6 +920,12 @@ Result<std::vector<std::string>> ReplicaVolume::adjust(const rep::ResourceConfig
 void ReplicaVolume::down(std::function<void(Status)> done) {
   Impl& m = *impl_;
   if (!m.engine_) return done(Status::Ok());
+  if (m.loop_thread_.joinable() && !m.loop_setup_done_->load()) {
+    // Still setting up (its open of the FUSE file waits for this thread):
+    // go on once it has reported.
+    m.down_after_setup_ = std::move(done);
+    return;
+  }
   if (m.loop_thread_.joinable()) m.loop_thread_.join();
   if (m.loop_) {
     if (m.loop_->busy()) {

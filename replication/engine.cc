@@ -314,12 +314,21 @@ void Replica::Impl::finish_md_round(MdRound& round) {
   if (sync && sync->target) generate_requests();
 }
 
-void Replica::Impl::abort_resync(const std::string& why) {
-  if (!sync || sync->verify) return;
-  warn(fmt::format("{}: resync stopped: {}; {} KB stay out of sync", opt.resource, why, bm.count() * 4));
+void Replica::Impl::abort_resync(const std::string& why, bool tell_peer) {
+  if (!sync) return;
+  if (sync->verify) {
+    warn(fmt::format("{}: online verify stopped: {}", opt.resource, why));
+  } else {
+    warn(fmt::format("{}: resync stopped: {}; {} KB stay out of sync", opt.resource, why, bm.count() * 4));
+  }
   sync.reset();
   if (cs != ConnState::kConnected && is_connected(cs)) set_cs(ConnState::kConnected);
   flush_dirty_bitmap();
+  // The other side stops too (it may see no state change of ours).
+  if (tell_peer && transport_up && params_sent) {
+    send(wire::Type::kState, wire::State{static_cast<uint8_t>(role), static_cast<uint8_t>(disk),
+                                         kStateSyncStopped | (user_paused ? 1u : 0u)});
+  }
 }
 
 void Replica::Impl::disk_failed(const char* what, int err, bool meta_data) {
@@ -516,6 +525,10 @@ Status Replica::detach(Millis now) {
   if (m.role == Role::kPrimary && !(m.peer_gets_writes() && m.peer_disk == DiskState::kUpToDate)) {
     return Error{"State change failed: (-2) Need access to UpToDate data (the peer's, to detach a Primary's disk)"};
   }
+  if (is_connected(m.cs) && m.peer_role == Role::kPrimary && m.peer_disk != DiskState::kUpToDate) {
+    return Error{"State change failed: (-2) the peer is Primary without UpToDate data of its own: it reads "
+                 "through this disk"};
+  }
   if (m.sync || (is_connected(m.cs) && m.cs != ConnState::kConnected)) {
     return Error{fmt::format("State change failed: (-15) a resync or verify is running (cs:{})", name(m.cs))};
   }
@@ -620,10 +633,9 @@ bool Replica::wants_connection() const {
 bool Replica::writable() const { return impl_->writable(); }
 
 bool Replica::Impl::writable() const {
-  // An Inconsistent disk on a Primary (blocks lost to on-io-error pass_on)
-  // still takes writes: what it holds outside the out-of-sync blocks is good.
-  return role == Role::kPrimary && !downing &&
-         (disk == DiskState::kUpToDate || disk == DiskState::kInconsistent || peer_gets_writes());
+  // An Inconsistent disk (pass_on) takes no writes without the peer: the
+  // next resync makes it the target, which would overwrite them.
+  return role == Role::kPrimary && !downing && (disk == DiskState::kUpToDate || peer_gets_writes());
 }
 
 std::string Replica::read_only_reason() const {

@@ -27,6 +27,7 @@ struct LocalIo {
 // wire::State flags beyond bit 0 (paused by user).
 inline constexpr uint32_t kStateInvalidateMe = 2;   // sender becomes a full-sync target
 inline constexpr uint32_t kStateInvalidateYou = 4;  // sender becomes a full-sync source
+inline constexpr uint32_t kStateSyncStopped = 8;    // sender stopped the running resync/verify (a disk failed)
 
 struct Replica::Impl {
   Impl(EngineOptions o, AttachState a, uint64_t seed, Millis now);
@@ -353,10 +354,11 @@ struct Replica::Impl {
   // Primary whose own disk and whose peer's are both not UpToDate (no good
   // data within reach). Checked after every input (take_outputs).
   void check_incon_degr();
-  // Stops a running resync (not a verify) that cannot go on: a disk failed
-  // on either side. The target stays Inconsistent with the rest of its
-  // bitmap, Connected; the next handshake with a good source resumes it.
-  void abort_resync(const std::string& why);
+  // Stops a running resync or verify that cannot go on: a disk failed on
+  // either side. Both sides go Connected (the peer is told with a State
+  // flag); a target stays Inconsistent with the rest of its bitmap until a
+  // handshake with a good source resumes it.
+  void abort_resync(const std::string& why, bool tell_peer = true);
   // This disk can serve a read of the range: UpToDate or Consistent, or an
   // Inconsistent Primary's (pass_on) where no block of the range is out of sync.
   bool local_read_ok(uint64_t offset, uint32_t length) const;

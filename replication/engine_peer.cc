@@ -507,8 +507,12 @@ void Replica::Impl::on_state(const wire::State& s) {
   }
   peer_role = r;
   peer_disk = d;
-  if (sync && sync->target && d != DiskState::kUpToDate) {
+  if (sync && (s.flags & kStateSyncStopped)) {
+    abort_resync("the peer stopped it", false);
+  } else if (sync && !sync->verify && sync->target && d != DiskState::kUpToDate) {
     abort_resync(fmt::format("the source's disk is {}", name(d)));
+  } else if (sync && no_disk(d)) {
+    abort_resync(fmt::format("the peer's disk is {}", name(d)));
   }
   const bool was_paused = peer_paused;
   peer_paused = (s.flags & 1) != 0;
@@ -519,6 +523,10 @@ void Replica::Impl::on_state(const wire::State& s) {
     if (cs == ConnState::kPausedSyncS && !paused) set_cs(ConnState::kSyncSource);
     if (cs == ConnState::kPausedSyncT && !paused) set_cs(ConnState::kSyncTarget);
     if (!paused && sync->target) generate_requests();
+  }
+  if ((s.flags & (kStateInvalidateMe | kStateInvalidateYou)) && cs == ConnState::kConnected && no_disk(disk)) {
+    warn(fmt::format("{}: the peer asked for a full sync, but this node has no disk", opt.resource));
+    return;
   }
   if ((s.flags & (kStateInvalidateMe | kStateInvalidateYou)) && cs == ConnState::kConnected) {
     const bool we_are_target = (s.flags & kStateInvalidateYou) != 0;

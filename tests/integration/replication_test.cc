@@ -634,6 +634,12 @@ TEST_F(ReplicationBlockDevice, MkfsAndMountOnTheDevicePathThenDownLetsItGo) {
                                        "cat '{}2/f'; umount '{}2'; losetup -d $l",
                                        cluster_->node_dir(2) + "/run/fuse/r0/r0", mnt, mnt, mnt, mnt)});
   EXPECT_EQ(show.out, "hello\n") << show.err;
+  // Up and at once down, while the device may still be being set up: no
+  // hang, and no loop device is left on node 1's export.
+  ASSERT_EQ(drbd(1, "up"), "");
+  ASSERT_EQ(drbd(1, "down"), "");
+  auto left = run_command({"losetup", "-a"});
+  EXPECT_EQ(left.out.find(cluster_->node_dir(1) + "/run/fuse/r0/r0"), std::string::npos) << left.out;
 }
 
 // `drbdadm adjust` after editing the resource file, as an operator does on

@@ -476,6 +476,23 @@ TEST(ReplicaEngine, AResyncStopsWhenTheSourcesDiskFails) {
   EXPECT_EQ(st(p, p.b()).oos_kib, left);
 }
 
+// The target's disk fails under pass_on during a resync (its state was
+// Inconsistent already, so only the explicit stop tells the source).
+TEST(ReplicaEngine, AResyncStopsOnBothSidesWhenTheTargetsDiskFails) {
+  EngineOptions o;
+  o.on_io_error = OnIoError::kPassOn;
+  Pair p(64ULL << 20, o);
+  initial_sync(p);
+  ASSERT_TRUE(p.b().r->invalidate(p.now()).ok());
+  p.run();
+  p.b().disk.fail_writes = true;
+  p.advance(1500);
+  EXPECT_EQ(st(p, p.a()).cstate, ConnState::kConnected) << "the source stopped too";
+  EXPECT_EQ(st(p, p.b()).cstate, ConnState::kConnected);
+  EXPECT_EQ(st(p, p.b()).disk, DiskState::kInconsistent);
+  EXPECT_GT(st(p, p.b()).oos_kib, 0u);
+}
+
 TEST(ReplicaEngine, AFailedLocalReadIsRetriedOnThePeer) {
   Pair p;
   initial_sync(p);
@@ -549,15 +566,14 @@ TEST(ReplicaEngine, PassOnWithoutThePeerPassesTheErrorToTheApplication) {
   EXPECT_EQ(p.a().done[w].error, EIO) << "no leg succeeded";
   EXPECT_EQ(st(p, p.a()).disk, DiskState::kInconsistent);
   EXPECT_GE(st(p, p.a()).oos_kib, 4u) << "the failed block is marked for the next resync";
-  // The rest of the disk is still good: a lone Inconsistent Primary keeps
-  // writing and reads what is in sync; an out-of-sync block (the failed
-  // one, and, as in DRBD, one written since the peer left) only the peer
-  // could serve.
+  // The rest of the disk is still good to read; an out-of-sync block (the
+  // failed one) only the peer could serve. No more writes without the peer:
+  // the next resync makes this disk its target and would overwrite them.
   p.a().disk.fail_writes = false;
   const uint64_t w2 = p.write(p.a(), 400 * 4096, pattern(4096, 51));
   p.run();
   ASSERT_TRUE(p.a().done.count(w2));
-  EXPECT_EQ(p.a().done[w2].error, 0);
+  EXPECT_EQ(p.a().done[w2].error, EROFS);
   const auto disk_now = p.data_of(p.a());
   const std::vector<uint8_t> in_sync(disk_now.begin() + 100 * 4096, disk_now.begin() + 101 * 4096);
   const uint64_t r_good = p.read(p.a(), 100 * 4096, 4096);
@@ -571,7 +587,7 @@ TEST(ReplicaEngine, PassOnWithoutThePeerPassesTheErrorToTheApplication) {
   // A Primary with no UpToDate data within reach: DRBD's pri-on-incon-degr,
   // once (a second failed write changes nothing).
   EXPECT_EQ(std::count(p.a().handlers.begin(), p.a().handlers.end(), "pri-on-incon-degr"), 1);
-  p.write(p.a(), 300 * 4096, pattern(4096, 45));
+  p.read(p.a(), 300 * 4096, 4096);
   p.run();
   EXPECT_EQ(std::count(p.a().handlers.begin(), p.a().handlers.end(), "pri-on-incon-degr"), 1);
   EXPECT_EQ(std::count(p.b().handlers.begin(), p.b().handlers.end(), "pri-on-incon-degr"), 0);
