@@ -221,6 +221,15 @@ class ReplicaVolume::Impl {
   std::thread loop_thread_, detach_thread_;
   std::shared_ptr<std::atomic<bool>> loop_setup_done_ = std::make_shared<std::atomic<bool>>(false);
   std::function<void(Status)> down_after_setup_;  // a `down` that came during the set-up
+  bool detaching_ = false;                          // detach_thread_ runs for a `down`
+  // `down` calls that came while one was under way: answered with its result.
+  std::vector<std::function<void(Status)>> more_downs_;
+  // Answers a finished `down` (and those that came meanwhile).
+  void answer_down(const std::function<void(Status)>& done, const Status& s) {
+    auto more = std::exchange(more_downs_, {});
+    done(s);
+    for (auto& d : more) d(s);
+  }
 
   // Admin commands waiting for the engine (promotion), by ticket.
   uint64_t next_ticket_ = 1;
@@ -250,7 +259,7 @@ class ReplicaVolume::Impl {
     if (down_done_ && engine_->down_complete()) {
       auto done = std::move(down_done_);
       down_done_ = nullptr;
-      done(Status::Ok());
+      answer_down(done, Status::Ok());
     }
     arm_timer();
   }
@@ -920,6 +929,10 @@ Result<std::vector<std::string>> ReplicaVolume::adjust(const rep::ResourceConfig
 void ReplicaVolume::down(std::function<void(Status)> done) {
   Impl& m = *impl_;
   if (!m.engine_) return done(Status::Ok());
+  if (m.down_done_ || m.detaching_ || m.down_after_setup_) {
+    m.more_downs_.push_back(std::move(done));  // one is under way: the same answer
+    return;
+  }
   if (m.loop_thread_.joinable() && !m.loop_setup_done_->load()) {
     // Still setting up (its open of the FUSE file waits for this thread):
     // go on once it has reported.
@@ -927,28 +940,37 @@ void ReplicaVolume::down(std::function<void(Status)> done) {
     return;
   }
   if (m.loop_thread_.joinable()) m.loop_thread_.join();
+  const auto refuse = [&](const std::string& why) {
+    m.answer_down(done, Error{fmt::format("{}: {}", m.res_.name, why)});
+  };
   if (m.loop_) {
     if (m.loop_->busy()) {
-      return done(Error{fmt::format("{}: State change failed: (-12) Device is held open by someone ({} is mounted "
-                                    "or in use)",
-                                    m.res_.name, m.loop_->links().empty() ? m.loop_->path() : m.loop_->links()[0])});
+      return refuse(fmt::format("State change failed: (-12) Device is held open by someone ({} is mounted or in use)",
+                                m.loop_->links().empty() ? m.loop_->path() : m.loop_->links()[0]));
     }
-    // Let go of the loop device off this thread (its last I/O may need it),
-    // then go on with the rest.
+    // Demote first (what down does anyway), so that a refusal leaves the
+    // device in place; then let go of it off this thread (its last I/O may
+    // need this one) and go on with the rest.
+    if (Status s = m.engine_->secondary(steady_ms()); !s.ok()) return refuse(s.error().message);
+    m.drive();
     if (m.detach_thread_.joinable()) m.detach_thread_.join();
+    m.detaching_ = true;
     m.detach_thread_ = std::thread([&io = m.io_, loop = std::shared_ptr<LoopExport>(std::move(m.loop_)),
                                     alive = m.alive_, self = this, done = std::move(done)]() mutable {
       loop->detach();
       asio::post(io, [alive, self, done = std::move(done)]() mutable {
         if (!*alive) return;  // destroyed meanwhile (quorated is stopping)
+        self->impl_->detaching_ = false;
         self->down(std::move(done));
       });
     });
     return;
   }
-  if (m.fuse_) m.fuse_->stop();
+  // The engine first: a refusal (a Primary with writes in flight) leaves the
+  // exports as they were.
   Status s = m.engine_->down(steady_ms());
-  if (!s.ok()) return done(Error{fmt::format("{}: {}", m.res_.name, s.error().message)});
+  if (!s.ok()) return refuse(s.error().message);
+  if (m.fuse_) m.fuse_->stop();
   if (m.nbd_) m.nbd_->stop();
   m.down_done_ = std::move(done);
   m.drive();

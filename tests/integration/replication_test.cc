@@ -634,10 +634,15 @@ TEST_F(ReplicationBlockDevice, MkfsAndMountOnTheDevicePathThenDownLetsItGo) {
                                        "cat '{}2/f'; umount '{}2'; losetup -d $l",
                                        cluster_->node_dir(2) + "/run/fuse/r0/r0", mnt, mnt, mnt, mnt)});
   EXPECT_EQ(show.out, "hello\n") << show.err;
-  // Up and at once down, while the device may still be being set up: no
-  // hang, and no loop device is left on node 1's export.
+  // Up and at once down twice, while the device may still be being set up:
+  // no hang, both answered, and no loop device is left on node 1's export.
   ASSERT_EQ(drbd(1, "up"), "");
-  ASSERT_EQ(drbd(1, "down"), "");
+  const std::string adm = fmt::format("'{}' --socket '{}'", bin("drbdadm"), cluster_->socket_path(1));
+  auto two = run_command({"/bin/sh", "-c",
+                          fmt::format("{0} down r0 & a=$!; {0} down r0; b=$?; wait $a; echo $? $b", adm)},
+                         30000ms);
+  EXPECT_EQ(two.out, "0 0\n") << two.err;
+  EXPECT_FALSE(state(1).up());
   auto left = run_command({"losetup", "-a"});
   EXPECT_EQ(left.out.find(cluster_->node_dir(1) + "/run/fuse/r0/r0"), std::string::npos) << left.out;
 }
