@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -59,7 +60,7 @@ Result<std::unique_ptr<LoopExport>> LoopExport::attach(const std::string& file) 
 
 LoopExport::~LoopExport() { detach(); }
 
-bool LoopExport::add_link(const std::string& link, std::string* why) {
+bool LoopExport::add_link(const std::string& link, std::string* why, const std::string& file) {
   std::error_code ec;
   const fs::path p(link);
   if (fs::is_symlink(p, ec)) {
@@ -69,6 +70,24 @@ bool LoopExport::add_link(const std::string& link, std::string* why) {
       return false;
     }
     fs::remove(p, ec);  // a link left by a quorated that was killed
+    // Its loop device, if it still serves this export's (dead) file.
+    if (!file.empty() && target != fs::path(path_)) {
+      std::ifstream in("/sys/block/" + target.filename().string() + "/loop/backing_file");
+      std::string backing;
+      std::getline(in, backing);
+      // The kernel names the file as its mount shows it now: a lazily
+      // unmounted dead export reads "/NAME". Same name, and no such file
+      // there: the dead one (a live export elsewhere keeps its full path).
+      const bool dead_view = !backing.empty() && fs::path(backing).filename() == fs::path(file).filename() &&
+                             !fs::exists(backing, ec);
+      if (backing == file || backing == file + " (deleted)" || dead_view) {
+        const int fd = ::open(target.c_str(), O_RDWR | O_CLOEXEC);
+        if (fd >= 0) {
+          (void)::ioctl(fd, LOOP_CLR_FD, 0);
+          ::close(fd);
+        }
+      }
+    }
   } else if (fs::exists(p, ec)) {
     *why = fmt::format("{} exists (a DRBD device, or something else's)", link);
     return false;

@@ -34,7 +34,11 @@ class LoopExport {
 
   // `link` -> path(), with missing parent directories. A path that exists
   // is left alone (false, `why` says what is there) unless it is a symlink
-  // to a loop device (left by a quorated that was killed): that is replaced.
+  // to a loop device (left by a quorated that was killed): that is replaced,
+  // and that loop device is let go when its backing file is `file` (the
+  // same export's file, dead with the quorated that set it up; after the
+  // dead mount was detached the kernel shows it as "/NAME").
+  bool add_link(const std::string& link, std::string* why, const std::string& file = "");
   bool add_link(const std::string& link, std::string* why);
 
   // Opened exclusively by someone: mounted, or held by a device mapper or

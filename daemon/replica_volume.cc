@@ -812,7 +812,7 @@ Result<std::unique_ptr<ReplicaVolume>> ReplicaVolume::up(asio::io_context& io, c
       if (made->ok()) {
         for (const auto& link : links) {
           std::string why;
-          if (!(**made)->add_link(link, &why)) skipped.push_back(why);
+          if (!(**made)->add_link(link, &why, file)) skipped.push_back(why);
         }
       }
       setup_done->store(true);

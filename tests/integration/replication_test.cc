@@ -647,6 +647,28 @@ TEST_F(ReplicationBlockDevice, MkfsAndMountOnTheDevicePathThenDownLetsItGo) {
   EXPECT_EQ(left.out.find(cluster_->node_dir(1) + "/run/fuse/r0/r0"), std::string::npos) << left.out;
 }
 
+// kill -9 leaves the loop device and the link behind: the restarted
+// quorated replaces the link and lets go of the old device.
+TEST_F(ReplicationBlockDevice, ARestartAfterKill9LetsGoOfTheOldLoopDevice) {
+  initial_sync();
+  const std::string dev = fmt::format("/dev/qit{}-r0", ::getpid());
+  ASSERT_TRUE(wait_until([&] { return !state(1).block_device().empty(); }, 10000ms)) << describe(1);
+  const std::string old_loop = state(1).block_device();
+  const std::string old_backing = "/sys/block/" + fs::path(old_loop).filename().string() + "/loop/backing_file";
+  ASSERT_TRUE(cluster_->signal(1, SIGKILL));
+  ASSERT_TRUE(cluster_->wait_exit(1, 10000ms).has_value());
+  EXPECT_TRUE(fs::exists(old_backing)) << "kill -9 leaves the device attached";
+  std::string why;
+  ASSERT_TRUE(cluster_->start(1, &why)) << why;
+  ASSERT_EQ(drbd(1, "up"), "") << cluster_->log_tail(1, 20);
+  ASSERT_TRUE(wait_until([&] { return !state(1).block_device().empty(); }, 10000ms)) << cluster_->log_tail(1, 20);
+  EXPECT_NE(state(1).block_device(), old_loop);
+  EXPECT_EQ(fs::read_symlink(dev).string(), state(1).block_device());
+  EXPECT_FALSE(fs::exists(old_backing)) << "the old device was let go";
+  ASSERT_EQ(drbd(1, "down"), "");
+  EXPECT_FALSE(fs::exists(fs::symlink_status(dev)));
+}
+
 // `drbdadm adjust` after editing the resource file, as an operator does on
 // both nodes: a protocol change reconnects with the new protocol, a
 // StandAlone resource connects, and a change that needs down/up says so.
