@@ -224,6 +224,12 @@ class ReplicaVolume::Impl {
   bool detaching_ = false;                          // detach_thread_ runs for a `down`
   // `down` calls that came while one was under way: answered with its result.
   std::vector<std::function<void(Status)>> more_downs_;
+  // DRBD's refusal while the block device is mounted or held; empty when it is not.
+  std::string held_open() const {
+    if (!loop_ || !loop_->busy()) return {};
+    return fmt::format("State change failed: (-12) Device is held open by someone ({} is mounted or in use)",
+                       loop_->links().empty() ? loop_->path() : loop_->links()[0]);
+  }
   // Answers a finished `down` (and those that came meanwhile).
   void answer_down(const std::function<void(Status)>& done, const Status& s) {
     auto more = std::exchange(more_downs_, {});
@@ -863,10 +869,8 @@ void ReplicaVolume::command(const std::string& verb, bool force, bool discard_my
     }
     s = std::move(*r);
   } else if (verb == "secondary") {
-    if (m.loop_ && m.loop_->busy() && m.engine_->status(now).role == rep::Role::kPrimary) {
-      return done(Error{fmt::format("{}: State change failed: (-12) Device is held open by someone ({} is mounted "
-                                    "or in use)",
-                                    m.res_.name, m.loop_->links().empty() ? m.loop_->path() : m.loop_->links()[0])});
+    if (m.engine_->status(now).role == rep::Role::kPrimary) {
+      if (std::string why = m.held_open(); !why.empty()) return done(Error{fmt::format("{}: {}", m.res_.name, why)});
     }
     s = m.engine_->secondary(now);
   } else if (verb == "connect") {
@@ -944,10 +948,7 @@ void ReplicaVolume::down(std::function<void(Status)> done) {
     m.answer_down(done, Error{fmt::format("{}: {}", m.res_.name, why)});
   };
   if (m.loop_) {
-    if (m.loop_->busy()) {
-      return refuse(fmt::format("State change failed: (-12) Device is held open by someone ({} is mounted or in use)",
-                                m.loop_->links().empty() ? m.loop_->path() : m.loop_->links()[0]));
-    }
+    if (std::string why = m.held_open(); !why.empty()) return refuse(why);
     // Demote first (what down does anyway), so that a refusal leaves the
     // device in place; then let go of it off this thread (its last I/O may
     // need this one) and go on with the rest.

@@ -180,7 +180,7 @@ void Replica::Impl::set_role(Role r) {
 void Replica::Impl::new_generation() {
   // Without a disk there is no data to start a generation of: a diskless
   // Primary keeps the UUID of the data it exposes (the peer's).
-  if (disk == DiskState::kDiskless || disk == DiskState::kFailed) return;
+  if (has_no_disk(disk)) return;
   if (sb.uuids.bitmap == 0) {
     sb.uuids.bitmap = sb.uuids.current;
   } else {
@@ -521,7 +521,7 @@ Status Replica::detach(Millis now) {
   Impl& m = *impl_;
   m.now = now;
   if (m.downing) return refuse("the resource is going down");
-  if (m.disk == DiskState::kDiskless || m.disk == DiskState::kFailed) return Status::Ok();
+  if (has_no_disk(m.disk)) return Status::Ok();
   if (m.role == Role::kPrimary && !(m.peer_gets_writes() && m.peer_disk == DiskState::kUpToDate)) {
     return Error{"State change failed: (-2) Need access to UpToDate data (the peer's, to detach a Primary's disk)"};
   }

@@ -354,6 +354,8 @@ struct Replica::Impl {
   // Primary whose own disk and whose peer's are both not UpToDate (no good
   // data within reach). Checked after every input (take_outputs).
   void check_incon_degr();
+  // The Primary peer has no disk (it lost it, or connected without one).
+  void serve_diskless_primary();
   // Stops a running resync or verify that cannot go on: a disk failed on
   // either side. Both sides go Connected (the peer is told with a State
   // flag); a target stays Inconsistent with the rest of its bitmap until a

@@ -386,9 +386,8 @@ void Replica::Impl::on_params(const wire::Params& p) {
   // and the diskless side reads and writes through the other. A diskless
   // Primary serves only the data it has been exposing, as DRBD's: the peer's
   // current generation must be the one it had.
-  const auto no_disk = [](DiskState d) { return d == DiskState::kDiskless || d == DiskState::kFailed; };
-  if (no_disk(disk) || no_disk(peer_disk)) {
-    if (no_disk(disk) && !no_disk(peer_disk) && role == Role::kPrimary &&
+  if (has_no_disk(disk) || has_no_disk(peer_disk)) {
+    if (has_no_disk(disk) && !has_no_disk(peer_disk) && role == Role::kPrimary &&
         uuid_base(p.uuids.current) != uuid_base(mine.uuids.current)) {
       error(fmt::format("{}: the peer's data (current UUID {:016X}) is not the data this diskless Primary has been "
                         "serving ({:016X}); dropping connection",
@@ -400,7 +399,7 @@ void Replica::Impl::on_params(const wire::Params& p) {
       return drop_connection(ConnState::kDisconnecting, "two primaries", true);
     }
     info(fmt::format("{}: handshake with {}: {} diskless, no sync", opt.resource, opt.peer,
-                     no_disk(disk) && no_disk(peer_disk) ? "both" : no_disk(disk) ? "this node" : "the peer"));
+                     has_no_disk(disk) && has_no_disk(peer_disk) ? "both" : has_no_disk(disk) ? "this node" : "the peer"));
     decision = SyncDecision{};
     decision.kind = SyncDecision::Kind::kNoSync;
     discard_my_data = false;
@@ -409,21 +408,17 @@ void Replica::Impl::on_params(const wire::Params& p) {
     sb.set(kMdConnectedInd, true);
     if (io_frozen) unfreeze_io();
     set_cs(ConnState::kConnected);
-    if (!no_disk(disk) && peer_role == Role::kPrimary) {
+    if (!has_no_disk(disk) && peer_role == Role::kPrimary) {
       // Serving a diskless Primary the data it has been exposing: that data
-      // is current (DRBD makes Consistent/Outdated UpToDate here), and, as in
-      // on_state, a new generation keeps the Primary's old disk behind it.
+      // is current (DRBD makes Consistent/Outdated UpToDate here).
       if ((disk == DiskState::kConsistent || disk == DiskState::kOutdated) &&
           uuid_base(p.uuids.current) == uuid_base(mine.uuids.current)) {
         set_disk(DiskState::kUpToDate);
       }
-      if (disk == DiskState::kUpToDate && sb.uuids.bitmap == 0) new_generation();
+      serve_diskless_primary();
     }
-    if (!no_disk(disk)) write_superblock(false);
+    if (!has_no_disk(disk)) write_superblock(false);
     send_state();
-    if (!no_disk(disk) && peer_role == Role::kPrimary) {
-      send(wire::Type::kSyncUuid, wire::SyncUuid{sb.uuids.current});
-    }
     return;
   }
   decision = decide_sync(side_info(mine), side_info(p), opt.after_sb);
@@ -480,6 +475,18 @@ void Replica::Impl::on_params(const wire::Params& p) {
   begin_sync(decision.kind == K::kTarget, decision.full);
 }
 
+void Replica::Impl::serve_diskless_primary() {
+  // This disk now holds the only current copy. As DRBD: a new generation
+  // (the Primary's old disk keeps the old one), and the writes that arrive
+  // from now on are marked out of sync (on_data), so that disk resyncs from
+  // here whenever it comes back, whatever its meta data says. The diskless
+  // Primary takes the new generation as the one it serves (on_sync_uuid).
+  if (disk != DiskState::kUpToDate || sb.uuids.bitmap != 0) return;
+  new_generation();
+  write_superblock(true);
+  send(wire::Type::kSyncUuid, wire::SyncUuid{sb.uuids.current});
+}
+
 void Replica::Impl::send_state() {
   wire::State s;
   s.role = static_cast<uint8_t>(role);
@@ -493,25 +500,14 @@ void Replica::Impl::on_state(const wire::State& s) {
   const DiskState d = static_cast<DiskState>(s.disk);
   if (r != peer_role) info(fmt::format("{}: peer( {} -> {} )", opt.resource, name(peer_role), name(r)));
   if (d != peer_disk) info(fmt::format("{}: pdsk( {} -> {} )", opt.resource, name(peer_disk), name(d)));
-  const auto no_disk = [](DiskState x) { return x == DiskState::kDiskless || x == DiskState::kFailed; };
-  // A Primary peer lost its disk: this disk now holds the only current copy.
-  // As DRBD: a new generation (its old disk keeps the old one), and the
-  // writes that arrive from now on are marked out of sync, so that disk
-  // resyncs from here whenever it comes back, whatever its meta data says.
-  if (r == Role::kPrimary && no_disk(d) && !no_disk(peer_disk) && disk == DiskState::kUpToDate &&
-      sb.uuids.bitmap == 0) {
-    new_generation();
-    write_superblock(true);
-    // The diskless Primary now serves this generation (see on_sync_uuid).
-    send(wire::Type::kSyncUuid, wire::SyncUuid{sb.uuids.current});
-  }
+  if (r == Role::kPrimary && has_no_disk(d) && !has_no_disk(peer_disk)) serve_diskless_primary();
   peer_role = r;
   peer_disk = d;
   if (sync && (s.flags & kStateSyncStopped)) {
     abort_resync("the peer stopped it", false);
   } else if (sync && !sync->verify && sync->target && d != DiskState::kUpToDate) {
     abort_resync(fmt::format("the source's disk is {}", name(d)));
-  } else if (sync && no_disk(d)) {
+  } else if (sync && has_no_disk(d)) {
     abort_resync(fmt::format("the peer's disk is {}", name(d)));
   }
   const bool was_paused = peer_paused;
@@ -524,7 +520,7 @@ void Replica::Impl::on_state(const wire::State& s) {
     if (cs == ConnState::kPausedSyncT && !paused) set_cs(ConnState::kSyncTarget);
     if (!paused && sync->target) generate_requests();
   }
-  if ((s.flags & (kStateInvalidateMe | kStateInvalidateYou)) && cs == ConnState::kConnected && no_disk(disk)) {
+  if ((s.flags & (kStateInvalidateMe | kStateInvalidateYou)) && cs == ConnState::kConnected && has_no_disk(disk)) {
     warn(fmt::format("{}: the peer asked for a full sync, but this node has no disk", opt.resource));
     return;
   }
@@ -565,7 +561,7 @@ void Replica::Impl::on_data(const wire::Data& d) {
   }
   if (opt.protocol == Protocol::kB) send(wire::Type::kRecvAck, wire::BlockAck{d.id, d.offset, d.length});
   // Written through a diskless Primary: its own (old) disk lacks this block.
-  if (peer_disk == DiskState::kDiskless || peer_disk == DiskState::kFailed) mark_oos(d.offset, d.length);
+  if (has_no_disk(peer_disk)) mark_oos(d.offset, d.length);
   if (rx_epochs.size() > 1) last_unordered = now;
   ++epoch.writes;
   ++epoch.pending;

@@ -125,7 +125,7 @@ void Replica::Impl::start_after_bitmaps() {
 void Replica::Impl::on_sync_uuid(const wire::SyncUuid& s) {
   // A diskless node serves the peer's data: it takes on the generation the
   // peer says that data now has (a diskless Primary reconnects only to it).
-  if (is_connected(cs) && (disk == DiskState::kDiskless || disk == DiskState::kFailed)) {
+  if (is_connected(cs) && has_no_disk(disk)) {
     sb.uuids.current = s.uuid;
     return;
   }
@@ -514,7 +514,7 @@ Status Replica::invalidate_remote(Millis now) {
                              name(m.cs))};
   }
   if (m.disk != DiskState::kUpToDate) return Error{"State change failed: (-2) Need access to UpToDate data"};
-  if (m.peer_disk == DiskState::kDiskless || m.peer_disk == DiskState::kFailed) {
+  if (has_no_disk(m.peer_disk)) {
     return Error{"State change failed: (-2) the peer has no disk to overwrite"};
   }
   if (m.peer_role == Role::kPrimary) {

@@ -66,6 +66,8 @@ char letter(Protocol p);              // 'A', 'B', 'C'
 // True in the states where data is replicated to the peer (Connected and the
 // sync/verify/Ahead-Behind states).
 bool is_connected(ConnState c);
+// Diskless or Failed: no local data (the node reads and writes through its peer).
+inline bool has_no_disk(DiskState d) { return d == DiskState::kDiskless || d == DiskState::kFailed; }
 // DRBD 9's split of the 8.4 state: the connection part ("Connecting" for
 // WFConnection/WFReportParams, "Connected" for every replication state) and
 // the replication part ("Established" for Connected, else the 8.4 name;

@@ -913,9 +913,8 @@ void World::observe_node(SimNode& n) {
       // No sync: a diskless side exposes the other's data; otherwise the
       // Secondary follows a Primary, and two Secondaries should hold the same.
       const ReplicaStatus os = st(o);
-      const auto no_disk = [](DiskState d) { return d == DiskState::kDiskless || d == DiskState::kFailed; };
-      if (no_disk(s.disk) && !no_disk(os.disk)) n.model = o.model;
-      else if (no_disk(os.disk) && !no_disk(s.disk)) o.model = n.model;
+      if (has_no_disk(s.disk) && !has_no_disk(os.disk)) n.model = o.model;
+      else if (has_no_disk(os.disk) && !has_no_disk(s.disk)) o.model = n.model;
       else if (s.role == Role::kPrimary) o.model = n.model;
       else if (os.role == Role::kPrimary) n.model = o.model;
       else if (o.sb_wrote && !n.sb_wrote) n.model = o.model;

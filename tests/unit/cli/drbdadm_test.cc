@@ -36,6 +36,7 @@ using rep::ConnState;
 using rep::DiskState;
 using rep::Role;
 using testing::FakeDaemon;
+using testing::TempDir;
 
 const std::string kData = std::string(QUORATE_SOURCE_DIR) + "/tests/unit/replication_config/data";
 
@@ -332,25 +333,6 @@ TEST(ReplicaProto, NotUpIsUnconfiguredWhateverElseItSays) {
 
 // ---- a temp dir with a resource file and backing files ----
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "drbdadm_test.XXXXXX").string();
-    char* made = ::mkdtemp(tmpl.data());
-    EXPECT_NE(made, nullptr);
-    path_ = made != nullptr ? made : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 void make_file(const std::string& path, uint64_t bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc).close();

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "cli/overview_mounts.h"
+#include "test_support.h"
 
 namespace quorate::cli {
 namespace {
@@ -28,37 +29,24 @@ TEST(OverviewMounts, DfHumanSizes) {
   EXPECT_EQ(df_human((1024ULL << 20) - 1), "1.0G");
 }
 
-class ScratchTree {
- public:
-  ScratchTree() {
-    std::string t = "/tmp/quorate-om-XXXXXX";
-    if (::mkdtemp(t.data()) != nullptr) root_ = t;
-  }
-  ~ScratchTree() {
-    std::error_code ec;
-    if (!root_.empty()) fs::remove_all(root_, ec);
-  }
-  const std::string& root() const { return root_; }
-  void write(const std::string& rel, const std::string& text) const {
-    fs::create_directories(fs::path(root_ + "/" + rel).parent_path());
-    std::ofstream(root_ + "/" + rel) << text;
-  }
-
- private:
-  std::string root_;
-};
+// Writes `text` at `rel` under `root`, with the directories on the way.
+void write_under(const std::string& root, const std::string& rel, const std::string& text) {
+  fs::create_directories(fs::path(root + "/" + rel).parent_path());
+  std::ofstream(root + "/" + rel) << text;
+}
 
 TEST(OverviewMounts, FollowsFuseFileToLoopToMount) {
-  ScratchTree t;
-  ASSERT_FALSE(t.root().empty());
-  const std::string mnt = t.root() + "/my data";  // a space: mountinfo writes it as \040
+  testing::TempDir dir;
+  const std::string& root = dir.path();
+  ASSERT_FALSE(root.empty());
+  const std::string mnt = root + "/my data";  // a space: mountinfo writes it as \040
   fs::create_directories(mnt);
-  t.write("sys/block/loop3/loop/backing_file", "/run/quorate/fuse/mysql/mysql\n");
-  t.write("sys/block/loop4/loop/backing_file", "/srv/other.img\n");
-  t.write("sys/block/sda/size", "0\n");
-  t.write("mountinfo",
+  write_under(root, "sys/block/loop3/loop/backing_file", "/run/quorate/fuse/mysql/mysql\n");
+  write_under(root, "sys/block/loop4/loop/backing_file", "/srv/other.img\n");
+  write_under(root, "sys/block/sda/size", "0\n");
+  write_under(root, "mountinfo",
           "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
-          "97 22 7:3 / " + t.root() + "/my\\040data rw,relatime shared:50 - xfs /dev/loop3 rw,attr2\n"
+          "97 22 7:3 / " + root + "/my\\040data rw,relatime shared:50 - xfs /dev/loop3 rw,attr2\n"
           "98 22 7:4 / /srv/other rw - ext4 /dev/loop4 rw\n");
   ReplicaList vols(3);
   vols[0].minor = 0;
@@ -66,7 +54,7 @@ TEST(OverviewMounts, FollowsFuseFileToLoopToMount) {
   vols[1].minor = 1;
   vols[1].fuse_file = "/run/quorate/fuse/r1/r1";  // not on a loop device
   vols[2].minor = 2;                             // no FUSE export
-  const auto m = find_overview_mounts(vols, MountSources{t.root() + "/sys", t.root() + "/mountinfo"});
+  const auto m = find_overview_mounts(vols, MountSources{root + "/sys", root + "/mountinfo"});
   ASSERT_EQ(m.size(), 1u);
   ASSERT_EQ(m.count(0), 1u);
   const OverviewMount& got = m.at(0);

@@ -5,7 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
 #include <cstdlib>
+#include <filesystem>
+#include <system_error>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -182,5 +186,26 @@ inline void expect_golden(const std::string& name, const std::string& actual) {
   EXPECT_EQ(actual, expected.str())
       << "golden file " << path << " differs (QUORATE_UPDATE_GOLDEN=1 rewrites it)";
 }
+
+// A directory of its own under the temp directory, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "drbdadm_test.XXXXXX").string();
+    char* made = ::mkdtemp(tmpl.data());
+    EXPECT_NE(made, nullptr);
+    path_ = made != nullptr ? made : "";
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 }  // namespace quorate::cli::testing
