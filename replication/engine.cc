@@ -707,7 +707,10 @@ void Replica::Impl::pump_gated() {
     Req& r = it->second;
     const bool is_write = r.r.op != AppRequest::Op::kFlush;
     if (is_write && overlaps_rs_read(r.r.offset, r.r.length)) return;  // after that RsReply
-    if (is_write && opt.al_updates && disk_usable()) {
+    // After the peer's writes to these blocks are on this disk and answered
+    // (two Primaries: see RxWrite).
+    if (is_write && overlaps_rx_write(r.r.offset, r.r.length)) return;
+    if (is_write && opt.al_updates && disk_usable() && !r.al_held) {
       // plan() puts a transaction's extents in the in-memory log at once:
       // until that transaction is durable no write may start on the strength
       // of it (a crash would not resync the extent). Any pump — a request or
@@ -917,6 +920,10 @@ void Replica::Impl::maybe_complete(uint64_t rid) {
   auto it = reqs.find(rid);
   if (it == reqs.end()) return;
   Req& r = it->second;
+  if (r.retry) {
+    if (r.local_done) restart_write(rid);
+    return;
+  }
   if (r.completed || !r.local_done || !r.peer_done) return;
   r.completed = true;
   int err = 0;
@@ -942,6 +949,18 @@ void Replica::Impl::maybe_complete(uint64_t rid) {
     outs.emplace_back(out::AppDone{r.r.id, err, std::move(r.read_data)});
   }
   reqs.erase(it);
+  pump_gated();
+}
+
+void Replica::Impl::restart_write(uint64_t rid) {
+  Req& r = reqs.at(rid);
+  r.retry = false;
+  r.started = false;
+  r.local_done = r.peer_needed = r.peer_done = false;
+  r.local_error = r.peer_error = 0;
+  // First in line: it keeps its activity-log extents, and waits (pump_gated)
+  // until the peer's write it yielded to is on this disk and answered.
+  gated.push_front(rid);
   pump_gated();
 }
 

@@ -141,6 +141,10 @@ struct Replica::Impl {
     bool al_held = false;
     std::optional<uint32_t> flush_wait_epoch;  // flush: the barrier to wait for
     Bytes read_data;
+    // Two Primaries: the resolving peer answered RetryWrite. Once the local
+    // write is done the request starts again (the peer's conflicting write
+    // lands in between on this disk).
+    bool retry = false;
   };
   uint64_t next_req_id = 1;
   std::map<uint64_t, Req> reqs;     // by our id; Data ids on the wire
@@ -149,6 +153,7 @@ struct Replica::Impl {
   void submit_request(AppRequest request);
   bool writable() const;
   void start_request(uint64_t rid);
+  void restart_write(uint64_t rid);  // after RetryWrite
   void pump_gated();
   void maybe_complete(uint64_t rid);
   void mark_oos(uint64_t offset, uint64_t length);
@@ -204,6 +209,38 @@ struct Replica::Impl {
   uint64_t next_rs_read = 1;
   std::map<uint64_t, std::pair<uint64_t, uint32_t>> rs_reads;
   bool overlaps_rs_read(uint64_t offset, uint32_t length) const;
+
+  // Replicated writes received and not yet answered, by arrival: issued to the
+  // disk, or parked (two Primaries, below). A write of our own that overlaps
+  // one waits to start until it is answered, so that our Data for it follows
+  // that answer on the wire: the peer then sees the two in the order this
+  // disk did.
+  struct RxWrite {
+    wire::Data d;
+    uint64_t seq = 0;  // its epoch's sequence number (rx_first_seq base)
+    uint64_t gen = 0;  // rx_gen when it arrived
+    bool parked = false;
+  };
+  uint64_t next_rx_write = 1;
+  std::map<uint64_t, RxWrite> rx_writes;
+  bool overlaps_rx_write(uint64_t offset, uint32_t length) const;
+  void issue_rx_write(uint64_t key);
+
+  // Two Primaries (allow-two-primaries): concurrent writes to the same blocks.
+  // A Data that overlaps a write of ours still waiting for the peer's answer
+  // crossed that write on the wire. The node whose name sorts first resolves:
+  // it drops the peer's write and answers Superseded when one of its own
+  // writes covers it, RetryWrite otherwise; the other node parks the peer's
+  // write (and any later one overlapping it) until the answers to its own
+  // overlapping writes arrive, then writes it — after its own, so that both
+  // disks end with the resolver's data, or, after a retry, with the other
+  // node's write, which it makes again. docs/formats/replication-peer.md,
+  // "Two Primaries".
+  bool resolves_conflicts() const { return opt.self < opt.peer; }
+  enum class Overlap : uint8_t { kNone, kCovered, kPartial };
+  // How our writes in flight to the peer overlap a range.
+  Overlap own_writes_in_flight(uint64_t offset, uint32_t length) const;
+  void release_parked();  // parks nothing if the connection is gone
 
   // Receiving replicated writes (Secondary). Writes are issued as they arrive,
   // also those of later epochs while earlier ones are in flight or being

@@ -139,7 +139,9 @@ void Replica::Impl::after_connection_lost() {
   }
   tl.clear();
   for (auto& [rid, r] : reqs) {
-    if (r.peer_needed && !r.peer_done) {
+    // A write the peer asked for again is rewritten locally (restart_write)
+    // and marked out of sync then.
+    if (r.peer_needed && !r.peer_done && !r.retry) {
       r.peer_done = true;
       r.peer_error = EIO;
       if (r.r.op != AppRequest::Op::kFlush && r.r.op != AppRequest::Op::kRead) mark_oos(r.r.offset, r.r.length);
@@ -261,7 +263,9 @@ void Replica::Impl::handle(const wire::Frame& f) {
     case T::kData: return on_data(std::get<wire::Data>(f.message));
     case T::kRecvAck:
     case T::kWriteAck:
-    case T::kNegAck: return on_ack(f.type, std::get<wire::BlockAck>(f.message));
+    case T::kNegAck:
+    case T::kSuperseded:
+    case T::kRetryWrite: return on_ack(f.type, std::get<wire::BlockAck>(f.message));
     case T::kRsWriteAck: return on_rs_write_ack(std::get<wire::BlockAck>(f.message));
     case T::kBarrier: return on_barrier(std::get<wire::Barrier>(f.message));
     case T::kBarrierAck: return on_barrier_ack(std::get<wire::BarrierAck>(f.message));
@@ -564,23 +568,56 @@ void Replica::Impl::on_data(const wire::Data& d) {
   if (has_no_disk(peer_disk)) mark_oos(d.offset, d.length);
   if (rx_epochs.size() > 1) last_unordered = now;
   ++epoch.writes;
+  bool park = false;
+  if (const Overlap mine = own_writes_in_flight(d.offset, d.length); mine != Overlap::kNone) {
+    if (resolves_conflicts()) {
+      // Counted in its epoch (the sender counts it), never written here.
+      const bool covered = mine == Overlap::kCovered;
+      warn(fmt::format("{}: concurrent writes of both Primaries at {}+{}: {}", opt.resource, d.offset, d.length,
+                       covered ? "ours covers the peer's, which is superseded"
+                               : "the peer writes again once ours is in"));
+      send(covered ? wire::Type::kSuperseded : wire::Type::kRetryWrite, wire::BlockAck{d.id, d.offset, d.length});
+      rx_progress();
+      return;
+    }
+    park = true;
+  }
+  if (!park) {
+    for (const auto& [key, w] : rx_writes) {
+      if (w.parked && d.offset < w.d.offset + w.d.length && w.d.offset < d.offset + d.length) {
+        park = true;
+        break;
+      }
+    }
+  }
   ++epoch.pending;
   ++rx_writes_inflight;
   ++ua;
+  const uint64_t key = next_rx_write++;
+  rx_writes.emplace(key, RxWrite{d, rx_first_seq + rx_epochs.size() - 1, rx_gen, park});
+  if (!park) issue_rx_write(key);
+}
+
+void Replica::Impl::issue_rx_write(uint64_t key) {
+  RxWrite& w = rx_writes.at(key);
+  w.parked = false;
   out::DiskIo io;
-  io.op = (d.dflags & wire::kDTrim)     ? out::DiskIo::Op::kTrim
-          : (d.dflags & wire::kDZeroes) ? out::DiskIo::Op::kWriteZeroes
-                                        : out::DiskIo::Op::kWrite;
-  io.offset = d.offset;
-  io.length = d.length;
-  io.fua = (d.dflags & wire::kDFua) != 0;
-  io.data = d.payload;
-  const uint64_t id = d.id;
-  const uint64_t off = d.offset;
-  const uint32_t len = d.length;
-  const uint64_t seq = rx_first_seq + rx_epochs.size() - 1;
-  const uint64_t gen = rx_gen;
-  local_io(std::move(io), [this, id, off, len, seq, gen](int err, Bytes) {
+  io.op = (w.d.dflags & wire::kDTrim)     ? out::DiskIo::Op::kTrim
+          : (w.d.dflags & wire::kDZeroes) ? out::DiskIo::Op::kWriteZeroes
+                                          : out::DiskIo::Op::kWrite;
+  io.offset = w.d.offset;
+  io.length = w.d.length;
+  io.fua = (w.d.dflags & wire::kDFua) != 0;
+  io.data = w.d.payload;
+  local_io(std::move(io), [this, key](int err, Bytes) {
+    auto it = rx_writes.find(key);
+    assert(it != rx_writes.end());
+    const uint64_t id = it->second.d.id;
+    const uint64_t off = it->second.d.offset;
+    const uint32_t len = it->second.d.length;
+    const uint64_t seq = it->second.seq;
+    const uint64_t gen = it->second.gen;
+    rx_writes.erase(it);
     --rx_writes_inflight;
     if (gen == rx_gen) {
       if (ua > 0) --ua;
@@ -595,7 +632,51 @@ void Replica::Impl::on_data(const wire::Data& d) {
       send(wire::Type::kWriteAck, wire::BlockAck{id, off, len});
     }
     rx_progress();
+    // Our writes that overlap it may start now: their Data follows this answer.
+    pump_gated();
   });
+}
+
+bool Replica::Impl::overlaps_rx_write(uint64_t offset, uint32_t length) const {
+  for (const auto& [key, w] : rx_writes) {
+    if (offset < w.d.offset + w.d.length && w.d.offset < offset + length) return true;
+  }
+  return false;
+}
+
+Replica::Impl::Overlap Replica::Impl::own_writes_in_flight(uint64_t offset, uint32_t length) const {
+  Overlap found = Overlap::kNone;
+  for (const auto& [rid, r] : reqs) {
+    if (!r.started || r.retry || !r.peer_needed || r.peer_done) continue;
+    if (r.r.op == AppRequest::Op::kRead || r.r.op == AppRequest::Op::kFlush) continue;
+    if (offset >= r.r.offset + r.r.length || r.r.offset >= offset + length) continue;
+    if (r.r.offset <= offset && offset + length <= r.r.offset + r.r.length) return Overlap::kCovered;
+    found = Overlap::kPartial;
+  }
+  return found;
+}
+
+void Replica::Impl::release_parked() {
+  // In arrival order: a parked write stays while one of our writes it overlaps
+  // still waits for its answer, or while an earlier parked write it overlaps
+  // stays (the disk must see them in the peer's order). Without a connection
+  // no answer will come: everything goes to the disk.
+  std::vector<std::pair<uint64_t, uint32_t>> staying;
+  std::vector<uint64_t> go;
+  for (const auto& [key, w] : rx_writes) {
+    if (!w.parked) continue;
+    bool stay = transport_up && own_writes_in_flight(w.d.offset, w.d.length) != Overlap::kNone;
+    for (const auto& [off, len] : staying) {
+      if (stay) break;
+      stay = w.d.offset < off + len && off < w.d.offset + w.d.length;
+    }
+    if (stay) {
+      staying.emplace_back(w.d.offset, w.d.length);
+    } else {
+      go.push_back(key);
+    }
+  }
+  for (uint64_t key : go) issue_rx_write(key);
 }
 
 void Replica::Impl::on_barrier(const wire::Barrier& b) {
@@ -619,6 +700,7 @@ void Replica::Impl::rx_reset() {
   rx_first_seq += rx_epochs.size();
   rx_epochs.clear();
   ++rx_gen;
+  release_parked();
 }
 
 void Replica::Impl::rx_progress() {
@@ -717,10 +799,26 @@ void Replica::Impl::maybe_clear_unordered(bool force) {
 // ---- acknowledgements: the sending side ------------------------------------
 
 void Replica::Impl::on_ack(wire::Type t, const wire::BlockAck& a) {
+  const bool resolution = t == wire::Type::kSuperseded || t == wire::Type::kRetryWrite;
+  if (resolution && resolves_conflicts()) {
+    return drop_connection(ConnState::kProtocolError,
+                           "protocol error: a conflict answer to the node that resolves conflicts", false);
+  }
   auto it = reqs.find(a.id);
-  if (it == reqs.end() || !it->second.peer_needed || it->second.peer_done) return;
+  if (it == reqs.end() || !it->second.peer_needed || it->second.peer_done || it->second.retry) return;
   Req& r = it->second;
-  const bool final_ack = (t == wire::Type::kNegAck) ||
+  if (t == wire::Type::kRetryWrite) {
+    // The peer did not write it; its own write is in. The peer's write we
+    // parked goes to the disk now, after our local one; then ours again, to
+    // both disks (restart_write, once the local write is done).
+    if (pe > 0) --pe;
+    note_answer();
+    r.retry = true;
+    release_parked();
+    maybe_complete(a.id);
+    return;
+  }
+  const bool final_ack = (t == wire::Type::kNegAck) || t == wire::Type::kSuperseded ||
                          (opt.protocol == Protocol::kB && t == wire::Type::kRecvAck) ||
                          (opt.protocol == Protocol::kC && t == wire::Type::kWriteAck);
   if (!final_ack) return;
@@ -737,6 +835,9 @@ void Replica::Impl::on_ack(wire::Type t, const wire::BlockAck& a) {
     if (end > first) bm.clear_range(first, end - 1);
   }
   maybe_complete(a.id);
+  // Two Primaries: a write of the peer's parked behind this one goes to the
+  // disk now, after ours (Superseded; any answer ends the wait).
+  if (!rx_writes.empty()) release_parked();
 }
 
 void Replica::Impl::on_barrier_ack(const wire::BarrierAck& a) {

@@ -117,7 +117,9 @@ bool holds(Type type) {
     case Type::kRecvAck:
     case Type::kWriteAck:
     case Type::kNegAck:
-    case Type::kRsWriteAck: return std::is_same_v<T, BlockAck>;
+    case Type::kRsWriteAck:
+    case Type::kSuperseded:
+    case Type::kRetryWrite: return std::is_same_v<T, BlockAck>;
     case Type::kBarrier: return std::is_same_v<T, Barrier>;
     case Type::kBarrierAck: return std::is_same_v<T, BarrierAck>;
     case Type::kRsRequest:
@@ -139,7 +141,7 @@ bool holds(Type type) {
   return false;
 }
 
-bool known_type(uint8_t t) { return t >= 1 && t <= static_cast<uint8_t>(Type::kEpochFlushed); }
+bool known_type(uint8_t t) { return t >= 1 && t <= static_cast<uint8_t>(Type::kRetryWrite); }
 
 // Bytes of fixed fields before the payload of a data-carrying frame; 0 for
 // the other types.
@@ -370,7 +372,9 @@ Result<Message> decode(Type type, std::span<const uint8_t> body) {
     case Type::kRecvAck:
     case Type::kWriteAck:
     case Type::kNegAck:
-    case Type::kRsWriteAck: {
+    case Type::kRsWriteAck:
+    case Type::kSuperseded:
+    case Type::kRetryWrite: {
       BlockAck a;
       a.id = r.u64();
       a.offset = r.u64();

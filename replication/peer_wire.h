@@ -28,8 +28,9 @@ inline constexpr uint32_t kMagic = 0x4c505251;  // "QRPL" little-endian
 inline constexpr size_t kHeaderBytes = 12;
 inline constexpr uint32_t kMaxDataBytes = 1u << 20;  // one data/resync block message
 inline constexpr uint32_t kMaxBodyBytes = kMaxDataBytes + 4096;
-// 2: EpochFlushed (both ends must know it; a version-1 peer is refused at Hello).
-inline constexpr uint32_t kProtocolVersion = 2;
+// 2: EpochFlushed. 3: Superseded and RetryWrite (concurrent writes of two
+// Primaries). Both ends must speak the same version; another is refused at Hello.
+inline constexpr uint32_t kProtocolVersion = 3;
 
 using Bytes = std::shared_ptr<const std::vector<uint8_t>>;
 
@@ -62,6 +63,11 @@ enum class Type : uint8_t {
   kStateChgReq = 26,  // a two-node state change (promotion) asks the peer
   kStateChgReply = 27,
   kEpochFlushed = 28,  // the receiver's flush made the open epoch's writes so far durable
+  // Two Primaries (allow-two-primaries): the answer of the node that resolves
+  // conflicts to a Data that overlapped one of its own writes in flight. The
+  // Data was not written; BlockAck body.
+  kSuperseded = 29,  // the receiver's own write covers it: done, nothing to redo
+  kRetryWrite = 30,  // write it again (locally too) once the receiver's write is in
 };
 
 struct Hello {
@@ -117,7 +123,7 @@ struct Data {
   uint16_t dflags = 0;
   Bytes payload;  // null for zeroes/trim
 };
-struct BlockAck {  // RecvAck, WriteAck, NegAck, RsWriteAck
+struct BlockAck {  // RecvAck, WriteAck, NegAck, RsWriteAck, Superseded, RetryWrite
   uint64_t id = 0;
   uint64_t offset = 0;
   uint32_t length = 0;

@@ -4,16 +4,18 @@
 //   quorate_repl_sim --seed 42 --verbose       replay one seed with its whole trace
 //   quorate_repl_sim --seeds 1..100 --stats    print how often each rare branch was reached
 //   quorate_repl_sim --seeds 1..100 --require-marks   fail unless every mark was reached
+//   quorate_repl_sim --dual-primary --seeds 1..100    the two-Primaries simulator (repl_dual_sim.h)
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <string>
 
+#include "tests/sim/repl_dual_sim.h"
 #include "tests/sim/repl_sim_world.h"
 
 int main(int argc, char** argv) {
   uint64_t first = 1, last = 100;
-  bool stats = false, require_marks = false;
+  bool stats = false, require_marks = false, dual = false;
   quorate::sim::ReplSimOptions opt;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -48,6 +50,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "quorate_repl_sim: --seeds %s is empty\n", v.c_str());
         return 2;
       }
+    } else if (a == "--dual-primary") {
+      dual = true;
     } else if (a == "--large") {
       opt.large = true;
     } else if (a == "--verbose") {
@@ -58,8 +62,8 @@ int main(int argc, char** argv) {
       require_marks = true;
     } else {
       std::fprintf(stderr,
-                   "usage: quorate_repl_sim [--seed N | --seeds A..B] [--large] [--verbose] [--stats] "
-                   "[--require-marks]\n");
+                   "usage: quorate_repl_sim [--seed N | --seeds A..B] [--dual-primary | --large] [--verbose] "
+                   "[--stats] [--require-marks]\n");
       return 2;
     }
   }
@@ -67,7 +71,7 @@ int main(int argc, char** argv) {
   uint64_t passed = 0, failed = 0;
   for (uint64_t s = first; s <= last; ++s) {
     opt.seed = s;
-    auto r = quorate::sim::run_repl_sim(opt, marks);
+    auto r = dual ? quorate::sim::run_dual_primary_sim(opt, marks) : quorate::sim::run_repl_sim(opt, marks);
     if (r.ok) {
       ++passed;
       if (opt.verbose || first == last)
@@ -79,13 +83,14 @@ int main(int argc, char** argv) {
       ++failed;
       std::printf("seed %llu FAILED at %s  replay: quorate_repl_sim --seed %llu%s --verbose\n",
                   static_cast<unsigned long long>(s), r.failure.c_str(), static_cast<unsigned long long>(s),
-                  opt.large ? " --large" : "");
+                  dual ? " --dual-primary" : opt.large ? " --large" : "");
     }
     std::fflush(stdout);
   }
   int missing = 0;
   if (stats || require_marks) {
-    for (const char* const* m = quorate::sim::repl_sim_mark_names(); *m; ++m) {
+    for (const char* const* m = dual ? quorate::sim::dual_sim_mark_names() : quorate::sim::repl_sim_mark_names(); *m;
+         ++m) {
       const uint64_t n = marks.count(*m) ? marks[*m] : 0;
       if (stats) std::printf("  mark %-28s %llu\n", *m, static_cast<unsigned long long>(n));
       if (n == 0) {

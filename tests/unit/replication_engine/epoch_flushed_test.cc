@@ -268,8 +268,8 @@ TEST(ReplicaEpochFlushed, AReportOfMoreWritesThanWereSentIsAProtocolError) {
 }
 
 TEST(ReplicaEpochFlushed, AVersionOnePeerIsRefusedAtHello) {
-  // No feature negotiation: EpochFlushed came with protocol version 2, and
-  // both ends must speak the same version.
+  // No feature negotiation: EpochFlushed came with protocol version 2 (the
+  // conflict answers of two Primaries with 3); both ends must speak the same.
   Pair p;
   p.create_and_attach(p.a());
   ASSERT_TRUE(p.a().r->connect(false, p.now()).ok());
@@ -281,7 +281,7 @@ TEST(ReplicaEpochFlushed, AVersionOnePeerIsRefusedAtHello) {
   const wire::Encoded e = wire::encode(wire::Type::kHello, h);
   p.a().r->on_receive(e.head, p.now());
   p.run();
-  EXPECT_TRUE(has_event(p.a(), "peer speaks protocol version 1, we speak 2"));
+  EXPECT_TRUE(has_event(p.a(), "peer speaks protocol version 1, we speak 3"));
   EXPECT_EQ(st(p, p.a()).cstate, ConnState::kStandAlone);
 }
 

@@ -49,6 +49,8 @@ TEST(PeerWire, EveryMessageRoundTripsWholeAndByteByByte) {
       {Type::kStateChgReq, StateChgReq{42, 1}},
       {Type::kStateChgReply, StateChgReply{42, -19}},
       {Type::kEpochFlushed, EpochFlushed{0x01020304, 17}},
+      {Type::kSuperseded, BlockAck{8, 4096, 512}},
+      {Type::kRetryWrite, BlockAck{9, 0, 8192}},
   };
   std::vector<uint8_t> stream;
   for (const auto& [t, m] : all) {
@@ -68,6 +70,8 @@ TEST(PeerWire, EveryMessageRoundTripsWholeAndByteByByte) {
     const auto& ef = std::get<EpochFlushed>((*frames)[14].message);
     EXPECT_EQ(ef.epoch, 0x01020304u);
     EXPECT_EQ(ef.writes, 17u);
+    EXPECT_EQ(std::get<BlockAck>((*frames)[15].message).offset, 4096u);
+    EXPECT_EQ(std::get<BlockAck>((*frames)[16].message).length, 8192u);
     const auto& d = std::get<Data>((*frames)[3].message);
     EXPECT_EQ(d.offset, 8192u);
     ASSERT_TRUE(d.payload);
@@ -135,7 +139,7 @@ TEST(PeerWire, EpochFlushedIsTypeTwentyEightWithEpochAndWrites) {
   const auto b = bytes_of(Type::kEpochFlushed, EpochFlushed{5, 0x0102});
   const std::vector<uint8_t> want = {'Q', 'R', 'P', 'L', 28, 0, 0, 0, 8, 0, 0, 0, 5, 0, 0, 0, 0x02, 0x01, 0, 0};
   EXPECT_EQ(b, want);
-  EXPECT_EQ(kProtocolVersion, 2u) << "EpochFlushed came with version 2";
+  EXPECT_EQ(kProtocolVersion, 3u) << "EpochFlushed came with version 2, Superseded and RetryWrite with 3";
 }
 
 TEST(PeerWire, MalformedFramesAreRefusedWithTheReason) {
@@ -167,7 +171,9 @@ TEST(PeerWire, MalformedFramesAreRefusedWithTheReason) {
        "malformed 28 message (8 bytes): epoch flushed: epoch 0 with 1 writes (both must be at least 1)"},
       {frame(28, {3, 0, 0, 0, 0, 0, 0, 0}),
        "malformed 28 message (8 bytes): epoch flushed: epoch 3 with 0 writes (both must be at least 1)"},
-      {frame(29, {}), "unknown frame type 29"},
+      {frame(29, {}), "malformed 29 message (0 bytes): truncated"},
+      {frame(30, with(id, {0})), "malformed 30 message (9 bytes): truncated"},
+      {frame(31, {}), "unknown frame type 31"},
   };
   for (const auto& c : cases) {
     auto r = read_all(c.bytes, c.bytes.size());
