@@ -326,8 +326,7 @@ void Replica::Impl::abort_resync(const std::string& why, bool tell_peer) {
   flush_dirty_bitmap();
   // The other side stops too (it may see no state change of ours).
   if (tell_peer && transport_up && params_sent) {
-    send(wire::Type::kState, wire::State{static_cast<uint8_t>(role), static_cast<uint8_t>(disk),
-                                         kStateSyncStopped | (user_paused ? 1u : 0u)});
+    send_state(kStateSyncStopped);
   }
 }
 
@@ -480,7 +479,15 @@ Result<std::vector<std::string>> Replica::adjust(EngineOptions o, Millis now) {
     reconnect = reconnect || needs_reconnect;
   };
   note(o.protocol != old.protocol, "protocol", true);
-  note(o.allow_two_primaries != old.allow_two_primaries, "allow-two-primaries", true);
+  // allow-two-primaries changes live, as DRBD's net-options: the peer learns
+  // it from our next State. Two Primaries need it on both sides.
+  if (!o.allow_two_primaries && old.allow_two_primaries && m.role == Role::kPrimary &&
+      m.peer_role == Role::kPrimary) {
+    return Error{"State change failed: (-1) Multiple primaries not allowed by config: both nodes are Primary; "
+                 "demote one before clearing allow-two-primaries"};
+  }
+  const bool two_changed = o.allow_two_primaries != old.allow_two_primaries;
+  note(two_changed, "allow-two-primaries");
   note(o.cram_hmac_alg != old.cram_hmac_alg, "cram-hmac-alg", true);
   note(o.shared_secret != old.shared_secret, "shared-secret", true);
   note(o.after_sb.pri0 != old.after_sb.pri0 || o.after_sb.pri1 != old.after_sb.pri1 ||
@@ -508,6 +515,8 @@ Result<std::vector<std::string>> Replica::adjust(EngineOptions o, Millis now) {
   for (const auto& l : lines) m.info(l);
   if (reconnect && m.cs != ConnState::kStandAlone) {
     m.drop_connection(ConnState::kDisconnecting, "net options changed (adjust)", false);
+  } else if (two_changed && m.established && m.transport_up) {
+    m.send_state();
   }
   if (m.cs == ConnState::kStandAlone) {
     lines.push_back(fmt::format("{}: connecting (was StandAlone)", m.opt.resource));

@@ -165,8 +165,8 @@ class Replica {
   ~Replica();
 
   // ---- admin commands (drbdadm); errors say why, in DRBD's words ----
-  // Promotion. Connected (and not allow-two-primaries) it is a two-node state
-  // change: the peer must agree that it is neither Primary nor being promoted
+  // Promotion. Connected (unless both sides have allow-two-primaries) it is a
+  // two-node state change: the peer must agree that it is neither Primary nor being promoted
   // itself (when both ask at once, the node whose name sorts first wins).
   // Not connected with fencing resource-only / resource-and-stonith and a
   // peer not known to be Outdated, the fence-peer handler must outdate the
@@ -190,10 +190,11 @@ class Replica {
   Status resume_sync(Millis now);
   // `drbdadm adjust` of an edited resource file while up: timeouts, rates
   // and the resync controller, after-sb policies, on-io-error, verify-alg,
-  // fencing and disk-flushes take effect at once; a change of what the
-  // connection was set up with (protocol, allow-two-primaries,
-  // cram-hmac-alg, shared-secret) drops the connection, which is then made
-  // again with the new options (DRBD's adjust does disconnect + connect). A
+  // fencing, disk-flushes and allow-two-primaries take effect at once (the
+  // peer learns allow-two-primaries from a State; clearing it while both
+  // are Primary is refused); a change of what the connection was set up
+  // with (protocol, cram-hmac-alg, shared-secret) drops the connection,
+  // which is then made again with the new options. A
   // StandAlone resource connects, as the file says it should be. Names and
   // the activity-log settings cannot change while up: an error says so and
   // nothing changes. Returns one line per change.

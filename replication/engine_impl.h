@@ -28,6 +28,7 @@ struct LocalIo {
 inline constexpr uint32_t kStateInvalidateMe = 2;   // sender becomes a full-sync target
 inline constexpr uint32_t kStateInvalidateYou = 4;  // sender becomes a full-sync source
 inline constexpr uint32_t kStateSyncStopped = 8;    // sender stopped the running resync/verify (a disk failed)
+inline constexpr uint32_t kStateAllowTwoPrimaries = 16;  // the sender's allow-two-primaries (changed by adjust)
 
 struct Replica::Impl {
   Impl(EngineOptions o, AttachState a, uint64_t seed, Millis now);
@@ -50,6 +51,10 @@ struct Replica::Impl {
   bool discard_my_data = false;
   bool user_paused = false;
   bool peer_paused = false;
+  // The peer's allow-two-primaries (its Params, then its States: `adjust`
+  // changes it without a reconnect). Two Primaries need it on both sides.
+  bool peer_allow_two = false;
+  bool two_primaries_allowed() const { return opt.allow_two_primaries && (peer_allow_two || !is_connected(cs)); }
   bool downing = false;
   std::string split_brain_note;
 
@@ -301,7 +306,7 @@ struct Replica::Impl {
   void on_auth(const wire::AuthResponse& a);
   void on_params(const wire::Params& p);
   void send_params();
-  void send_state();
+  void send_state(uint32_t flags = 0);  // role, disk, paused, allow-two-primaries and `flags`
   void on_bitmap(const wire::BitmapChunk& c);
   void start_after_bitmaps();
   void on_data(const wire::Data& d);

@@ -384,6 +384,7 @@ void Replica::Impl::on_params(const wire::Params& p) {
     return drop_connection(ConnState::kDisconnecting, "disk sizes differ", true);
   }
   const bool both_primary = p.role == static_cast<uint8_t>(Role::kPrimary) && role == Role::kPrimary;
+  peer_allow_two = (p.flags & wire::kPAllowTwoPrimaries) != 0;
   peer_role = static_cast<Role>(p.role);
   peer_disk = static_cast<DiskState>(p.disk);
   // A side without a disk has no data to compare or sync: the two connect,
@@ -491,11 +492,11 @@ void Replica::Impl::serve_diskless_primary() {
   send(wire::Type::kSyncUuid, wire::SyncUuid{sb.uuids.current});
 }
 
-void Replica::Impl::send_state() {
+void Replica::Impl::send_state(uint32_t flags) {
   wire::State s;
   s.role = static_cast<uint8_t>(role);
   s.disk = static_cast<uint8_t>(disk);
-  s.flags = user_paused ? 1 : 0;
+  s.flags = flags | (user_paused ? 1u : 0u) | (opt.allow_two_primaries ? kStateAllowTwoPrimaries : 0u);
   send(wire::Type::kState, s);
 }
 
@@ -507,6 +508,11 @@ void Replica::Impl::on_state(const wire::State& s) {
   if (r == Role::kPrimary && has_no_disk(d) && !has_no_disk(peer_disk)) serve_diskless_primary();
   peer_role = r;
   peer_disk = d;
+  const bool two = (s.flags & kStateAllowTwoPrimaries) != 0;
+  if (two != peer_allow_two) {
+    info(fmt::format("{}: the peer {} allow-two-primaries", opt.resource, two ? "set" : "cleared"));
+    peer_allow_two = two;
+  }
   if (sync && (s.flags & kStateSyncStopped)) {
     abort_resync("the peer stopped it", false);
   } else if (sync && !sync->verify && sync->target && d != DiskState::kUpToDate) {

@@ -40,7 +40,7 @@ std::optional<Status> Replica::primary(bool force, uint64_t ticket, Millis now) 
 
 Status Replica::Impl::promotion_allowed(bool force) const {
   if (downing) return refuse("the resource is going down");
-  if (peer_role == Role::kPrimary && !opt.allow_two_primaries) {
+  if (peer_role == Role::kPrimary && !two_primaries_allowed()) {
     return refuse("(-1) Multiple primaries not allowed by config");
   }
   if (disk == DiskState::kDiskless || disk == DiskState::kFailed) {
@@ -64,7 +64,7 @@ bool Replica::Impl::peer_may_be_current() const {
 
 std::optional<Status> Replica::Impl::begin_promote(uint64_t ticket, bool force) {
   if (Status s = promotion_allowed(force); !s.ok()) return s;
-  if (is_connected(cs) && !opt.allow_two_primaries) {
+  if (is_connected(cs) && !two_primaries_allowed()) {
     const uint64_t id = next_state_chg_id++;
     promoting = Promotion{ticket, force, id, false};
     send(wire::Type::kStateChgReq, wire::StateChgReq{id, static_cast<uint8_t>(Role::kPrimary)});
@@ -97,8 +97,7 @@ Status Replica::Impl::promote_now(bool force) {
   write_superblock(true);
   // A forced primary connected to a peer without good data syncs it fully.
   if (connected && cs == ConnState::kConnected && !was_up_to_date) {
-    send(wire::Type::kState, wire::State{static_cast<uint8_t>(role), static_cast<uint8_t>(disk),
-                                         kStateInvalidateYou | (user_paused ? 1u : 0u)});
+    send_state(kStateInvalidateYou);
     begin_sync(false, true);
   }
   // Primary without a connection and the peer possibly current: under
@@ -115,7 +114,7 @@ void Replica::Impl::finish_promotion(Status result) {
 // The peer asks to become Primary.
 void Replica::Impl::on_state_chg_req(const wire::StateChgReq& q) {
   int32_t result = 1;
-  if (role == Role::kPrimary && !opt.allow_two_primaries) {
+  if (role == Role::kPrimary && !two_primaries_allowed()) {
     result = -1;
   } else if (downing) {
     result = -10;

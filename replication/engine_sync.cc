@@ -490,8 +490,7 @@ Status Replica::invalidate(Millis now) {
     if (m.peer_disk != DiskState::kUpToDate) {
       return Error{"State change failed: (-2) Need access to UpToDate data on the peer"};
     }
-    m.send(wire::Type::kState, wire::State{static_cast<uint8_t>(m.role), static_cast<uint8_t>(m.disk),
-                                           kStateInvalidateMe | (m.user_paused ? 1u : 0u)});
+    m.send_state(kStateInvalidateMe);
     m.begin_sync(true, true);
     return Status::Ok();
   }
@@ -520,8 +519,7 @@ Status Replica::invalidate_remote(Millis now) {
   if (m.peer_role == Role::kPrimary) {
     return Error{"State change failed: (-10) the peer is Primary; its data cannot be overwritten"};
   }
-  m.send(wire::Type::kState, wire::State{static_cast<uint8_t>(m.role), static_cast<uint8_t>(m.disk),
-                                         kStateInvalidateYou | (m.user_paused ? 1u : 0u)});
+  m.send_state(kStateInvalidateYou);
   m.begin_sync(false, true);
   return Status::Ok();
 }

@@ -160,3 +160,53 @@ TEST(ReplicaTwoPrimaries, AConflictAnswerToTheResolverIsAProtocolError) {
 
 }  // namespace
 }  // namespace quorate::replication
+
+namespace quorate::replication {
+namespace {
+
+Status adjust_two_primaries(Pair& p, Node& n, bool on) {
+  EngineOptions o = p.options_for(n);
+  o.allow_two_primaries = on;
+  auto r = n.r->adjust(o, p.now());
+  p.run();
+  if (!r.ok()) return r.error();
+  return Status::Ok();
+}
+
+TEST(ReplicaTwoPrimaries, AdjustTurnsAllowTwoPrimariesOnAndOffWithoutReconnecting) {
+  Pair p;  // allow-two-primaries off in the file at first
+  initial_sync(p);
+  auto refused = p.promote(p.b(), false);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("(-1) Multiple primaries not allowed by config"), std::string::npos);
+  // One side's adjust is not enough: the peer must allow it too.
+  ASSERT_TRUE(adjust_two_primaries(p, p.a(), true).ok());
+  refused = p.promote(p.b(), false);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("(-1)"), std::string::npos) << refused.error().message;
+  ASSERT_TRUE(adjust_two_primaries(p, p.b(), true).ok());
+  ASSERT_TRUE(p.promote(p.b(), false).ok());
+  EXPECT_EQ(st(p, p.a()).peer_role, Role::kPrimary);
+  const uint64_t w = p.write(p.b(), 4096, pattern(4096, 20));
+  p.run();
+  ASSERT_EQ(p.b().done.at(w).error, 0);
+  EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
+  // Clearing it while both are Primary is refused; after a demotion it is not.
+  auto both = adjust_two_primaries(p, p.a(), false);
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.error().message.find("demote one before clearing allow-two-primaries"), std::string::npos);
+  ASSERT_TRUE(p.b().r->secondary(p.now()).ok());
+  p.run();
+  ASSERT_TRUE(adjust_two_primaries(p, p.a(), false).ok());
+  refused = p.promote(p.b(), false);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("(-1)"), std::string::npos) << refused.error().message;
+  // All of it on the one connection.
+  for (Node* n : {&p.a(), &p.b()}) {
+    EXPECT_FALSE(has_event(*n, "connection lost")) << n->name;
+    EXPECT_EQ(st(p, *n).cstate, ConnState::kConnected) << n->name;
+  }
+}
+
+}  // namespace
+}  // namespace quorate::replication
