@@ -221,14 +221,29 @@ class ReplicaVolume::Impl {
   std::thread loop_thread_, detach_thread_;
   std::shared_ptr<std::atomic<bool>> loop_setup_done_ = std::make_shared<std::atomic<bool>>(false);
   std::function<void(Status)> down_after_setup_;  // a `down` that came during the set-up
+  bool down_after_setup_in_use_refuses_ = true;   // ... and how it treats a volume in use
   bool detaching_ = false;                          // detach_thread_ runs for a `down`
   // `down` calls that came while one was under way: answered with its result.
   std::vector<std::function<void(Status)>> more_downs_;
-  // DRBD's refusal while the block device is mounted or held; empty when it is not.
-  std::string held_open() const {
-    if (!loop_ || !loop_->busy()) return {};
-    return fmt::format("State change failed: (-12) Device is held open by someone ({} is mounted or in use)",
-                       loop_->links().empty() ? loop_->path() : loop_->links()[0]);
+  // DRBD's refusal (demotion, down) while the volume is in use: the block
+  // device mounted or held, the FUSE file open by another process (a loop
+  // device set up on it by hand), or NBD clients connected. Empty when not.
+  std::string held_open(bool users = true) const {
+    constexpr std::string_view kHeld = "State change failed: (-12) Device is held open by someone";
+    if (loop_ && loop_->busy()) {
+      return fmt::format("{} ({} is mounted or in use)", kHeld,
+                         loop_->links().empty() ? loop_->path() : loop_->links()[0]);
+    }
+    if (!users) return {};
+    if (const uint32_t n = fuse_ ? fuse_->opened_by_others() : 0; n > 0) {
+      return fmt::format("{} ({} is open {} time{}: a loop device on it, or a program; `losetup -j {}` lists "
+                         "loop devices)",
+                         kHeld, fuse_->file_path(), n, n == 1 ? "" : "s", fuse_->file_path());
+    }
+    if (const size_t n = nbd_ ? nbd_->open_connections() : 0; n > 0) {
+      return fmt::format("{} ({} NBD client{} connected to {})", kHeld, n, n == 1 ? "" : "s", nbd_path_);
+    }
+    return {};
   }
   // Answers a finished `down` (and those that came meanwhile).
   void answer_down(const std::function<void(Status)>& done, const Status& s) {
@@ -826,7 +841,7 @@ Result<std::unique_ptr<ReplicaVolume>> ReplicaVolume::up(asio::io_context& io, c
         if (!*alive) return;  // gone meanwhile: the device is let go with `made`
         if (vp->loop_thread_.joinable()) vp->loop_thread_.join();  // it has nothing left to do
         const auto resume_down = [vp, outer] {
-          if (auto done = std::exchange(vp->down_after_setup_, nullptr)) outer->down(std::move(done));
+          if (auto done = std::exchange(vp->down_after_setup_, nullptr)) outer->down(std::move(done), vp->down_after_setup_in_use_refuses_);
         };
         if (!made->ok()) {
           lp->warn("[REPL  ] {}: no block device: {}", name, made->error().message);
@@ -930,7 +945,7 @@ Result<std::vector<std::string>> ReplicaVolume::adjust(const rep::ResourceConfig
   return lines;
 }
 
-void ReplicaVolume::down(std::function<void(Status)> done) {
+void ReplicaVolume::down(std::function<void(Status)> done, bool in_use_refuses) {
   Impl& m = *impl_;
   if (!m.engine_) return done(Status::Ok());
   if (m.down_done_ || m.detaching_ || m.down_after_setup_) {
@@ -941,14 +956,15 @@ void ReplicaVolume::down(std::function<void(Status)> done) {
     // Still setting up (its open of the FUSE file waits for this thread):
     // go on once it has reported.
     m.down_after_setup_ = std::move(done);
+    m.down_after_setup_in_use_refuses_ = in_use_refuses;
     return;
   }
   if (m.loop_thread_.joinable()) m.loop_thread_.join();
   const auto refuse = [&](const std::string& why) {
     m.answer_down(done, Error{fmt::format("{}: {}", m.res_.name, why)});
   };
+  if (std::string why = m.held_open(in_use_refuses); !why.empty()) return refuse(why);
   if (m.loop_) {
-    if (std::string why = m.held_open(); !why.empty()) return refuse(why);
     // Demote first (what down does anyway), so that a refusal leaves the
     // device in place; then let go of it off this thread (its last I/O may
     // need this one) and go on with the rest.
@@ -957,12 +973,13 @@ void ReplicaVolume::down(std::function<void(Status)> done) {
     if (m.detach_thread_.joinable()) m.detach_thread_.join();
     m.detaching_ = true;
     m.detach_thread_ = std::thread([&io = m.io_, loop = std::shared_ptr<LoopExport>(std::move(m.loop_)),
-                                    alive = m.alive_, self = this, done = std::move(done)]() mutable {
+                                    alive = m.alive_, self = this, done = std::move(done),
+                                    in_use_refuses]() mutable {
       loop->detach();
-      asio::post(io, [alive, self, done = std::move(done)]() mutable {
+      asio::post(io, [alive, self, done = std::move(done), in_use_refuses]() mutable {
         if (!*alive) return;  // destroyed meanwhile (quorated is stopping)
         self->impl_->detaching_ = false;
-        self->down(std::move(done));
+        self->down(std::move(done), in_use_refuses);
       });
     });
     return;

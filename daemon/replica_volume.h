@@ -76,7 +76,10 @@ class ReplicaVolume : public replication::BlockTarget {
   void command(const std::string& verb, bool force, bool discard_my_data, std::function<void(Status)> done);
   // Clean shutdown: demote, disconnect, stop the exports, write the bitmap and
   // a clean superblock; `done` runs when that is on disk (or failed).
-  void down(std::function<void(Status)> done);
+  // `drbdadm down` (in_use_refuses) is refused while the volume is in use:
+  // its FUSE file open by another process or NBD clients connected (and the
+  // block device mounted, for both callers).
+  void down(std::function<void(Status)> done, bool in_use_refuses = true);
   // `drbdadm adjust` with the resource file as it is now (Replica::adjust for
   // the options; a new peer address reconnects to it). What was set up at
   // `up` — this node's disk, meta-disk, device, size and address — cannot

@@ -235,13 +235,15 @@ void ReplicationService::shutdown(std::function<void()> done) {
   std::vector<std::string> names;
   for (const auto& [name, v] : volumes_) names.push_back(name);
   for (const auto& name : names) {
-    volumes_[name]->down([this, name, remaining, done](Status s) {
-      boost::asio::post(io_, [this, name, remaining, done, s] {
-        if (!s.ok()) log_.warn("[REPL  ] {}: {}", name, s.error().message);
-        volumes_.erase(name);
-        if (--*remaining == 0) done();
-      });
-    });
+    volumes_[name]->down(
+        [this, name, remaining, done](Status s) {
+          boost::asio::post(io_, [this, name, remaining, done, s] {
+            if (!s.ok()) log_.warn("[REPL  ] {}: {}", name, s.error().message);
+            volumes_.erase(name);
+            if (--*remaining == 0) done();
+          });
+        },
+        /*in_use_refuses=*/false);
   }
 }
 

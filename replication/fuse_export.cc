@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/post.hpp>
 #include <cassert>
 #include <cerrno>
@@ -32,6 +33,9 @@ namespace {
 
 constexpr fuse_ino_t kRootIno = FUSE_ROOT_ID;
 constexpr fuse_ino_t kFileIno = 2;
+// fuse_file_info::fh of an open file: whose open it was.
+constexpr uint64_t kOwnOpen = 1;
+constexpr uint64_t kForeignOpen = 2;
 // Trim/zero ranges are cut into pieces the target's uint32 lengths hold.
 constexpr uint64_t kRangeChunkBytes = uint64_t{1} << 30;
 constexpr double kEntryTimeoutS = 1.0;
@@ -111,6 +115,9 @@ struct FuseExport::Shared : std::enable_shared_from_this<FuseExport::Shared> {
   bool stopping = false;   // guarded by mu
   bool closed = false;     // guarded by mu: /dev/fuse is closed, replies are dropped
   bool mounted = false;    // guarded by mu
+  // Opens of the file by other processes than quorated, not yet released
+  // (a loop device set up on it, a program reading it): DRBD's "held open".
+  std::atomic<uint32_t> foreign_opens{0};
 
   static Shared* of(fuse_req_t req) { return static_cast<Shared*>(fuse_req_userdata(req)); }
 
@@ -310,13 +317,18 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   answer_fi.direct_io = 1;  // every read and write reaches us (see the header)
   answer_fi.keep_cache = 0;
   answer_fi.noflush = 1;  // close() needs no FLUSH: nothing is buffered
-  s->submit(req, [req, for_writing, answer_fi](std::shared_ptr<Shared> self) {
+  answer_fi.fh = own ? kOwnOpen : kForeignOpen;  // handed back at release
+  s->submit(req, [req, for_writing, own, answer_fi](std::shared_ptr<Shared> self) {
     if (for_writing && !self->target.writable()) {
       self->refuse_write("open for writing");
       self->answer_err(req, EROFS);
       return;
     }
-    self->answer(req, [&] { fuse_reply_open(req, &answer_fi); });
+    if (!own) ++self->foreign_opens;
+    self->answer(req, [&] {
+      // An open the kernel no longer waits for (interrupted) is never released.
+      if (fuse_reply_open(req, &answer_fi) != 0 && !own) --self->foreign_opens;
+    });
   });
 }
 
@@ -400,7 +412,11 @@ void op_flush(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* /*fi*/) {
   fuse_reply_err(req, 0);
 }
 
-void op_release(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* /*fi*/) {
+void op_release(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
+  if (fi != nullptr && fi->fh == kForeignOpen) {
+    Shared* s = Shared::of(req);
+    if (s->foreign_opens > 0) --s->foreign_opens;
+  }
   fuse_reply_err(req, 0);
 }
 
@@ -679,5 +695,7 @@ void FuseExport::stop() {
 const std::string& FuseExport::mountpoint() const { return mountpoint_; }
 
 std::string FuseExport::file_path() const { return mountpoint_ + "/" + file_name_; }
+
+uint32_t FuseExport::opened_by_others() const { return shared_ ? shared_->foreign_opens.load() : 0; }
 
 }  // namespace quorate::replication

@@ -86,6 +86,10 @@ class FuseExport {
   const std::string& mountpoint() const;
   // mountpoint()/file_name
   std::string file_path() const;
+  // Opens of the file by processes other than this one that are not yet
+  // released — a loop device set up on it holds one until `losetup -d`.
+  // Any thread. 0 once stopped.
+  uint32_t opened_by_others() const;
 
   struct Shared;  // state shared with the FUSE thread and the completions (fuse_export.cc)
 

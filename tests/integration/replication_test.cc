@@ -10,6 +10,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/statvfs.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -615,6 +616,44 @@ TEST_F(ReplicationTwoPrimaries, BothPrimariesWriteTheSameBlocksAndTheDisksStayId
   ASSERT_EQ(drbd(2, "verify"), "");
   ASSERT_TRUE(wait_until([&] { return state(2).cstate() == "Connected"; }, 60000ms)) << describe(2);
   EXPECT_EQ(state(2).counters().at("oos_kib"), 0u) << describe(2);
+}
+
+// DRBD refuses to demote or take down a device that is open. Quorate's
+// volume is open when NBD clients are connected to its export, or when
+// another process holds its FUSE file (a loop device set up by hand).
+TEST_F(Replication, SecondaryAndDownAreRefusedWhileTheVolumeIsInUse) {
+  initial_sync();
+  // An NBD client connected to the Primary's export (a raw connection is one).
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::strncpy(sa.sun_path, sock(1).c_str(), sizeof(sa.sun_path) - 1);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0) << std::strerror(errno);
+  std::string refused;
+  ASSERT_TRUE(wait_until([&] { return !(refused = drbd(1, "secondary")).empty(); }, 10000ms));
+  EXPECT_NE(refused.find("(-12) Device is held open by someone (1 NBD client connected to " + sock(1) + ")"),
+            std::string::npos)
+      << refused;
+  EXPECT_EQ(state(1).role(), "Primary");
+  ::close(fd);
+  ASSERT_TRUE(wait_until([&] { return drbd(1, "secondary").empty(); }, 10000ms)) << drbd(1, "secondary");
+  EXPECT_EQ(state(1).role(), "Secondary");
+
+  // A loop device on the Secondary's FUSE file, set up by hand: `down` is refused until it is gone.
+  const std::string file = cluster_->node_dir(2) + "/run/fuse/r0/r0";
+  if (::geteuid() != 0 || !have("losetup") || !fs::exists(file)) {
+    GTEST_SKIP() << "the FUSE part needs root, losetup and the FUSE export";
+  }
+  auto l = run_command({"losetup", "-f", "--show", "-r", file});
+  ASSERT_EQ(l.exit_code, 0) << l.err;
+  const std::string loop = l.out.substr(0, l.out.find('\n'));
+  refused = drbd(2, "down");
+  run_command({"losetup", "-d", loop});
+  EXPECT_NE(refused.find("(-12) Device is held open by someone (" + file + " is open 1 time: a loop device"),
+            std::string::npos)
+      << refused;
+  ASSERT_TRUE(wait_until([&] { return drbd(2, "down").empty(); }, 10000ms)) << drbd(2, "down");
 }
 
 // quorated --block-devices: the volume is a block device at the resource

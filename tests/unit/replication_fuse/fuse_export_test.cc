@@ -254,6 +254,38 @@ TEST_F(FuseExportTest, FileHasTheVolumeSizeModeAndOwner) {
   EXPECT_EQ(errno, ENOENT);
 }
 
+TEST_F(FuseExportTest, OpensByOtherProcessesAreCountedUntilReleased) {
+  start_export();
+  // This process's own opens (quorated's loop device) do not count.
+  const int own = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(own, 0) << std::strerror(errno);
+  EXPECT_EQ(exp_->opened_by_others(), 0u);
+  // A child holds the file open until the parent says go.
+  int up[2], go[2];  // child -> parent: opened; parent -> child: exit
+  ASSERT_EQ(::pipe2(up, O_CLOEXEC), 0);
+  ASSERT_EQ(::pipe2(go, O_CLOEXEC), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const int fd = ::open(file_.c_str(), O_RDONLY);
+    char c = fd >= 0 ? 'o' : 'x';
+    (void)!::write(up[1], &c, 1);
+    (void)!::read(go[0], &c, 1);
+    ::_exit(fd >= 0 ? 0 : 1);
+  }
+  char c = 0;
+  ASSERT_EQ(::read(up[0], &c, 1), 1);
+  EXPECT_EQ(c, 'o');
+  EXPECT_EQ(exp_->opened_by_others(), 1u);
+  ASSERT_EQ(::write(go[1], "x", 1), 1);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_TRUE(poll_until([&] { return exp_->opened_by_others() == 0; })) << exp_->opened_by_others();
+  for (int fd : {up[0], up[1], go[0], go[1]}) ::close(fd);
+  ::close(own);
+}
+
 TEST_F(FuseExportTest, PreadPwriteReachTheTargetByteExact) {
   start_export();
   const int fd = ::open(file_.c_str(), O_RDWR | O_CLOEXEC);
