@@ -945,6 +945,46 @@ Result<std::vector<std::string>> ReplicaVolume::adjust(const rep::ResourceConfig
   return lines;
 }
 
+Status ReplicaVolume::attach(const rep::ResourceConfig& res, const rep::HostConfig& self) {
+  Impl& m = *impl_;
+  if (!m.engine_) return Error{fmt::format("{}: going down", m.res_.name)};
+  if (res.disk.size_sectors != m.res_.disk.size_sectors) {
+    return Error{fmt::format("{}: `disk {{ size }}` changed while up: needs `drbdadm down` and `up`", res.name)};
+  }
+  auto state = rep::read_attach_state(self, res.disk.size_sectors);
+  if (!state.ok()) return Error{fmt::format("{}: {}", res.name, state.error().message)};
+  const int data_fd = ::open(self.disk.c_str(), O_RDWR | O_CLOEXEC);
+  if (data_fd < 0) return Error{fmt::format("{}: {}: {}", res.name, self.disk, std::strerror(errno))};
+  int meta_fd = data_fd;
+  if (self.meta_disk.kind != rep::MetaDisk::Kind::kInternal) {
+    meta_fd = ::open(self.meta_disk.path.c_str(), O_RDWR | O_CLOEXEC);
+    if (meta_fd < 0) {
+      const int e = errno;
+      ::close(data_fd);
+      return Error{fmt::format("{}: {}: {}", res.name, self.meta_disk.path, std::strerror(e))};
+    }
+  }
+  if (Status s = m.engine_->attach(std::move(state).value(), steady_ms()); !s.ok()) {
+    if (meta_fd != data_fd) ::close(meta_fd);
+    ::close(data_fd);
+    m.drive();
+    return Error{fmt::format("{}: {}", res.name, s.error().message)};
+  }
+  // The engine had no I/O in flight on the old disk (it refuses otherwise),
+  // so no pool thread still uses the old descriptors.
+  if (m.meta_fd_ >= 0 && m.meta_fd_ != m.data_fd_) ::close(m.meta_fd_);
+  if (m.data_fd_ >= 0) ::close(m.data_fd_);
+  m.data_fd_ = data_fd;
+  m.meta_fd_ = meta_fd;
+  m.direct_ = std::make_unique<rep::DirectWriter>(self.disk);
+  m.direct_off_logged_ = !m.direct_->enabled();
+  m.self_.disk = self.disk;
+  m.self_.meta_disk = self.meta_disk;
+  m.log_.info("[REPL  ] {}: attached {}", res.name, self.disk);
+  m.drive();
+  return Status::Ok();
+}
+
 void ReplicaVolume::down(std::function<void(Status)> done, bool in_use_refuses) {
   Impl& m = *impl_;
   if (!m.engine_) return done(Status::Ok());

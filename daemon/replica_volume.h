@@ -88,6 +88,14 @@ class ReplicaVolume : public replication::BlockTarget {
                                           const replication::HostConfig& self,
                                           const replication::HostConfig& peer);
 
+  // `drbdadm attach` while up and Diskless (after detach or an I/O error):
+  // opens the disk and meta-disk the resource file names now (a replaced
+  // disk after create-md) and gives them to the engine (Replica::attach:
+  // connected, a full sync from the peer; a Primary keeps serving). The
+  // old descriptors are closed. Errors say what is wrong (no meta data, a
+  // size that differs, no UpToDate peer for a Primary).
+  Status attach(const replication::ResourceConfig& res, const replication::HostConfig& self);
+
   replication::ReplicaStatus status() const;
   const std::string& resource() const;
 

@@ -151,9 +151,12 @@ void ReplicationService::step(const std::shared_ptr<CommandRun>& run) {
   if (verb == "up" || verb == "attach" || verb == "adjust") {
     if (it != volumes_.end()) {
       if (verb == "attach" && it->second->status().disk == rep::DiskState::kDiskless) {
-        return then(Error{fmt::format("{}: the disk was detached (Diskless); re-attaching while up is not "
-                                      "supported: as Secondary, `drbdadm down {}` and `drbdadm up {}`",
-                                      name, name, name)});
+        if (Status s = it->second->attach(t.res, t.self); !s.ok()) return then(s.error());
+        const auto st = it->second->status();
+        run->ok.mutable_replica_command()->add_lines(
+            fmt::format("{}: attached {}; disk {}{}", name, t.self.disk, rep::name(st.disk),
+                        rep::is_connected(st.cstate) ? ", a full sync from the peer" : ""));
+        return then(Status::Ok());
       }
       if (verb != "adjust") return then(Status::Ok());
       auto lines = it->second->adjust(t.res, t.self, t.peer);

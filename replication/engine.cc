@@ -194,9 +194,12 @@ void Replica::Impl::new_generation() {
 bool Replica::Impl::peer_gets_writes() const {
   // WFBitMapS replicates: the bitmap already sent cannot carry a block written
   // now, so the write itself must reach the peer (or it would be lost when the
-  // resync ends and the source clears its bitmap).
-  return transport_up && params_sent && peer_params && is_connected(cs) && cs != ConnState::kWFBitMapT &&
-         cs != ConnState::kStartingSyncS && cs != ConnState::kStartingSyncT &&
+  // resync ends and the source clears its bitmap). So does a Primary that is
+  // becoming the target (an Inconsistent disk): only the peer's copy of its
+  // writes counts, and the resync fetches a block after the write reached it.
+  const bool target_start = cs == ConnState::kWFBitMapT || cs == ConnState::kStartingSyncT;
+  return transport_up && params_sent && peer_params && is_connected(cs) &&
+         (!target_start || role == Role::kPrimary) && cs != ConnState::kStartingSyncS &&
          peer_disk != DiskState::kDiskless && peer_disk != DiskState::kFailed;
 }
 
@@ -555,6 +558,61 @@ Status Replica::detach(Millis now) {
   return Status::Ok();
 }
 
+Status Replica::attach(AttachState a, Millis now) {
+  Impl& m = *impl_;
+  m.now = now;
+  if (m.downing) return refuse("the resource is going down");
+  if (!has_no_disk(m.disk)) return Error{"State change failed: (-11) a disk is attached already"};
+  if (a.layout.data_bytes != m.layout.data_bytes) {
+    return Error{fmt::format("State change failed: the new disk's data area is {} bytes, the volume's is {}: "
+                             "create-md on a device of the volume's size (or set `disk {{ size }}`)",
+                             a.layout.data_bytes, m.layout.data_bytes)};
+  }
+  if (!m.inflight.empty() || !m.waiting.empty() || m.md_inflight > 0 || m.md_round_running) {
+    return Error{"State change failed: (-18) I/O on the old disk is still in flight; retry"};
+  }
+  const bool connected = m.transport_up && m.established && is_connected(m.cs);
+  if (connected && (m.cs != ConnState::kConnected || m.peer_disk != DiskState::kUpToDate)) {
+    return Error{fmt::format("State change failed: (-2) attaching while connected needs an UpToDate peer to sync "
+                             "from (cs:{} pdsk:{}); or disconnect first",
+                             name(m.cs), name(m.peer_disk))};
+  }
+  if (!connected && m.role == Role::kPrimary) {
+    return Error{"State change failed: (-2) Need access to UpToDate data: a diskless Primary's data is on its "
+                 "peer; connect first (the new disk is synced from there), or demote"};
+  }
+  m.layout = a.layout;
+  m.sb = a.superblock;
+  m.bm = std::move(a.bitmap);
+  m.al = ActivityLog(std::clamp<uint32_t>(m.opt.al_extents, 7, kAlExtentsMax), a.al.next_number, a.al.slots);
+  m.md_next = Impl::MdRound{};
+  m.crashed_primary = false;  // whatever this disk was, the peer's data decides now
+  // What this node is now: a Primary's disk says so, so that after a crash
+  // its activity log's extents are resynced (their bits may not be on disk).
+  m.sb.set(kMdPrimaryInd, m.role == Role::kPrimary);
+  m.sb.set(kMdConnectedInd, connected);
+  m.sb.set(kMdCleanShutdown, false);
+  m.sb.set(kMdUnorderedWrites, false);
+  m.unordered = Impl::Unordered::kClear;
+  m.info(fmt::format("{}: attached to disk of {} KiB (meta data {})", m.opt.resource, m.layout.data_bytes / 1024,
+                     m.layout.internal ? "internal" : "external"));
+  if (connected) {
+    // Whatever the disk holds, the peer's data is current: a full sync.
+    m.set_disk(DiskState::kInconsistent);
+    m.send_state(kStateInvalidateMe);
+    m.begin_sync(true, true);
+    m.flush_dirty_bitmap();
+    m.write_superblock(true);
+    return Status::Ok();
+  }
+  m.set_disk(!m.sb.has(kMdConsistent) ? DiskState::kInconsistent
+             : m.sb.has(kMdOutdated)  ? DiskState::kOutdated
+                                      : DiskState::kConsistent);
+  m.flush_dirty_bitmap();
+  m.write_superblock(true);
+  return Status::Ok();
+}
+
 Status Replica::disconnect(Millis now) {
   Impl& m = *impl_;
   m.now = now;
@@ -719,6 +777,9 @@ void Replica::Impl::pump_gated() {
     // After the peer's writes to these blocks are on this disk and answered
     // (two Primaries: see RxWrite).
     if (is_write && overlaps_rx_write(r.r.offset, r.r.length)) return;
+    // A Primary sync target: after the resync requests it overlaps are
+    // answered and written, so that their (older) data never lands after it.
+    if (is_write && overlaps_rs_request(r.r.offset, r.r.length)) return;
     if (is_write && opt.al_updates && disk_usable() && !r.al_held) {
       // plan() puts a transaction's extents in the in-memory log at once:
       // until that transaction is durable no write may start on the strength
@@ -754,6 +815,14 @@ void Replica::Impl::pump_gated() {
     gated.pop_front();
     start_request(rid);
   }
+}
+
+bool Replica::Impl::overlaps_rs_request(uint64_t offset, uint32_t length) const {
+  if (!sync || !sync->target || sync->verify) return false;  // verify requests carry no data
+  for (const auto& [id, range] : rs_inflight) {
+    if (offset < range.first + range.second && range.first < offset + length) return true;
+  }
+  return false;
 }
 
 bool Replica::Impl::overlaps_rs_read(uint64_t offset, uint32_t length) const {
@@ -860,7 +929,10 @@ void Replica::Impl::start_request(uint64_t rid) {
     });
     return;
   }
-  // Writes, trims, zeroes.
+  // Writes, trims, zeroes. On a disk that does not vouch for its data (a
+  // Primary sync target, pass_on) only the peer's copy counts: the next
+  // resync overwrites this one.
+  r.needs_peer = disk != DiskState::kUpToDate && disk != DiskState::kConsistent;
   if (peer_gets_writes()) {
     if (tx_epoch_close_pending || tx_epoch_writes >= opt.max_epoch_size) {
       close_epoch();
@@ -944,7 +1016,7 @@ void Replica::Impl::maybe_complete(uint64_t rid) {
     if (r.local_error && !r.peer_needed && peer_gets_writes()) err = 0;  // diskless: the peer holds the data
   } else {
     // A write succeeds when at least one leg did (REPLICATION-FACTS §1.2).
-    const bool local_ok = r.local_error == 0;
+    const bool local_ok = r.local_error == 0 && !r.needs_peer;
     const bool peer_ok = r.peer_needed && r.peer_error == 0;
     err = (local_ok || peer_ok) ? 0 : (r.local_error ? r.local_error : EIO);
     if (r.al_held) al.end(r.al_first, r.al_last);

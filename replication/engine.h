@@ -186,6 +186,16 @@ class Replica {
   // Refused for a Primary without a connected UpToDate peer, and while a
   // resync or verify runs.
   Status detach(Millis now);
+  // `drbdadm attach` of a disk to a volume that is up and Diskless (after
+  // detach, or after on-io-error detach): typically a replaced disk after
+  // create-md. Its data area must be the volume's size. Connected to an
+  // UpToDate peer, the disk becomes the target of a full sync at once — also
+  // on a Primary, which keeps serving its users meanwhile (reads of blocks
+  // not yet synced go to the peer, every write to both). Not connected, a
+  // Secondary takes the disk as its meta data describes it and the next
+  // handshake decides; a Primary refuses (its data is on the peer). Refused
+  // while I/O on the old disk is still in flight ("retry").
+  Status attach(AttachState a, Millis now);
   Status pause_sync(Millis now);
   Status resume_sync(Millis now);
   // `drbdadm adjust` of an edited resource file while up: timeouts, rates

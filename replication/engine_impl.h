@@ -150,6 +150,7 @@ struct Replica::Impl {
     // write is done the request starts again (the peer's conflicting write
     // lands in between on this disk).
     bool retry = false;
+    bool needs_peer = false;  // a write to a disk that does not vouch for its data
   };
   uint64_t next_req_id = 1;
   std::map<uint64_t, Req> reqs;     // by our id; Data ids on the wire
@@ -214,6 +215,7 @@ struct Replica::Impl {
   uint64_t next_rs_read = 1;
   std::map<uint64_t, std::pair<uint64_t, uint32_t>> rs_reads;
   bool overlaps_rs_read(uint64_t offset, uint32_t length) const;
+  bool overlaps_rs_request(uint64_t offset, uint32_t length) const;  // a target's requests in flight
 
   // Replicated writes received and not yet answered, by arrival: issued to the
   // disk, or parked (two Primaries, below). A write of our own that overlaps

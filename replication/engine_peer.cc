@@ -175,7 +175,10 @@ void Replica::Impl::after_connection_lost() {
   }
   peer_paused = false;
   sb.set(kMdConnectedInd, false);
-  if (was_replicating && role == Role::kPrimary) new_generation();
+  // A Primary whose disk is Inconsistent (a sync target, pass_on) takes no
+  // writes without its peer (writable()): its data cannot diverge, and a new
+  // generation would make the next handshake a split brain.
+  if (was_replicating && role == Role::kPrimary && disk != DiskState::kInconsistent) new_generation();
   if (was_replicating || bm.count() > 0) flush_dirty_bitmap();
   peer_params.reset();
   my_params.reset();
@@ -834,8 +837,12 @@ void Replica::Impl::on_ack(wire::Type t, const wire::BlockAck& a) {
   if (t == wire::Type::kNegAck) {
     r.peer_error = EIO;
     mark_oos(r.r.offset, r.r.length);
-  } else if (opt.protocol == Protocol::kC && (cs == ConnState::kSyncSource || cs == ConnState::kPausedSyncS)) {
-    // The peer now holds this data: whole 4 KiB blocks it covers are in sync.
+  } else if (opt.protocol == Protocol::kC && r.local_done && r.local_error == 0 &&
+             (cs == ConnState::kSyncSource || cs == ConnState::kPausedSyncS || cs == ConnState::kSyncTarget ||
+              cs == ConnState::kPausedSyncT || cs == ConnState::kWFSyncUUID)) {
+    // The peer now holds this data, and so does this disk (a Primary sync
+    // target's write waited for the resync requests it overlaps, so no older
+    // resync data lands after it): whole 4 KiB blocks it covers are in sync.
     const uint64_t first = (r.r.offset + kBlockBytes - 1) / kBlockBytes;
     const uint64_t end = (r.r.offset + r.r.length) / kBlockBytes;
     if (end > first) bm.clear_range(first, end - 1);

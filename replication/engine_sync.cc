@@ -283,6 +283,7 @@ void Replica::Impl::on_rs_reply(const wire::RsReply& p) {
     if (f == rs_inflight.end()) return;  // the connection went away meanwhile
     const auto [offset, length] = f->second;
     rs_inflight.erase(f);
+    pump_gated();  // a Primary target's writes to these blocks (see pump_gated)
     forget_unacked_if_idle();
     if (sync) sync->inflight_bytes -= std::min<uint64_t>(sync->inflight_bytes, length);
     if (err) {
@@ -304,6 +305,7 @@ void Replica::Impl::on_rs_neg(const wire::RsNegReply& n) {
                    opt.resource, it->second.second, it->second.first));
   if (sync) sync->inflight_bytes -= std::min<uint64_t>(sync->inflight_bytes, it->second.second);
   rs_inflight.erase(it);
+  pump_gated();
   note_answer();
 }
 

@@ -206,10 +206,13 @@ SyncDecision decide_sync(const SideInfo& self, const SideInfo& peer, const SbPol
     }
     d.kind = want;
   }
-  // A Primary is never made a sync target: its data is in use (DRBD's
-  // rr-conflict disconnect). Both sides see both roles, so both refuse.
-  const bool self_target = d.kind == Kind::kTarget && self.primary;
-  const bool peer_target = d.kind == Kind::kSource && peer.primary;
+  // A Primary with consistent data is never made a sync target: its data is
+  // in use (DRBD's rr-conflict disconnect). Both sides see both roles, so
+  // both refuse. A Primary whose disk is Inconsistent (a replaced disk
+  // attached, pass_on errors) serves from its peer already and takes no
+  // writes without it: as in DRBD, it becomes the target.
+  const bool self_target = d.kind == Kind::kTarget && self.primary && self.consistent;
+  const bool peer_target = d.kind == Kind::kSource && peer.primary && peer.consistent;
   if (self_target || peer_target) {
     d.kind = Kind::kDisconnect;
     d.reason += "; but the sync target is Primary (demote it first)";

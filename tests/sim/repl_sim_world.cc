@@ -63,7 +63,7 @@ const char* const kMarkNames[] = {
     "full_sync",              "bitmap_sync",          "resync_interrupted_resumed", "io_error_detach",
     "primary_crash",          "failover",             "manual_sb_repair",           "concurrent_promotion_refused",
     "fence_peer_outdated",    "fenced_io_released",   "daemon_killed",              "torn_epochs_outdated",
-    "flush_durable_on_peer",  nullptr};
+    "flush_durable_on_peer",  "live_attach_primary",  nullptr};
 
 struct SimFailure : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -92,6 +92,11 @@ struct Model {
   std::vector<uint8_t> img;
   std::vector<uint8_t> unknown;  // per sector
   std::vector<uint64_t> stamp;   // per sector: ack counter of the last change
+  // Per sector: the app id (submission order) of the write whose value img
+  // holds. Overlapping writes in flight together may complete out of order
+  // (a diskless Primary's queued local write fails at once, the one before
+  // it when its I/O returns); the disks then hold either value.
+  std::vector<uint64_t> writer;
   std::map<uint64_t, PendingWrite> pending;  // by app id
   std::shared_ptr<Model> clone_unknowing_pending() const {
     auto m = std::make_shared<Model>(*this);
@@ -183,6 +188,12 @@ struct SimNode {
   DiskState last_disk = DiskState::kDiskless;
   Role last_role = Role::kSecondary;
   uint64_t device_uuid = 0;
+  // The ack counter at the last live attach: requests submitted before it
+  // went to the peer only (diskless), so the new disk is not checked for them.
+  uint64_t attach_stamp = 0;
+  // A Primary whose new disk is being synced from the peer (live attach):
+  // Inconsistent and a sync target while it serves, until UpToDate or demoted.
+  bool attaching_primary = false;
   // A promotion waiting for the peer's consent: what was asked and the state
   // when it was asked.
   struct PendingPromotion {
@@ -241,6 +252,15 @@ class World {
                      const char* what);
   void disk_complete(SimNode& n, uint64_t inc, uint64_t id);
   void replace_disk(SimNode& n);
+  // The operator replaces a failed disk under a running diskless Primary
+  // (blank disk, create-md, `drbdadm attach`): no restart; the engine syncs
+  // the new disk from the peer while the workload goes on.
+  bool live_attach(SimNode& n);
+  bool live_attach_possible(SimNode& n) {
+    const auto s = st(n);
+    return s.disk == DiskState::kDiskless && s.role == Role::kPrimary && s.cstate == ConnState::kConnected &&
+           s.peer_disk == DiskState::kUpToDate && n.inflight.empty();
+  }
 
   // ---- network ----
   void send_bytes(SimNode& from, std::vector<uint8_t> bytes);
@@ -329,6 +349,7 @@ void World::create_md(SimNode& n) {
   n.model->img.assign(data_bytes_, 0);
   n.model->unknown.assign(data_bytes_ / kSector, 0);
   n.model->stamp.assign(data_bytes_ / kSector, 0);
+  n.model->writer.assign(data_bytes_ / kSector, 0);
 }
 
 void World::attach(SimNode& n) {
@@ -434,6 +455,38 @@ void World::replace_disk(SimNode& n) {
   std::fill(n.model->unknown.begin(), n.model->unknown.end(), 1);
   trace(fmt::format("{}: new blank disk, create-md", n.name));
   attach(n);
+}
+
+bool World::live_attach(SimNode& n) {
+  std::vector<uint8_t> blank(backing_bytes_, 0);
+  const uint64_t uuid = rng_();
+  for (auto& [off, bytes] : fresh_metadata(n.layout, kAlExtentsDefault, uuid)) {
+    std::memcpy(blank.data() + off, bytes.data(), bytes.size());
+  }
+  const auto& l = n.layout;
+  auto span = [&](uint64_t off, uint64_t len) { return std::span<const uint8_t>(blank.data() + off, len); };
+  auto a = attach_from_bytes(l, span(l.sb_offset, kSuperblockBytes), span(l.al_offset, kAlRingBytes),
+                             span(l.bm_offset, l.bm_bytes));
+  if (!a.ok()) fail(fmt::format("{}: attach state of a blank disk: {}", n.name, a.error().message));
+  Status s = n.r->attach(std::move(a).value(), now_);
+  trace(fmt::format("{}: new blank disk, create-md, attach (live) -> {}", n.name, s.ok() ? "ok" : s.error().message));
+  if (!s.ok()) {
+    drain(n);
+    return false;
+  }
+  // The engine's meta-data writes go to the new disk.
+  n.vis = blank;
+  n.dur = std::move(blank);
+  n.dirty.assign(backing_bytes_ / kSector, 0);
+  n.dirty_list.clear();
+  n.device_uuid = uuid;
+  n.disk_bad = false;
+  n.acked.clear();  // writes acknowledged while diskless are on the peer, not this disk
+  n.attach_stamp = ++ack_counter_;
+  n.attaching_primary = true;
+  mark("live_attach_primary");
+  drain(n);
+  return true;
 }
 
 void World::drain(SimNode& n) {
@@ -627,7 +680,9 @@ void World::on_app_done(SimNode& n, const out::AppDone& d) {
   ++ack_counter_;
   for (uint64_t s = w.offset / kSector; s < (w.offset + w.length) / kSector; ++s) {
     m.stamp[s] = ack_counter_;
-    if (d.error != 0) {
+    const bool overtaken = m.writer[s] > d.id;  // a later-submitted write completed here first
+    m.writer[s] = std::max(m.writer[s], d.id);
+    if (d.error != 0 || overtaken) {
       m.unknown[s] = 1;
     } else {
       m.unknown[s] = 0;
@@ -645,7 +700,7 @@ void World::on_app_done(SimNode& n, const out::AppDone& d) {
       // acknowledged: locally, and on the peer with protocol C.
       check_durable(n, op, {&a}, base_.protocol == Protocol::kC, "FUA write");
     }
-    if (n.r && n.r->status(now_).role == Role::kPrimary) {
+    if (n.r && n.r->status(now_).role == Role::kPrimary && op.stamp_at_submit >= n.attach_stamp) {
       n.acked.push_back(std::move(a));
       if (n.acked.size() > 20000) n.acked.pop_front();
     }
@@ -681,7 +736,7 @@ void World::check_durable(SimNode& n, const AppOp& op, const std::vector<const A
   // replicated all along — after a connection loss the engine completes a
   // flush from the local disk alone, as DRBD.
   SimNode& p = other(n);
-  const bool local = !n.disk_bad && n.r;
+  const bool local = !n.disk_bad && n.r && op.stamp_at_submit >= n.attach_stamp;
   const bool peer = peer_rule && live_ && !broken_ && up_[0] && up_[1] && p.r && !p.disk_bad &&
                     op.conn_at_submit == conn_ && op.repl_gen_at_submit == n.repl_gen;
   if (!local && !peer) return;
@@ -934,11 +989,15 @@ void World::observe_node(SimNode& n) {
   n.last_role = s.role;
   if (s.role != Role::kPrimary) n.acked.clear();
   if (!s.split_brain.empty() && s.split_brain.find("detected") != std::string::npos) n.sb_reported = o.sb_reported = true;
-  // Invariant 4.
-  if (s.role == Role::kPrimary && (s.disk == DiskState::kInconsistent || s.disk == DiskState::kOutdated)) {
+  // Invariant 4. A Primary whose replaced disk is being synced (live attach)
+  // is the one Primary allowed an Inconsistent disk and a target's state: it
+  // serves from its peer, and was Primary before.
+  if (s.role != Role::kPrimary || s.disk == DiskState::kUpToDate) n.attaching_primary = false;
+  if (s.role == Role::kPrimary && (s.disk == DiskState::kInconsistent || s.disk == DiskState::kOutdated) &&
+      !n.attaching_primary) {
     fail(fmt::format("invariant 4: {} is Primary with {} data", n.name, name(s.disk)));
   }
-  if (s.role == Role::kPrimary && target_state(s.cstate)) {
+  if (s.role == Role::kPrimary && target_state(s.cstate) && !n.attaching_primary) {
     fail(fmt::format("invariant 4: {} is Primary and {}", n.name, name(s.cstate)));
   }
   // Checked while the link is intact. The engine promotes without asking the
@@ -1314,10 +1373,19 @@ void World::step() {
     }
     workload_on_ = true;
   } else if (roll < 76 && io_errors_ && faults_) {
-    n.disk_bad = true;
-    trace(fmt::format("driver: {}'s disk goes bad", n.name));
+    // Half the time the Primary's (when there is one): its disk replaced
+    // under it while it keeps serving is the case live attach exists for.
+    SimNode& v = (o.r && st(o).role == Role::kPrimary && chance(0.5)) ? o : n;
+    v.disk_bad = true;
+    trace(fmt::format("driver: {}'s disk goes bad", v.name));
+    if (v.r && st(v).role == Role::kPrimary && chance(0.8)) {
+      // The operator swaps it soon, the workload going on meanwhile.
+      workload_on_ = true;
+      settle(static_cast<int64_t>(rnd(200, 3000)));
+      if (v.r && v.disk_bad && live_attach_possible(v)) live_attach(v);
+    }
   } else if (roll < 80 && n.disk_bad) {
-    replace_disk(n);
+    if (!(live_attach_possible(n) && chance(0.8) && live_attach(n))) replace_disk(n);
   } else if (roll < 85) {
     // Repair an unresolved split brain: the victim discards its data.
     if (!st(n).split_brain.empty() && st(n).cstate == ConnState::kStandAlone) {
@@ -1354,6 +1422,7 @@ void World::end_phase() {
   auto bring_back = [this](bool running_too) {
     for (auto& n : nodes_) {
       if (n.r && !(running_too && n.disk_bad)) continue;
+      if (n.disk_bad && n.r && live_attach_possible(n) && live_attach(n)) continue;
       if (n.disk_bad) replace_disk(n);
       else attach(n);
     }
@@ -1507,6 +1576,15 @@ ReplSimResult World::run() {
     SimNode& first = nodes_[rnd(0, 1)];
     promote(first, true);
     at(now_, [this] { workload_tick(); });
+    if (io_errors_ && chance(0.5)) {
+      // An episode every I/O-error seed may start with: the Primary's disk
+      // fails under the workload and is replaced while it keeps serving.
+      settle(static_cast<int64_t>(rnd(1000, 20000)));  // the initial sync runs, or not yet
+      first.disk_bad = true;
+      trace(fmt::format("driver: {}'s disk goes bad (to be replaced live)", first.name));
+      settle(static_cast<int64_t>(rnd(200, 3000)));
+      if (first.r && first.disk_bad && live_attach_possible(first)) live_attach(first);
+    }
     const uint64_t steps = opt_.large ? rnd(150, 300) : rnd(20, 60);
     for (uint64_t i = 0; i < steps; ++i) step();
     end_phase();

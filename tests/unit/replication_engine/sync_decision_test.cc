@@ -82,5 +82,32 @@ TEST(SyncDecision, CrossedBitmapGenerationsGiveOneFullSync) {
   EXPECT_TRUE(s.full);
 }
 
+// A Primary with consistent data is never made a target (its data is in
+// use); one with an Inconsistent disk (a replaced disk attached, pass_on
+// errors) serves from its peer already and becomes the target of a full sync.
+TEST(SyncDecision, OnlyAnInconsistentPrimaryBecomesATarget) {
+  SideInfo primary, peer;
+  primary.primary = true;
+  primary.uuids.current = 0x2000;
+  primary.uuids.bitmap = 0x1000;
+  primary.bitmap_weight = 3;
+  peer.uuids.current = 0x3000;
+  peer.uuids.bitmap = 0x2000;
+  peer.consistent = true;
+  peer.bitmap_weight = 10;
+  primary.consistent = true;  // the peer moved on from the Primary's data: a resync would overwrite it
+  EXPECT_EQ(decide_sync(primary, peer, {}).kind, Kind::kDisconnect);
+  EXPECT_EQ(decide_sync(peer, primary, {}).kind, Kind::kDisconnect);
+  primary.consistent = false;
+  const SyncDecision t = decide_sync(primary, peer, {});
+  const SyncDecision s = decide_sync(peer, primary, {});
+  EXPECT_EQ(t.kind, Kind::kTarget) << t.reason;
+  EXPECT_EQ(s.kind, Kind::kSource) << s.reason;
+  // The generations allow a bitmap resync (the peer's bitmap covers what it
+  // changed since the Primary's generation), the same on both sides.
+  EXPECT_FALSE(t.full);
+  EXPECT_FALSE(s.full);
+}
+
 }  // namespace
 }  // namespace quorate::replication
