@@ -137,8 +137,12 @@ void ReplicationService::step(const std::shared_ptr<CommandRun>& run) {
     boost::asio::post(io_, [this, run] { step(run); });
   };
   if (verb == "create-md") {
-    if (it != volumes_.end()) {
-      return then(Error{fmt::format("{}: the device is up; run `drbdadm down {}` before create-md", name, name)});
+    // Up and Diskless (detached): the disk is being replaced; create-md on the
+    // new one, then `attach`, as DRBD's replacement procedure goes.
+    if (it != volumes_.end() && it->second->status().disk != rep::DiskState::kDiskless) {
+      return then(Error{fmt::format("{}: the device is up with its disk attached; run `drbdadm down {}` (or "
+                                    "`detach`) before create-md",
+                                    name, name)});
     }
     rep::CreateMdOptions co;
     co.force = req.force();

@@ -284,6 +284,11 @@ void Replica::Impl::start_md_round() {
         std::make_shared<const std::vector<uint8_t>>(encode_superblock(sb)));
   }
   for (auto& [offset, block] : round->al) add(offset, std::move(block));
+  // Detached on purpose: the old device is let go (the operator may be
+  // replacing it, even running create-md on its path); nothing is written
+  // there any more. After an I/O error the writes go on, best effort: the
+  // meta data should say the disk is no longer good.
+  if (has_no_disk(disk) && disk_let_go) writes.clear();
   auto issue = [this, round, writes = std::move(writes)]() mutable {
     if (writes.empty()) return finish_md_round(*round);
     auto left = std::make_shared<size_t>(writes.size());
@@ -551,6 +556,7 @@ Status Replica::detach(Millis now) {
     if (m.disk != DiskState::kInconsistent) return;  // failed meanwhile
     m.set_disk(DiskState::kFailed);
     m.set_disk(DiskState::kDiskless);
+    m.disk_let_go = true;
     auto w = std::move(m.waiting);
     m.waiting.clear();
     for (auto& io : w) io.done(EIO, nullptr);
@@ -586,6 +592,7 @@ Status Replica::attach(AttachState a, Millis now) {
   m.bm = std::move(a.bitmap);
   m.al = ActivityLog(std::clamp<uint32_t>(m.opt.al_extents, 7, kAlExtentsMax), a.al.next_number, a.al.slots);
   m.md_next = Impl::MdRound{};
+  m.disk_let_go = false;
   m.crashed_primary = false;  // whatever this disk was, the peer's data decides now
   // What this node is now: a Primary's disk says so, so that after a crash
   // its activity log's extents are resynced (their bits may not be on disk).

@@ -117,6 +117,7 @@ struct Replica::Impl {
   };
   MdRound md_next;
   bool md_round_running = false;
+  bool disk_let_go = false;  // `drbdadm detach` done: no meta-data write reaches the old device
   // `then` (optional) runs once the superblock is durable.
   void write_superblock(bool gate, std::function<void()> then = {}, MdAfter after = MdAfter::kAlone);
   // `then` runs once every page is durable (at once when there are none).

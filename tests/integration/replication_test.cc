@@ -813,23 +813,44 @@ TEST_F(Replication, AdjustAppliesTheEditedFileAndConnectsAStandAloneResource) {
 // `drbdadm detach` (to replace a disk): the Primary keeps serving through
 // the peer; `attach` while up says what to do instead; down/up as Secondary
 // brings the disk back with a full sync.
-TEST_F(Replication, DetachServesThroughThePeerAndDownUpBringsTheDiskBack) {
+// DRBD's replacement of a failed disk, without stopping the Primary: detach,
+// a new disk at the same path, create-md, attach; the Primary serves through
+// the peer meanwhile, then from the new disk once its full sync is done.
+TEST_F(Replication, APrimaryReplacesItsDiskWithDetachCreateMdAttachAndKeepsServing) {
   if (!have("qemu-io")) GTEST_SKIP() << "qemu-io (qemu-utils) is not installed";
   initial_sync();
+  auto io = [&](const std::string& cmd) {
+    auto r = run_command({"qemu-io", "-f", "raw", "-c", cmd, uri(1)}, 30000ms);
+    EXPECT_EQ(r.exit_code, 0) << cmd << ": " << r.out << r.err;
+    EXPECT_EQ(r.out.find("error"), std::string::npos) << cmd << ": " << r.out;
+  };
+  io("write -P 0x11 1M 64k");
   ASSERT_EQ(drbd(1, "detach"), "");
   ASSERT_TRUE(wait_until([&] { return state(1).disk() == "Diskless"; }, 10000ms)) << describe(1);
   EXPECT_EQ(state(2).peer_disk(), "Diskless");
-  auto w = run_command({"qemu-io", "-f", "raw", "-c", "write -P 0x5a 2M 64k", "-c", "read -P 0x5a 2M 64k", uri(1)});
-  EXPECT_EQ(w.exit_code, 0) << w.out << w.err;
-  const std::string refused = drbd(1, "attach");
-  EXPECT_NE(refused.find("r0: the disk was detached (Diskless); re-attaching while up is not supported"),
-            std::string::npos)
-      << refused;
-  ASSERT_EQ(drbd(1, "secondary"), "");
-  ASSERT_EQ(drbd(1, "down"), "");
-  ASSERT_EQ(drbd(1, "up"), "");
+  io("write -P 0x5a 2M 64k");
+  io("read -P 0x5a 2M 64k");
+  // create-md is refused where the disk is attached, allowed where it was let go.
+  EXPECT_NE(drbd(2, "create-md").find("up with its disk attached"), std::string::npos);
+  fs::remove(disk_[1]);
+  std::ofstream(disk_[1]).close();
+  fs::resize_file(disk_[1], kDiskBytes);
+  ASSERT_EQ(drbd(1, "create-md"), "");
+  ASSERT_EQ(drbd(1, "attach"), "") << describe(1);
+  EXPECT_EQ(state(1).role(), "Primary");
+  EXPECT_NE(state(1).disk(), "Diskless");
+  io("write -P 0x77 3M 64k");  // during (or just after) the sync
   ASSERT_TRUE(wait_state(1, "Connected", "UpToDate")) << describe(1);
+  EXPECT_EQ(state(1).role(), "Primary");
   EXPECT_EQ(sha_of_disk(1, 16 << 20), sha_of_disk(2, 16 << 20));
+  // The new disk holds everything: read with the peer gone.
+  ASSERT_EQ(drbd(2, "disconnect"), "");
+  ASSERT_TRUE(wait_until([&] { return state(1).cstate() == "WFConnection"; }, 10000ms)) << describe(1);
+  io("read -P 0x11 1M 64k");
+  io("read -P 0x5a 2M 64k");
+  io("read -P 0x77 3M 64k");
+  // Attaching what is attached is a no-op; a second Diskless attach needs a disk with meta data.
+  EXPECT_EQ(drbd(1, "attach"), "");
 }
 
 TEST_F(Replication, DownWritesCleanMetadataAndUpReattaches) {
