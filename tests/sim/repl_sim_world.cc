@@ -252,6 +252,17 @@ class World {
                      const char* what);
   void disk_complete(SimNode& n, uint64_t inc, uint64_t id);
   void replace_disk(SimNode& n);
+  // A sync target takes the source's model. A Primary target (an
+  // Inconsistent disk: live attach) keeps writing meanwhile, to both disks:
+  // its writes still in flight carry over as pending in the source's model.
+  void adopt_model(SimNode& n, const std::shared_ptr<Model>& src) {
+    if (n.model && n.model != src) {
+      for (const auto& [id, w] : n.model->pending) {
+        if (n.app.count(id)) src->pending[id] = w;
+      }
+    }
+    n.model = src;
+  }
   // The operator replaces a failed disk under a running diskless Primary
   // (blank disk, create-md, `drbdadm attach`): no restart; the engine syncs
   // the new disk from the peer while the workload goes on.
@@ -546,7 +557,7 @@ void World::drain(SimNode& n) {
       }
       if (e->text.find("-> Inconsistent )") != std::string::npos && target_state(n.r->status(now_).cstate) &&
           other(n).r) {
-        n.model = other(n).model;  // the resync starts overwriting this disk now
+        adopt_model(n, other(n).model);  // the resync starts overwriting this disk now
       }
       if (e->text.find("handshake") != std::string::npos) {
         n.unrelated = e->text.find("unrelated data") != std::string::npos;
@@ -962,7 +973,7 @@ void World::observe_node(SimNode& n) {
     // earlier: a handshake or bitmap exchange that dies before the sync UUID
     // leaves the target's own (Consistent) data, which it may then promote.
     if (receiving(s.cstate) && !receiving(n.last_cs) && o.r) {
-      n.model = o.model;  // the loser's changes are gone; the source's are what counts
+      adopt_model(n, o.model);  // the loser's changes are gone; the source's are what counts
     }
     if (s.cstate == ConnState::kConnected && !was_conn && o.r && n.model.get() != o.model.get()) {
       // No sync: a diskless side exposes the other's data; otherwise the

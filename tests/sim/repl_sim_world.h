@@ -5,7 +5,8 @@
 // delays and re-chunks, a millisecond clock, a workload on the Primary checked
 // against a model of acknowledged writes, and a scenario driver (crashes,
 // partitions, failovers, split brains and their repair, verify, invalidate,
-// pause/resume, I/O errors). Everything comes from one seed; invariants are
+// pause/resume, I/O errors, a Primary's failed disk replaced live with
+// `attach`). The two-Primaries simulator is repl_dual_sim.h. Everything comes from one seed; invariants are
 // checked after every event and every step; the first violation ends the run
 // with the seed, the step and the last events.
 //
