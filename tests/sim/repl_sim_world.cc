@@ -281,6 +281,19 @@ class World {
   void maybe_connect();
   void unshare(int breaking_primary_hint);
   void check_inv1();
+  // Protocol B's half of invariant 1: the peer holds the acknowledged writes
+  // once it completes those it had received. A received write may wait in the
+  // engine behind an overlapping one in flight, so the peer's disk is
+  // compared when its I/O has drained (nothing more arrives: the link broke).
+  struct Inv1Deferred {
+    int peer = 0;
+    uint64_t incarnation = 0;
+    uint64_t stamp = 0;                 // ack counter at the break
+    std::shared_ptr<const Model> snap;  // the Primary's model at the break
+    std::string primary;
+  };
+  std::optional<Inv1Deferred> inv1_b_;
+  void check_inv1_deferred();
 
   // ---- observation and invariants ----
   void observe();
@@ -859,6 +872,11 @@ void World::check_inv1() {
       }
     }
     const Model& m = *p.model;
+    if (base_.protocol == Protocol::kB) {
+      inv1_b_ = Inv1Deferred{1 - pi, s.incarnation, ack_counter_, std::make_shared<const Model>(m), p.name};
+      check_inv1_deferred();
+      continue;
+    }
     for (uint64_t sec = 0; sec < data_bytes_ / kSector; ++sec) {
       if (m.unknown[sec] || corrupt_.count(sec) || (!queued_behind.empty() && queued_behind[sec])) continue;
       const uint8_t* have = img.data() + sec * kSector;
@@ -1025,7 +1043,39 @@ void World::observe_node(SimNode& n) {
   }
 }
 
+void World::check_inv1_deferred() {
+  if (!inv1_b_) return;
+  const Inv1Deferred& d = *inv1_b_;
+  SimNode& s = nodes_[d.peer];
+  if (!s.r || s.incarnation != d.incarnation || s.disk_bad) {
+    inv1_b_.reset();  // crashed or failed meanwhile: nothing left to check
+    return;
+  }
+  if (!s.inflight.empty()) return;  // still completing what it received
+  const Model& m = *d.snap;
+  const Model* own = s.model.get();  // its own writes since the break (as a Primary of its own)
+  for (uint64_t sec = 0; sec < data_bytes_ / kSector; ++sec) {
+    if (m.unknown[sec] || corrupt_.count(sec)) continue;
+    if (own && (own->stamp[sec] > d.stamp || own->unknown[sec])) continue;
+    bool own_pending = false;
+    if (own) {
+      for (const auto& [id, w] : own->pending) {
+        if (s.app.count(id) && sec * kSector >= w.offset && sec * kSector < w.offset + w.length) own_pending = true;
+      }
+    }
+    if (own_pending) continue;
+    const uint8_t* have = s.vis.data() + sec * kSector;
+    if (std::memcmp(have, m.img.data() + sec * kSector, kSector) == 0) continue;
+    if (m.pending_value(sec, have)) continue;
+    fail(fmt::format("invariant 1 (protocol B): the link of Primary {} broke while {} was Connected/UpToDate, but "
+                     "once its received writes completed {} lacks the acknowledged write at sector {} (byte {})",
+                     d.primary, s.name, s.name, sec, sec * kSector));
+  }
+  inv1_b_.reset();
+}
+
 void World::observe() {
+  check_inv1_deferred();
   observe_node(nodes_[0]);
   observe_node(nodes_[1]);
   if (nodes_[0].r && nodes_[1].r) {
