@@ -574,7 +574,11 @@ Status Replica::attach(AttachState a, Millis now) {
                              "create-md on a device of the volume's size (or set `disk {{ size }}`)",
                              a.layout.data_bytes, m.layout.data_bytes)};
   }
-  if (!m.inflight.empty() || !m.waiting.empty() || m.md_inflight > 0 || m.md_round_running) {
+  // The activity log is the new disk's from here: no request may still hold
+  // extents of the old one (a write that began before the disk failed).
+  const bool al_in_use =
+      std::any_of(m.reqs.begin(), m.reqs.end(), [](const auto& kv) { return kv.second.al_held; });
+  if (!m.inflight.empty() || !m.waiting.empty() || m.md_inflight > 0 || m.md_round_running || al_in_use) {
     return Error{"State change failed: (-18) I/O on the old disk is still in flight; retry"};
   }
   const bool connected = m.transport_up && m.established && is_connected(m.cs);
