@@ -329,6 +329,10 @@ void Replica::Impl::abort_resync(const std::string& why, bool tell_peer) {
   } else {
     warn(fmt::format("{}: resync stopped: {}; {} KB stay out of sync", opt.resource, why, bm.count() * 4));
   }
+  if (sync->target && !sync->verify) {
+    for (const auto& [id, range] : rs_inflight) rs_stale.insert(id);
+    rs_inflight.clear();
+  }
   sync.reset();
   if (cs != ConnState::kConnected && is_connected(cs)) set_cs(ConnState::kConnected);
   flush_dirty_bitmap();
@@ -361,6 +365,11 @@ void Replica::Impl::disk_failed(const char* what, int err, bool meta_data) {
   if (opt.on_io_error == OnIoError::kCallLocalIoError) handler("local-io-error");
   set_disk(DiskState::kFailed);
   set_disk(DiskState::kDiskless);
+  // One last try to record on the disk that it is no longer good; then it is
+  // let go (create-md may run on its path before `attach`).
+  write_superblock(false, [this] {
+    if (has_no_disk(disk)) disk_let_go = true;
+  });
   // Waiting I/O will never be issued; fail it.
   auto w = std::move(waiting);
   waiting.clear();
@@ -590,6 +599,10 @@ Status Replica::attach(AttachState a, Millis now) {
   if (!connected && m.role == Role::kPrimary) {
     return Error{"State change failed: (-2) Need access to UpToDate data: a diskless Primary's data is on its "
                  "peer; connect first (the new disk is synced from there), or demote"};
+  }
+  if (connected && m.role == Role::kPrimary && m.peer_role == Role::kPrimary) {
+    return Error{"State change failed: (-1) both nodes are Primary: two Primaries do not resync; demote one, "
+                 "then attach"};
   }
   m.layout = a.layout;
   m.sb = a.superblock;
@@ -859,6 +872,7 @@ void Replica::Impl::start_request(uint64_t rid) {
   using Op = AppRequest::Op;
   const bool local_ok = disk == DiskState::kUpToDate || disk == DiskState::kConsistent ||
                         (r.r.op != Op::kRead && disk_usable());
+  r.needs_peer = r.r.op != Op::kRead && disk != DiskState::kUpToDate && disk != DiskState::kConsistent;
   if (r.r.op == Op::kFlush) {
     // Protocol C without disk flushes (wo:d, for a non-volatile write cache):
     // the peer never flushes, so the WriteAck every write completed before
@@ -941,9 +955,8 @@ void Replica::Impl::start_request(uint64_t rid) {
     return;
   }
   // Writes, trims, zeroes. On a disk that does not vouch for its data (a
-  // Primary sync target, pass_on) only the peer's copy counts: the next
-  // resync overwrites this one.
-  r.needs_peer = disk != DiskState::kUpToDate && disk != DiskState::kConsistent;
+  // Primary sync target, pass_on) only the peer's copy counts (needs_peer,
+  // above): the next resync overwrites this one.
   if (peer_gets_writes()) {
     if (tx_epoch_close_pending || tx_epoch_writes >= opt.max_epoch_size) {
       close_epoch();
@@ -973,6 +986,14 @@ void Replica::Impl::start_request(uint64_t rid) {
     } else {
       ++pe;
       note_sent_request(now);
+    }
+    if (r.needs_peer) {
+      // Only the peer's copy counts, and an acknowledged write must survive
+      // the peer's power loss (this disk will be synced over from there): the
+      // write waits for its epoch to be flushed on the peer, which its own
+      // Barrier asks for at once.
+      r.durable_wait_epoch = r.epoch;
+      close_epoch();
     }
   } else {
     r.peer_done = true;
@@ -1017,6 +1038,10 @@ void Replica::Impl::maybe_complete(uint64_t rid) {
     return;
   }
   if (r.completed || !r.local_done || !r.peer_done) return;
+  if (r.durable_wait_epoch && r.peer_error == 0 && !peer_flushed_through(*r.durable_wait_epoch)) {
+    if (established && transport_up) return;  // complete_flushes_peer_made_durable() comes back
+    r.peer_error = EIO;  // the connection went before the peer flushed it
+  }
   r.completed = true;
   int err = 0;
   using Op = AppRequest::Op;
@@ -1025,6 +1050,8 @@ void Replica::Impl::maybe_complete(uint64_t rid) {
   } else if (r.r.op == Op::kFlush) {
     err = r.local_error && (!r.peer_needed || r.peer_error) ? r.local_error : 0;
     if (r.local_error && !r.peer_needed && peer_gets_writes()) err = 0;  // diskless: the peer holds the data
+    // A disk that does not vouch for its data: durable means on the peer.
+    if (r.needs_peer && (r.peer_needed ? r.peer_error != 0 : !peer_gets_writes())) err = EIO;
   } else {
     // A write succeeds when at least one leg did (REPLICATION-FACTS §1.2).
     const bool local_ok = r.local_error == 0 && !r.needs_peer;
@@ -1050,6 +1077,7 @@ void Replica::Impl::restart_write(uint64_t rid) {
   r.started = false;
   r.local_done = r.peer_needed = r.peer_done = false;
   r.local_error = r.peer_error = 0;
+  r.durable_wait_epoch.reset();
   // First in line: it keeps its activity-log extents, and waits (pump_gated)
   // until the peer's write it yielded to is on this disk and answered.
   gated.push_front(rid);

@@ -152,6 +152,7 @@ struct Replica::Impl {
     // lands in between on this disk).
     bool retry = false;
     bool needs_peer = false;  // a write to a disk that does not vouch for its data
+    std::optional<uint32_t> durable_wait_epoch;  // such a write: done once this epoch is flushed on the peer
   };
   uint64_t next_req_id = 1;
   std::map<uint64_t, Req> reqs;     // by our id; Data ids on the wire
@@ -372,6 +373,10 @@ struct Replica::Impl {
   std::optional<SyncRun> sync;
   uint64_t next_rs_id = 1;
   std::map<uint64_t, std::pair<uint64_t, uint32_t>> rs_inflight;  // id -> (offset, length)
+  // Requests of a resync that was stopped: their replies are dropped. The
+  // data was read at the source before writes that a Primary target made
+  // since (no longer held back by the stopped resync), so it may be older.
+  std::set<uint64_t> rs_stale;
   void new_generation();
   void begin_sync(bool as_target, bool full);
   void on_sync_uuid(const wire::SyncUuid& s);

@@ -151,6 +151,7 @@ void Replica::Impl::after_connection_lost() {
   for (const auto& [rid, r] : reqs) ids.push_back(rid);
   for (uint64_t rid : ids) maybe_complete(rid);
   rs_inflight.clear();
+  rs_stale.clear();
   rs_reads.clear();
   pump_gated();
   inbox.clear();
@@ -892,6 +893,8 @@ void Replica::Impl::complete_flushes_peer_made_durable() {
   for (auto& [rid, r] : reqs) {
     if (r.flush_wait_epoch && !r.peer_done && peer_flushed_through(*r.flush_wait_epoch)) {
       r.peer_done = true;
+      done.push_back(rid);
+    } else if (r.durable_wait_epoch && r.peer_done && peer_flushed_through(*r.durable_wait_epoch)) {
       done.push_back(rid);
     }
   }

@@ -43,6 +43,9 @@ Status Replica::Impl::promotion_allowed(bool force) const {
   if (peer_role == Role::kPrimary && !two_primaries_allowed()) {
     return refuse("(-1) Multiple primaries not allowed by config");
   }
+  if (peer_role == Role::kPrimary && is_connected(cs) && cs != ConnState::kConnected) {
+    return refuse(fmt::format("(-1) the Primary peer and this node are in {}: two Primaries do not resync", name(cs)));
+  }
   if (disk == DiskState::kDiskless || disk == DiskState::kFailed) {
     return refuse("(-2) Need access to UpToDate data (no local disk)");
   }

@@ -265,6 +265,7 @@ void Replica::Impl::on_rs_request(wire::Type t, const wire::RsRequest& q) {
 }
 
 void Replica::Impl::on_rs_reply(const wire::RsReply& p) {
+  if (rs_stale.erase(p.id)) return;  // the resync it belonged to was stopped
   auto it = rs_inflight.find(p.id);
   if (it == rs_inflight.end() || it->second.first != p.offset || it->second.second != p.length) {
     return drop_connection(ConnState::kProtocolError, "protocol error: resync reply nobody asked for", false);
@@ -298,6 +299,7 @@ void Replica::Impl::on_rs_reply(const wire::RsReply& p) {
 }
 
 void Replica::Impl::on_rs_neg(const wire::RsNegReply& n) {
+  if (rs_stale.erase(n.id)) return;
   auto it = rs_inflight.find(n.id);
   if (it == rs_inflight.end()) return;
   count_resync_arrival(it->second.second);

@@ -209,10 +209,30 @@ SyncDecision decide_sync(const SideInfo& self, const SideInfo& peer, const SbPol
   // A Primary with consistent data is never made a sync target: its data is
   // in use (DRBD's rr-conflict disconnect). Both sides see both roles, so
   // both refuse. A Primary whose disk is Inconsistent (a replaced disk
-  // attached, pass_on errors) serves from its peer already and takes no
-  // writes without it: as in DRBD, it becomes the target.
-  const bool self_target = d.kind == Kind::kTarget && self.primary && self.consistent;
-  const bool peer_target = d.kind == Kind::kSource && peer.primary && peer.consistent;
+  // attached, pass_on errors while connected) serves from its peer already
+  // and takes no writes without it: as in DRBD, it becomes the target — but
+  // only when it holds nothing the peer lacks: not after a split brain, and
+  // not when the peer's data is an older generation of its own (it wrote
+  // alone, then its disk went Inconsistent: the operator decides).
+  const auto ahead = [](const SideInfo& a, const SideInfo& b) {
+    if (same(a.uuids.bitmap, b.uuids.current)) return true;
+    for (uint64_t h : a.uuids.history) {
+      if (same(h, b.uuids.current)) return true;
+    }
+    return false;
+  };
+  const auto keeps_its_data = [&](const SideInfo& a, const SideInfo& b) {
+    return a.consistent || d.split_brain || ahead(a, b);
+  };
+  const bool self_target = d.kind == Kind::kTarget && self.primary && keeps_its_data(self, peer);
+  const bool peer_target = d.kind == Kind::kSource && peer.primary && keeps_its_data(peer, self);
+  // Two Primaries do not resync (a Primary source's own writes and the
+  // target's cross the resync requests): one is demoted first.
+  if (self.primary && peer.primary && (d.kind == Kind::kSource || d.kind == Kind::kTarget)) {
+    d.kind = Kind::kDisconnect;
+    d.reason += "; but both nodes are Primary (demote one to resync)";
+    return d;
+  }
   if (self_target || peer_target) {
     d.kind = Kind::kDisconnect;
     d.reason += "; but the sync target is Primary (demote it first)";

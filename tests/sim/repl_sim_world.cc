@@ -717,7 +717,9 @@ void World::on_app_done(SimNode& n, const out::AppDone& d) {
   if (d.error == 0) {
     ++acks_;
     const ConnState c = n.r ? n.r->status(now_).cstate : ConnState::kStandAlone;
-    if (!is_connected(c)) n.sb_wrote = true;
+    // (A Primary syncing a new disk completes a write only once the peer has
+    // it durably: no divergence, whenever the completion is seen.)
+    if (!is_connected(c) && !n.attaching_primary) n.sb_wrote = true;
     AckedWrite a{w.offset, w.length, w.data, ack_counter_, op.sent_conn, op.sent_gen};
     if (op.fua) {
       // A FUA write is durable itself (not the writes before it) when it is
@@ -760,7 +762,9 @@ void World::check_durable(SimNode& n, const AppOp& op, const std::vector<const A
   // replicated all along — after a connection loss the engine completes a
   // flush from the local disk alone, as DRBD.
   SimNode& p = other(n);
-  const bool local = !n.disk_bad && n.r && op.stamp_at_submit >= n.attach_stamp;
+  // A Primary whose new disk is still being synced vouches for nothing
+  // locally: its writes and flushes count on the peer (the engine's rule).
+  const bool local = !n.disk_bad && n.r && op.stamp_at_submit >= n.attach_stamp && !n.attaching_primary;
   const bool peer = peer_rule && live_ && !broken_ && up_[0] && up_[1] && p.r && !p.disk_bad &&
                     op.conn_at_submit == conn_ && op.repl_gen_at_submit == n.repl_gen;
   if (!local && !peer) return;
@@ -975,7 +979,11 @@ void World::observe_node(SimNode& n) {
     const bool now_conn = is_connected(s.cstate);
     // A handshake that ended in replication.
     if (now_conn && !was_conn) {
-      if (n.sb_wrote && o.sb_wrote && !n.sb_reported && !o.sb_reported && !n.discard_used && !o.discard_used) {
+      // (A side without a disk has no data to merge: what it wrote alone is
+      // on the disk it lost; the two connect without a sync decision.)
+      const bool diskless = o.r && (has_no_disk(s.disk) || has_no_disk(st(o).disk));
+      if (n.sb_wrote && o.sb_wrote && !n.sb_reported && !o.sb_reported && !n.discard_used && !o.discard_used &&
+          !diskless) {
         fail(fmt::format("invariant 3: {} and {} both wrote as Primary since they were last in sync, yet {} "
                          "reached {} without a split-brain report",
                          n.name, o.name, n.name, name(s.cstate)));

@@ -104,9 +104,11 @@ TEST(ReplicaAttach, ALinkLostDuringThePrimarysSyncResumesWithoutASplitBrain) {
   // them), reads only of what was synced.
   const uint64_t w = p.write(p.a(), 5 << 20, pattern(4096, 65));
   const uint64_t r = p.read(p.a(), 63 << 20, 4096);
+  const uint64_t f = p.flush(p.a());  // durable would mean on the peer: there is none
   p.run();
   EXPECT_EQ(p.a().done.at(w).error, EROFS);
   EXPECT_EQ(p.a().done.at(r).error, EIO);
+  EXPECT_NE(p.a().done.at(f).error, 0);
   ASSERT_TRUE(p.b().r->connect(false, p.now()).ok());
   p.run();
   p.advance(5000);
@@ -116,6 +118,44 @@ TEST(ReplicaAttach, ALinkLostDuringThePrimarysSyncResumesWithoutASplitBrain) {
   EXPECT_EQ(st(p, p.a()).role, Role::kPrimary);
   EXPECT_EQ(p.data_of(p.a()), p.data_of(p.b()));
   EXPECT_EQ(range_of(p, p.a(), 5 << 20, before.size()), before);
+}
+
+// The resync of a Primary target stops (here: a read error under pass_on)
+// while a resync reply is on its way; the Primary then writes the same
+// blocks (no longer held back by the stopped resync). The late reply, read
+// at the source before that write, must not land after it.
+TEST(ReplicaAttach, AReplyOfAStoppedResyncDoesNotOverwriteANewerWrite) {
+  EngineOptions o;
+  o.on_io_error = OnIoError::kPassOn;
+  Pair p(64ULL << 20, o);
+  detached_primary(p, pattern(4096, 70));
+  // beta's resync replies from 8 MiB on (and all after them) are held.
+  p.b().hold = [](const std::vector<uint8_t>& frame) {
+    if (frame[4] != static_cast<uint8_t>(wire::Type::kRsReply)) return false;
+    uint64_t off = 0;
+    std::memcpy(&off, frame.data() + 12 + 8, 8);
+    return off >= (8u << 20);
+  };
+  ASSERT_TRUE(p.a().r->attach(new_disk(p.a()), p.now()).ok());
+  p.run();
+  p.advance(1000);
+  ASSERT_EQ(st(p, p.a()).cstate, ConnState::kSyncTarget);
+  ASSERT_TRUE(p.b().stalled);
+  // A local read error under pass_on stops the resync.
+  p.a().disk.fail_reads = true;
+  const uint64_t r = p.read(p.a(), 0, 4096);
+  p.run();
+  p.a().disk.fail_reads = false;
+  ASSERT_NE(st(p, p.a()).cstate, ConnState::kSyncTarget);
+  const auto newer = pattern(4096, 71);
+  const uint64_t w = p.write(p.a(), 10 << 20, newer);  // inside a held reply's range
+  p.run();
+  p.release(p.b());
+  p.run();
+  ASSERT_EQ(p.a().done.at(r).error, 0) << "retried on the peer";
+  ASSERT_EQ(p.a().done.at(w).error, 0);
+  EXPECT_EQ(range_of(p, p.a(), 10 << 20, newer.size()), newer);
+  EXPECT_EQ(range_of(p, p.b(), 10 << 20, newer.size()), newer);
 }
 
 TEST(ReplicaAttach, RefusalsSayWhy) {

@@ -107,6 +107,19 @@ TEST(SyncDecision, OnlyAnInconsistentPrimaryBecomesATarget) {
   // changed since the Primary's generation), the same on both sides.
   EXPECT_FALSE(t.full);
   EXPECT_FALSE(s.full);
+  // A Primary that wrote alone (the peer's data is its bitmap generation)
+  // and whose disk then went Inconsistent holds writes the peer lacks: no
+  // resync over them; the operator decides.
+  primary.uuids.current = 0x4000;
+  primary.uuids.bitmap = 0x3000;
+  EXPECT_EQ(decide_sync(primary, peer, {}).kind, Kind::kDisconnect) << decide_sync(primary, peer, {}).reason;
+  EXPECT_EQ(decide_sync(peer, primary, {}).kind, Kind::kDisconnect);
+  // Two Primaries never resync.
+  primary.uuids.current = 0x2000;
+  primary.uuids.bitmap = 0x1000;
+  peer.primary = true;
+  EXPECT_EQ(decide_sync(primary, peer, {}).kind, Kind::kDisconnect);
+  EXPECT_EQ(decide_sync(peer, primary, {}).kind, Kind::kDisconnect);
 }
 
 }  // namespace
