@@ -1576,7 +1576,16 @@ void World::end_phase() {
       return;
     }
     if (a.disk == DiskState::kInconsistent && b.disk == DiskState::kInconsistent && a.cstate == ConnState::kConnected) {
-      promote(nodes_[0], true);  // nobody has good data: the operator forces one
+      // Nobody has good data: the operator forces one — after demoting a
+      // Primary whose replaced disk never finished its sync.
+      for (auto& x : nodes_) {
+        if (st(x).role == Role::kPrimary) {
+          Status r = x.r->secondary(now_);
+          trace(fmt::format("{}: secondary (end, both Inconsistent) -> {}", x.name, r.ok() ? "ok" : r.error().message));
+          drain(x);
+        }
+      }
+      promote(nodes_[0], true);
     }
   }
   bring_back(false);
