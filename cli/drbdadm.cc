@@ -59,6 +59,8 @@ constexpr std::array kVerbs = {
     VerbInfo{DrbdVerb::kResumeSync, "resume-sync", VerbKind::kCommand, 1, kAnyCount},
     VerbInfo{DrbdVerb::kResumeIo, "resume-io", VerbKind::kCommand, 1, kAnyCount},
     VerbInfo{DrbdVerb::kAdjust, "adjust", VerbKind::kCommand, 1, kAnyCount},
+    VerbInfo{DrbdVerb::kNetOptions, "net-options", VerbKind::kCommand, 1, kAnyCount},
+    VerbInfo{DrbdVerb::kDiskOptions, "disk-options", VerbKind::kCommand, 1, kAnyCount},
     VerbInfo{DrbdVerb::kRole, "role", VerbKind::kStatus, 1, kAnyCount},
     VerbInfo{DrbdVerb::kCstate, "cstate", VerbKind::kStatus, 1, kAnyCount},
     VerbInfo{DrbdVerb::kDstate, "dstate", VerbKind::kStatus, 1, kAnyCount},
@@ -325,6 +327,7 @@ int run_command(const std::string& prog, const DrbdadmCommand& cmd, ToolEnv& env
     r->set_resource(resource);
     r->set_force(cmd.force);
     r->set_discard_my_data(cmd.discard_my_data);
+    for (const auto& s : cmd.settings) r->add_settings(s);
     if (config_path) r->set_config_path(*config_path);
     ipc::Response response;
     if (cmd.verb == DrbdVerb::kCreateMd) {
@@ -521,6 +524,10 @@ Result<DrbdadmCommand> parse_drbdadm_args(const std::vector<std::string>& args) 
   bool help = false;
   bool overwrite = false;
   bool force = false;
+  // Long options the tool does not know: settings for net-options and
+  // disk-options, an error for every other command (checked once the
+  // command is known).
+  std::vector<std::pair<std::string, size_t>> unknown;  // (argument, its number)
   auto apply = [&](const OptInfo& o, std::string value) {
     switch (o.opt) {
       case Opt::kConfigFile:
@@ -567,7 +574,8 @@ Result<DrbdadmCommand> parse_drbdadm_args(const std::vector<std::string>& args) 
       const std::string name = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
       const OptInfo* o = find_long(name);
       if (o == nullptr) {
-        return Error{fmt::format("unknown option '--{}' (argument {})", name, argno)};
+        unknown.emplace_back(a.substr(2), argno);
+        continue;
       }
       std::string value;
       if (eq != std::string::npos) {
@@ -623,7 +631,24 @@ Result<DrbdadmCommand> parse_drbdadm_args(const std::vector<std::string>& args) 
   if (!verb) return Error{fmt::format("Unknown command '{}'", positional[0])};
   cmd.verb = help ? DrbdVerb::kHelp : *verb;
   cmd.resources.assign(positional.begin() + 1, positional.end());
+  const bool takes_settings = cmd.verb == DrbdVerb::kNetOptions || cmd.verb == DrbdVerb::kDiskOptions;
+  for (const auto& [arg, no] : unknown) {
+    const std::string name = arg.substr(0, arg.find('='));
+    if (!takes_settings || name.empty()) return Error{fmt::format("unknown option '--{}' (argument {})", name, no)};
+    if (arg.find('=') == std::string::npos) {
+      cmd.settings.push_back(arg + "=yes");
+    } else if (arg.size() == name.size() + 1) {
+      return Error{fmt::format("option '--{}' needs a non-empty value (argument {})", name, no)};
+    } else {
+      cmd.settings.push_back(arg);
+    }
+  }
   if (cmd.verb == DrbdVerb::kHelp) return cmd;
+  if (takes_settings && cmd.settings.empty()) {
+    return Error{fmt::format("'{}' needs at least one --KEY[=VALUE] setting (e.g. --allow-two-primaries, "
+                             "--resync-rate=110M)",
+                             positional[0])};
+  }
 
   const VerbInfo& info = info_of(cmd.verb);
   const std::string vname(info.name);

@@ -52,6 +52,8 @@ enum class DrbdVerb {
   kResumeSync,
   kResumeIo,
   kAdjust,
+  kNetOptions,   // net-options --KEY[=VALUE]...: the running net section changed until the next adjust
+  kDiskOptions,  // disk-options --KEY[=VALUE]...: the same for the disk section
   // Read from the daemon as ReplicaStatusRequest.
   kRole,
   kCstate,
@@ -88,6 +90,9 @@ struct DrbdadmCommand {
   bool discard_my_data = false;            // connect --discard-my-data
   bool verbose = false;                    // -v / --verbose
   bool statistics = false;                 // -s / --statistics (status)
+  // net-options / disk-options: the settings given ("KEY=VALUE"; a bare
+  // --KEY is "KEY=yes"), in the resource file's names.
+  std::vector<std::string> settings;
 };
 
 // Parses the arguments after the program name. Errors name the argument and

@@ -1053,6 +1053,8 @@ replication::ReplicaStatus ReplicaVolume::status() const {
   return s;
 }
 
+const rep::ResourceConfig& ReplicaVolume::config() const { return impl_->res_; }
+
 const std::string& ReplicaVolume::resource() const { return impl_->res_.name; }
 
 uint64_t ReplicaVolume::size() const { return impl_->engine_ ? impl_->engine_->size_bytes() : 0; }

@@ -98,6 +98,9 @@ class ReplicaVolume : public replication::BlockTarget {
 
   replication::ReplicaStatus status() const;
   const std::string& resource() const;
+  // The resource as it runs now: the file at `up` / the last `adjust`, with
+  // any net-options / disk-options since.
+  const replication::ResourceConfig& config() const;
 
   // BlockTarget
   uint64_t size() const override;

@@ -152,6 +152,24 @@ void ReplicationService::step(const std::shared_ptr<CommandRun>& run) {
     for (const auto& l : *r) run->ok.mutable_replica_command()->add_lines(l);
     return then(Status::Ok());
   }
+  if (verb == "net-options" || verb == "disk-options") {
+    // As drbdsetup's: the running section changes (the engine applies it as
+    // adjust does); the next `adjust` goes back to what the file says.
+    if (it == volumes_.end()) return then(Error{fmt::format("{}: not up (run `drbdadm up {}` first)", name, name)});
+    const std::string section = verb == "net-options" ? "net" : "disk";
+    rep::ResourceConfig next = it->second->config();
+    for (const auto& kv : req.settings()) {
+      const auto eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) return then(Error{fmt::format("{}: bad setting '{}'", name, kv)});
+      if (Status s = rep::apply_override(next, section, kv.substr(0, eq), kv.substr(eq + 1)); !s.ok()) {
+        return then(Error{fmt::format("{}: {}", name, s.error().message)});
+      }
+    }
+    auto lines = it->second->adjust(next, t.self, t.peer);
+    if (!lines.ok()) return then(lines.error());
+    for (const auto& l : *lines) run->ok.mutable_replica_command()->add_lines(l);
+    return then(Status::Ok());
+  }
   if (verb == "up" || verb == "attach" || verb == "adjust") {
     if (it != volumes_.end()) {
       if (verb == "attach" && it->second->status().disk == rep::DiskState::kDiskless) {

@@ -1215,6 +1215,28 @@ class Loader {
 
 }  // namespace
 
+Status apply_override(ResourceConfig& r, std::string_view section, std::string_view key, std::string_view value) {
+  Setting s;
+  s.section = std::string(section);
+  s.key = std::string(key);
+  s.args = {std::string(value)};
+  s.where = fmt::format("{}-options --{}", section, key);
+  ResourceConfig next = r;
+  if (section == "net") {
+    if (Status st = apply_net(next.net, s); !st.ok()) return st;
+  } else if (section == "disk") {
+    if (Status st = apply_disk(next.disk, s); !st.ok()) return st;
+  } else {
+    return Error{fmt::format("no section '{}' for options (net or disk)", section)};
+  }
+  if (next.net.allow_two_primaries && next.net.protocol != Protocol::kC) {
+    return Error{fmt::format("{}: allow-two-primaries needs protocol C (protocol is {})", s.where,
+                             letter(next.net.protocol))};
+  }
+  r = std::move(next);
+  return Status::Ok();
+}
+
 Result<ReplicationConfig> parse_replication_config(std::string_view text, const std::string& filename,
                                                    std::vector<std::string>* warnings) {
   Result<std::vector<ResStatement>> tree = parse_res_tree(text, filename, warnings);

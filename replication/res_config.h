@@ -198,6 +198,12 @@ struct ReplicationConfig {
 
 // Parses one text; `include` lines are not followed (each gives a warning).
 // Warnings, if `warnings` is not null, are appended as "FILE:LINE: ..." strings.
+// drbdadm net-options / disk-options: one setting ("net" or "disk" section,
+// the resource file's key, its value) applied to a loaded resource as the
+// file's statement would be; errors name the option as given
+// ("--resync-rate=fast: ...").
+Status apply_override(ResourceConfig& r, std::string_view section, std::string_view key, std::string_view value);
+
 Result<ReplicationConfig> parse_replication_config(std::string_view text, const std::string& filename,
                                                    std::vector<std::string>* warnings);
 

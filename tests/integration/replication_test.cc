@@ -577,6 +577,37 @@ TEST_F(ReplicationNbdTcp, TheExportIsServedOverTcpToo) {
   EXPECT_NE(bad.err.find("--nbd-tcp 'localhost:99999': not an IP address"), std::string::npos) << bad.err;
 }
 
+// The User's Guide's temporary dual-primary: `drbdadm net-options
+// --protocol=C --allow-two-primaries r0` on both nodes (the file says
+// nothing of it), the second Primary, and `adjust` back to the file.
+TEST_F(Replication, NetOptionsAllowTwoPrimariesUntilTheNextAdjust) {
+  initial_sync();
+  auto adm_cmd = [&](int i, std::vector<std::string> args) {
+    std::vector<std::string> argv = {bin("drbdadm"), "--socket", cluster_->socket_path(i)};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv, 30000ms);
+  };
+  EXPECT_NE(drbd(2, "primary"), "") << "not allowed by the file";
+  auto bad = adm_cmd(1, {"disk-options", "--resync-rate=fast", "r0"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("disk-options --resync-rate"), std::string::npos) << bad.err;
+  for (int i = 1; i <= 2; ++i) {
+    auto r = adm_cmd(i, {"net-options", "--protocol=C", "--allow-two-primaries", "r0"});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  ASSERT_EQ(drbd(2, "primary"), "") << describe(2);
+  EXPECT_EQ(state(1).role(), "Primary");
+  EXPECT_EQ(state(1).cstate(), "Connected") << "no reconnect";
+  auto rate = adm_cmd(2, {"disk-options", "--c-plan-ahead=0", "--resync-rate=110M", "r0"});
+  EXPECT_EQ(rate.exit_code, 0) << rate.err;
+  EXPECT_NE(rate.out.find("resync rate settings changed"), std::string::npos) << rate.out;
+  // Back to the file: refused while both are Primary, fine after a demotion.
+  EXPECT_NE(adm_cmd(1, {"adjust", "r0"}).exit_code, 0);
+  ASSERT_EQ(drbd(2, "secondary"), "");
+  for (int i = 1; i <= 2; ++i) EXPECT_EQ(adm_cmd(i, {"adjust", "r0"}).exit_code, 0);
+  EXPECT_NE(drbd(2, "primary"), "") << "the file's setting again";
+}
+
 // allow-two-primaries (the seed's net section): both nodes Primary, fio
 // writing random blocks of the same 4 MiB through both exports at once, so
 // that writes cross on the wire; the two disks must end identical (the

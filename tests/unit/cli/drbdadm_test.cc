@@ -162,6 +162,26 @@ TEST(DrbdadmArgs, ErrorsSayWhereAndWhat) {
   EXPECT_EQ(parse_error({"up", ""}), "empty argument (argument 2)");
 }
 
+// The User's Guide's temporary changes: `drbdadm net-options --protocol=C
+// --allow-two-primaries r0`, `drbdadm disk-options --resync-rate=110M r0`.
+TEST(DrbdadmArgs, NetAndDiskOptionsTakeTheSettingsGiven) {
+  auto n = parse_ok({"net-options", "--protocol=C", "--allow-two-primaries", "r0"});
+  EXPECT_EQ(n.verb, DrbdVerb::kNetOptions);
+  EXPECT_EQ(n.resources, std::vector<std::string>{"r0"});
+  EXPECT_EQ(n.settings, (std::vector<std::string>{"protocol=C", "allow-two-primaries=yes"}));
+  auto d = parse_ok({"--", "--c-plan-ahead=0", "disk-options", "--resync-rate=110M", "r0"});
+  EXPECT_EQ(d.verb, DrbdVerb::kDiskOptions);
+  EXPECT_EQ(d.settings, (std::vector<std::string>{"c-plan-ahead=0", "resync-rate=110M"}));
+  EXPECT_EQ(parse_ok({"net-options", "--allow-two-primaries=no", "all"}).settings,
+            std::vector<std::string>{"allow-two-primaries=no"});
+  EXPECT_EQ(parse_error({"net-options", "r0"}),
+            "'net-options' needs at least one --KEY[=VALUE] setting (e.g. --allow-two-primaries, --resync-rate=110M)");
+  EXPECT_EQ(parse_error({"disk-options", "--resync-rate=", "r0"}),
+            "option '--resync-rate' needs a non-empty value (argument 2)");
+  EXPECT_EQ(parse_error({"primary", "--allow-two-primaries", "r0"}),
+            "unknown option '--allow-two-primaries' (argument 2)");
+}
+
 TEST(DrbdadmArgs, UsageErrorExitsOneWithHint) {
   FakeDaemon d;
   d.down();
