@@ -168,6 +168,8 @@ void usage(const std::string& prog, std::ostream& out) {
       << "COMMANDS (sent to quorated):\n"
       << "  create-md up down attach detach primary secondary connect disconnect verify\n"
       << "  invalidate invalidate-remote outdate pause-sync resume-sync resume-io adjust\n"
+      << "  net-options --KEY[=VALUE]..., disk-options --KEY[=VALUE]...: change the running\n"
+      << "  net or disk settings (names as in the resource file) until the next adjust\n"
       << "COMMANDS (state, from quorated):\n"
       << "  role cstate dstate status [--verbose] [--statistics]\n"
       << "COMMANDS (the resource files only):\n"
