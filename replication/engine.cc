@@ -383,7 +383,7 @@ bool Replica::Impl::conflicts(const out::DiskIo& a, const out::DiskIo& b) const 
   using Op = out::DiskIo::Op;
   if (a.op == Op::kFlush || b.op == Op::kFlush) return false;
   if (a.op == Op::kRead && b.op == Op::kRead) return false;
-  return a.offset < b.offset + b.length && b.offset < a.offset + a.length;
+  return overlaps(a.offset, a.length, b.offset, b.length);
 }
 
 void Replica::Impl::local_io(out::DiskIo io, std::function<void(int, Bytes)> done) {
@@ -844,14 +844,14 @@ void Replica::Impl::pump_gated() {
 bool Replica::Impl::overlaps_rs_request(uint64_t offset, uint32_t length) const {
   if (!sync || !sync->target || sync->verify) return false;  // verify requests carry no data
   for (const auto& [id, range] : rs_inflight) {
-    if (offset < range.first + range.second && range.first < offset + length) return true;
+    if (overlaps(offset, length, range.first, range.second)) return true;
   }
   return false;
 }
 
 bool Replica::Impl::overlaps_rs_read(uint64_t offset, uint32_t length) const {
   for (const auto& [key, range] : rs_reads) {
-    if (offset < range.first + range.second && range.first < offset + length) return true;
+    if (overlaps(offset, length, range.first, range.second)) return true;
   }
   return false;
 }

@@ -24,6 +24,9 @@ struct LocalIo {
   std::function<void(int error, Bytes data)> done;
 };
 
+// Whether byte ranges [a, a+a_len) and [b, b+b_len) share a byte.
+inline bool overlaps(uint64_t a, uint64_t a_len, uint64_t b, uint64_t b_len) { return a < b + b_len && b < a + a_len; }
+
 // wire::State flags beyond bit 0 (paused by user).
 inline constexpr uint32_t kStateInvalidateMe = 2;   // sender becomes a full-sync target
 inline constexpr uint32_t kStateInvalidateYou = 4;  // sender becomes a full-sync source

@@ -594,7 +594,7 @@ void Replica::Impl::on_data(const wire::Data& d) {
   }
   if (!park) {
     for (const auto& [key, w] : rx_writes) {
-      if (w.parked && d.offset < w.d.offset + w.d.length && w.d.offset < d.offset + d.length) {
+      if (w.parked && overlaps(d.offset, d.length, w.d.offset, w.d.length)) {
         park = true;
         break;
       }
@@ -649,7 +649,7 @@ void Replica::Impl::issue_rx_write(uint64_t key) {
 
 bool Replica::Impl::overlaps_rx_write(uint64_t offset, uint32_t length) const {
   for (const auto& [key, w] : rx_writes) {
-    if (offset < w.d.offset + w.d.length && w.d.offset < offset + length) return true;
+    if (overlaps(offset, length, w.d.offset, w.d.length)) return true;
   }
   return false;
 }
@@ -659,7 +659,7 @@ Replica::Impl::Overlap Replica::Impl::own_writes_in_flight(uint64_t offset, uint
   for (const auto& [rid, r] : reqs) {
     if (!r.started || r.retry || !r.peer_needed || r.peer_done) continue;
     if (r.r.op == AppRequest::Op::kRead || r.r.op == AppRequest::Op::kFlush) continue;
-    if (offset >= r.r.offset + r.r.length || r.r.offset >= offset + length) continue;
+    if (!overlaps(offset, length, r.r.offset, r.r.length)) continue;
     if (r.r.offset <= offset && offset + length <= r.r.offset + r.r.length) return Overlap::kCovered;
     found = Overlap::kPartial;
   }
@@ -678,7 +678,7 @@ void Replica::Impl::release_parked() {
     bool stay = transport_up && own_writes_in_flight(w.d.offset, w.d.length) != Overlap::kNone;
     for (const auto& [off, len] : staying) {
       if (stay) break;
-      stay = w.d.offset < off + len && off < w.d.offset + w.d.length;
+      stay = overlaps(w.d.offset, w.d.length, off, len);
     }
     if (stay) {
       staying.emplace_back(w.d.offset, w.d.length);

@@ -25,11 +25,6 @@ AttachState new_disk(Node& n) {
   return std::move(a).value();
 }
 
-std::vector<uint8_t> range_of(const Pair& p, const Node& n, uint64_t off, size_t len) {
-  const auto d = p.data_of(n);
-  return std::vector<uint8_t>(d.begin() + static_cast<std::ptrdiff_t>(off),
-                              d.begin() + static_cast<std::ptrdiff_t>(off + len));
-}
 
 // A Primary whose disk was detached (a failing disk, replaced): alpha.
 void detached_primary(Pair& p, const std::vector<uint8_t>& before) {

@@ -38,10 +38,6 @@ std::vector<wire::EpochFlushed> epoch_flushed_sent(const Node& n) {
   return out;
 }
 
-bool has_event(const Node& n, const std::string& part) {
-  return std::any_of(n.events.begin(), n.events.end(),
-                     [&](const std::string& e) { return e.find(part) != std::string::npos; });
-}
 
 TEST(ReplicaEpochFlushed, FlushCompletesWithoutWaitingForTheBarrierAck) {
   Pair p;

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "tests/unit/replication_engine/pair.h"
@@ -20,6 +22,19 @@ inline std::vector<uint8_t> pattern(size_t n, uint8_t seed) {
 }
 
 inline ReplicaStatus st(Pair& p, Node& n) { return n.r->status(p.now()); }
+
+// Whether one of n's events (log lines) contains `part`.
+inline bool has_event(const Node& n, const std::string& part) {
+  return std::any_of(n.events.begin(), n.events.end(),
+                     [&](const std::string& e) { return e.find(part) != std::string::npos; });
+}
+
+// `len` bytes of n's data area from `off`.
+inline std::vector<uint8_t> range_of(const Pair& p, const Node& n, uint64_t off, size_t len) {
+  const auto d = p.data_of(n);
+  return std::vector<uint8_t>(d.begin() + static_cast<std::ptrdiff_t>(off),
+                              d.begin() + static_cast<std::ptrdiff_t>(off + len));
+}
 
 // Both nodes up with fresh meta data, connected, `primary --force` on alpha,
 // initial sync finished.
@@ -47,9 +62,11 @@ inline void initial_sync(Pair& p) {
 
 namespace quorate::replication {
 // The scenario vocabulary, for every test file that includes this header.
+using test::has_event;
 using test::initial_sync;
 using test::Node;
 using test::Pair;
 using test::pattern;
+using test::range_of;
 using test::st;
 }  // namespace quorate::replication

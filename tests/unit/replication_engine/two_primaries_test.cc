@@ -25,16 +25,7 @@ void both_primary(Pair& p) {
   ASSERT_EQ(st(p, p.b()).role, Role::kPrimary);
 }
 
-bool has_event(const Node& n, const std::string& part) {
-  return std::any_of(n.events.begin(), n.events.end(),
-                     [&](const std::string& e) { return e.find(part) != std::string::npos; });
-}
 
-std::vector<uint8_t> range_of(const Pair& p, const Node& n, uint64_t off, size_t len) {
-  const auto d = p.data_of(n);
-  return std::vector<uint8_t>(d.begin() + static_cast<std::ptrdiff_t>(off),
-                              d.begin() + static_cast<std::ptrdiff_t>(off + len));
-}
 
 void expect_done_ok(const Node& n, uint64_t id) {
   auto it = n.done.find(id);
